@@ -1,0 +1,26 @@
+#pragma once
+// Environmental failures (disk, configuration) as std::error_code in our own category.
+#include <system_error>
+
+namespace s3cors {
+
+enum class errc {
+  no_such_bucket = 1,   ///< the bucket directory does not exist
+  no_such_key,          ///< no regular file for the key
+  invalid_key,          ///< the key cannot be mapped safely to a file (.., NUL, backslash, ...)
+  outside_root,         ///< the key resolves (through a symlink) outside the data root
+  invalid_bucket_name,  ///< not a valid S3 bucket name
+  io_error,             ///< the file system failed; details were logged by the caller
+  invalid_config,       ///< a configuration document is not valid
+};
+
+[[nodiscard]] const std::error_category& s3cors_category() noexcept;
+
+[[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), s3cors_category()};
+}
+
+}  // namespace s3cors
+
+template <>
+struct std::is_error_code_enum<s3cors::errc> : std::true_type {};

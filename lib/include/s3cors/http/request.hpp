@@ -1,0 +1,47 @@
+#pragma once
+// The transport-independent request the core works on. The transport fills it from Beast.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3cors {
+
+enum class method { get, head, put, post, delete_, options, other };
+
+[[nodiscard]] method method_from_string(std::string_view name) noexcept;
+[[nodiscard]] std::string_view to_string(method m) noexcept;
+
+/// ASCII case-insensitive equality, as HTTP field names compare.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// An ordered list of header fields with case-insensitive lookup.
+class header_list {
+ public:
+  void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  /// Replaces every field of that name by one field.
+  void set(std::string_view name, std::string value);
+  void remove(std::string_view name);
+  /// First value of the field, or nullopt when absent.
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept;
+  [[nodiscard]] bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& fields() const noexcept {
+    return fields_;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+struct request {
+  method verb = method::get;
+  std::string method_name;  ///< as sent, for methods outside the enum and for logs
+  std::string target;       ///< raw request-target, e.g. "/media/a%20b.ts?x-id=GetObject"
+  int version = 11;         ///< 10 or 11
+  header_list headers;
+  std::string body;
+};
+
+}  // namespace s3cors

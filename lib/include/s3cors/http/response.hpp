@@ -1,0 +1,39 @@
+#pragma once
+// The transport-independent response the core produces.
+#include "s3cors/http/request.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace s3cors {
+
+namespace store {
+class readable_object;
+}
+
+/// A byte range of an object that the transport streams from the store.
+struct file_slice {
+  std::shared_ptr<const store::readable_object> object;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct response {
+  unsigned status = 200;
+  header_list headers;
+  /// none (HEAD, 304, 204), text (XML, errors), or a slice of an object.
+  std::variant<std::monostate, std::string, file_slice> body;
+  /// Explicit so that HEAD can announce the length of a body it does not send.
+  std::uint64_t content_length = 0;
+  /// The transport must close the connection after this response.
+  bool close = false;
+
+  void set_text_body(std::string text) {
+    content_length = text.size();
+    body = std::move(text);
+  }
+};
+
+}  // namespace s3cors
