@@ -1,0 +1,290 @@
+#include "s3cors/http/date.hpp"
+#include "s3cors/s3/error.hpp"
+#include "s3cors/store/object_store.hpp"
+#include "server_state.hpp"
+
+#include <fmt/format.h>
+#include <sys/sendfile.h>
+
+#include <cerrno>
+
+namespace s3cors::net {
+namespace {
+
+// Bodies up to this size are read into memory and sent with the header in one write;
+// larger ones go out with sendfile() straight from the page cache.
+constexpr std::uint64_t small_body_limit = 64 * 1024;
+constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
+
+bool is_benign(const beast::error_code& ec) {
+  return ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == http::error::end_of_stream ||
+         ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+void fail(const beast::error_code& ec, std::string_view what) {
+  if (is_benign(ec)) return;
+  log_line(log_level::debug, fmt::format("{}: {}", what, ec.message()));
+}
+
+bool has_no_body_status(unsigned status) { return status == 304 || status == 204 || (status >= 100 && status < 200); }
+
+}  // namespace
+
+session::session(tcp::socket&& socket, server_state& state, bool reject)
+    : stream_(std::move(socket)), state_(state), reject_(reject), write_timer_(stream_.get_executor()) {
+  std::lock_guard lock(state_.sessions_mutex);
+  id_ = state_.next_session++;
+}
+
+session::~session() {
+  std::lock_guard lock(state_.sessions_mutex);
+  state_.sessions.erase(id_);
+  state_.sessions_changed.notify_all();
+}
+
+void session::run() {
+  {
+    std::lock_guard lock(state_.sessions_mutex);
+    state_.sessions.emplace(id_, weak_from_this());
+  }
+  asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::start, shared_from_this()));
+}
+
+void session::start() {
+  if (reject_) return respond_protocol_error(s3::error::slow_down, "connection limit reached");
+  do_read();
+}
+
+void session::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::idle) self->stream_.cancel();
+  });
+}
+
+void session::force_close() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->write_timer_.cancel();
+    self->stream_.socket().close(ec);
+  });
+}
+
+void session::do_read() {
+  phase_ = phase::idle;
+  if (state_.draining.load()) return do_close();
+  if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
+  // Waiting for the next request is governed by the idle timeout; once its first byte
+  // arrives, the header timeout applies, so a client trickling headers is cut off.
+  stream_.expires_after(state_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(8192), beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (ec) {
+    fail(ec, "read");
+    return do_close();
+  }
+  buffer_.commit(n);
+  do_read_header();
+}
+
+void session::do_read_header() {
+  phase_ = phase::reading;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
+  parser_->body_limit(state_.options.body_limit);
+  stream_.expires_after(state_.options.header_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+void session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::header_limit) {
+    return respond_protocol_error(s3::error::request_header_section_too_large, "header limit exceeded");
+  }
+  if (ec == http::error::body_limit) return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
+  if (ec) {
+    if (is_benign(ec) || ec == http::error::partial_message) {
+      fail(ec, "read header");
+      return do_close();
+    }
+    return respond_protocol_error(s3::error::bad_request, fmt::format("malformed request: {}", ec.message()));
+  }
+  if (parser_->is_done()) return process();
+  stream_.expires_after(state_.options.body_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+}
+
+void session::on_read_body(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
+  if (ec) {
+    fail(ec, "read body");
+    return do_close();
+  }
+  process();
+}
+
+void session::process() {
+  phase_ = phase::processing;
+  started_ = std::chrono::steady_clock::now();
+  auto beast_request = parser_->release();
+  parser_.reset();
+  keep_alive_ = beast_request.keep_alive();
+  version_ = beast_request.version();
+  request req = to_core_request(std::move(beast_request));
+  log_method_ = req.method_name;
+  log_target_ = req.target;
+  log_origin_ = std::string(req.headers.find("Origin").value_or("-"));
+  const s3::request_context ctx = make_context(state_);
+  log_time_ = format_iso8601(ctx.now);
+  response res;
+  try {
+    res = state_.handler(req, ctx);
+  } catch (const std::exception& e) {
+    res = s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx, req.verb == method::head);
+    res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+  }
+  respond(std::move(res));
+}
+
+void session::respond_protocol_error(s3::error code, std::string_view why) {
+  started_ = std::chrono::steady_clock::now();
+  if (log_method_.empty()) log_method_ = "-";
+  const s3::request_context ctx = make_context(state_);
+  log_time_ = format_iso8601(ctx.now);
+  response res = s3::make_error_response(s3::error_detail(code), ctx, false);
+  res.close = true;
+  res.diagnostic = std::string(why);
+  keep_alive_ = false;
+  respond(std::move(res));
+}
+
+void session::respond(response&& res) {
+  phase_ = phase::writing;
+  close_after_ = res.close || !keep_alive_ || state_.draining.load();
+  log_status_ = res.status;
+  log_note_ = std::move(res.diagnostic);
+  log_bytes_ = 0;
+  stream_.expires_after(state_.options.write_timeout);
+
+  auto* slice = std::get_if<file_slice>(&res.body);
+  if (slice && slice->length > small_body_limit && slice->object->native_handle() >= 0) {
+    auto msg = std::make_shared<http::response<http::empty_body>>();
+    copy_head(res, *msg, version_, !close_after_);
+    msg->set(http::field::content_length, std::to_string(res.content_length));
+    slice_ = std::move(*slice);
+    out_ = msg;
+    http::async_write(stream_, *msg,
+                      beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
+    return;
+  }
+
+  auto msg = std::make_shared<http::response<http::string_body>>();
+  copy_head(res, *msg, version_, !close_after_);
+  if (auto* text = std::get_if<std::string>(&res.body)) {
+    msg->body() = std::move(*text);
+  } else if (slice) {
+    std::string& body = msg->body();
+    body.resize(slice->length);
+    std::uint64_t done = 0;
+    while (done < slice->length) {
+      auto n = slice->object->read_at(slice->offset + done, std::span<char>(body.data() + done, body.size() - done));
+      if (!n || *n == 0) {
+        // The file shrank or failed after its size was promised: the connection cannot carry
+        // a correct response any more.
+        log_line(log_level::warn, fmt::format("read failed for {}: object changed or unreadable", log_target_));
+        return do_close();
+      }
+      done += *n;
+    }
+  }
+  if (!has_no_body_status(res.status)) msg->set(http::field::content_length, std::to_string(res.content_length));
+  out_ = msg;
+  http::async_write(stream_, *msg, beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
+}
+
+void session::on_write(bool close, beast::error_code ec, std::size_t n) {
+  log_bytes_ += n;
+  if (ec) {
+    fail(ec, "write");
+    log_access(log_status_, log_bytes_);
+    return do_close();
+  }
+  if (slice_.object) return do_sendfile();
+  close_after_ = close;
+  on_body_sent();
+}
+
+void session::do_sendfile() {
+  stream_.expires_never();
+  auto& socket = stream_.socket();
+  beast::error_code ec;
+  socket.native_non_blocking(true, ec);
+  const int fd = slice_.object->native_handle();
+  while (slice_.length > 0) {
+    auto offset = static_cast<off_t>(slice_.offset);
+    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(slice_.length, sendfile_chunk));
+    const ssize_t sent = ::sendfile(socket.native_handle(), fd, &offset, count);
+    if (sent > 0) {
+      slice_.offset += static_cast<std::uint64_t>(sent);
+      slice_.length -= static_cast<std::uint64_t>(sent);
+      log_bytes_ += static_cast<std::uint64_t>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      write_timer_.expires_after(state_.options.write_timeout);
+      write_timer_.async_wait(beast::bind_front_handler(&session::on_write_timeout, shared_from_this()));
+      socket.async_wait(tcp::socket::wait_write,
+                        beast::bind_front_handler(&session::on_socket_writable, shared_from_this()));
+      return;
+    }
+    // 0 means the file shrank below the promised length; anything else is a dead peer.
+    // Either way the response cannot be completed: drop the connection.
+    log_access(log_status_, log_bytes_);
+    slice_ = {};
+    socket.close(ec);
+    return;
+  }
+  slice_ = {};
+  on_body_sent();
+}
+
+void session::on_write_timeout(beast::error_code ec) {
+  if (ec) return;  // cancelled: the socket became writable in time
+  beast::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+void session::on_socket_writable(beast::error_code ec) {
+  write_timer_.cancel();
+  if (ec) {
+    fail(ec, "sendfile wait");
+    log_access(log_status_, log_bytes_);
+    slice_ = {};
+    return do_close();
+  }
+  do_sendfile();
+}
+
+void session::on_body_sent() {
+  log_access(log_status_, log_bytes_);
+  out_.reset();
+  if (close_after_) return do_close();
+  do_read();
+}
+
+void session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void session::log_access(unsigned status, std::uint64_t bytes) {
+  if (log_method_.empty()) return;
+  const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_);
+  log_line(log_level::info, fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", log_time_, log_method_, log_target_, status, bytes,
+                                        elapsed.count(), log_origin_, log_note_.empty() ? "" : " note=", log_note_));
+  log_method_.clear();
+}
+
+}  // namespace s3cors::net

@@ -1,0 +1,110 @@
+#include "memory_store.hpp"
+
+#include "s3cors/errc.hpp"
+#include "s3cors/store/fs_store.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+namespace s3cors::test {
+namespace {
+
+class string_object final : public store::readable_object {
+ public:
+  explicit string_object(std::shared_ptr<const std::string> content) noexcept
+      : content_(std::move(content)) {}
+
+  [[nodiscard]] std::uint64_t size() const noexcept override { return content_->size(); }
+  [[nodiscard]] int native_handle() const noexcept override { return -1; }
+  [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
+    if (offset >= content_->size()) return std::size_t{0};
+    const auto start = static_cast<std::size_t>(offset);
+    const std::size_t count = std::min(out.size(), content_->size() - start);
+    std::memcpy(out.data(), content_->data() + start, count);
+    return count;
+  }
+
+ private:
+  std::shared_ptr<const std::string> content_;
+};
+
+}  // namespace
+
+void memory_store::add_bucket(std::string name, store::seconds_time creation) {
+  if (!store::is_valid_bucket_name(name)) throw std::logic_error("memory_store: invalid bucket name " + name);
+  const std::unique_lock lock{mutex_};
+  buckets_[std::move(name)].creation = creation;
+}
+
+void memory_store::put(std::string_view bucket_name, std::string key, std::string content,
+                       store::seconds_time last_modified, std::string content_type) {
+  if (!store::is_valid_key(key)) throw std::logic_error("memory_store: key fs_store cannot map: " + key);
+  store::object_info info;
+  info.size = content.size();
+  info.last_modified = last_modified;
+  info.etag = store::md5_hex(content);
+  info.content_type = std::move(content_type);
+  auto shared = std::make_shared<const std::string>(std::move(content));
+
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end())
+    throw std::logic_error("memory_store: add_bucket first: " + std::string{bucket_name});
+  it->second.objects.insert_or_assign(std::move(key), object{std::move(info), std::move(shared)});
+}
+
+void memory_store::remove(std::string_view bucket_name, std::string_view key) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return;
+  if (const auto object_it = it->second.objects.find(key); object_it != it->second.objects.end()) {
+    it->second.objects.erase(object_it);
+  }
+}
+
+result<std::vector<store::bucket_info>> memory_store::list_buckets() const {
+  const std::shared_lock lock{mutex_};
+  std::vector<store::bucket_info> out;
+  out.reserve(buckets_.size());
+  for (const auto& [name, b] : buckets_) out.push_back({name, b.creation});  // std::map: already sorted
+  return out;
+}
+
+result<store::bucket_info> memory_store::stat_bucket(std::string_view bucket_name) const {
+  if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  return store::bucket_info{it->first, it->second.creation};
+}
+
+// Callers hold the lock. Same order of checks as fs_store.
+result<const memory_store::object*> memory_store::find(std::string_view bucket_name,
+                                                       std::string_view key) const {
+  if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
+  if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto object_it = it->second.objects.find(key);
+  if (object_it == it->second.objects.end()) return make_error_code(errc::no_such_key);
+  return &object_it->second;
+}
+
+result<store::object_info> memory_store::stat(std::string_view bucket_name, std::string_view key) const {
+  const std::shared_lock lock{mutex_};
+  auto found = find(bucket_name, key);
+  if (!found) return found.error();
+  return (*found)->info;
+}
+
+result<store::opened_object> memory_store::open(std::string_view bucket_name, std::string_view key) const {
+  const std::shared_lock lock{mutex_};
+  auto found = find(bucket_name, key);
+  if (!found) return found.error();
+  return store::opened_object{(*found)->info, std::make_shared<const string_object>((*found)->content)};
+}
+
+}  // namespace s3cors::test

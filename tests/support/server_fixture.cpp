@@ -1,0 +1,33 @@
+#include "server_fixture.hpp"
+
+namespace s3cors::test {
+
+net::server_options server_fixture::quiet_options() {
+  net::server_options options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = 2;
+  options.level = net::log_level::warn;
+  options.shutdown_grace = std::chrono::milliseconds(2000);
+  return options;
+}
+
+server_fixture::server_fixture(net::server_options options, s3::service_options service) {
+  net::set_log_level(options.level);
+  root_.make_dir("media");
+  store_ = std::make_unique<store::fs_store>(store::fs_store_options{root_.path(), false});
+  service_ = std::make_unique<s3::service>(*store_, std::move(service));
+  server_ = std::make_unique<net::http_server>(
+      options, [svc = service_.get()](const request& req, const s3::request_context& ctx) {
+        return svc->handle(req, ctx);
+      });
+  port_ = server_->start();
+}
+
+server_fixture::~server_fixture() { stop(); }
+
+void server_fixture::stop() {
+  if (server_) server_->stop();
+}
+
+}  // namespace s3cors::test

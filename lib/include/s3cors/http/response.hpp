@@ -29,6 +29,8 @@ struct response {
   std::uint64_t content_length = 0;
   /// The transport must close the connection after this response.
   bool close = false;
+  /// Why the core answered as it did, for the transport's log (never sent to the client).
+  std::string diagnostic;
 
   void set_text_body(std::string text) {
     content_length = text.size();

@@ -1,0 +1,58 @@
+#pragma once
+// The server configuration file (JSON). Reading the file is main's job; this parses text.
+#include "s3cors/result.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace s3cors::config {
+
+struct limits {
+  std::uint64_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 5ull * 1024 * 1024 * 1024;  ///< S3's single-PUT maximum
+  std::uint64_t max_connections = 10000;
+  std::uint64_t idle_timeout_seconds = 60;
+  std::uint64_t header_timeout_seconds = 10;
+  std::uint64_t body_timeout_seconds = 300;
+  std::uint64_t write_timeout_seconds = 60;
+};
+
+struct bucket_settings {
+  /// The bucket's CORS configuration as given: inline JSON text, or a file path to load.
+  std::optional<std::string> cors_inline;
+  std::optional<std::string> cors_file;
+};
+
+struct server_config {
+  std::optional<std::string> listen;  ///< HOST:PORT
+  std::optional<std::string> root;
+  std::optional<unsigned> threads;
+  std::optional<std::string> log_level;
+  std::string domain;  ///< enables virtual-hosted style at bucket.s3.<domain>
+  bool follow_symlinks_outside_root = false;
+  limits limit;
+  std::map<std::string, bucket_settings> buckets;
+  std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules
+  bool cors_debug_header = false;               ///< adds x-s3cors-cors (off: S3 has no such header)
+};
+
+struct config_error {
+  std::string pointer;  ///< JSON pointer of the offending field, "" for the document
+  std::string message;
+};
+
+/// Parses the JSON configuration; an error names the offending field's JSON pointer.
+[[nodiscard]] result<server_config, config_error> parse_config(std::string_view json);
+
+struct listen_address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+/// Parses HOST:PORT, [V6]:PORT or :PORT (host defaults to 127.0.0.1); nullopt when invalid.
+[[nodiscard]] std::optional<listen_address> parse_listen(std::string_view text);
+
+}  // namespace s3cors::config

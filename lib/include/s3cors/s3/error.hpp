@@ -1,0 +1,69 @@
+#pragma once
+// S3 protocol errors as data: one table maps each to its status, Code and default Message,
+// and one function renders S3's <Error> document.
+#include "s3cors/http/response.hpp"
+#include "s3cors/s3/context.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3cors::s3 {
+
+enum class error {
+  access_denied,
+  access_forbidden,  // CORS preflight refusals
+  bad_request,       // CORS preflight refusals
+  entity_too_large,
+  internal_error,
+  invalid_argument,
+  invalid_bucket_name,
+  invalid_range,
+  invalid_request,
+  invalid_uri,
+  method_not_allowed,
+  no_such_bucket,
+  no_such_key,
+  not_implemented,
+  precondition_failed,
+  request_header_section_too_large,
+  request_timeout,
+  slow_down,
+};
+
+struct error_info {
+  unsigned status;
+  std::string_view code;
+  std::string_view message;
+};
+
+[[nodiscard]] const error_info& info(error e) noexcept;
+
+/// An error with its context: the default message may be replaced, and S3's extra
+/// elements (Key, BucketName, Condition, ...) follow Message in the given order.
+struct error_detail {
+  error code = error::internal_error;
+  std::string message;  ///< empty: the table's message
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string resource;  ///< <Resource>, omitted when empty
+
+  error_detail() = default;
+  explicit error_detail(error e, std::string msg = {}) : code(e), message(std::move(msg)) {}
+  error_detail& with(std::string name, std::string value) {
+    fields.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+};
+
+/// The <Error> XML document.
+[[nodiscard]] std::string render_error(const error_detail& detail, const request_context& ctx);
+
+/// A complete error response: status, application/xml body (none for HEAD), common headers.
+[[nodiscard]] response make_error_response(const error_detail& detail, const request_context& ctx,
+                                           bool is_head);
+
+/// Adds x-amz-request-id, x-amz-id-2, Date and Server, as S3 sends on every response.
+void add_common_headers(response& res, const request_context& ctx);
+
+}  // namespace s3cors::s3

@@ -1,0 +1,63 @@
+#pragma once
+// Parses a request once into a typed S3 operation; handlers never re-inspect raw strings.
+#include "s3cors/http/request.hpp"
+#include "s3cors/result.hpp"
+#include "s3cors/s3/error.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace s3cors::s3 {
+
+/// Decoded query parameters in request order; a name without '=' has an empty value.
+using query_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Percent-decodes once; '+' becomes a space only when plus_is_space (query strings).
+/// nullopt for a malformed escape.
+[[nodiscard]] std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+/// True for names S3 accepts for new buckets (3-63 chars of a-z 0-9 . -, ...).
+[[nodiscard]] bool is_valid_bucket_name(std::string_view name) noexcept;
+
+/// GetObject's response-* query parameters, which override response headers.
+struct header_overrides {
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct list_buckets_op {};
+struct head_bucket_op {
+  std::string bucket;
+};
+struct get_object_op {
+  std::string bucket;
+  std::string key;
+  bool is_head = false;
+  header_overrides overrides;
+};
+/// Every OPTIONS request is a CORS preflight, answered from the CORS configuration alone.
+struct preflight_op {
+  std::string bucket;  ///< empty for the service root
+  std::string key;
+};
+
+using operation = std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op>;
+
+struct routing_options {
+  /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.
+  std::string domain;
+};
+
+struct routed {
+  operation op;
+  query_list query;
+};
+
+/// The operation a request names, or the S3 error to answer (NotImplemented for operations
+/// s3cors does not have yet, MethodNotAllowed, InvalidBucketName, InvalidURI, ...).
+[[nodiscard]] result<routed, error_detail> route(const request& req, const routing_options& options);
+
+}  // namespace s3cors::s3

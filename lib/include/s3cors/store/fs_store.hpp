@@ -1,0 +1,73 @@
+#pragma once
+// The file-system object store: buckets are directories directly under a data root, objects
+// are the regular files below them. This is the only code that maps S3 names to disk paths.
+#include "s3cors/store/object_store.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3cors::store {
+
+/// Lowercase hex MD5 of data (32 characters), as S3 ETags carry it.
+/// Throws std::runtime_error only if the crypto library cannot provide MD5 (e.g. a FIPS-only build).
+[[nodiscard]] std::string md5_hex(std::string_view data);
+
+/// True for a valid S3 bucket name: 3-63 characters of lowercase letters, digits, '.' and
+/// '-', starting and ending with a letter or digit, without "..", and not shaped like an
+/// IPv4 address ("192.168.5.4").
+[[nodiscard]] bool is_valid_bucket_name(std::string_view name) noexcept;
+
+/// True when a (percent-decoded) key can be mapped to a file below its bucket: it is
+/// non-empty, at most 1024 bytes, holds no NUL or backslash, has no leading or trailing
+/// '/', and every '/'-separated segment is non-empty, not "." or "..", and at most 255
+/// bytes. Names such as "a..b", "..." or ".hidden" are fine: the check is per segment.
+[[nodiscard]] bool is_valid_key(std::string_view key) noexcept;
+
+struct fs_store_options {
+  std::filesystem::path root;
+  /// When false (the default), a bucket or key whose real location (after symlinks)
+  /// leaves the data root fails with errc::outside_root.
+  bool follow_symlinks_outside_root = false;
+};
+
+class fs_store final : public object_store {
+ public:
+  /// Canonicalises options.root once. Throws std::filesystem::filesystem_error when the
+  /// root does not exist and std::invalid_argument when it is not a directory.
+  explicit fs_store(fs_store_options options);
+  ~fs_store() override;
+  fs_store(const fs_store&) = delete;
+  fs_store& operator=(const fs_store&) = delete;
+
+  /// Buckets sorted by name. Entries that are not valid bucket names, not directories,
+  /// or (by default) symlinks resolving outside the root are skipped. io_error otherwise.
+  [[nodiscard]] result<std::vector<bucket_info>> list_buckets() const override;
+  /// invalid_bucket_name, no_such_bucket, outside_root (a bucket symlink leaving the
+  /// root) or io_error.
+  [[nodiscard]] result<bucket_info> stat_bucket(std::string_view bucket) const override;
+  /// invalid_bucket_name, invalid_key, no_such_bucket, no_such_key (missing, or not a
+  /// regular file), outside_root or io_error.
+  [[nodiscard]] result<object_info> stat(std::string_view bucket, std::string_view key) const override;
+  /// As stat(); the info is built from the opened descriptor, so it describes the bytes
+  /// the returned body serves even if the file is replaced meanwhile.
+  [[nodiscard]] result<opened_object> open(std::string_view bucket, std::string_view key) const override;
+
+  /// The canonical data root.
+  [[nodiscard]] const std::filesystem::path& root() const noexcept { return options_.root; }
+  /// How many times a file's content was hashed (diagnostics and tests: a cached stat()
+  /// or open() never hashes).
+  [[nodiscard]] std::uint64_t etag_computations() const noexcept;
+
+ private:
+  class etag_cache;
+
+  fs_store_options options_;
+  std::string root_prefix_;  ///< canonical root ending in exactly one '/'
+  std::unique_ptr<etag_cache> cache_;
+};
+
+}  // namespace s3cors::store

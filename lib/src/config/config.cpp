@@ -1,0 +1,126 @@
+#include "s3cors/config/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace s3cors::config {
+namespace {
+
+using json = nlohmann::json;
+
+struct parse_failure {
+  config_error error;
+};
+
+[[noreturn]] void fail(std::string pointer, std::string message) {
+  throw parse_failure{{std::move(pointer), std::move(message)}};
+}
+
+std::string get_string(const json& value, const std::string& pointer) {
+  if (!value.is_string()) fail(pointer, "expected a string");
+  return value.get<std::string>();
+}
+
+std::uint64_t get_unsigned(const json& value, const std::string& pointer) {
+  if (!value.is_number_unsigned()) fail(pointer, "expected a non-negative integer");
+  return value.get<std::uint64_t>();
+}
+
+bool get_bool(const json& value, const std::string& pointer) {
+  if (!value.is_boolean()) fail(pointer, "expected true or false");
+  return value.get<bool>();
+}
+
+bucket_settings parse_bucket(const json& value, const std::string& pointer) {
+  if (!value.is_object()) fail(pointer, "expected an object such as {\"cors\": \"cors.json\"}");
+  bucket_settings out;
+  for (const auto& [name, item] : value.items()) {
+    const std::string at = pointer + "/" + name;
+    if (name == "cors") {
+      // A string names a file (JSON or XML); anything else is the configuration inline.
+      if (item.is_string()) out.cors_file = item.get<std::string>();
+      else out.cors_inline = item.dump();
+    } else {
+      fail(at, "unknown field (expected \"cors\")");
+    }
+  }
+  return out;
+}
+
+void parse_limits(const json& value, limits& out) {
+  if (!value.is_object()) fail("/limits", "expected an object");
+  for (const auto& [name, item] : value.items()) {
+    const std::string at = "/limits/" + name;
+    if (name == "max_header_bytes") out.max_header_bytes = get_unsigned(item, at);
+    else if (name == "max_body_bytes") out.max_body_bytes = get_unsigned(item, at);
+    else if (name == "max_connections") out.max_connections = get_unsigned(item, at);
+    else if (name == "idle_timeout_seconds") out.idle_timeout_seconds = get_unsigned(item, at);
+    else if (name == "header_timeout_seconds") out.header_timeout_seconds = get_unsigned(item, at);
+    else if (name == "body_timeout_seconds") out.body_timeout_seconds = get_unsigned(item, at);
+    else if (name == "write_timeout_seconds") out.write_timeout_seconds = get_unsigned(item, at);
+    else fail(at, "unknown limit");
+  }
+}
+
+}  // namespace
+
+result<server_config, config_error> parse_config(std::string_view text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return config_error{"", std::string("not valid JSON: ") + e.what()};
+  }
+  if (!doc.is_object()) return config_error{"", "the configuration must be a JSON object"};
+  server_config out;
+  try {
+    for (const auto& [name, value] : doc.items()) {
+      const std::string at = "/" + name;
+      if (name == "listen") out.listen = get_string(value, at);
+      else if (name == "root") out.root = get_string(value, at);
+      else if (name == "threads") {
+        const auto n = get_unsigned(value, at);
+        if (n == 0 || n > 1024) fail(at, "expected 1..1024");
+        out.threads = static_cast<unsigned>(n);
+      } else if (name == "log_level") out.log_level = get_string(value, at);
+      else if (name == "domain") out.domain = get_string(value, at);
+      else if (name == "follow_symlinks_outside_root") out.follow_symlinks_outside_root = get_bool(value, at);
+      else if (name == "cors_debug_header") out.cors_debug_header = get_bool(value, at);
+      else if (name == "limits") parse_limits(value, out.limit);
+      else if (name == "buckets") {
+        if (!value.is_object()) fail(at, "expected an object keyed by bucket name");
+        for (const auto& [bucket, settings] : value.items()) {
+          out.buckets[bucket] = parse_bucket(settings, at + "/" + bucket);
+        }
+      } else if (name == "default_cors") {
+        out.default_cors = parse_bucket(json{{"cors", value}}, at);
+      } else if (name.starts_with("$") || name.starts_with("//")) {
+        // "$comment" / "//" keys let people annotate the file.
+      } else {
+        fail(at, "unknown field");
+      }
+    }
+  } catch (const parse_failure& f) {
+    return f.error;
+  }
+  return out;
+}
+
+std::optional<listen_address> parse_listen(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  listen_address out;
+  out.host = std::string(text.substr(0, colon));
+  if (out.host.empty()) out.host = "127.0.0.1";
+  if (out.host.front() == '[' && out.host.back() != ']') return std::nullopt;
+  if (out.host.front() != '[' && out.host.find(':') != std::string::npos) return std::nullopt;
+  const std::string_view port = text.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  out.port = static_cast<std::uint16_t>(value);
+  return out;
+}
+
+}  // namespace s3cors::config

@@ -1,0 +1,66 @@
+#include "s3cors/s3/error.hpp"
+
+#include "s3cors/http/date.hpp"
+#include "s3cors/xml/xml_writer.hpp"
+
+namespace s3cors::s3 {
+
+const error_info& info(error e) noexcept {
+  // Status, Code and Message as Amazon S3 sends them (API reference, "Error responses").
+  static const error_info table[] = {
+      {403, "AccessDenied", "Access Denied"},
+      {403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
+      {400, "BadRequest", "Bad Request"},
+      {400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
+      {500, "InternalError", "We encountered an internal error. Please try again."},
+      {400, "InvalidArgument", "Invalid Argument"},
+      {400, "InvalidBucketName", "The specified bucket is not valid."},
+      {416, "InvalidRange", "The requested range is not satisfiable"},
+      {400, "InvalidRequest", "Invalid Request"},
+      {400, "InvalidURI", "Couldn't parse the specified URI."},
+      {405, "MethodNotAllowed", "The specified method is not allowed against this resource."},
+      {404, "NoSuchBucket", "The specified bucket does not exist"},
+      {404, "NoSuchKey", "The specified key does not exist."},
+      {501, "NotImplemented", "A header you provided implies functionality that is not implemented"},
+      {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"},
+      {400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."},
+      {400, "RequestTimeout",
+       "Your socket connection to the server was not read from or written to within the timeout period. "
+       "Idle connections will be closed."},
+      {503, "SlowDown", "Please reduce your request rate."},
+  };
+  static_assert(std::size(table) == static_cast<std::size_t>(error::slow_down) + 1);
+  return table[static_cast<std::size_t>(e)];
+}
+
+std::string render_error(const error_detail& detail, const request_context& ctx) {
+  const error_info& entry = info(detail.code);
+  xml::xml_writer doc;
+  doc.open("Error");
+  doc.element("Code", entry.code);
+  doc.element("Message", detail.message.empty() ? entry.message : std::string_view(detail.message));
+  for (const auto& [name, value] : detail.fields) doc.element(name, value);
+  if (!detail.resource.empty()) doc.element("Resource", detail.resource);
+  doc.element("RequestId", ctx.request_id);
+  doc.element("HostId", ctx.host_id);
+  doc.close();
+  return std::move(doc).str();
+}
+
+void add_common_headers(response& res, const request_context& ctx) {
+  res.headers.add("x-amz-request-id", ctx.request_id);
+  res.headers.add("x-amz-id-2", ctx.host_id);
+  res.headers.add("Date", format_http_date(ctx.now));
+  res.headers.add("Server", "AmazonS3");
+}
+
+response make_error_response(const error_detail& detail, const request_context& ctx, bool is_head) {
+  response res;
+  res.status = info(detail.code).status;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  if (!is_head) res.set_text_body(render_error(detail, ctx));
+  return res;
+}
+
+}  // namespace s3cors::s3

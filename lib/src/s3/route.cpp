@@ -1,0 +1,210 @@
+#include "s3cors/s3/route.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace s3cors::s3 {
+namespace {
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+query_list parse_query(std::string_view query, bool& ok) {
+  query_list params;
+  ok = true;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    auto name = percent_decode(item.substr(0, eq), true);
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1), true);
+    if (!name || !value) {
+      ok = false;
+      return {};
+    }
+    params.emplace_back(std::move(*name), std::move(*value));
+  }
+  return params;
+}
+
+// Sub-resources and operations S3 has that s3cors does not serve yet: answering them with
+// a plain GetObject/ListObjects would be a wrong 200, so they get NotImplemented.
+constexpr std::array bucket_subresources{
+    "accelerate", "acl", "analytics", "cors", "delete", "encryption", "intelligent-tiering", "inventory",
+    "lifecycle", "list-type", "location", "logging", "metrics", "notification", "object-lock",
+    "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment",
+    "tagging", "uploads", "versioning", "versions", "website"};
+constexpr std::array object_subresources{"acl",     "attributes", "legal-hold", "partNumber", "restore",
+                                         "retention", "select",   "tagging",    "torrent",    "uploadId",
+                                         "uploads"};
+
+template <std::size_t N>
+std::optional<std::string> find_subresource(const query_list& query, const std::array<const char*, N>& names) {
+  for (const auto& [name, value] : query) {
+    for (const char* known : names) {
+      if (name == known) return name;
+    }
+  }
+  return std::nullopt;
+}
+
+error_detail not_implemented(std::string what) {
+  return error_detail(error::not_implemented,
+                      "A header you provided implies functionality that is not implemented")
+      .with("Detail", "s3cors does not implement " + std::move(what) + " yet");
+}
+
+std::string_view strip_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {  // IPv6 literal
+    const auto close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  const auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+// The bucket named by the Host header (virtual-hosted style), or empty for path style.
+std::string bucket_from_host(std::string_view host, const routing_options& options) {
+  host = strip_port(host);
+  std::string lowered(host);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  auto prefix_before = [&](std::string_view suffix) -> std::string {
+    if (lowered.size() > suffix.size() && lowered.ends_with(suffix)) {
+      return lowered.substr(0, lowered.size() - suffix.size());
+    }
+    return {};
+  };
+  if (!options.domain.empty()) {
+    if (auto bucket = prefix_before(".s3." + options.domain); !bucket.empty()) return bucket;
+  }
+  return prefix_before(".localhost");
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int hi = hex_value(text[i + 1]);
+      const int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool is_valid_bucket_name(std::string_view name) noexcept {
+  if (name.size() < 3 || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  bool all_digits_and_dots = true;
+  int dots = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!alnum(c) && c != '.' && c != '-') return false;
+    if (c == '.') {
+      ++dots;
+      if (name[i - 1] == '.' || name[i - 1] == '-' || name[i + 1] == '-') return false;
+    }
+    if (c != '.' && !(c >= '0' && c <= '9')) all_digits_and_dots = false;
+  }
+  // Names formatted as an IP address (192.168.5.4) are not allowed.
+  return !(all_digits_and_dots && dots == 3);
+}
+
+result<routed, error_detail> route(const request& req, const routing_options& options) {
+  std::string_view target = req.target;
+  if (target.empty() || target.front() != '/') {
+    // Absolute-form targets (proxies) are rare; S3 answers them as a bad URI.
+    return error_detail(error::invalid_uri);
+  }
+  const auto question = target.find('?');
+  const std::string_view raw_path = target.substr(0, question);
+  bool query_ok = true;
+  routed out{list_buckets_op{}, question == std::string_view::npos
+                                    ? query_list{}
+                                    : parse_query(target.substr(question + 1), query_ok)};
+  if (!query_ok) return error_detail(error::invalid_uri);
+
+  // Keys are percent-decoded exactly once, as S3 does; '+' in a path is a literal plus.
+  auto path = percent_decode(raw_path.substr(1), false);
+  if (!path) return error_detail(error::invalid_uri);
+
+  std::string bucket = bucket_from_host(req.headers.find("Host").value_or(""), options);
+  std::string key;
+  if (bucket.empty()) {
+    const auto slash = path->find('/');
+    bucket = path->substr(0, slash);
+    key = slash == std::string::npos ? std::string{} : path->substr(slash + 1);
+  } else {
+    key = std::move(*path);
+  }
+
+  if (req.verb == method::options) {
+    out.op = preflight_op{std::move(bucket), std::move(key)};
+    return out;
+  }
+  if (!bucket.empty() && !is_valid_bucket_name(bucket)) {
+    return error_detail(error::invalid_bucket_name).with("BucketName", bucket);
+  }
+  const bool read = req.verb == method::get || req.verb == method::head;
+  if (req.verb == method::other) {
+    return error_detail(error::method_not_allowed).with("Method", req.method_name).with("ResourceType",
+                                                                                        key.empty() ? "BUCKET"
+                                                                                                    : "OBJECT");
+  }
+  if (bucket.empty()) {
+    if (read) return out;  // ListBuckets
+    return error_detail(error::method_not_allowed)
+        .with("Method", std::string(to_string(req.verb)))
+        .with("ResourceType", "SERVICE");
+  }
+  if (!read) return not_implemented(std::string(to_string(req.verb)) + " requests");
+
+  if (key.empty()) {
+    if (auto sub = find_subresource(out.query, bucket_subresources)) return not_implemented("?" + *sub);
+    if (req.verb == method::head) {
+      out.op = head_bucket_op{std::move(bucket)};
+      return out;
+    }
+    return not_implemented("ListObjects");
+  }
+
+  if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);
+  get_object_op get{std::move(bucket), std::move(key), req.verb == method::head, {}};
+  static constexpr std::array<std::pair<const char*, const char*>, 6> response_params{{
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"},
+      {"response-content-language", "Content-Language"},
+      {"response-content-type", "Content-Type"},
+      {"response-expires", "Expires"},
+  }};
+  for (const auto& [name, value] : out.query) {
+    for (const auto& [param, header] : response_params) {
+      if (name == param) get.overrides.headers.emplace_back(header, value);
+    }
+    if (name == "versionId" && value != "null") return not_implemented("object versions");
+  }
+  out.op = std::move(get);
+  return out;
+}
+
+}  // namespace s3cors::s3

@@ -1,0 +1,501 @@
+#include "s3cors/store/fs_store.hpp"
+
+#include "s3cors/errc.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace s3cors::store {
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Small RAII and conversion helpers
+
+class unique_fd {
+ public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) noexcept : fd_(fd) {}
+  ~unique_fd() { reset(); }
+  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  unique_fd(const unique_fd&) = delete;
+  unique_fd& operator=(const unique_fd&) = delete;
+
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+  void reset() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct free_deleter {
+  void operator()(char* p) const noexcept { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
+};
+
+seconds_time to_seconds(const ::timespec& ts) noexcept {
+  // tv_sec is already the floor of the time, so this truncates the way HTTP dates need.
+  return seconds_time{std::chrono::seconds{static_cast<std::chrono::seconds::rep>(ts.tv_sec)}};
+}
+
+// Identifies one version of a file's content. ctime is included on top of size, mtime and
+// inode because tools such as `cp --preserve=timestamps` rewrite a file in place with the
+// same size and restore its mtime; ctime cannot be set from user space, so such a rewrite
+// still invalidates the cached ETag.
+struct file_version {
+  ::dev_t dev = 0;
+  ::ino_t ino = 0;
+  ::off_t size = 0;
+  std::int64_t mtime_sec = 0;
+  std::int64_t mtime_nsec = 0;
+  std::int64_t ctime_sec = 0;
+  std::int64_t ctime_nsec = 0;
+
+  friend bool operator==(const file_version&, const file_version&) = default;
+};
+
+file_version version_of(const struct ::stat& st) noexcept {
+  return {st.st_dev,
+          st.st_ino,
+          st.st_size,
+          static_cast<std::int64_t>(st.st_mtim.tv_sec),
+          static_cast<std::int64_t>(st.st_mtim.tv_nsec),
+          static_cast<std::int64_t>(st.st_ctim.tv_sec),
+          static_cast<std::int64_t>(st.st_ctim.tv_nsec)};
+}
+
+bool is_not_found(int error) noexcept {
+  return error == ENOENT || error == ENOTDIR;
+}
+
+std::string proc_fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
+
+// ---------------------------------------------------------------------------------------
+// MD5
+
+class md5_hasher {
+ public:
+  md5_hasher() : ctx_(EVP_MD_CTX_new()) {
+    ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_.get(), EVP_md5(), nullptr) == 1;
+  }
+
+  void update(const char* data, std::size_t size) noexcept {
+    ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), data, size) == 1;
+  }
+
+  /// The lowercase hex digest, or nullopt when the crypto library failed.
+  [[nodiscard]] std::optional<std::string> finish() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1) return std::nullopt;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(std::size_t{length} * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+      out.push_back(hex[digest[i] >> 4U]);
+      out.push_back(hex[digest[i] & 0x0FU]);
+    }
+    return out;
+  }
+
+ private:
+  struct ctx_deleter {
+    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+  };
+  std::unique_ptr<EVP_MD_CTX, ctx_deleter> ctx_;
+  bool ok_ = false;
+};
+
+struct hash_outcome {
+  std::string etag;
+  bool stable = false;  ///< the file did not change while it was read
+};
+
+result<hash_outcome> hash_fd(int fd, const file_version& before) {
+  md5_hasher hasher;
+  std::vector<char> buffer(std::size_t{256} * 1024);
+  std::uint64_t offset = 0;
+  while (true) {
+    const ::ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<::off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error_code(errc::io_error);
+    }
+    if (n == 0) break;
+    hasher.update(buffer.data(), static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  auto digest = hasher.finish();
+  if (!digest) return make_error_code(errc::io_error);
+  struct ::stat after {};
+  if (::fstat(fd, &after) != 0) return make_error_code(errc::io_error);
+  const bool stable =
+      version_of(after) == before && offset == static_cast<std::uint64_t>(std::max<::off_t>(before.size, 0));
+  return hash_outcome{std::move(*digest), stable};
+}
+
+// ---------------------------------------------------------------------------------------
+// The opened object
+
+class fd_object final : public readable_object {
+ public:
+  fd_object(unique_fd fd, std::uint64_t size) noexcept : fd_(std::move(fd)), size_(size) {}
+
+  [[nodiscard]] std::uint64_t size() const noexcept override { return size_; }
+  [[nodiscard]] int native_handle() const noexcept override { return fd_.get(); }
+
+  [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
+    if (out.empty()) return std::size_t{0};
+    // No file is larger than off_t can address, so such an offset is past the end.
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<::off_t>::max())) return std::size_t{0};
+    const std::size_t want = std::min(out.size(), static_cast<std::size_t>(SSIZE_MAX));
+    while (true) {
+      const ::ssize_t n = ::pread(fd_.get(), out.data(), want, static_cast<::off_t>(offset));
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return make_error_code(errc::io_error);
+    }
+  }
+
+ private:
+  unique_fd fd_;
+  std::uint64_t size_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Path resolution
+
+enum class location {
+  outside,     ///< not below the data root
+  reserved,    ///< the root itself, or below a top-level entry that is not a bucket (".s3cors")
+  bucket_dir,  ///< a top-level entry with a bucket name: where a bucket symlink may lead
+  in_bucket,   ///< below such an entry: where an object may live
+};
+
+// root_prefix is the canonical root ending in '/', so a string prefix test is a test on
+// whole path components: "/data/root2/x" does not start with "/data/root/".
+location classify(std::string_view root_prefix, std::string_view real) noexcept {
+  if (!real.starts_with(root_prefix)) {
+    const bool is_root = real.size() + 1 == root_prefix.size() && root_prefix.starts_with(real);
+    return is_root ? location::reserved : location::outside;
+  }
+  const std::string_view rest = real.substr(root_prefix.size());
+  const std::size_t slash = rest.find('/');
+  if (!is_valid_bucket_name(rest.substr(0, slash))) return location::reserved;  // also rest == "" (root "/")
+  return slash == std::string_view::npos ? location::bucket_dir : location::in_bucket;
+}
+
+// Objects are only ever served from below a bucket directory, and bucket symlinks must
+// lead to a bucket-named top-level directory: links into the metadata directory or onto a
+// stray top-level file are refused even though they stay in the root.
+result<void> check_location(std::string_view root_prefix, bool follow_outside, std::string_view real,
+                            location wanted) {
+  const location where = classify(root_prefix, real);
+  if (where == wanted || (where == location::outside && follow_outside)) return {};
+  return make_error_code(errc::outside_root);
+}
+
+// The real location of what fd refers to. /proc/self/fd names exactly the file that was
+// opened, so there is no window between checking a path and using it. Without /proc,
+// fall back to realpath() and make sure it still names the same inode.
+result<std::string> real_path_of(int fd, const struct ::stat& st, const std::string& path) {
+  std::string buffer(PATH_MAX, '\0');
+  const ::ssize_t n = ::readlink(proc_fd_path(fd).c_str(), buffer.data(), buffer.size());
+  if (n > 0 && static_cast<std::size_t>(n) < buffer.size() && buffer.front() == '/') {
+    buffer.resize(static_cast<std::size_t>(n));
+    return buffer;
+  }
+  const std::unique_ptr<char, free_deleter> resolved{::realpath(path.c_str(), nullptr)};
+  if (!resolved) return make_error_code(errc::io_error);
+  struct ::stat again {};
+  if (::stat(resolved.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+    return make_error_code(errc::io_error);  // replaced while we looked at it
+  }
+  return std::string{resolved.get()};
+}
+
+// Opens the file behind an O_PATH descriptor for reading, through /proc so that it is the
+// same inode that was checked; without /proc, reopen the real path and compare inodes.
+// `opened` receives the fstat of the new descriptor.
+result<unique_fd> reopen_for_read(int path_fd, const struct ::stat& st, const std::string& real,
+                                  struct ::stat& opened) {
+  unique_fd fd{::open(proc_fd_path(path_fd).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  if (!fd.is_open()) {
+    if (errno != ENOENT) return make_error_code(is_not_found(errno) ? errc::no_such_key : errc::io_error);
+    // O_NONBLOCK: the path might have been swapped for a FIFO, which would block the open.
+    fd = unique_fd{::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+    if (!fd.is_open()) return make_error_code(is_not_found(errno) ? errc::no_such_key : errc::io_error);
+  }
+  if (::fstat(fd.get(), &opened) != 0) return make_error_code(errc::io_error);
+  if (opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) return make_error_code(errc::io_error);
+  return fd;
+}
+
+struct located {
+  unique_fd path_fd;  ///< O_PATH: no side effects of opening, never blocks on a FIFO
+  struct ::stat st {};
+  std::string real;
+};
+
+result<bucket_info> stat_bucket_at(std::string_view root_prefix, bool follow_outside,
+                                   std::string_view bucket) {
+  if (!is_valid_bucket_name(bucket)) return make_error_code(errc::invalid_bucket_name);
+  std::string path{root_prefix};
+  path += bucket;
+  struct ::stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return make_error_code(is_not_found(errno) ? errc::no_such_bucket : errc::io_error);
+  }
+  if (S_ISLNK(st.st_mode)) {
+    if (::stat(path.c_str(), &st) != 0) {
+      const int error = errno;
+      return make_error_code(is_not_found(error) || error == ELOOP ? errc::no_such_bucket : errc::io_error);
+    }
+    if (!S_ISDIR(st.st_mode)) return make_error_code(errc::no_such_bucket);
+    const std::unique_ptr<char, free_deleter> resolved{::realpath(path.c_str(), nullptr)};
+    if (!resolved) return make_error_code(is_not_found(errno) ? errc::no_such_bucket : errc::io_error);
+    if (auto checked = check_location(root_prefix, follow_outside, resolved.get(), location::bucket_dir);
+        !checked) {
+      return checked.error();
+    }
+  }
+  if (!S_ISDIR(st.st_mode)) return make_error_code(errc::no_such_bucket);
+  return bucket_info{std::string{bucket}, to_seconds(st.st_mtim)};
+}
+
+// Maps bucket and key to a checked, opened (O_PATH) regular file. The kernel resolves the
+// path in one open(); the result is then judged by its real location, which covers
+// symlinks in the bucket directory and in every key segment at once.
+result<located> locate(std::string_view root_prefix, bool follow_outside, std::string_view bucket,
+                       std::string_view key) {
+  if (!is_valid_bucket_name(bucket)) return make_error_code(errc::invalid_bucket_name);
+  if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
+
+  std::string path;
+  path.reserve(root_prefix.size() + bucket.size() + 1 + key.size());
+  path.append(root_prefix).append(bucket).append(1, '/').append(key);
+
+  located out;
+  out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
+  if (!out.path_fd.is_open()) {
+    const int error = errno;
+    if (is_not_found(error) || error == ELOOP) {
+      // Only on this slow path: tell a missing bucket from a missing key.
+      if (auto b = stat_bucket_at(root_prefix, follow_outside, bucket); !b) return b.error();
+      return make_error_code(errc::no_such_key);
+    }
+    if (error == ENAMETOOLONG) return make_error_code(errc::invalid_key);
+    return make_error_code(errc::io_error);
+  }
+  if (::fstat(out.path_fd.get(), &out.st) != 0) return make_error_code(errc::io_error);
+  auto real = real_path_of(out.path_fd.get(), out.st, path);
+  if (!real) return real.error();
+  out.real = std::move(*real);
+  if (auto checked = check_location(root_prefix, follow_outside, out.real, location::in_bucket); !checked)
+    return checked.error();
+  if (!S_ISREG(out.st.st_mode)) return make_error_code(errc::no_such_key);
+  return out;
+}
+
+object_info info_from(const struct ::stat& st, std::string etag) {
+  object_info info;
+  info.size = static_cast<std::uint64_t>(std::max<::off_t>(st.st_size, 0));
+  info.last_modified = to_seconds(st.st_mtim);
+  info.etag = std::move(etag);
+  return info;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+
+std::string md5_hex(std::string_view data) {
+  md5_hasher hasher;
+  hasher.update(data.data(), data.size());
+  auto digest = hasher.finish();
+  if (!digest) throw std::runtime_error("md5_hex: MD5 is not available from OpenSSL");
+  return std::move(*digest);
+}
+
+// ETags keyed by real path. Each slot belongs to one file version; its ETag is computed by
+// the first caller while later callers for the same version wait on the slot, so a version
+// is hashed once. A hit takes only the shared lock plus an atomic load.
+class fs_store::etag_cache {
+ public:
+  template <class Compute>
+  result<std::string> get(const std::string& real, const file_version& version, Compute&& compute) {
+    std::shared_ptr<slot> entry;
+    {
+      const std::shared_lock lock{mutex_};
+      if (const auto it = slots_.find(real); it != slots_.end() && it->second->version == version) {
+        entry = it->second;
+      }
+    }
+    if (!entry) {
+      const std::unique_lock lock{mutex_};
+      auto it = slots_.find(real);
+      if (it == slots_.end()) {
+        // A crude bound on memory: forget everything once the cache is large. Slots in use
+        // stay alive through their shared_ptr.
+        if (slots_.size() >= max_entries) slots_.clear();
+        it = slots_.emplace(real, nullptr).first;
+      }
+      if (!it->second || it->second->version != version) it->second = std::make_shared<slot>(version);
+      entry = it->second;
+    }
+    if (entry->ready.load(std::memory_order_acquire)) return entry->etag;
+
+    const std::lock_guard lock{entry->mutex};
+    if (entry->ready.load(std::memory_order_acquire)) return entry->etag;
+    auto outcome = std::forward<Compute>(compute)();
+    if (!outcome) return outcome.error();
+    computations_.fetch_add(1, std::memory_order_relaxed);
+    if (!outcome->stable) return std::move(outcome->etag);  // changed while hashed: do not keep
+    entry->etag = std::move(outcome->etag);
+    entry->ready.store(true, std::memory_order_release);
+    return entry->etag;
+  }
+
+  [[nodiscard]] std::uint64_t computations() const noexcept {
+    return computations_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  static constexpr std::size_t max_entries = 100'000;
+
+  struct slot {
+    explicit slot(const file_version& v) : version(v) {}
+    const file_version version;
+    std::mutex mutex;
+    std::atomic<bool> ready{false};
+    std::string etag;  ///< written once, before ready becomes true
+  };
+
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<slot>> slots_;
+  std::atomic<std::uint64_t> computations_{0};
+};
+
+fs_store::fs_store(fs_store_options options) : options_(std::move(options)) {
+  options_.root = std::filesystem::canonical(options_.root);
+  if (!std::filesystem::is_directory(options_.root)) {
+    throw std::invalid_argument("fs_store: data root is not a directory: " + options_.root.string());
+  }
+  root_prefix_ = options_.root.string();
+  if (root_prefix_.empty() || root_prefix_.back() != '/') root_prefix_.push_back('/');
+  cache_ = std::make_unique<etag_cache>();
+}
+
+fs_store::~fs_store() = default;
+
+std::uint64_t fs_store::etag_computations() const noexcept {
+  return cache_->computations();
+}
+
+result<std::vector<bucket_info>> fs_store::list_buckets() const {
+  try {
+    std::vector<bucket_info> buckets;
+    std::error_code ec;
+    std::filesystem::directory_iterator it{options_.root, ec};
+    if (ec) return make_error_code(errc::io_error);
+    for (; it != std::filesystem::directory_iterator{}; it.increment(ec)) {
+      if (ec) return make_error_code(errc::io_error);
+      const std::string name = it->path().filename().string();
+      if (!is_valid_bucket_name(name)) continue;
+      auto bucket = stat_bucket_at(root_prefix_, options_.follow_symlinks_outside_root, name);
+      if (bucket) {
+        buckets.push_back(std::move(*bucket));
+      } else if (bucket.error() == errc::io_error) {
+        return bucket.error();
+      }
+      // Otherwise not a bucket: a file, a dangling or escaping symlink, or gone meanwhile.
+    }
+    if (ec) return make_error_code(errc::io_error);
+    std::sort(buckets.begin(), buckets.end(),
+              [](const bucket_info& a, const bucket_info& b) { return a.name < b.name; });
+    return buckets;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
+  try {
+    return stat_bucket_at(root_prefix_, options_.follow_symlinks_outside_root, bucket);
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<object_info> fs_store::stat(std::string_view bucket, std::string_view key) const {
+  try {
+    auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
+    if (!found) return found.error();
+    const file_version version = version_of(found->st);
+    auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
+      struct ::stat opened {};
+      auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
+      if (!fd) return fd.error();
+      return hash_fd(fd->get(), version);
+    });
+    if (!etag) return etag.error();
+    return info_from(found->st, std::move(*etag));
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<opened_object> fs_store::open(std::string_view bucket, std::string_view key) const {
+  try {
+    auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
+    if (!found) return found.error();
+    // Describe the descriptor that will be served (its own fstat), not the path looked up.
+    struct ::stat st {};
+    auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, st);
+    if (!fd) return fd.error();
+    found->path_fd.reset();
+    if (!S_ISREG(st.st_mode)) return make_error_code(errc::no_such_key);
+    const file_version version = version_of(st);
+    const int raw_fd = fd->get();
+    auto etag = cache_->get(found->real, version, [&] { return hash_fd(raw_fd, version); });
+    if (!etag) return etag.error();
+    object_info info = info_from(st, std::move(*etag));
+    auto body = std::make_shared<const fd_object>(std::move(*fd), info.size);
+    return opened_object{std::move(info), std::move(body)};
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+}  // namespace s3cors::store

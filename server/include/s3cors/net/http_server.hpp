@@ -1,0 +1,63 @@
+#pragma once
+// The HTTP transport: Beast/Asio stay behind this header, so main and the integration tests
+// compile without them.
+#include "s3cors/http/request.hpp"
+#include "s3cors/http/response.hpp"
+#include "s3cors/s3/context.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace s3cors::net {
+
+enum class log_level { debug, info, warn, error, off };
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9000;  ///< 0 binds a free port
+  unsigned threads = 0;       ///< 0: one per core
+  std::size_t header_limit = 16 * 1024;
+  std::uint64_t body_limit = 5ull * 1024 * 1024 * 1024;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive wait for the next request
+  std::chrono::milliseconds header_timeout{10'000};  ///< from first byte to end of headers
+  std::chrono::milliseconds body_timeout{300'000};
+  std::chrono::milliseconds write_timeout{60'000};  ///< a stalled reader is cut off after this
+  std::chrono::milliseconds shutdown_grace{10'000};
+  log_level level = log_level::info;
+};
+
+/// Called on server threads, concurrently; must be thread-safe and must not throw (an
+/// exception becomes a logged 500 InternalError).
+using request_handler = std::function<response(const request&, const s3::request_context&)>;
+
+class http_server {
+ public:
+  http_server(server_options options, request_handler handler);
+  ~http_server();  ///< stops the server
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  /// Binds, listens and starts the threads. Returns the bound port.
+  /// Throws std::runtime_error (one readable line) when the address cannot be bound.
+  std::uint16_t start();
+
+  /// Stops accepting, lets in-flight requests finish (up to shutdown_grace), closes idle
+  /// connections and joins the threads. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Writes one line to stderr (thread-safe) when level is enabled.
+void log_line(log_level level, std::string_view line);
+void set_log_level(log_level level);
+[[nodiscard]] bool parse_log_level(std::string_view name, log_level& out);
+
+}  // namespace s3cors::net

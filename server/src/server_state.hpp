@@ -1,0 +1,107 @@
+#pragma once
+// State shared by the listener and every session of one http_server.
+#include "beast.hpp"
+#include "s3cors/net/http_server.hpp"
+#include "s3cors/s3/error.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace s3cors::net {
+
+class session;
+
+struct server_state {
+  server_options options;
+  request_handler handler;
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> next_request{0};
+  std::uint64_t request_id_seed = 0;
+
+  // Live sessions, so that stop() can close idle keep-alive connections.
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_changed;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::uint64_t next_session = 0;
+
+  // Declared last so it is destroyed first: destroying it destroys pending handlers, and
+  // with them sessions, which still use the members above.
+  asio::io_context ioc;
+
+  server_state(server_options opts, request_handler h, int concurrency)
+      : options(std::move(opts)), handler(std::move(h)), ioc(concurrency) {}
+};
+
+/// Fills the request/host ids and the clock for one request.
+[[nodiscard]] s3::request_context make_context(server_state& state);
+
+/// Beast request -> core request, moving the body.
+[[nodiscard]] request to_core_request(http::request<http::string_body>&& req);
+
+/// The header part of a core response as a Beast response; the body is handled by the session.
+template <class Body>
+void copy_head(const response& res, http::response<Body>& out, unsigned version, bool keep_alive) {
+  out.version(version);
+  out.result(res.status);
+  for (const auto& [name, value] : res.headers.fields()) out.insert(name, value);
+  out.keep_alive(keep_alive);
+}
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket&& socket, server_state& state, bool reject);
+  ~session();
+  void run();
+  /// Posted by stop(): closes the connection if it is waiting for a request.
+  void close_if_idle();
+  /// Posted by stop() when the grace period is over.
+  void force_close();
+
+ private:
+  enum class phase { idle, reading, processing, writing };
+
+  void start();
+  void do_read();
+  void on_first_bytes(beast::error_code ec, std::size_t n);
+  void do_read_header();
+  void on_read_header(beast::error_code ec, std::size_t n);
+  void on_read_body(beast::error_code ec, std::size_t n);
+  void process();
+  void respond(response&& res);
+  void respond_protocol_error(s3::error code, std::string_view why);
+  void on_write(bool close, beast::error_code ec, std::size_t n);
+  void do_sendfile();
+  void on_socket_writable(beast::error_code ec);
+  void on_write_timeout(beast::error_code ec);
+  void on_body_sent();
+  void do_close();
+  void log_access(unsigned status, std::uint64_t bytes);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  server_state& state_;
+  std::uint64_t id_;
+  bool reject_;
+  phase phase_ = phase::idle;
+  std::optional<http::request_parser<http::string_body>> parser_;
+
+  // The response in flight, kept until its write completes.
+  std::shared_ptr<void> out_;
+  file_slice slice_;
+  bool close_after_ = false;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  asio::steady_timer write_timer_;
+
+  // For the access log line.
+  std::chrono::steady_clock::time_point started_;
+  std::string log_time_, log_method_, log_target_, log_origin_, log_note_;
+  unsigned log_status_ = 0;
+  std::uint64_t log_bytes_ = 0;
+};
+
+}  // namespace s3cors::net

@@ -1,0 +1,110 @@
+#include "server_fixture.hpp"
+
+#include "http_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+using namespace std::chrono_literals;
+using s3cors::test::raw_exchange;
+using s3cors::test::raw_request;
+using s3cors::test::send_request;
+using s3cors::test::server_fixture;
+
+namespace {
+std::size_t count(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string_view::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("http: keep-alive and pipelined requests are answered in order", "[integration]") {
+  server_fixture server;
+  server.write("media/a.txt", "AAA");
+  server.write("media/b.txt", "BBB");
+  const std::string two = "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /media/b.txt HTTP/1.1\r\nHost: x\r\n"
+                          "Connection: close\r\n\r\n";
+  const auto answer = raw_request(server.port(), two);
+  CHECK(count(answer, "HTTP/1.1 200 OK") == 2);
+  CHECK(answer.find("AAA") < answer.find("BBB"));
+}
+
+TEST_CASE("http: HTTP/1.0 is answered and the connection closed", "[integration]") {
+  server_fixture server;
+  server.write("media/a.txt", "AAA");
+  const auto result = raw_exchange(server.port(), "GET /media/a.txt HTTP/1.0\r\n\r\n", 3000ms);
+  CHECK_THAT(result.received, Catch::StartsWith("HTTP/1.0 200 OK"));
+  CHECK_THAT(result.received, Catch::EndsWith("AAA"));
+  CHECK(result.closed_by_server);
+}
+
+TEST_CASE("http: an oversized header section is refused with an S3 error", "[integration]") {
+  auto options = server_fixture::quiet_options();
+  options.header_limit = 4096;
+  server_fixture server(options);
+  const std::string request =
+      "GET /media/a.txt HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'x') + "\r\n\r\n";
+  const auto answer = raw_request(server.port(), request);
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(answer, Catch::Contains("<Code>RequestHeaderSectionTooLarge</Code>"));
+}
+
+TEST_CASE("http: malformed request lines get 400 and the server keeps serving", "[integration]") {
+  server_fixture server;
+  server.write("media/a.txt", "AAA");
+  CHECK_THAT(raw_request(server.port(), "NOT HTTP AT ALL\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));
+  CHECK(send_request(server.port(), "GET", "/media/a.txt").status == 200);
+}
+
+TEST_CASE("http: a client trickling its headers is cut off by the header timeout", "[integration]") {
+  auto options = server_fixture::quiet_options();
+  options.header_timeout = 300ms;
+  server_fixture server(options);
+  const auto started = std::chrono::steady_clock::now();
+  // Never finishes its headers: the server must close within the header timeout.
+  const auto result = raw_exchange(server.port(), "GET /media/a.txt HTTP/1.1\r\nHost: x\r\nX-Slow: 1", 4000ms);
+  CHECK(result.closed_by_server);
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+}
+
+TEST_CASE("http: idle keep-alive connections are closed after the idle timeout", "[integration]") {
+  auto options = server_fixture::quiet_options();
+  options.idle_timeout = 300ms;
+  server_fixture server(options);
+  server.write("media/a.txt", "AAA");
+  const auto result = raw_exchange(server.port(), "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 4000ms);
+  CHECK_THAT(result.received, Catch::StartsWith("HTTP/1.1 200 OK"));
+  CHECK(result.closed_by_server);
+}
+
+TEST_CASE("http: connections over the limit get 503 SlowDown", "[integration]") {
+  auto options = server_fixture::quiet_options();
+  options.max_connections = 1;
+  server_fixture server(options);
+  server.write("media/a.txt", "AAA");
+  // The first connection stays open (idle keep-alive) while the second arrives.
+  std::thread holder([port = server.port()] {
+    (void)raw_exchange(port, "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 1500ms);
+  });
+  std::this_thread::sleep_for(300ms);  // lets the holder connect first; not a readiness wait
+  const auto answer = raw_request(server.port(), "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 2000ms);
+  holder.join();
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 503"));
+  CHECK_THAT(answer, Catch::Contains("<Code>SlowDown</Code>"));
+}
+
+TEST_CASE("http: stop() closes idle connections and returns promptly", "[integration]") {
+  server_fixture server;
+  server.write("media/a.txt", "AAA");
+  std::thread idle_client([port = server.port()] {
+    (void)raw_exchange(port, "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 5000ms);
+  });
+  std::this_thread::sleep_for(200ms);
+  const auto started = std::chrono::steady_clock::now();
+  server.stop();
+  CHECK(std::chrono::steady_clock::now() - started < 1500ms);
+  idle_client.join();
+}

@@ -1,0 +1,50 @@
+#pragma once
+// An in-memory object_store for unit tests of the core. It applies the same name rules as
+// fs_store (bucket names, key mapping) so handlers see the same error codes.
+#include "s3cors/store/object_store.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3cors::test {
+
+class memory_store final : public store::object_store {
+ public:
+  /// Adds (or replaces the creation date of) a bucket. Throws std::logic_error for a name
+  /// fs_store would not accept as a bucket.
+  void add_bucket(std::string name, store::seconds_time creation);
+  /// Stores an object; the ETag is the MD5 of content. Throws std::logic_error when the
+  /// bucket was not added or the key is not one fs_store could map.
+  void put(std::string_view bucket, std::string key, std::string content, store::seconds_time last_modified,
+           std::string content_type = "");
+  /// Removes an object if present.
+  void remove(std::string_view bucket, std::string_view key);
+
+  [[nodiscard]] result<std::vector<store::bucket_info>> list_buckets() const override;
+  [[nodiscard]] result<store::bucket_info> stat_bucket(std::string_view bucket) const override;
+  [[nodiscard]] result<store::object_info> stat(std::string_view bucket, std::string_view key) const override;
+  [[nodiscard]] result<store::opened_object> open(std::string_view bucket,
+                                                  std::string_view key) const override;
+
+ private:
+  struct object {
+    store::object_info info;
+    std::shared_ptr<const std::string> content;  ///< shared with opened bodies: a snapshot
+  };
+  struct bucket {
+    store::seconds_time creation{};
+    std::map<std::string, object, std::less<>> objects;
+  };
+
+  [[nodiscard]] result<const object*> find(std::string_view bucket, std::string_view key) const;
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, bucket, std::less<>> buckets_;
+};
+
+}  // namespace s3cors::test
