@@ -10,13 +10,20 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "s3cors"; }
   std::string message(int value) const override {
     switch (static_cast<errc>(value)) {
-      case errc::no_such_bucket: return "no such bucket";
-      case errc::no_such_key: return "no such key";
-      case errc::invalid_key: return "key cannot be mapped to a file";
-      case errc::outside_root: return "path resolves outside the data root";
-      case errc::invalid_bucket_name: return "invalid bucket name";
-      case errc::io_error: return "i/o error";
-      case errc::invalid_config: return "invalid configuration";
+      case errc::no_such_bucket:
+        return "no such bucket";
+      case errc::no_such_key:
+        return "no such key";
+      case errc::invalid_key:
+        return "key cannot be mapped to a file";
+      case errc::outside_root:
+        return "path resolves outside the data root";
+      case errc::invalid_bucket_name:
+        return "invalid bucket name";
+      case errc::io_error:
+        return "i/o error";
+      case errc::invalid_config:
+        return "invalid configuration";
     }
     return "unknown s3cors error";
   }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -70,8 +71,8 @@ class listener : public std::enable_shared_from_this<listener> {
 
 tcp::endpoint resolve(asio::io_context& ioc, const std::string& host, std::uint16_t port) {
   beast::error_code ec;
-  const std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2)
-                                                                                        : host;
+  const std::string bare =
+      host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
   auto address = asio::ip::make_address(bare, ec);
   if (!ec) return {address, port};
   tcp::resolver resolver(ioc);
@@ -97,10 +98,15 @@ http_server::http_server(server_options options, request_handler handler) : impl
   impl_->state->request_id_seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
 }
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
 std::uint16_t http_server::start() {
   if (impl_->started) throw std::logic_error("http_server::start called twice");
+  // sendfile() has no MSG_NOSIGNAL: a client that disconnects mid-body must cost an EPIPE,
+  // not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   server_state& state = *impl_->state;
   const tcp::endpoint endpoint = resolve(state.ioc, state.options.host, state.options.port);
   impl_->acceptor = std::make_shared<listener>(state);
@@ -143,12 +149,14 @@ void http_server::stop() {
   {
     // In-flight requests finish (their responses carry Connection: close) within the grace.
     std::unique_lock lock(state.sessions_mutex);
-    state.sessions_changed.wait_for(lock, state.options.shutdown_grace, [&] { return state.sessions.empty(); });
+    state.sessions_changed.wait_for(lock, state.options.shutdown_grace,
+                                    [&] { return state.sessions.empty(); });
   }
   for (auto& s : live_sessions()) s->force_close();
   {
     std::unique_lock lock(state.sessions_mutex);
-    state.sessions_changed.wait_for(lock, std::chrono::milliseconds(500), [&] { return state.sessions.empty(); });
+    state.sessions_changed.wait_for(lock, std::chrono::milliseconds(500),
+                                    [&] { return state.sessions.empty(); });
   }
   state.ioc.stop();
   for (auto& t : impl_->threads) t.join();

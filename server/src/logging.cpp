@@ -10,15 +10,23 @@ namespace {
 std::atomic<log_level> current_level{log_level::info};
 }
 
-void set_log_level(log_level level) { current_level.store(level, std::memory_order_relaxed); }
+void set_log_level(log_level level) {
+  current_level.store(level, std::memory_order_relaxed);
+}
 
 bool parse_log_level(std::string_view name, log_level& out) {
-  if (name == "debug") out = log_level::debug;
-  else if (name == "info") out = log_level::info;
-  else if (name == "warn" || name == "warning") out = log_level::warn;
-  else if (name == "error") out = log_level::error;
-  else if (name == "off") out = log_level::off;
-  else return false;
+  if (name == "debug")
+    out = log_level::debug;
+  else if (name == "info")
+    out = log_level::info;
+  else if (name == "warn" || name == "warning")
+    out = log_level::warn;
+  else if (name == "error")
+    out = log_level::error;
+  else if (name == "off")
+    out = log_level::off;
+  else
+    return false;
   return true;
 }
 

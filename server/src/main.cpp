@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -135,12 +136,13 @@ int run(int argc, char** argv) {
   s3cors::net::log_level level = s3cors::net::log_level::info;
   const std::string level_text = cli.log_level.value_or(file_config.log_level.value_or("info"));
   if (!s3cors::net::parse_log_level(level_text, level)) {
-    throw usage_error(fmt::format("--log-level expects debug, info, warn, error or off, not '{}'", level_text));
+    throw usage_error(
+        fmt::format("--log-level expects debug, info, warn, error or off, not '{}'", level_text));
   }
   s3cors::net::set_log_level(level);
 
-  const s3cors::store::fs_store store(
-      s3cors::store::fs_store_options{*root, cli.follow_symlinks || file_config.follow_symlinks_outside_root});
+  const s3cors::store::fs_store store(s3cors::store::fs_store_options{
+      *root, cli.follow_symlinks || file_config.follow_symlinks_outside_root});
   s3cors::s3::service_options service_options;
   service_options.routing.domain = cli.domain.value_or(file_config.domain);
   const s3cors::s3::service service(store, service_options);
@@ -148,7 +150,8 @@ int run(int argc, char** argv) {
   s3cors::net::server_options options;
   options.host = listen->host;
   options.port = listen->port;
-  options.threads = cli.threads.value_or(file_config.threads.value_or(0));
+  options.threads =
+      cli.threads.value_or(file_config.threads.value_or(std::max(1u, std::thread::hardware_concurrency())));
   options.level = level;
   const auto& limit = file_config.limit;
   options.header_limit = static_cast<std::size_t>(limit.max_header_bytes);
@@ -166,12 +169,14 @@ int run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  s3cors::net::http_server server(options, [&service](const s3cors::request& req, const s3cors::s3::request_context& ctx) {
-    return service.handle(req, ctx);
-  });
+  s3cors::net::http_server server(
+      options, [&service](const s3cors::request& req, const s3cors::s3::request_context& ctx) {
+        return service.handle(req, ctx);
+      });
   const std::uint16_t port = server.start();
   const bool v6 = listen->host.find(':') != std::string::npos && listen->host.front() != '[';
-  std::printf("s3cors listening on http://%s%s%s:%u\n", v6 ? "[" : "", listen->host.c_str(), v6 ? "]" : "", port);
+  std::printf("s3cors listening on http://%s%s%s:%u\n", v6 ? "[" : "", listen->host.c_str(), v6 ? "]" : "",
+              port);
   std::fflush(stdout);
   s3cors::net::log_line(s3cors::net::log_level::info,
                         fmt::format("serving buckets from {} with {} threads", *root, options.threads));

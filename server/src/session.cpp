@@ -17,8 +17,9 @@ constexpr std::uint64_t small_body_limit = 64 * 1024;
 constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
 
 bool is_benign(const beast::error_code& ec) {
-  return ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == http::error::end_of_stream ||
-         ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+  return ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+         ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
 }
 
 void fail(const beast::error_code& ec, std::string_view what) {
@@ -26,7 +27,9 @@ void fail(const beast::error_code& ec, std::string_view what) {
   log_line(log_level::debug, fmt::format("{}: {}", what, ec.message()));
 }
 
-bool has_no_body_status(unsigned status) { return status == 304 || status == 204 || (status >= 100 && status < 200); }
+bool has_no_body_status(unsigned status) {
+  return status == 304 || status == 204 || (status >= 100 && status < 200);
+}
 
 }  // namespace
 
@@ -76,7 +79,8 @@ void session::do_read() {
   // Waiting for the next request is governed by the idle timeout; once its first byte
   // arrives, the header timeout applies, so a client trickling headers is cut off.
   stream_.expires_after(state_.options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(8192), beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+  stream_.async_read_some(buffer_.prepare(8192),
+                          beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
 }
 
 void session::on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -102,7 +106,8 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
   if (ec == http::error::header_limit) {
     return respond_protocol_error(s3::error::request_header_section_too_large, "header limit exceeded");
   }
-  if (ec == http::error::body_limit) return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
+  if (ec == http::error::body_limit)
+    return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
   if (ec) {
     if (is_benign(ec) || ec == http::error::partial_message) {
       fail(ec, "read header");
@@ -112,11 +117,13 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
   }
   if (parser_->is_done()) return process();
   stream_.expires_after(state_.options.body_timeout);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&session::on_read_body, shared_from_this()));
 }
 
 void session::on_read_body(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit) return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
+  if (ec == http::error::body_limit)
+    return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
   if (ec) {
     fail(ec, "read body");
     return do_close();
@@ -188,19 +195,23 @@ void session::respond(response&& res) {
     body.resize(slice->length);
     std::uint64_t done = 0;
     while (done < slice->length) {
-      auto n = slice->object->read_at(slice->offset + done, std::span<char>(body.data() + done, body.size() - done));
+      auto n = slice->object->read_at(slice->offset + done,
+                                      std::span<char>(body.data() + done, body.size() - done));
       if (!n || *n == 0) {
         // The file shrank or failed after its size was promised: the connection cannot carry
         // a correct response any more.
-        log_line(log_level::warn, fmt::format("read failed for {}: object changed or unreadable", log_target_));
+        log_line(log_level::warn,
+                 fmt::format("read failed for {}: object changed or unreadable", log_target_));
         return do_close();
       }
       done += *n;
     }
   }
-  if (!has_no_body_status(res.status)) msg->set(http::field::content_length, std::to_string(res.content_length));
+  if (!has_no_body_status(res.status))
+    msg->set(http::field::content_length, std::to_string(res.content_length));
   out_ = msg;
-  http::async_write(stream_, *msg, beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
+  http::async_write(stream_, *msg,
+                    beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
 }
 
 void session::on_write(bool close, beast::error_code ec, std::size_t n) {
@@ -282,8 +293,9 @@ void session::do_close() {
 void session::log_access(unsigned status, std::uint64_t bytes) {
   if (log_method_.empty()) return;
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_);
-  log_line(log_level::info, fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", log_time_, log_method_, log_target_, status, bytes,
-                                        elapsed.count(), log_origin_, log_note_.empty() ? "" : " note=", log_note_));
+  log_line(log_level::info,
+           fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", log_time_, log_method_, log_target_, status,
+                       bytes, elapsed.count(), log_origin_, log_note_.empty() ? "" : " note=", log_note_));
   log_method_.clear();
 }
 

@@ -64,7 +64,8 @@ TEST_CASE("get_object: large objects stream completely (sendfile path)", "[integ
   CHECK(res.status == 200);
   CHECK(res.body.size() == big.size());
   CHECK(res.body == big);
-  const auto part = send_request(server.port(), "GET", "/media/big.mp4", {{"Range", "bytes=1000000-2999999"}});
+  const auto part =
+      send_request(server.port(), "GET", "/media/big.mp4", {{"Range", "bytes=1000000-2999999"}});
   CHECK(part.status == 206);
   CHECK(part.header("Content-Range") == "bytes 1000000-2999999/" + std::to_string(big.size()));
   CHECK(part.body == big.substr(1000000, 2000000));
@@ -101,7 +102,8 @@ TEST_CASE("errors: S3 error documents with the right status", "[integration]") {
   CHECK_THAT(no_key.body, Catch::Contains("<Code>NoSuchKey</Code>"));
   CHECK_THAT(no_key.body, Catch::Contains("<Key>missing.ts</Key>"));
   CHECK_THAT(no_key.body, Catch::Contains("<Resource>/media/missing.ts</Resource>"));
-  CHECK_THAT(no_key.body, Catch::Contains("<RequestId>" + no_key.header("x-amz-request-id").value() + "</RequestId>"));
+  CHECK_THAT(no_key.body,
+             Catch::Contains("<RequestId>" + no_key.header("x-amz-request-id").value() + "</RequestId>"));
 
   const auto no_bucket = send_request(server.port(), "GET", "/nobucket/x.txt");
   CHECK(no_bucket.status == 404);
@@ -148,7 +150,8 @@ TEST_CASE("list_buckets: GET / lists the bucket directories", "[integration]") {
 TEST_CASE("preconditions: 304 and 412 as S3 answers them", "[integration]") {
   server_fixture server;
   server.write("media/p.ts", "hello world\n");
-  const auto not_modified = send_request(server.port(), "GET", "/media/p.ts", {{"If-None-Match", hello_etag}});
+  const auto not_modified =
+      send_request(server.port(), "GET", "/media/p.ts", {{"If-None-Match", hello_etag}});
   CHECK(not_modified.status == 304);
   CHECK(not_modified.body.empty());
   CHECK(not_modified.header("ETag") == hello_etag);
@@ -159,8 +162,9 @@ TEST_CASE("preconditions: 304 and 412 as S3 answers them", "[integration]") {
   CHECK_THAT(failed.body, Catch::Contains("<Code>PreconditionFailed</Code>"));
   CHECK_THAT(failed.body, Catch::Contains("<Condition>If-Match</Condition>"));
 
-  const auto both = send_request(server.port(), "GET", "/media/p.ts",
-                                 {{"If-Match", hello_etag}, {"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}});
+  const auto both =
+      send_request(server.port(), "GET", "/media/p.ts",
+                   {{"If-Match", hello_etag}, {"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}});
   CHECK(both.status == 200);
 }
 

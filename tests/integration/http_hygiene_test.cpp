@@ -25,8 +25,9 @@ TEST_CASE("http: keep-alive and pipelined requests are answered in order", "[int
   server_fixture server;
   server.write("media/a.txt", "AAA");
   server.write("media/b.txt", "BBB");
-  const std::string two = "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /media/b.txt HTTP/1.1\r\nHost: x\r\n"
-                          "Connection: close\r\n\r\n";
+  const std::string two =
+      "GET /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /media/b.txt HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n";
   const auto answer = raw_request(server.port(), two);
   CHECK(count(answer, "HTTP/1.1 200 OK") == 2);
   CHECK(answer.find("AAA") < answer.find("BBB"));
@@ -65,7 +66,8 @@ TEST_CASE("http: a client trickling its headers is cut off by the header timeout
   server_fixture server(options);
   const auto started = std::chrono::steady_clock::now();
   // Never finishes its headers: the server must close within the header timeout.
-  const auto result = raw_exchange(server.port(), "GET /media/a.txt HTTP/1.1\r\nHost: x\r\nX-Slow: 1", 4000ms);
+  const auto result =
+      raw_exchange(server.port(), "GET /media/a.txt HTTP/1.1\r\nHost: x\r\nX-Slow: 1", 4000ms);
   CHECK(result.closed_by_server);
   CHECK(std::chrono::steady_clock::now() - started < 3s);
 }
@@ -107,4 +109,14 @@ TEST_CASE("http: stop() closes idle connections and returns promptly", "[integra
   server.stop();
   CHECK(std::chrono::steady_clock::now() - started < 1500ms);
   idle_client.join();
+}
+
+TEST_CASE("http: a client vanishing mid-body does not take the server down", "[integration]") {
+  server_fixture server;
+  server.write("media/big.bin", std::string(8 * 1024 * 1024, 'x'));
+  for (int i = 0; i < 3; ++i) {
+    // Reads a little of an 8 MiB body, then disconnects: the server's sendfile meets EPIPE.
+    (void)raw_exchange(server.port(), "GET /media/big.bin HTTP/1.1\r\nHost: x\r\n\r\n", 50ms);
+  }
+  CHECK(send_request(server.port(), "GET", "/").status == 200);
 }

@@ -80,7 +80,8 @@ http_response send_request(std::uint16_t port, std::string_view method, std::str
   auto res = parser.release();
   http_response out;
   out.status = res.result_int();
-  for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : res)
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   out.body = std::move(res.body());
   return out;
 }

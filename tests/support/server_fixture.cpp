@@ -24,7 +24,9 @@ server_fixture::server_fixture(net::server_options options, s3::service_options 
   port_ = server_->start();
 }
 
-server_fixture::~server_fixture() { stop(); }
+server_fixture::~server_fixture() {
+  stop();
+}
 
 void server_fixture::stop() {
   if (server_) server_->stop();

@@ -39,8 +39,10 @@ bucket_settings parse_bucket(const json& value, const std::string& pointer) {
     const std::string at = pointer + "/" + name;
     if (name == "cors") {
       // A string names a file (JSON or XML); anything else is the configuration inline.
-      if (item.is_string()) out.cors_file = item.get<std::string>();
-      else out.cors_inline = item.dump();
+      if (item.is_string())
+        out.cors_file = item.get<std::string>();
+      else
+        out.cors_inline = item.dump();
     } else {
       fail(at, "unknown field (expected \"cors\")");
     }
@@ -52,14 +54,22 @@ void parse_limits(const json& value, limits& out) {
   if (!value.is_object()) fail("/limits", "expected an object");
   for (const auto& [name, item] : value.items()) {
     const std::string at = "/limits/" + name;
-    if (name == "max_header_bytes") out.max_header_bytes = get_unsigned(item, at);
-    else if (name == "max_body_bytes") out.max_body_bytes = get_unsigned(item, at);
-    else if (name == "max_connections") out.max_connections = get_unsigned(item, at);
-    else if (name == "idle_timeout_seconds") out.idle_timeout_seconds = get_unsigned(item, at);
-    else if (name == "header_timeout_seconds") out.header_timeout_seconds = get_unsigned(item, at);
-    else if (name == "body_timeout_seconds") out.body_timeout_seconds = get_unsigned(item, at);
-    else if (name == "write_timeout_seconds") out.write_timeout_seconds = get_unsigned(item, at);
-    else fail(at, "unknown limit");
+    if (name == "max_header_bytes")
+      out.max_header_bytes = get_unsigned(item, at);
+    else if (name == "max_body_bytes")
+      out.max_body_bytes = get_unsigned(item, at);
+    else if (name == "max_connections")
+      out.max_connections = get_unsigned(item, at);
+    else if (name == "idle_timeout_seconds")
+      out.idle_timeout_seconds = get_unsigned(item, at);
+    else if (name == "header_timeout_seconds")
+      out.header_timeout_seconds = get_unsigned(item, at);
+    else if (name == "body_timeout_seconds")
+      out.body_timeout_seconds = get_unsigned(item, at);
+    else if (name == "write_timeout_seconds")
+      out.write_timeout_seconds = get_unsigned(item, at);
+    else
+      fail(at, "unknown limit");
   }
 }
 
@@ -77,17 +87,24 @@ result<server_config, config_error> parse_config(std::string_view text) {
   try {
     for (const auto& [name, value] : doc.items()) {
       const std::string at = "/" + name;
-      if (name == "listen") out.listen = get_string(value, at);
-      else if (name == "root") out.root = get_string(value, at);
+      if (name == "listen")
+        out.listen = get_string(value, at);
+      else if (name == "root")
+        out.root = get_string(value, at);
       else if (name == "threads") {
         const auto n = get_unsigned(value, at);
         if (n == 0 || n > 1024) fail(at, "expected 1..1024");
         out.threads = static_cast<unsigned>(n);
-      } else if (name == "log_level") out.log_level = get_string(value, at);
-      else if (name == "domain") out.domain = get_string(value, at);
-      else if (name == "follow_symlinks_outside_root") out.follow_symlinks_outside_root = get_bool(value, at);
-      else if (name == "cors_debug_header") out.cors_debug_header = get_bool(value, at);
-      else if (name == "limits") parse_limits(value, out.limit);
+      } else if (name == "log_level")
+        out.log_level = get_string(value, at);
+      else if (name == "domain")
+        out.domain = get_string(value, at);
+      else if (name == "follow_symlinks_outside_root")
+        out.follow_symlinks_outside_root = get_bool(value, at);
+      else if (name == "cors_debug_header")
+        out.cors_debug_header = get_bool(value, at);
+      else if (name == "limits")
+        parse_limits(value, out.limit);
       else if (name == "buckets") {
         if (!value.is_object()) fail(at, "expected an object keyed by bucket name");
         for (const auto& [bucket, settings] : value.items()) {
@@ -118,7 +135,8 @@ std::optional<listen_address> parse_listen(std::string_view text) {
   const std::string_view port = text.substr(colon + 1);
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535)
+    return std::nullopt;
   out.port = static_cast<std::uint16_t>(value);
   return out;
 }

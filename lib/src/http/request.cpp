@@ -16,13 +16,20 @@ method method_from_string(std::string_view name) noexcept {
 
 std::string_view to_string(method m) noexcept {
   switch (m) {
-    case method::get: return "GET";
-    case method::head: return "HEAD";
-    case method::put: return "PUT";
-    case method::post: return "POST";
-    case method::delete_: return "DELETE";
-    case method::options: return "OPTIONS";
-    case method::other: break;
+    case method::get:
+      return "GET";
+    case method::head:
+      return "HEAD";
+    case method::put:
+      return "PUT";
+    case method::post:
+      return "POST";
+    case method::delete_:
+      return "DELETE";
+    case method::options:
+      return "OPTIONS";
+    case method::other:
+      break;
   }
   return "OTHER";
 }

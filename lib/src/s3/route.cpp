@@ -23,7 +23,8 @@ query_list parse_query(std::string_view query, bool& ok) {
     if (item.empty()) continue;
     const auto eq = item.find('=');
     auto name = percent_decode(item.substr(0, eq), true);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1), true);
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1), true);
     if (!name || !value) {
       ok = false;
       return {};
@@ -35,17 +36,39 @@ query_list parse_query(std::string_view query, bool& ok) {
 
 // Sub-resources and operations S3 has that s3cors does not serve yet: answering them with
 // a plain GetObject/ListObjects would be a wrong 200, so they get NotImplemented.
-constexpr std::array bucket_subresources{
-    "accelerate", "acl", "analytics", "cors", "delete", "encryption", "intelligent-tiering", "inventory",
-    "lifecycle", "list-type", "location", "logging", "metrics", "notification", "object-lock",
-    "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment",
-    "tagging", "uploads", "versioning", "versions", "website"};
-constexpr std::array object_subresources{"acl",     "attributes", "legal-hold", "partNumber", "restore",
-                                         "retention", "select",   "tagging",    "torrent",    "uploadId",
-                                         "uploads"};
+constexpr std::array bucket_subresources{"accelerate",
+                                         "acl",
+                                         "analytics",
+                                         "cors",
+                                         "delete",
+                                         "encryption",
+                                         "intelligent-tiering",
+                                         "inventory",
+                                         "lifecycle",
+                                         "list-type",
+                                         "location",
+                                         "logging",
+                                         "metrics",
+                                         "notification",
+                                         "object-lock",
+                                         "ownershipControls",
+                                         "policy",
+                                         "policyStatus",
+                                         "publicAccessBlock",
+                                         "replication",
+                                         "requestPayment",
+                                         "tagging",
+                                         "uploads",
+                                         "versioning",
+                                         "versions",
+                                         "website"};
+constexpr std::array object_subresources{"acl",     "attributes", "legal-hold", "partNumber",
+                                         "restore", "retention",  "select",     "tagging",
+                                         "torrent", "uploadId",   "uploads"};
 
 template <std::size_t N>
-std::optional<std::string> find_subresource(const query_list& query, const std::array<const char*, N>& names) {
+std::optional<std::string> find_subresource(const query_list& query,
+                                            const std::array<const char*, N>& names) {
   for (const auto& [name, value] : query) {
     for (const char* known : names) {
       if (name == known) return name;
@@ -166,9 +189,9 @@ result<routed, error_detail> route(const request& req, const routing_options& op
   }
   const bool read = req.verb == method::get || req.verb == method::head;
   if (req.verb == method::other) {
-    return error_detail(error::method_not_allowed).with("Method", req.method_name).with("ResourceType",
-                                                                                        key.empty() ? "BUCKET"
-                                                                                                    : "OBJECT");
+    return error_detail(error::method_not_allowed)
+        .with("Method", req.method_name)
+        .with("ResourceType", key.empty() ? "BUCKET" : "OBJECT");
   }
   if (bucket.empty()) {
     if (read) return out;  // ListBuckets

@@ -51,7 +51,9 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
   return detail;
 }
 
-std::string quoted(std::string_view etag) { return fmt::format("\"{}\"", etag); }
+std::string quoted(std::string_view etag) {
+  return fmt::format("\"{}\"", etag);
+}
 
 void add_validators(response& res, const store::object_info& info) {
   res.headers.add("Last-Modified", format_http_date(info.last_modified));
@@ -103,7 +105,9 @@ response service::list_buckets(const request_context& ctx) const {
   doc.open("Owner").element("ID", owner_id).element("DisplayName", "s3cors").close();
   doc.open("Buckets");
   for (const auto& bucket : *buckets) {
-    doc.open("Bucket").element("Name", bucket.name).element("CreationDate", format_iso8601(bucket.creation_date));
+    doc.open("Bucket")
+        .element("Name", bucket.name)
+        .element("CreationDate", format_iso8601(bucket.creation_date));
     doc.close();
   }
   doc.close().close();
@@ -199,13 +203,15 @@ response service::preflight(const request& req, const preflight_op& op, const re
   const auto origin = req.headers.find("Origin");
   if (!origin || origin->empty()) {
     response res = make_error_response(
-        error_detail(error::bad_request, "Insufficient information. Origin request header needed."), ctx, false);
+        error_detail(error::bad_request, "Insufficient information. Origin request header needed."), ctx,
+        false);
     return res;
   }
   const std::string method_element(req.headers.find("Access-Control-Request-Method").value_or("OPTIONS"));
   const bool bucket_exists = !op.bucket.empty() && store_.stat_bucket(op.bucket).has_value();
-  error_detail detail(error::access_forbidden, bucket_exists ? "CORSResponse: CORS is not enabled for this bucket."
-                                                             : "CORSResponse: Bucket not found");
+  error_detail detail(error::access_forbidden, bucket_exists
+                                                   ? "CORSResponse: CORS is not enabled for this bucket."
+                                                   : "CORSResponse: Bucket not found");
   detail.with("Method", method_element).with("ResourceType", "BUCKET");
   return make_error_response(detail, ctx, false);
 }

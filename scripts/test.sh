@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One command to run every test: installs what is missing, then builds and runs the suite
+# (unit, integration, end-to-end with real clients) with -Werror, then again under
+# AddressSanitizer + UBSan, and checks formatting.
+#   S3CORS_SKIP_ASAN=1 scripts/test.sh   skips the sanitizer pass (quicker local loop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+
+echo "== clang-format"
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp')
+clang-format-14 --dry-run -Werror "${sources[@]}"
+
+echo "== ci preset (Release, -Werror)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci
+ctest --preset ci
+
+if [[ "${S3CORS_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "== asan preset (AddressSanitizer + UBSan)"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan
+  ctest --preset asan
+fi
