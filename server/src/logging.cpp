@@ -30,8 +30,12 @@ bool parse_log_level(std::string_view name, log_level& out) {
   return true;
 }
 
+bool log_enabled(log_level level) noexcept {
+  return level != log_level::off && level >= current_level.load(std::memory_order_relaxed);
+}
+
 void log_line(log_level level, std::string_view line) {
-  if (level < current_level.load(std::memory_order_relaxed) || level == log_level::off) return;
+  if (!log_enabled(level)) return;
   // One write() per line keeps lines whole when several threads log at once.
   std::string out;
   out.reserve(line.size() + 1);

@@ -143,7 +143,7 @@ void session::process() {
   log_target_ = req.target;
   log_origin_ = std::string(req.headers.find("Origin").value_or("-"));
   const s3::request_context ctx = make_context(state_);
-  log_time_ = format_iso8601(ctx.now);
+  if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx.now);
   response res;
   try {
     res = state_.handler(req, ctx);
@@ -291,12 +291,18 @@ void session::do_close() {
 }
 
 void session::log_access(unsigned status, std::uint64_t bytes) {
-  if (log_method_.empty()) return;
+  // Server-side failures are worth a line even when the access log is off.
+  const log_level level = status >= 500 ? log_level::warn : log_level::info;
+  if (log_method_.empty() || !log_enabled(level)) return;
+  if (log_time_.empty())
+    log_time_ =
+        format_iso8601(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_);
   log_line(log_level::info,
            fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", log_time_, log_method_, log_target_, status,
                        bytes, elapsed.count(), log_origin_, log_note_.empty() ? "" : " note=", log_note_));
   log_method_.clear();
+  log_time_.clear();
 }
 
 }  // namespace s3cors::net

@@ -188,10 +188,15 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     return error_detail(error::invalid_bucket_name).with("BucketName", bucket);
   }
   const bool read = req.verb == method::get || req.verb == method::head;
+  if (bucket.empty() && !key.empty()) {
+    // "//key": an empty bucket segment names no bucket at all.
+    return error_detail(error::invalid_bucket_name).with("BucketName", "");
+  }
   if (req.verb == method::other) {
+    const char* resource_type = bucket.empty() ? "SERVICE" : key.empty() ? "BUCKET" : "OBJECT";
     return error_detail(error::method_not_allowed)
         .with("Method", req.method_name)
-        .with("ResourceType", key.empty() ? "BUCKET" : "OBJECT");
+        .with("ResourceType", resource_type);
   }
   if (bucket.empty()) {
     if (read) return out;  // ListBuckets

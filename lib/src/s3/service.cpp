@@ -72,7 +72,12 @@ response service::handle(const request& req, const request_context& ctx) const {
     if (detail.resource.empty()) detail.resource = req.target.substr(0, req.target.find('?'));
     return make_error_response(detail, ctx, req.verb == method::head);
   }
-  return dispatch(req, *routed_request, ctx);
+  response res = dispatch(req, *routed_request, ctx);
+  if (req.verb == method::head && std::holds_alternative<std::string>(res.body)) {
+    // HEAD announces the length of the body GET would send, and sends none.
+    res.body = std::monostate{};
+  }
+  return res;
 }
 
 response service::dispatch(const request& req, const routed& r, const request_context& ctx) const {

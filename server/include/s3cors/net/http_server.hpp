@@ -58,6 +58,7 @@ class http_server {
 /// Writes one line to stderr (thread-safe) when level is enabled.
 void log_line(log_level level, std::string_view line);
 void set_log_level(log_level level);
+[[nodiscard]] bool log_enabled(log_level level) noexcept;
 [[nodiscard]] bool parse_log_level(std::string_view name, log_level& out);
 
 }  // namespace s3cors::net

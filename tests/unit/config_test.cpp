@@ -1,0 +1,312 @@
+#include "s3cors/config/config.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using s3cors::config::config_error;
+using s3cors::config::parse_config;
+using s3cors::config::parse_listen;
+using s3cors::config::server_config;
+
+server_config parse_ok(std::string_view json) {
+  auto r = parse_config(json);
+  CAPTURE(json);
+  if (!r.has_value()) UNSCOPED_INFO("error at '" << r.error().pointer << "': " << r.error().message);
+  REQUIRE(r.has_value());
+  return std::move(*r);
+}
+
+config_error parse_error(std::string_view json) {
+  auto r = parse_config(json);
+  CAPTURE(json);
+  REQUIRE_FALSE(r.has_value());
+  return r.error();
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+// --- parse_config ---------------------------------------------------------------------------
+
+TEST_CASE("config: an empty object gives the defaults", "[config]") {
+  const server_config c = parse_ok("{}");
+  CHECK_FALSE(c.listen.has_value());
+  CHECK_FALSE(c.root.has_value());
+  CHECK_FALSE(c.threads.has_value());
+  CHECK_FALSE(c.log_level.has_value());
+  CHECK(c.domain.empty());
+  CHECK_FALSE(c.follow_symlinks_outside_root);
+  CHECK_FALSE(c.cors_debug_header);
+  CHECK(c.buckets.empty());
+  CHECK_FALSE(c.default_cors.has_value());
+  const s3cors::config::limits defaults;
+  CHECK(c.limit.max_header_bytes == 16 * 1024);
+  CHECK(c.limit.max_body_bytes == 5ull * 1024 * 1024 * 1024);
+  CHECK(c.limit.max_connections == defaults.max_connections);
+  CHECK(c.limit.idle_timeout_seconds == defaults.idle_timeout_seconds);
+  CHECK(c.limit.header_timeout_seconds == defaults.header_timeout_seconds);
+  CHECK(c.limit.body_timeout_seconds == defaults.body_timeout_seconds);
+  CHECK(c.limit.write_timeout_seconds == defaults.write_timeout_seconds);
+}
+
+TEST_CASE("config: every field is accepted", "[config]") {
+  const server_config c = parse_ok(R"({
+    "$comment": "comments are allowed",
+    "//": "so is this",
+    "listen": "0.0.0.0:9001",
+    "root": "/srv/data",
+    "threads": 8,
+    "log_level": "debug",
+    "domain": "example.test",
+    "follow_symlinks_outside_root": true,
+    "cors_debug_header": true,
+    "limits": {
+      "max_header_bytes": 8192,
+      "max_body_bytes": 1048576,
+      "max_connections": 100,
+      "idle_timeout_seconds": 5,
+      "header_timeout_seconds": 6,
+      "body_timeout_seconds": 7,
+      "write_timeout_seconds": 8
+    },
+    "buckets": {
+      "media": {"cors": "cors-media.json"},
+      "inline": {"cors": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]},
+      "plain": {}
+    },
+    "default_cors": {"CORSRules": [{"AllowedOrigins": ["https://a.test"], "AllowedMethods": ["HEAD"]}]}
+  })");
+  CHECK(c.listen == "0.0.0.0:9001");
+  CHECK(c.root == "/srv/data");
+  CHECK(c.threads == 8u);
+  CHECK(c.log_level == "debug");
+  CHECK(c.domain == "example.test");
+  CHECK(c.follow_symlinks_outside_root);
+  CHECK(c.cors_debug_header);
+
+  CHECK(c.limit.max_header_bytes == 8192);
+  CHECK(c.limit.max_body_bytes == 1048576);
+  CHECK(c.limit.max_connections == 100);
+  CHECK(c.limit.idle_timeout_seconds == 5);
+  CHECK(c.limit.header_timeout_seconds == 6);
+  CHECK(c.limit.body_timeout_seconds == 7);
+  CHECK(c.limit.write_timeout_seconds == 8);
+
+  REQUIRE(c.buckets.size() == 3);
+  const auto& media = c.buckets.at("media");
+  CHECK(media.cors_file == "cors-media.json");
+  CHECK_FALSE(media.cors_inline.has_value());
+
+  const auto& inline_bucket = c.buckets.at("inline");
+  CHECK_FALSE(inline_bucket.cors_file.has_value());
+  REQUIRE(inline_bucket.cors_inline.has_value());
+  CHECK(nlohmann::json::parse(*inline_bucket.cors_inline) ==
+        nlohmann::json::parse(R"([{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}])"));
+
+  const auto& plain = c.buckets.at("plain");
+  CHECK_FALSE(plain.cors_file.has_value());
+  CHECK_FALSE(plain.cors_inline.has_value());
+
+  REQUIRE(c.default_cors.has_value());
+  CHECK_FALSE(c.default_cors->cors_file.has_value());
+  REQUIRE(c.default_cors->cors_inline.has_value());
+  CHECK(nlohmann::json::parse(*c.default_cors->cors_inline) ==
+        nlohmann::json::parse(R"({"CORSRules": [{"AllowedOrigins": ["https://a.test"],
+                                                  "AllowedMethods": ["HEAD"]}]})"));
+}
+
+TEST_CASE("config: default_cors given as a string names a file", "[config]") {
+  const server_config c = parse_ok(R"({"default_cors": "cors-strict.xml"})");
+  REQUIRE(c.default_cors.has_value());
+  CHECK(c.default_cors->cors_file == "cors-strict.xml");
+  CHECK_FALSE(c.default_cors->cors_inline.has_value());
+}
+
+TEST_CASE("config: threads accepts 1 through 1024", "[config]") {
+  const unsigned n = GENERATE(1u, 2u, 1023u, 1024u);
+  CAPTURE(n);
+  CHECK(parse_ok("{\"threads\": " + std::to_string(n) + "}").threads == n);
+}
+
+TEST_CASE("config: limits accept 0 and the largest 64-bit value", "[config]") {
+  const std::uint64_t n = GENERATE(std::uint64_t{0}, std::numeric_limits<std::uint64_t>::max());
+  CAPTURE(n);
+  CHECK(parse_ok("{\"limits\": {\"max_body_bytes\": " + std::to_string(n) + "}}").limit.max_body_bytes == n);
+}
+
+TEST_CASE("config: unknown fields are refused, naming their JSON pointer", "[config]") {
+  struct row {
+    std::string_view json;
+    std::string_view pointer;
+  };
+  const auto r = GENERATE(values<row>({
+      {R"({"bogus": 1})", "/bogus"},
+      {R"({"listen": "127.0.0.1:9000", "Root": "x"})", "/Root"},  // names are case-sensitive
+      {R"({"limits": {"bogus": 1}})", "/limits/bogus"},
+      {R"({"limits": {"max_header_bytes": 1, "max_heder_bytes": 2}})", "/limits/max_heder_bytes"},
+      {R"({"buckets": {"media": {"bogus": 1}}})", "/buckets/media/bogus"},
+      {R"({"buckets": {"media": {"cors": "a.json", "CORS": "b.json"}}})", "/buckets/media/CORS"},
+  }));
+  const config_error e = parse_error(r.json);
+  CHECK(e.pointer == r.pointer);
+  CHECK_FALSE(e.message.empty());
+}
+
+TEST_CASE("config: values of the wrong type are refused, naming their JSON pointer", "[config]") {
+  struct row {
+    std::string_view json;
+    std::string_view pointer;
+  };
+  const auto r = GENERATE(values<row>({
+      {R"({"listen": 9000})", "/listen"},
+      {R"({"listen": null})", "/listen"},
+      {R"({"root": true})", "/root"},
+      {R"({"root": ["a"]})", "/root"},
+      {R"({"threads": "4"})", "/threads"},
+      {R"({"threads": 0})", "/threads"},
+      {R"({"threads": 1025})", "/threads"},
+      {R"({"threads": -1})", "/threads"},
+      {R"({"threads": 1.5})", "/threads"},
+      {R"({"log_level": 1})", "/log_level"},
+      {R"({"domain": null})", "/domain"},
+      {R"({"follow_symlinks_outside_root": "yes"})", "/follow_symlinks_outside_root"},
+      {R"({"follow_symlinks_outside_root": 1})", "/follow_symlinks_outside_root"},
+      {R"({"cors_debug_header": 0})", "/cors_debug_header"},
+      {R"({"limits": []})", "/limits"},
+      {R"({"limits": 5})", "/limits"},
+      {R"({"limits": {"max_header_bytes": -1}})", "/limits/max_header_bytes"},
+      {R"({"limits": {"max_body_bytes": 1.5}})", "/limits/max_body_bytes"},
+      {R"({"limits": {"idle_timeout_seconds": "60"}})", "/limits/idle_timeout_seconds"},
+      {R"({"limits": {"write_timeout_seconds": 18446744073709551616}})", "/limits/write_timeout_seconds"},
+      {R"({"buckets": []})", "/buckets"},
+      {R"({"buckets": "media"})", "/buckets"},
+      {R"({"buckets": {"media": "cors.json"}})", "/buckets/media"},
+      {R"({"buckets": {"ok": {}, "media": null}})", "/buckets/media"},
+  }));
+  const config_error e = parse_error(r.json);
+  CHECK(e.pointer == r.pointer);
+  CHECK_FALSE(e.message.empty());
+}
+
+TEST_CASE("config: text that is not a JSON object is refused at the document", "[config]") {
+  const std::string_view json = GENERATE(as<std::string_view>{}, "", " ", "{", "}", R"({"listen": })",
+                                         R"({"listen": "a",})", "{listen: 1}", "// comment\n{}", "[]", "42",
+                                         "null", R"("listen")", R"([{"listen": "a"}])", "{} {}");
+  const config_error e = parse_error(json);
+  CHECK(e.pointer.empty());
+  CHECK_FALSE(e.message.empty());
+}
+
+TEST_CASE("config: error pointers escape '~' and '/' in names as RFC 6901 asks", "[config]") {
+  // BUG (lib/src/config/config.cpp, parse_config/parse_bucket/parse_limits): pointers are built
+  // by plain concatenation ("/" + name), so a key containing '/' or '~' yields a pointer that
+  // names a different location ("/a/b" is a["b"], not the key "a/b").
+  struct row {
+    std::string_view json;
+    std::string_view pointer;
+  };
+  const auto r = GENERATE(values<row>({
+      {R"({"a/b": 1})", "/a~1b"},
+      {R"({"limits": {"x~y": 1}})", "/limits/x~0y"},
+      {R"({"buckets": {"a/b": {"bogus": 1}}})", "/buckets/a~1b/bogus"},
+  }));
+  CHECK(parse_error(r.json).pointer == r.pointer);
+}
+
+// --- parse_listen ---------------------------------------------------------------------------
+
+TEST_CASE("config: parse_listen accepts HOST:PORT, [V6]:PORT and :PORT", "[config]") {
+  struct row {
+    std::string_view text;
+    std::string_view host;
+    std::uint16_t port;
+  };
+  const auto r = GENERATE(values<row>({
+      {"127.0.0.1:9000", "127.0.0.1", 9000},
+      {":0", "127.0.0.1", 0},  // the host defaults to loopback; port 0 picks a free port
+      {":9000", "127.0.0.1", 9000},
+      {"[::1]:80", "[::1]", 80},  // brackets kept; the transport strips them to resolve
+      {"[::]:0", "[::]", 0},
+      {"localhost:8080", "localhost", 8080},
+      {"0.0.0.0:65535", "0.0.0.0", 65535},
+      {"example.test:007", "example.test", 7},
+  }));
+  CAPTURE(r.text);
+  const auto address = parse_listen(r.text);
+  REQUIRE(address.has_value());
+  CHECK(address->host == r.host);
+  CHECK(address->port == r.port);
+}
+
+TEST_CASE("config: parse_listen refuses malformed addresses", "[config]") {
+  const std::string_view text =
+      GENERATE(as<std::string_view>{}, "", "nohost", "9000", ":", "host:", "1.2.3.4:99999", "1.2.3.4:65536",
+               "host:18446744073709551697", "::1:80", "::1", "[::1:80", "[::1]", "[::1]80", "host:-1",
+               "host:+80", "host: 80", "host:80 ", "host:8o", "host:0x50");
+  CAPTURE(text);
+  CHECK_FALSE(parse_listen(text).has_value());
+}
+
+// --- the repository's own configuration files -----------------------------------------------
+
+TEST_CASE("config: every server config shipped in a config/ directory parses", "[config]") {
+  const fs::path source_dir{S3CORS_SOURCE_DIR};
+  std::vector<fs::path> configs;
+  for (auto it = fs::recursive_directory_iterator(source_dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    const fs::path& path = it->path();
+    const std::string name = path.filename().string();
+    if (it->is_directory()) {
+      // Skip build trees and hidden directories (.git, .ci caches, ...).
+      if (name.starts_with('.') || name.starts_with("build")) it.disable_recursion_pending();
+      continue;
+    }
+    if (path.extension() == ".json" && path.parent_path().filename() == "config") configs.push_back(path);
+  }
+
+  std::size_t server_configs = 0;
+  for (const fs::path& path : configs) {
+    CAPTURE(path.string());
+    const std::string text = read_file(path);
+    const auto doc = nlohmann::json::parse(text, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    // CORS documents (a rule array or {"CORSRules": [...]}) live next to server configs.
+    if (!doc.is_object() || doc.contains("CORSRules")) continue;
+    if (!doc.contains("listen") && !doc.contains("root")) continue;
+    ++server_configs;
+
+    const server_config c = parse_ok(text);
+    if (c.listen) CHECK(parse_listen(*c.listen).has_value());
+    // Relative paths in a config file are relative to the file.
+    const fs::path dir = path.parent_path();
+    if (c.root) CHECK(fs::is_directory(dir / *c.root));
+    for (const auto& [bucket, settings] : c.buckets) {
+      CAPTURE(bucket);
+      if (settings.cors_file) CHECK(fs::is_regular_file(dir / *settings.cors_file));
+    }
+    if (c.default_cors && c.default_cors->cors_file)
+      CHECK(fs::is_regular_file(dir / *c.default_cors->cors_file));
+  }
+  CHECK(server_configs >= 1);  // config/example.json at least
+}

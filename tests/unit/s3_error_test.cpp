@@ -1,0 +1,176 @@
+#include "s3cors/s3/error.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <iterator>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace {
+
+using s3cors::s3::error;
+using s3cors::s3::error_detail;
+using s3cors::s3::request_context;
+
+// Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example date).
+const request_context ctx{std::chrono::sys_days{std::chrono::year{1994} / 11 / 6} + std::chrono::hours{8} +
+                              std::chrono::minutes{49} + std::chrono::seconds{37},
+                          "REQID", "HOSTID"};
+
+// A header's value, or "<absent>", so that failures print readably.
+std::string header(const s3cors::response& res, std::string_view name) {
+  return std::string(res.headers.find(name).value_or("<absent>"));
+}
+
+constexpr std::string_view declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+struct table_row {
+  error e;
+  unsigned status;
+  std::string_view code;
+  std::string_view message;
+};
+
+// Every enumerator, in declaration order; the last one must be error::slow_down.
+const table_row rows[] = {
+    {error::access_denied, 403, "AccessDenied", "Access Denied"},
+    {error::access_forbidden, 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
+    {error::bad_request, 400, "BadRequest", "Bad Request"},
+    {error::entity_too_large, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
+    {error::internal_error, 500, "InternalError", "We encountered an internal error. Please try again."},
+    {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
+    {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
+    {error::invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
+    {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
+    {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
+    {error::method_not_allowed, 405, "MethodNotAllowed",
+     "The specified method is not allowed against this resource."},
+    {error::no_such_bucket, 404, "NoSuchBucket", "The specified bucket does not exist"},
+    {error::no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
+    {error::not_implemented, 501, "NotImplemented",
+     "A header you provided implies functionality that is not implemented"},
+    {error::precondition_failed, 412, "PreconditionFailed",
+     "At least one of the pre-conditions you specified did not hold"},
+    {error::request_header_section_too_large, 400, "RequestHeaderSectionTooLarge",
+     "Your request header section exceeds the maximum allowed size."},
+    {error::request_timeout, 400, "RequestTimeout",
+     "Your socket connection to the server was not read from or written to within the timeout period. Idle "
+     "connections will be closed."},
+    {error::slow_down, 503, "SlowDown", "Please reduce your request rate."},
+};
+
+}  // namespace
+
+TEST_CASE("s3_error: every error has S3's status, Code and Message", "[s3_error]") {
+  const table_row r = GENERATE(from_range(std::begin(rows), std::end(rows)));
+  CAPTURE(r.code);
+  const auto& entry = s3cors::s3::info(r.e);
+  CHECK(entry.status == r.status);
+  CHECK(entry.code == r.code);
+  CHECK(entry.message == r.message);
+}
+
+TEST_CASE("s3_error: the table above covers every enumerator once", "[s3_error]") {
+  REQUIRE(std::size(rows) == static_cast<std::size_t>(error::slow_down) + 1);
+  std::set<std::string_view> codes;
+  for (std::size_t i = 0; i < std::size(rows); ++i) {
+    CAPTURE(i);
+    CHECK(static_cast<std::size_t>(rows[i].e) == i);
+    CHECK(codes.insert(rows[i].code).second);  // Codes are distinct
+  }
+}
+
+TEST_CASE("s3_error: error_detail defaults to InternalError with the table's message", "[s3_error]") {
+  const error_detail detail;
+  CHECK(detail.code == error::internal_error);
+  CHECK(detail.message.empty());
+  CHECK(detail.fields.empty());
+  CHECK(detail.resource.empty());
+}
+
+TEST_CASE("s3_error: render_error writes Code, Message, RequestId and HostId", "[s3_error]") {
+  CHECK(s3cors::s3::render_error(error_detail(error::access_denied), ctx) ==
+        std::string(declaration) +
+            "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+            "<RequestId>REQID</RequestId><HostId>HOSTID</HostId></Error>");
+}
+
+TEST_CASE("s3_error: render_error puts extra fields after Message in order, then Resource", "[s3_error]") {
+  error_detail detail(error::no_such_key);
+  detail.with("Key", "dir/a&b <1>.ts").with("BucketName", "media");
+  detail.resource = "/media/dir/a&b <1>.ts";
+  CHECK(s3cors::s3::render_error(detail, ctx) ==
+        std::string(declaration) +
+            "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>"
+            "<Key>dir/a&amp;b &lt;1&gt;.ts</Key><BucketName>media</BucketName>"
+            "<Resource>/media/dir/a&amp;b &lt;1&gt;.ts</Resource>"
+            "<RequestId>REQID</RequestId><HostId>HOSTID</HostId></Error>");
+}
+
+TEST_CASE("s3_error: render_error uses a given message instead of the table's", "[s3_error]") {
+  error_detail detail(error::access_forbidden, "CORSResponse: Bucket not found");
+  detail.with("Method", "OPTIONS").with("ResourceType", "BUCKET");
+  CHECK(s3cors::s3::render_error(detail, ctx) ==
+        std::string(declaration) +
+            "<Error><Code>AccessForbidden</Code><Message>CORSResponse: Bucket not found</Message>"
+            "<Method>OPTIONS</Method><ResourceType>BUCKET</ResourceType>"
+            "<RequestId>REQID</RequestId><HostId>HOSTID</HostId></Error>");
+}
+
+TEST_CASE("s3_error: render_error escapes the request and host ids", "[s3_error]") {
+  const request_context odd{ctx.now, "a<b", "c&d"};
+  CHECK(s3cors::s3::render_error(error_detail(error::slow_down), odd) ==
+        std::string(declaration) +
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+            "<RequestId>a&lt;b</RequestId><HostId>c&amp;d</HostId></Error>");
+}
+
+TEST_CASE("s3_error: add_common_headers adds request id, host id, Date and Server", "[s3_error]") {
+  s3cors::response res;
+  s3cors::s3::add_common_headers(res, ctx);
+  CHECK(res.headers.fields() == std::vector<std::pair<std::string, std::string>>{
+                                    {"x-amz-request-id", "REQID"},
+                                    {"x-amz-id-2", "HOSTID"},
+                                    {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                                    {"Server", "AmazonS3"},
+                                });
+}
+
+TEST_CASE("s3_error: make_error_response has the table's status, an XML body and common headers",
+          "[s3_error]") {
+  const table_row r = GENERATE(from_range(std::begin(rows), std::end(rows)));
+  CAPTURE(r.code);
+  error_detail detail(r.e);
+  detail.with("Key", "k");
+  const s3cors::response res = s3cors::s3::make_error_response(detail, ctx, false);
+  CHECK(res.status == r.status);
+  CHECK(header(res, "Content-Type") == "application/xml");
+  CHECK(header(res, "x-amz-request-id") == "REQID");
+  CHECK(header(res, "x-amz-id-2") == "HOSTID");
+  CHECK(header(res, "Date") == "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(header(res, "Server") == "AmazonS3");
+  REQUIRE(std::holds_alternative<std::string>(res.body));
+  const auto& body = std::get<std::string>(res.body);
+  CHECK(body == s3cors::s3::render_error(detail, ctx));
+  CHECK(res.content_length == body.size());
+  CHECK_FALSE(res.close);
+}
+
+TEST_CASE("s3_error: make_error_response for HEAD has no body but keeps the headers", "[s3_error]") {
+  error_detail detail(error::no_such_key);
+  detail.resource = "/media/a.ts";
+  const s3cors::response res = s3cors::s3::make_error_response(detail, ctx, true);
+  CHECK(res.status == 404);
+  CHECK(std::holds_alternative<std::monostate>(res.body));
+  CHECK(header(res, "Content-Type") == "application/xml");
+  CHECK(header(res, "x-amz-request-id") == "REQID");
+  CHECK(header(res, "x-amz-id-2") == "HOSTID");
+  CHECK(header(res, "Date") == "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(header(res, "Server") == "AmazonS3");
+}
