@@ -1,6 +1,9 @@
 // s3cors: parse arguments, load the configuration, build store and service, serve until
 // SIGINT/SIGTERM.
+#include "config_loader.hpp"
+#include "cors_cli.hpp"
 #include "s3cors/config/config.hpp"
+#include "s3cors/cors/registry.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/store/fs_store.hpp"
@@ -21,6 +24,7 @@
 namespace {
 
 constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
+       s3cors cors explain|lint ...     (see s3cors cors --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options:
@@ -95,34 +99,33 @@ cli_options parse_arguments(int argc, char** argv) {
   return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read config file {}", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The files a failed reload keeps watching: the config file and the CORS files it named
+// before, so that the next edit is noticed.
+std::vector<std::filesystem::path> watch_files_of(const s3cors::config::server_config& config,
+                                                  const std::filesystem::path& dir,
+                                                  const std::filesystem::path& config_file) {
+  std::vector<std::filesystem::path> files{config_file};
+  for (const auto& [bucket, settings] : config.buckets) {
+    if (settings.cors_file) files.push_back(dir / *settings.cors_file);
+  }
+  if (config.default_cors && config.default_cors->cors_file)
+    files.push_back(dir / *config.default_cors->cors_file);
+  return files;
 }
 
 int run(int argc, char** argv) {
   const cli_options cli = parse_arguments(argc, argv);
 
   s3cors::config::server_config file_config;
-  if (cli.config) {
-    auto parsed = s3cors::config::parse_config(read_file(*cli.config));
-    if (!parsed) {
-      const auto& e = parsed.error();
-      throw std::runtime_error(fmt::format("invalid config file {}: {}{}{}", *cli.config,
-                                           e.pointer.empty() ? "" : e.pointer, e.pointer.empty() ? "" : ": ",
-                                           e.message));
-    }
-    file_config = std::move(*parsed);
-  }
+  if (cli.config) file_config = s3cors::server::load_config_file(*cli.config);
+  const std::filesystem::path config_dir =
+      cli.config ? std::filesystem::path(*cli.config).parent_path() : std::filesystem::path{};
 
   // Flags win over the file.
   std::optional<std::string> root = cli.root ? cli.root : file_config.root;
   if (root && !cli.root && cli.config) {
     // A root in the config file is relative to the file, so the file works from any directory.
-    root = (std::filesystem::path(*cli.config).parent_path() / *root).string();
+    root = (config_dir / *root).string();
   }
   if (!root) throw usage_error("--root DIR is required (see --help)");
   std::error_code ec;
@@ -141,11 +144,27 @@ int run(int argc, char** argv) {
   }
   s3cors::net::set_log_level(level);
 
-  const s3cors::store::fs_store store(s3cors::store::fs_store_options{
+  s3cors::store::fs_store store(s3cors::store::fs_store_options{
       *root, cli.follow_symlinks || file_config.follow_symlinks_outside_root});
+
+  // CORS rules: the config file's (per bucket, and an optional default), and those set with
+  // PutBucketCors, which win for their bucket (see README).
+  s3cors::cors::cors_registry cors;
+  s3cors::server::file_watch watch;
+  {
+    auto loaded = s3cors::server::load_file_cors(file_config, config_dir);
+    if (cli.config) loaded.files.push_back(*cli.config);
+    watch.watch(loaded.files);
+    cors.set_file_configs(std::move(loaded.buckets), std::move(loaded.default_config));
+  }
+  for (const auto& warning : s3cors::server::load_api_cors(store, cors)) {
+    s3cors::net::log_line(s3cors::net::log_level::warn, warning);
+  }
+
   s3cors::s3::service_options service_options;
   service_options.routing.domain = cli.domain.value_or(file_config.domain);
-  const s3cors::s3::service service(store, service_options);
+  service_options.cors_debug_header = file_config.cors_debug_header;
+  const s3cors::s3::service service(store, cors, service_options);
 
   s3cors::net::server_options options;
   options.host = listen->host;
@@ -162,11 +181,12 @@ int run(int argc, char** argv) {
   options.body_timeout = std::chrono::seconds(limit.body_timeout_seconds);
   options.write_timeout = std::chrono::seconds(limit.write_timeout_seconds);
 
-  // Signals are blocked before the server threads start, so only sigwait below sees them.
+  // Signals are blocked before the server threads start, so only the loop below sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   s3cors::net::http_server server(
@@ -181,8 +201,38 @@ int run(int argc, char** argv) {
   s3cors::net::log_line(s3cors::net::log_level::info,
                         fmt::format("serving buckets from {} with {} threads", *root, options.threads));
 
+  // Reload the CORS rules on SIGHUP or when the config file or a CORS file it names changes.
+  // An invalid edit is rejected with its reason and the rules in force stay.
+  auto reload = [&](std::string_view why) {
+    try {
+      auto config = s3cors::server::load_config_file(*cli.config);
+      auto loaded = s3cors::server::load_file_cors(config, config_dir);
+      loaded.files.push_back(*cli.config);
+      watch.watch(loaded.files);
+      cors.set_file_configs(std::move(loaded.buckets), std::move(loaded.default_config));
+      s3cors::net::log_line(s3cors::net::log_level::info,
+                            fmt::format("CORS configuration reloaded ({})", why));
+    } catch (const std::exception& e) {
+      watch.watch(watch_files_of(file_config, config_dir, *cli.config));
+      s3cors::net::log_line(
+          s3cors::net::log_level::warn,
+          fmt::format("configuration reload rejected ({}): {}; the previous CORS configuration "
+                      "stays in force",
+                      why, e.what()));
+    }
+  };
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    const timespec poll_interval{1, 0};
+    received = sigtimedwait(&signals, nullptr, &poll_interval);
+    if (received == SIGINT || received == SIGTERM) break;
+    if (!cli.config) continue;
+    if (received == SIGHUP) {
+      reload("SIGHUP");
+    } else if (watch.changed()) {
+      reload("file changed");
+    }
+  }
   s3cors::net::log_line(s3cors::net::log_level::info,
                         fmt::format("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM"));
   server.stop();
@@ -192,6 +242,8 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "cors")
+    return s3cors::server::run_cors_command(argc - 2, argv + 2);
   try {
     return run(argc, argv);
   } catch (const usage_error& e) {

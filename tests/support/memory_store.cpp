@@ -107,4 +107,33 @@ result<store::opened_object> memory_store::open(std::string_view bucket_name, st
   return store::opened_object{(*found)->info, std::make_shared<const string_object>((*found)->content)};
 }
 
+result<std::optional<std::string>> memory_store::get_bucket_document(std::string_view bucket_name,
+                                                                     std::string_view name) const {
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto doc = it->second.documents.find(name);
+  if (doc == it->second.documents.end()) return std::optional<std::string>{};
+  return std::optional<std::string>{doc->second};
+}
+
+result<void> memory_store::put_bucket_document(std::string_view bucket_name, std::string_view name,
+                                               std::string_view content) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  it->second.documents.insert_or_assign(std::string(name), std::string(content));
+  return {};
+}
+
+result<void> memory_store::delete_bucket_document(std::string_view bucket_name, std::string_view name) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  if (const auto doc = it->second.documents.find(name); doc != it->second.documents.end()) {
+    it->second.documents.erase(doc);
+  }
+  return {};
+}
+
 }  // namespace s3cors::test

@@ -30,6 +30,11 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<store::object_info> stat(std::string_view bucket, std::string_view key) const override;
   [[nodiscard]] result<store::opened_object> open(std::string_view bucket,
                                                   std::string_view key) const override;
+  [[nodiscard]] result<std::optional<std::string>> get_bucket_document(std::string_view bucket,
+                                                                       std::string_view name) const override;
+  [[nodiscard]] result<void> put_bucket_document(std::string_view bucket, std::string_view name,
+                                                 std::string_view content) override;
+  [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
 
  private:
   struct object {
@@ -39,6 +44,7 @@ class memory_store final : public store::object_store {
   struct bucket {
     store::seconds_time creation{};
     std::map<std::string, object, std::less<>> objects;
+    std::map<std::string, std::string, std::less<>> documents;
   };
 
   [[nodiscard]] result<const object*> find(std::string_view bucket, std::string_view key) const;

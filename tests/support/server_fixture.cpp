@@ -1,5 +1,9 @@
 #include "server_fixture.hpp"
 
+#include "s3cors/cors/parse.hpp"
+
+#include <stdexcept>
+
 namespace s3cors::test {
 
 net::server_options server_fixture::quiet_options() {
@@ -16,7 +20,7 @@ server_fixture::server_fixture(net::server_options options, s3::service_options 
   net::set_log_level(options.level);
   root_.make_dir("media");
   store_ = std::make_unique<store::fs_store>(store::fs_store_options{root_.path(), false});
-  service_ = std::make_unique<s3::service>(*store_, std::move(service));
+  service_ = std::make_unique<s3::service>(*store_, cors_, std::move(service));
   server_ = std::make_unique<net::http_server>(
       options, [svc = service_.get()](const request& req, const s3::request_context& ctx) {
         return svc->handle(req, ctx);
@@ -26,6 +30,14 @@ server_fixture::server_fixture(net::server_options options, s3::service_options 
 
 server_fixture::~server_fixture() {
   stop();
+}
+
+void server_fixture::set_file_cors(const std::string& bucket, std::string_view text) {
+  auto parsed = cors::parse_any(text);
+  if (!parsed) throw std::invalid_argument("fixture CORS document: " + parsed.error().message);
+  std::map<std::string, cors::config_ptr, std::less<>> configs{
+      {bucket, std::make_shared<const cors::cors_configuration>(std::move(*parsed))}};
+  cors_.set_file_configs(std::move(configs), nullptr);
 }
 
 void server_fixture::stop() {

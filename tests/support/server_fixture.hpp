@@ -1,6 +1,7 @@
 #pragma once
 // Starts the real http_server in-process on 127.0.0.1, port 0, over a fresh temp data root.
 // Readiness is start() returning; the destructor stops the server.
+#include "s3cors/cors/registry.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/store/fs_store.hpp"
@@ -23,11 +24,16 @@ class server_fixture {
     return root_.write(relative, content);
   }
   void stop();
+  /// The registry the server evaluates CORS from (as the config file would fill it).
+  [[nodiscard]] cors::cors_registry& cors() noexcept { return cors_; }
+  /// Sets a bucket's configuration as the config file would; text in any accepted form.
+  void set_file_cors(const std::string& bucket, std::string_view text);
 
   [[nodiscard]] static net::server_options quiet_options();
 
  private:
   temp_dir root_;
+  cors::cors_registry cors_;
   std::unique_ptr<store::fs_store> store_;
   std::unique_ptr<s3::service> service_;
   std::unique_ptr<net::http_server> server_;

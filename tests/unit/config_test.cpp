@@ -310,3 +310,8 @@ TEST_CASE("config: every server config shipped in a config/ directory parses", "
   }
   CHECK(server_configs >= 1);  // config/example.json at least
 }
+
+TEST_CASE("config: a number too large for a double is an error, not a crash", "[config]") {
+  const auto parsed = s3cors::config::parse_config(R"({"threads": 1e400})");
+  CHECK_FALSE(parsed.has_value());
+}

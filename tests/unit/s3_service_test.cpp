@@ -1,6 +1,7 @@
 #include "s3cors/s3/service.hpp"
 
 #include "memory_store.hpp"
+#include "s3cors/cors/registry.hpp"
 #include "s3cors/store/object_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -43,7 +44,8 @@ using header_init = std::initializer_list<std::pair<std::string_view, std::strin
 
 struct service_fixture {
   s3cors::test::memory_store store;
-  s3cors::s3::service svc{store, {}};
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service svc{store, cors, {}};
 
   service_fixture() {
     store.add_bucket("alpha", at(2020, 1, 1, 0, 0, 0));
@@ -479,7 +481,8 @@ TEST_CASE_METHOD(service_fixture, "service: ListBuckets lists every bucket in na
 
 TEST_CASE("service: ListBuckets on an empty store has an empty Buckets element", "[s3_service]") {
   s3cors::test::memory_store store;
-  const s3cors::s3::service svc(store, {});
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, {});
   s3cors::request req;
   req.target = "/";
   const response res = svc.handle(req, ctx);
@@ -519,7 +522,8 @@ TEST_CASE("service: virtual-hosted requests reach the bucket named by the Host",
   s3cors::test::memory_store store;
   store.add_bucket("media", at(2021, 6, 15, 12, 30, 45));
   store.put("media", "a.ts", "0123456789", modified);
-  const s3cors::s3::service svc(store, {{"example.test"}});
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, {{"example.test"}});
   const std::string host = GENERATE(as<std::string>{}, "media.localhost:9000", "media.s3.example.test");
   CAPTURE(host);
   s3cors::request req;

@@ -94,7 +94,7 @@ result<server_config, config_error> parse_config(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     return config_error{"", std::string("not valid JSON: ") + e.what()};
   }
   if (!doc.is_object()) return config_error{"", "the configuration must be a JSON object"};

@@ -66,6 +66,10 @@ constexpr std::array object_subresources{"acl",     "attributes", "legal-hold", 
                                          "restore", "retention",  "select",     "tagging",
                                          "torrent", "uploadId",   "uploads"};
 
+bool has_param(const query_list& query, std::string_view name) {
+  return std::any_of(query.begin(), query.end(), [&](const auto& p) { return p.first == name; });
+}
+
 template <std::size_t N>
 std::optional<std::string> find_subresource(const query_list& query,
                                             const std::array<const char*, N>& names) {
@@ -152,6 +156,16 @@ bool is_valid_bucket_name(std::string_view name) noexcept {
   return !(all_digits_and_dots && dots == 3);
 }
 
+std::string target_bucket(const request& req, const routing_options& options) {
+  std::string bucket = bucket_from_host(req.headers.find("Host").value_or(""), options);
+  if (!bucket.empty()) return bucket;
+  const std::string_view target = req.target;
+  if (target.empty() || target.front() != '/') return {};
+  const std::string_view path = target.substr(1, target.find('?') - 1);
+  auto decoded = percent_decode(path.substr(0, path.find('/')), false);
+  return decoded.value_or(std::string{});
+}
+
 result<routed, error_detail> route(const request& req, const routing_options& options) {
   std::string_view target = req.target;
   if (target.empty() || target.front() != '/') {
@@ -203,6 +217,24 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     return error_detail(error::method_not_allowed)
         .with("Method", std::string(to_string(req.verb)))
         .with("ResourceType", "SERVICE");
+  }
+  if (key.empty() && has_param(out.query, "cors")) {
+    switch (req.verb) {
+      case method::get:
+      case method::head:
+        out.op = get_bucket_cors_op{std::move(bucket)};
+        return out;
+      case method::put:
+        out.op = put_bucket_cors_op{std::move(bucket)};
+        return out;
+      case method::delete_:
+        out.op = delete_bucket_cors_op{std::move(bucket)};
+        return out;
+      default:
+        return error_detail(error::method_not_allowed)
+            .with("Method", std::string(to_string(req.verb)))
+            .with("ResourceType", "BUCKET");
+    }
   }
   if (!read) return not_implemented(std::string(to_string(req.verb)) + " requests");
 

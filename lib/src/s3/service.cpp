@@ -1,7 +1,14 @@
 #include "s3cors/s3/service.hpp"
 
 #include "s3cors/conditional/preconditions.hpp"
+#include "s3cors/cors/evaluate.hpp"
+#include "s3cors/cors/explain.hpp"
+#include "s3cors/cors/parse.hpp"
+#include "s3cors/cors/preflight.hpp"
+#include "s3cors/cors/registry.hpp"
+#include "s3cors/cors/render.hpp"
 #include "s3cors/errc.hpp"
+#include "s3cors/hash/digest.hpp"
 #include "s3cors/http/date.hpp"
 #include "s3cors/mime/mime.hpp"
 #include "s3cors/range/range.hpp"
@@ -13,6 +20,8 @@
 namespace s3cors::s3 {
 namespace {
 
+// Where PutBucketCors keeps its document, beside the bucket's objects but never one of them.
+constexpr std::string_view cors_document = "cors.xml";
 constexpr std::string_view s3_xmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 // A fixed owner: s3cors has one principal until credentials arrive.
 constexpr std::string_view owner_id = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
@@ -62,20 +71,31 @@ void add_validators(response& res, const store::object_info& info) {
 
 }  // namespace
 
-service::service(const store::object_store& store, service_options options)
-    : store_(store), options_(std::move(options)) {}
+service::service(store::object_store& store, cors::cors_registry& cors, service_options options)
+    : store_(store), cors_(cors), options_(std::move(options)) {}
 
 response service::handle(const request& req, const request_context& ctx) const {
   auto routed_request = route(req, options_.routing);
   if (!routed_request) {
     error_detail detail = routed_request.error();
     if (detail.resource.empty()) detail.resource = req.target.substr(0, req.target.find('?'));
-    return make_error_response(detail, ctx, req.verb == method::head);
+    response res = make_error_response(detail, ctx, req.verb == method::head);
+    if (req.verb != method::options) apply_cors(req, target_bucket(req, options_.routing), res);
+    return res;
   }
   response res = dispatch(req, *routed_request, ctx);
   if (req.verb == method::head && std::holds_alternative<std::string>(res.body)) {
     // HEAD announces the length of the body GET would send, and sends none.
     res.body = std::monostate{};
+  }
+  if (!std::holds_alternative<preflight_op>(routed_request->op)) {
+    // Every actual response is decorated after the handler ran, so 403/404/416/304 carry
+    // the headers too (S3-CORS.md §10).
+    std::visit(
+        [&](const auto& op) {
+          if constexpr (requires { op.bucket; }) apply_cors(req, op.bucket, res);
+        },
+        routed_request->op);
   }
   return res;
 }
@@ -90,6 +110,12 @@ response service::dispatch(const request& req, const routed& r, const request_co
           return head_bucket(op, ctx);
         } else if constexpr (std::is_same_v<op_type, get_object_op>) {
           return get_object(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, get_bucket_cors_op>) {
+          return get_bucket_cors(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, put_bucket_cors_op>) {
+          return put_bucket_cors(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, delete_bucket_cors_op>) {
+          return delete_bucket_cors(op, ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -204,21 +230,128 @@ response service::get_object(const request& req, const get_object_op& op, const 
 }
 
 response service::preflight(const request& req, const preflight_op& op, const request_context& ctx) const {
-  // S3-CORS.md §8: Origin is checked before anything else, then the bucket, then its rules.
-  const auto origin = req.headers.find("Origin");
-  if (!origin || origin->empty()) {
-    response res = make_error_response(
-        error_detail(error::bad_request, "Insufficient information. Origin request header needed."), ctx,
-        false);
+  // S3-CORS.md §8, answered from the configuration alone: never authenticated, never
+  // touching the object. The disk is consulted only to tell "no such bucket" from "no
+  // configuration" when there is no configuration.
+  const std::string_view origin = req.headers.find("Origin").value_or("");
+  const cors::config_ptr config = op.bucket.empty() ? nullptr : cors_.find(op.bucket);
+  const bool bucket_exists =
+      config != nullptr || (!origin.empty() && !op.bucket.empty() && is_valid_bucket_name(op.bucket) &&
+                            store_.stat_bucket(op.bucket).has_value());
+  const auto outcome = cors::evaluate_preflight(config.get(), bucket_exists, !op.key.empty(), origin,
+                                                req.headers.find("Access-Control-Request-Method"),
+                                                req.headers.find("Access-Control-Request-Headers"));
+  std::string explanation =
+      outcome.refusal == cors::preflight_refusal::none || outcome.cors.trace.empty()
+          ? (outcome.refusal == cors::preflight_refusal::none ? cors::one_line_explanation(outcome.cors)
+                                                              : outcome.code + ": " + outcome.message)
+          : cors::one_line_explanation(outcome.cors);
+  response res;
+  if (outcome.refusal != cors::preflight_refusal::none) {
+    error_detail detail(outcome.code == "BadRequest" ? error::bad_request : error::access_forbidden,
+                        outcome.message);
+    if (outcome.method_element) detail.with("Method", *outcome.method_element);
+    if (outcome.resource_type) detail.with("ResourceType", *outcome.resource_type);
+    res = make_error_response(detail, ctx, false);
+    res.status = outcome.status;
+    res.diagnostic = "CORS preflight refused: " + explanation;
+  } else {
+    // §9: 200, empty body, Content-Length 0 and no Content-Type.
+    add_common_headers(res, ctx);
+    for (const auto& [name, value] : outcome.cors.headers) res.headers.add(name, value);
+    res.content_length = 0;
+  }
+  if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", explanation);
+  return res;
+}
+
+void service::apply_cors(const request& req, std::string_view bucket, response& res) const {
+  const std::string_view origin = req.headers.find("Origin").value_or("");
+  if (origin.empty()) return;  // §6: only Origin makes a request cross-origin
+  const cors::config_ptr config = bucket.empty() ? nullptr : cors_.find(bucket);
+  std::string explanation;
+  if (!config) {
+    explanation = bucket.empty() ? "no CORS: the request names no bucket"
+                                 : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
+  } else {
+    const cors::cors_request cors_req{origin, req.method_name,
+                                      req.headers.find("Access-Control-Request-Method"),
+                                      req.headers.find("Access-Control-Request-Headers")};
+    const cors::decision decision = cors::evaluate(*config, cors_req, false);
+    for (const auto& [name, value] : decision.headers) res.headers.add(name, value);
+    explanation = cors::one_line_explanation(decision);
+  }
+  if (res.headers.find("Access-Control-Allow-Origin") == std::nullopt) {
+    if (!res.diagnostic.empty()) res.diagnostic += "; ";
+    res.diagnostic += explanation;
+  }
+  if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", explanation);
+}
+
+response service::get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const {
+  if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
+    return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
+  }
+  const cors::config_ptr config = cors_.find(op.bucket);
+  if (!config) {
+    error_detail detail(error::no_such_cors_configuration);
+    detail.with("BucketName", op.bucket);
+    detail.resource = resource_of(op.bucket, {});
+    return make_error_response(detail, ctx, false);
+  }
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(cors::to_xml(*config));
+  return res;
+}
+
+response service::put_bucket_cors(const request& req, const put_bucket_cors_op& op,
+                                  const request_context& ctx) const {
+  if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
+    return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
+  }
+  if (const auto content_md5 = req.headers.find("Content-MD5")) {
+    const auto digest = hash::base64_decode(*content_md5);
+    if (!digest || digest->size() != 16)
+      return make_error_response(error_detail(error::invalid_digest), ctx, false);
+    if (*digest != hash::md5(req.body))
+      return make_error_response(error_detail(error::bad_digest), ctx, false);
+  }
+  auto parsed = cors::parse_xml(req.body);
+  if (!parsed) {
+    const auto& invalid = parsed.error();
+    const error code = invalid.code == "InvalidRequest"    ? error::invalid_request
+                       : invalid.code == "InvalidArgument" ? error::invalid_argument
+                                                           : error::malformed_xml;
+    response res = make_error_response(error_detail(code, invalid.message), ctx, false);
+    res.diagnostic =
+        "PutBucketCors refused: " + invalid.message + (invalid.detail.empty() ? "" : " " + invalid.detail);
     return res;
   }
-  const std::string method_element(req.headers.find("Access-Control-Request-Method").value_or("OPTIONS"));
-  const bool bucket_exists = !op.bucket.empty() && store_.stat_bucket(op.bucket).has_value();
-  error_detail detail(error::access_forbidden, bucket_exists
-                                                   ? "CORSResponse: CORS is not enabled for this bucket."
-                                                   : "CORSResponse: Bucket not found");
-  detail.with("Method", method_element).with("ResourceType", "BUCKET");
-  return make_error_response(detail, ctx, false);
+  auto config = std::make_shared<const cors::cors_configuration>(std::move(*parsed));
+  if (auto stored = store_.put_bucket_document(op.bucket, cors_document, cors::to_xml(*config)); !stored) {
+    response res = make_error_response(error_detail(error::internal_error), ctx, false);
+    res.diagnostic = "PutBucketCors: cannot persist: " + stored.error().message();
+    return res;
+  }
+  cors_.set_api_config(op.bucket, std::move(config));
+  response res;
+  add_common_headers(res, ctx);
+  return res;
+}
+
+response service::delete_bucket_cors(const delete_bucket_cors_op& op, const request_context& ctx) const {
+  if (auto removed = store_.delete_bucket_document(op.bucket, cors_document); !removed) {
+    response res = make_error_response(store_error(removed.error(), op.bucket, {}), ctx, false);
+    res.diagnostic = "DeleteBucketCors: " + removed.error().message();
+    return res;
+  }
+  cors_.set_api_config(op.bucket, nullptr);
+  response res;
+  res.status = 204;
+  add_common_headers(res, ctx);
+  return res;
 }
 
 }  // namespace s3cors::s3

@@ -14,16 +14,20 @@ namespace s3cors::s3 {
 enum class error {
   access_denied,
   access_forbidden,  // CORS preflight refusals
-  bad_request,       // CORS preflight refusals
+  bad_digest,
+  bad_request,  // CORS preflight refusals
   entity_too_large,
   internal_error,
   invalid_argument,
   invalid_bucket_name,
+  invalid_digest,
   invalid_range,
   invalid_request,
   invalid_uri,
+  malformed_xml,
   method_not_allowed,
   no_such_bucket,
+  no_such_cors_configuration,
   no_such_key,
   not_implemented,
   precondition_failed,

@@ -44,7 +44,18 @@ struct preflight_op {
   std::string key;
 };
 
-using operation = std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op>;
+struct get_bucket_cors_op {
+  std::string bucket;
+};
+struct put_bucket_cors_op {
+  std::string bucket;
+};
+struct delete_bucket_cors_op {
+  std::string bucket;
+};
+
+using operation = std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op,
+                               get_bucket_cors_op, put_bucket_cors_op, delete_bucket_cors_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.
@@ -55,6 +66,10 @@ struct routed {
   operation op;
   query_list query;
 };
+
+/// The bucket a request addresses (virtual-hosted or path style), empty for none. Used
+/// where routing failed but the response still needs the bucket's CORS headers.
+[[nodiscard]] std::string target_bucket(const request& req, const routing_options& options);
 
 /// The operation a request names, or the S3 error to answer (NotImplemented for operations
 /// s3cors does not have yet, MethodNotAllowed, InvalidBucketName, InvalidURI, ...).

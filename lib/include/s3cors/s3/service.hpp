@@ -8,17 +8,24 @@
 namespace s3cors::store {
 class object_store;
 }
+namespace s3cors::cors {
+class cors_registry;
+}
 
 namespace s3cors::s3 {
 
 struct service_options {
   routing_options routing;
+  /// Adds x-s3cors-cors, a one-line explanation of the CORS decision. Off by default: S3
+  /// sends no such header.
+  bool cors_debug_header = false;
 };
 
 class service {
  public:
-  /// The store must outlive the service. Thread-safe: handle() may run on many threads.
-  service(const store::object_store& store, service_options options);
+  /// The store and registry must outlive the service. Thread-safe: handle() may run on
+  /// many threads.
+  service(store::object_store& store, cors::cors_registry& cors, service_options options);
 
   /// Always returns a response; failures become S3 error responses.
   [[nodiscard]] response handle(const request& req, const request_context& ctx) const;
@@ -31,8 +38,17 @@ class service {
                                     const request_context& ctx) const;
   [[nodiscard]] response preflight(const request& req, const preflight_op& op,
                                    const request_context& ctx) const;
+  [[nodiscard]] response get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const;
+  [[nodiscard]] response put_bucket_cors(const request& req, const put_bucket_cors_op& op,
+                                         const request_context& ctx) const;
+  [[nodiscard]] response delete_bucket_cors(const delete_bucket_cors_op& op,
+                                            const request_context& ctx) const;
+  /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
+  /// why there are none.
+  void apply_cors(const request& req, std::string_view bucket, response& res) const;
 
-  const store::object_store& store_;
+  store::object_store& store_;
+  cors::cors_registry& cors_;
   service_options options_;
 };
 

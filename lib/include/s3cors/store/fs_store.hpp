@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,11 @@ class fs_store final : public object_store {
   /// As stat(); the info is built from the opened descriptor, so it describes the bytes
   /// the returned body serves even if the file is replaced meanwhile.
   [[nodiscard]] result<opened_object> open(std::string_view bucket, std::string_view key) const override;
+  [[nodiscard]] result<std::optional<std::string>> get_bucket_document(std::string_view bucket,
+                                                                       std::string_view name) const override;
+  [[nodiscard]] result<void> put_bucket_document(std::string_view bucket, std::string_view name,
+                                                 std::string_view content) override;
+  [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
 
   /// The canonical data root.
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return options_.root; }
@@ -64,6 +70,7 @@ class fs_store final : public object_store {
 
  private:
   class etag_cache;
+  [[nodiscard]] std::filesystem::path document_path(std::string_view bucket, std::string_view name) const;
 
   fs_store_options options_;
   std::string root_prefix_;  ///< canonical root ending in exactly one '/'

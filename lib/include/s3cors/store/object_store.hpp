@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,19 @@ class object_store {
   [[nodiscard]] virtual result<object_info> stat(std::string_view bucket, std::string_view key) const = 0;
   /// As stat(), and opens the object for reading.
   [[nodiscard]] virtual result<opened_object> open(std::string_view bucket, std::string_view key) const = 0;
+
+  // Small per-bucket documents (the CORS configuration set through the API, ...), kept
+  // outside the bucket's key namespace: never listed or served as objects.
+
+  /// The document, nullopt when absent; errc::no_such_bucket when the bucket is missing.
+  [[nodiscard]] virtual result<std::optional<std::string>> get_bucket_document(
+      std::string_view bucket, std::string_view name) const = 0;
+  /// Replaces the document atomically: readers see the old or the new one, never a mix.
+  [[nodiscard]] virtual result<void> put_bucket_document(std::string_view bucket, std::string_view name,
+                                                         std::string_view content) = 0;
+  /// Removes the document; succeeds when it was absent.
+  [[nodiscard]] virtual result<void> delete_bucket_document(std::string_view bucket,
+                                                            std::string_view name) = 0;
 };
 
 }  // namespace s3cors::store
