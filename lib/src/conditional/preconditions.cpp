@@ -1,5 +1,7 @@
 #include "s3cors/conditional/preconditions.hpp"
 
+#include "detail/parse_text.hpp"
+
 #include <cstddef>
 
 #include "s3cors/http/date.hpp"
@@ -7,15 +9,8 @@
 namespace s3cors::conditional {
 namespace {
 
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using detail::is_ows;
+using detail::trim_ows;
 
 /// The header's value with whitespace trimmed, or nullopt when absent or blank.
 std::optional<std::string_view> present(std::optional<std::string_view> header) noexcept {

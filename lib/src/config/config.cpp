@@ -1,5 +1,7 @@
 #include "s3cors/config/config.hpp"
 
+#include "detail/parse_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -12,21 +14,6 @@ using json = nlohmann::json;
 struct parse_failure {
   config_error error;
 };
-
-// RFC 6901: '~' and '/' inside a name are escaped as ~0 and ~1.
-std::string pointer_token(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 [[noreturn]] void fail(std::string pointer, std::string message) {
   throw parse_failure{{std::move(pointer), std::move(message)}};
@@ -51,7 +38,7 @@ bucket_settings parse_bucket(const json& value, const std::string& pointer) {
   if (!value.is_object()) fail(pointer, "expected an object such as {\"cors\": \"cors.json\"}");
   bucket_settings out;
   for (const auto& [name, item] : value.items()) {
-    const std::string at = pointer + "/" + pointer_token(name);
+    const std::string at = pointer + "/" + detail::json_pointer_token(name);
     if (name == "cors") {
       // A string names a file (JSON or XML); anything else is the configuration inline.
       if (item.is_string())
@@ -68,7 +55,7 @@ bucket_settings parse_bucket(const json& value, const std::string& pointer) {
 void parse_limits(const json& value, limits& out) {
   if (!value.is_object()) fail("/limits", "expected an object");
   for (const auto& [name, item] : value.items()) {
-    const std::string at = "/limits/" + pointer_token(name);
+    const std::string at = "/limits/" + detail::json_pointer_token(name);
     if (name == "max_header_bytes")
       out.max_header_bytes = get_unsigned(item, at);
     else if (name == "max_body_bytes")
@@ -101,7 +88,7 @@ result<server_config, config_error> parse_config(std::string_view text) {
   server_config out;
   try {
     for (const auto& [name, value] : doc.items()) {
-      const std::string at = "/" + pointer_token(name);
+      const std::string at = "/" + detail::json_pointer_token(name);
       if (name == "listen")
         out.listen = get_string(value, at);
       else if (name == "root")
@@ -123,7 +110,7 @@ result<server_config, config_error> parse_config(std::string_view text) {
       else if (name == "buckets") {
         if (!value.is_object()) fail(at, "expected an object keyed by bucket name");
         for (const auto& [bucket, settings] : value.items()) {
-          out.buckets[bucket] = parse_bucket(settings, at + "/" + pointer_token(bucket));
+          out.buckets[bucket] = parse_bucket(settings, at + "/" + detail::json_pointer_token(bucket));
         }
       } else if (name == "default_cors") {
         out.default_cors = parse_bucket(json{{"cors", value}}, at);

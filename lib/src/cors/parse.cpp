@@ -1,5 +1,7 @@
 #include "s3cors/cors/parse.hpp"
 
+#include "detail/parse_text.hpp"
+
 #include "cors/detail/text.hpp"
 #include "cors/detail/validate_impl.hpp"
 #include "s3cors/cors/render.hpp"
@@ -168,21 +170,6 @@ result<cors_rule, validation_error> parse_xml_rule(const pugi::xml_node& node, s
 
 using json = nlohmann::json;
 
-/// RFC 6901 escaping of one reference token.
-std::string pointer_token(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string_view json_type(const json& j) {
   switch (j.type()) {
     case json::value_t::null:
@@ -283,7 +270,7 @@ result<cors_rule, validation_error> parse_json_rule(const json& j, const std::st
   }
   cors_rule rule;
   for (const auto& [key, value] : j.items()) {
-    const std::string at = fmt::format("{}/{}", where, pointer_token(key));
+    const std::string at = fmt::format("{}/{}", where, s3cors::detail::json_pointer_token(key));
     if (key == "ID") {
       if (!value.is_string())
         return malformed(at, fmt::format("ID must be a string, not {}", json_type(value)));
@@ -354,7 +341,7 @@ result<cors_configuration, validation_error> parse_json_document(const json& doc
   if (doc.contains("CORSRules")) {
     for (const auto& [key, value] : doc.items()) {
       if (key != "CORSRules") {
-        return malformed("/" + pointer_token(key),
+        return malformed("/" + s3cors::detail::json_pointer_token(key),
                          fmt::format("unknown key \"{}\" next to CORSRules; the CLI form is {{\"CORSRules\": "
                                      "[...]}} only",
                                      key));
@@ -386,7 +373,7 @@ result<cors_configuration, validation_error> parse_json_document(const json& doc
   }
   for (const auto& [key, value] : doc.items()) {
     if (detail::iequal(key, "CORSRules")) {
-      return malformed("/" + pointer_token(key),
+      return malformed("/" + s3cors::detail::json_pointer_token(key),
                        fmt::format("unknown key \"{}\": keys are case-sensitive; write \"CORSRules\"", key));
     }
   }
@@ -396,7 +383,7 @@ result<cors_configuration, validation_error> parse_json_document(const json& doc
                      "(AWS CLI)");
   }
   if (doc.empty()) return malformed("", "empty object; expected {\"CORSRules\": [...]} (AWS CLI)");
-  return malformed("/" + pointer_token(doc.items().begin().key()),
+  return malformed("/" + s3cors::detail::json_pointer_token(doc.items().begin().key()),
                    "expected {\"CORSRules\": [...]} (AWS CLI) or a bare array of rules (S3 console)");
 }
 

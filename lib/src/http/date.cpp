@@ -1,11 +1,16 @@
 #include "s3cors/http/date.hpp"
 
+#include "detail/parse_text.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
 namespace s3cors {
 namespace {
+
+using detail::is_ows;
+using detail::trim_ows;
 
 using namespace std::chrono;
 
@@ -37,16 +42,6 @@ civil_time to_civil(sys_seconds t) {
   const hh_mm_ss<seconds> hms{t - day_point};
   return civil_time{year_month_day{day_point}, hms.hours().count(), hms.minutes().count(),
                     hms.seconds().count()};
-}
-
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 /// A forward-only reader over the date text; every step fails closed.

@@ -1,20 +1,15 @@
 #include "s3cors/range/range.hpp"
 
+#include "detail/parse_text.hpp"
+
 #include <cstddef>
 #include <limits>
 
 namespace s3cors::range {
 namespace {
 
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using detail::is_ows;
+using detail::trim_ows;
 
 /// RFC 9110 §14.1: range units are case-insensitive.
 bool is_bytes_unit(std::string_view unit) noexcept {
