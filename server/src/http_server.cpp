@@ -15,7 +15,7 @@ namespace {
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  explicit listener(server_state& state) : state_(state), acceptor_(asio::make_strand(state.ioc)) {}
+  explicit listener(server_state& state) : state_(state), acceptor_(*state.contexts.front()) {}
 
   // Bind failures are fatal and reported to the caller, unlike Beast's example listener.
   std::uint16_t open(const tcp::endpoint& endpoint, std::string_view shown_host) {
@@ -46,7 +46,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(state_.ioc),
+    acceptor_.async_accept(state_.pick_context(),
                            beast::bind_front_handler(&listener::on_accept, shared_from_this()));
   }
 
@@ -87,14 +87,15 @@ struct http_server::impl {
   std::unique_ptr<server_state> state;
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   bool started = false;
   bool stopped = false;
 };
 
 http_server::http_server(server_options options, request_handler handler) : impl_(std::make_unique<impl>()) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
-  const int concurrency = static_cast<int>(options.threads);
-  impl_->state = std::make_unique<server_state>(std::move(options), std::move(handler), concurrency);
+  const unsigned threads = options.threads;
+  impl_->state = std::make_unique<server_state>(std::move(options), std::move(handler), threads);
   impl_->state->request_id_seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
 }
 
@@ -108,17 +109,19 @@ std::uint16_t http_server::start() {
   // not the process.
   std::signal(SIGPIPE, SIG_IGN);
   server_state& state = *impl_->state;
-  const tcp::endpoint endpoint = resolve(state.ioc, state.options.host, state.options.port);
+  const tcp::endpoint endpoint = resolve(*state.contexts.front(), state.options.host, state.options.port);
   impl_->acceptor = std::make_shared<listener>(state);
   const std::uint16_t port = impl_->acceptor->open(endpoint, state.options.host);
   impl_->acceptor->run();
   impl_->started = true;
-  impl_->threads.reserve(state.options.threads);
-  for (unsigned i = 0; i < state.options.threads; ++i) {
-    impl_->threads.emplace_back([&state] {
+  impl_->threads.reserve(state.contexts.size());
+  for (auto& context : state.contexts) {
+    // Keeps run() from returning while its context has no connection yet.
+    impl_->work.push_back(asio::make_work_guard(*context));
+    impl_->threads.emplace_back([&ioc = *context] {
       for (;;) {
         try {
-          state.ioc.run();
+          ioc.run();
           return;
         } catch (const std::exception& e) {
           // Handlers catch their own exceptions; this is the last line of defence.
@@ -158,7 +161,8 @@ void http_server::stop() {
     state.sessions_changed.wait_for(lock, std::chrono::milliseconds(500),
                                     [&] { return state.sessions.empty(); });
   }
-  state.ioc.stop();
+  impl_->work.clear();
+  for (auto& context : state.contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace s3cors::net {
 
@@ -28,12 +29,22 @@ struct server_state {
   std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
   std::uint64_t next_session = 0;
 
-  // Declared last so it is destroyed first: destroying it destroys pending handlers, and
-  // with them sessions, which still use the members above.
-  asio::io_context ioc;
+  // One io_context per thread, each run by exactly that thread (nginx's worker model):
+  // a connection lives on one context, so its handlers never cross threads and need no
+  // strand or lock. Declared last so they are destroyed first: destroying them destroys
+  // pending handlers, and with them sessions, which still use the members above.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::atomic<std::size_t> next_context{0};
 
-  server_state(server_options opts, request_handler h, int concurrency)
-      : options(std::move(opts)), handler(std::move(h)), ioc(concurrency) {}
+  server_state(server_options opts, request_handler h, unsigned threads)
+      : options(std::move(opts)), handler(std::move(h)) {
+    for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+
+  /// The context for the next connection, round robin.
+  asio::io_context& pick_context() {
+    return *contexts[next_context.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
+  }
 };
 
 /// Fills the request/host ids and the clock for one request.
@@ -42,14 +53,9 @@ struct server_state {
 /// Beast request -> core request, moving the body.
 [[nodiscard]] request to_core_request(http::request<http::string_body>&& req);
 
-/// The header part of a core response as a Beast response; the body is handled by the session.
-template <class Body>
-void copy_head(const response& res, http::response<Body>& out, unsigned version, bool keep_alive) {
-  out.version(version);
-  out.result(res.status);
-  for (const auto& [name, value] : res.headers.fields()) out.insert(name, value);
-  out.keep_alive(keep_alive);
-}
+/// Writes the status line and header fields of a response (Content-Length and Connection
+/// included) into out, replacing its content.
+void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out);
 
 class session : public std::enable_shared_from_this<session> {
  public:
@@ -90,7 +96,7 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<http::request_parser<http::string_body>> parser_;
 
   // The response in flight, kept until its write completes.
-  std::shared_ptr<void> out_;
+  std::string out_;
   file_slice slice_;
   bool close_after_ = false;
   bool keep_alive_ = true;

@@ -198,3 +198,16 @@ TEST_CASE("range: 206, 416 and ignored syntax", "[integration]") {
   CHECK(several.status == 200);
   CHECK(several.body == "0123456789");
 }
+
+TEST_CASE("get_object: response-* overrides cannot inject header lines", "[integration]") {
+  server_fixture server;
+  server.write("media/x.txt", "x");
+  const std::string answer = s3cors::test::raw_request(
+      server.port(),
+      "GET /media/x.txt?response-content-type=text/plain%0D%0ASet-Cookie:%20a=b HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(answer, Catch::Contains("Content-Type: text/plain  Set-Cookie: a=b\r\n"));
+  CHECK_THAT(answer, !Catch::Contains("\r\nSet-Cookie"));
+  CHECK_THAT(answer, Catch::Contains("Connection: close\r\n"));
+}

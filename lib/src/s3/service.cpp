@@ -241,13 +241,15 @@ response service::preflight(const request& req, const preflight_op& op, const re
   const auto outcome = cors::evaluate_preflight(config.get(), bucket_exists, !op.key.empty(), origin,
                                                 req.headers.find("Access-Control-Request-Method"),
                                                 req.headers.find("Access-Control-Request-Headers"));
-  std::string explanation =
-      outcome.refusal == cors::preflight_refusal::none || outcome.cors.trace.empty()
-          ? (outcome.refusal == cors::preflight_refusal::none ? cors::one_line_explanation(outcome.cors)
-                                                              : outcome.code + ": " + outcome.message)
-          : cors::one_line_explanation(outcome.cors);
+  const bool refused = outcome.refusal != cors::preflight_refusal::none;
+  // Explanations cost allocations: only refusals (logged) and the debug header need one.
+  std::string explanation;
+  if (refused || options_.cors_debug_header) {
+    explanation = !refused || !outcome.cors.trace.empty() ? cors::one_line_explanation(outcome.cors)
+                                                          : outcome.code + ": " + outcome.message;
+  }
   response res;
-  if (outcome.refusal != cors::preflight_refusal::none) {
+  if (refused) {
     error_detail detail(outcome.code == "BadRequest" ? error::bad_request : error::access_forbidden,
                         outcome.message);
     if (outcome.method_element) detail.with("Method", *outcome.method_element);
@@ -269,23 +271,24 @@ void service::apply_cors(const request& req, std::string_view bucket, response& 
   const std::string_view origin = req.headers.find("Origin").value_or("");
   if (origin.empty()) return;  // §6: only Origin makes a request cross-origin
   const cors::config_ptr config = bucket.empty() ? nullptr : cors_.find(bucket);
-  std::string explanation;
   if (!config) {
-    explanation = bucket.empty() ? "no CORS: the request names no bucket"
-                                 : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
-  } else {
-    const cors::cors_request cors_req{origin, req.method_name,
-                                      req.headers.find("Access-Control-Request-Method"),
-                                      req.headers.find("Access-Control-Request-Headers")};
-    const cors::decision decision = cors::evaluate(*config, cors_req, false);
-    for (const auto& [name, value] : decision.headers) res.headers.add(name, value);
-    explanation = cors::one_line_explanation(decision);
+    std::string why = bucket.empty() ? "no CORS: the request names no bucket"
+                                     : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
+    res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
+    if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
+    return;
   }
-  if (res.headers.find("Access-Control-Allow-Origin") == std::nullopt) {
-    if (!res.diagnostic.empty()) res.diagnostic += "; ";
-    res.diagnostic += explanation;
+  const cors::cors_request cors_req{origin, req.method_name,
+                                    req.headers.find("Access-Control-Request-Method"),
+                                    req.headers.find("Access-Control-Request-Headers")};
+  const cors::decision decision = cors::evaluate(*config, cors_req, false);
+  for (const auto& [name, value] : decision.headers) res.headers.add(name, value);
+  // Explanations cost allocations: only unmatched requests (logged) and the debug header need one.
+  if (!decision.matched_rule || options_.cors_debug_header) {
+    std::string why = cors::one_line_explanation(decision);
+    if (!decision.matched_rule) res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
+    if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
   }
-  if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", explanation);
 }
 
 response service::get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const {

@@ -75,6 +75,7 @@ class fs_store final : public object_store {
   fs_store_options options_;
   std::string root_prefix_;  ///< canonical root ending in exactly one '/'
   std::unique_ptr<etag_cache> cache_;
+  int root_fd_ = -1;  ///< O_PATH descriptor of the root, for the symlink-free fast path
 };
 
 }  // namespace s3cors::store
