@@ -81,6 +81,8 @@ class session : public std::enable_shared_from_this<session> {
   void respond_protocol_error(s3::error code, std::string_view why);
   void on_write(bool close, beast::error_code ec, std::size_t n);
   void do_sendfile();
+  /// Sends what the socket takes without blocking; returns the count sent.
+  std::size_t send_now(std::string_view data, int flags);
   void on_socket_writable(beast::error_code ec);
   void on_write_timeout(beast::error_code ec);
   void on_body_sent();

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 
@@ -13,7 +14,7 @@ namespace {
 
 // Bodies up to this size are read into memory and sent with the header in one write;
 // larger ones go out with sendfile() straight from the page cache.
-constexpr std::uint64_t small_body_limit = 64 * 1024;
+constexpr std::uint64_t small_body_limit = 16 * 1024;
 constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
 
 bool is_benign(const beast::error_code& ec) {
@@ -104,7 +105,13 @@ void session::force_close() {
 void session::do_read() {
   phase_ = phase::idle;
   if (state_.draining.load()) return do_close();
-  if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
+  if (buffer_.size() > 0) {
+    // A pipelined request is already here. Posted, not called: a response that was sent
+    // synchronously must not recurse once per pipelined request.
+    asio::post(stream_.get_executor(),
+               beast::bind_front_handler(&session::do_read_header, shared_from_this()));
+    return;
+  }
   // Waiting for the next request is governed by the idle timeout; once its first byte
   // arrives, the header timeout applies, so a client trickling headers is cut off.
   stream_.expires_after(state_.options.idle_timeout);
@@ -126,6 +133,21 @@ void session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
   parser_->body_limit(state_.options.body_limit);
+  parser_->eager(true);
+  // Fast path: a request that arrived whole is parsed from the buffer, with no further
+  // read and no timer.
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0) break;
+  }
+  if (ec || parser_->is_done()) return on_read_header(ec, 0);
+  if (parser_->is_header_done()) return on_read_header({}, 0);
   stream_.expires_after(state_.options.header_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
@@ -228,8 +250,29 @@ void session::respond(response&& res) {
       done += *n;
     }
   }
-  asio::async_write(stream_, asio::buffer(out_),
+  // Most responses fit in the socket buffer: send now, and wait for writability only for
+  // what remains. MSG_MORE holds a head back until sendfile() adds the body.
+  const std::size_t sent = send_now(out_, slice_.object ? MSG_MORE : 0);
+  if (sent == out_.size()) return on_write(close_after_, {}, sent);
+  log_bytes_ += sent;
+  asio::async_write(stream_, asio::buffer(out_.data() + sent, out_.size() - sent),
                     beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
+}
+
+std::size_t session::send_now(std::string_view data, int flags) {
+  const int fd = stream_.socket().native_handle();
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // EAGAIN, or an error that the asynchronous write will report
+    }
+  }
+  return sent;
 }
 
 void session::on_write(bool close, beast::error_code ec, std::size_t n) {
