@@ -23,16 +23,16 @@ s3::request_context make_context(server_state& state) {
   std::uint64_t x = splitmix64(state.request_id_seed ^ n);
   static constexpr char hex[] = "0123456789ABCDEF";
   ctx.request_id.resize(16);
-  for (int i = 15; i >= 0; --i) {
-    ctx.request_id[static_cast<std::size_t>(i)] = hex[x & 0xf];
+  for (std::size_t i = 16; i-- > 0;) {
+    ctx.request_id[i] = hex[x & 0xf];
     x >>= 4;
   }
   static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  ctx.host_id.reserve(76);
+  ctx.host_id.resize(76);
   std::uint64_t h = splitmix64(state.request_id_seed + n * 0x9e3779b97f4a7c15ull);
-  for (int i = 0; i < 76; ++i) {
+  for (std::size_t i = 0; i < 76; ++i) {
     if (i % 10 == 0) h = splitmix64(h);
-    ctx.host_id.push_back(b64[h & 63]);
+    ctx.host_id[i] = b64[h & 63];
     h >>= 6;
   }
   return ctx;
@@ -44,6 +44,7 @@ request to_core_request(http::request<http::string_body>&& req) {
   out.verb = method_from_string(out.method_name);
   out.target = std::string(req.target());
   out.version = static_cast<int>(req.version());
+  out.headers.reserve(16);
   for (const auto& field : req) out.headers.add(std::string(field.name_string()), std::string(field.value()));
   out.body = std::move(req.body());
   return out;

@@ -35,7 +35,11 @@ bool has_no_body_status(unsigned status) {
 // Header values can carry request data (response-content-type=...): a CR or LF would let
 // a client inject headers, so they become spaces.
 void append_field_value(std::string& out, std::string_view value) {
-  for (const char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
+  const std::size_t start = out.size();
+  out.append(value);
+  for (std::size_t i = start; i < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  }
 }
 
 }  // namespace

@@ -37,8 +37,13 @@ std::string_view to_string(method m) noexcept {
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
+    // ASCII letters differ from their other case only in bit 0x20.
+    const char x = a[i];
+    const char y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20)) return false;
+    const char lower = static_cast<char>(x | 0x20);
+    if (lower < 'a' || lower > 'z') return false;
   }
   return true;
 }

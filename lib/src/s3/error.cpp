@@ -53,6 +53,7 @@ std::string render_error(const error_detail& detail, const request_context& ctx)
 }
 
 void add_common_headers(response& res, const request_context& ctx) {
+  res.headers.reserve(16);
   res.headers.add("x-amz-request-id", ctx.request_id);
   res.headers.add("x-amz-id-2", ctx.host_id);
   res.headers.add("Date", format_http_date(ctx.now));

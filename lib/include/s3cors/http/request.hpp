@@ -21,6 +21,7 @@ enum class method { get, head, put, post, delete_, options, other };
 class header_list {
  public:
   void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  void reserve(std::size_t n) { fields_.reserve(n); }
   /// Replaces every field of that name by one field.
   void set(std::string_view name, std::string value);
   void remove(std::string_view name);
