@@ -24,6 +24,10 @@ class category final : public std::error_category {
         return "i/o error";
       case errc::invalid_config:
         return "invalid configuration";
+      case errc::bucket_exists:
+        return "bucket already exists";
+      case errc::bucket_not_empty:
+        return "bucket not empty";
     }
     return "unknown s3cors error";
   }

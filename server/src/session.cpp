@@ -171,6 +171,12 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     return respond_protocol_error(s3::error::bad_request, fmt::format("malformed request: {}", ec.message()));
   }
   if (parser_->is_done()) return process();
+  // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it.
+  if (const auto expect = parser_->get()[http::field::expect];
+      parser_->get().version() == 11 && beast::iequals(expect, "100-continue")) {
+    static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+    (void)send_now(go_on, 0);  // best effort: a client that misses it sends the body anyway
+  }
   stream_.expires_after(state_.options.body_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read_body, shared_from_this()));

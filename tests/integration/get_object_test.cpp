@@ -117,9 +117,9 @@ TEST_CASE("errors: S3 error documents with the right status", "[integration]") {
   CHECK(bad_name.status == 400);
   CHECK_THAT(bad_name.body, Catch::Contains("<Code>InvalidBucketName</Code>"));
 
-  const auto put = send_request(server.port(), "PUT", "/media/new.txt", {}, "data");
-  CHECK(put.status == 501);
-  CHECK_THAT(put.body, Catch::Contains("<Code>NotImplemented</Code>"));
+  const auto post = send_request(server.port(), "POST", "/media/new.txt?uploads", {}, "data");
+  CHECK(post.status == 501);
+  CHECK_THAT(post.body, Catch::Contains("<Code>NotImplemented</Code>"));
 
   const auto acl = send_request(server.port(), "GET", "/media/x.txt?acl");
   CHECK(acl.status == 501);

@@ -120,3 +120,15 @@ TEST_CASE("http: a client vanishing mid-body does not take the server down", "[i
   }
   CHECK(send_request(server.port(), "GET", "/").status == 200);
 }
+
+TEST_CASE("http: a body over the limit is refused with EntityTooLarge and stores nothing", "[integration]") {
+  auto options = server_fixture::quiet_options();
+  options.body_limit = 1024;
+  server_fixture server(options);
+  const auto answer =
+      raw_request(server.port(), "PUT /media/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                                     std::string(5000, 'x'));
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(answer, Catch::Contains("<Code>EntityTooLarge</Code>"));
+  CHECK(send_request(server.port(), "GET", "/media/big.bin").status == 404);
+}

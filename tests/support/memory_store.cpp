@@ -107,6 +107,27 @@ result<store::opened_object> memory_store::open(std::string_view bucket_name, st
   return store::opened_object{(*found)->info, std::make_shared<const string_object>((*found)->content)};
 }
 
+// std::map orders std::string keys by char_traits<char>::compare, which compares as
+// unsigned char: UTF-8 byte order, as S3 lists.
+result<std::vector<store::listed_object>> memory_store::list_objects(
+    std::string_view bucket_name, const store::list_page_request& page) const {
+  if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  std::vector<store::listed_object> out;
+  const auto& objects = it->second.objects;
+  const std::string_view first = std::max<std::string_view>(page.start_after, page.prefix);
+  for (auto object_it = objects.lower_bound(first); object_it != objects.end(); ++object_it) {
+    const std::string& key = object_it->first;
+    if (key <= page.start_after) continue;
+    if (!key.starts_with(page.prefix) || out.size() > page.max_keys) break;
+    const store::object_info& info = object_it->second.info;
+    out.push_back({key, info.size, info.last_modified, info.etag});
+  }
+  return out;
+}
+
 result<std::optional<std::string>> memory_store::get_bucket_document(std::string_view bucket_name,
                                                                      std::string_view name) const {
   const std::shared_lock lock{mutex_};
@@ -132,6 +153,45 @@ result<void> memory_store::delete_bucket_document(std::string_view bucket_name, 
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
   if (const auto doc = it->second.documents.find(name); doc != it->second.documents.end()) {
     it->second.documents.erase(doc);
+  }
+  return {};
+}
+
+result<void> memory_store::create_bucket(std::string_view bucket_name) {
+  if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
+  const std::unique_lock lock{mutex_};
+  if (buckets_.contains(bucket_name)) return make_error_code(errc::bucket_exists);
+  buckets_.emplace(std::string(bucket_name), bucket{});
+  return {};
+}
+
+result<void> memory_store::delete_bucket(std::string_view bucket_name) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  if (!it->second.objects.empty()) return make_error_code(errc::bucket_not_empty);
+  buckets_.erase(it);
+  return {};
+}
+
+result<store::object_info> memory_store::put_object(std::string_view bucket_name, std::string_view key,
+                                                    std::string_view content) {
+  if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
+  {
+    const std::shared_lock lock{mutex_};
+    if (!buckets_.contains(bucket_name)) return make_error_code(errc::no_such_bucket);
+  }
+  put(bucket_name, std::string(key), std::string(content), store::seconds_time{});
+  const std::shared_lock lock{mutex_};
+  return buckets_.find(bucket_name)->second.objects.find(key)->second.info;
+}
+
+result<void> memory_store::delete_object(std::string_view bucket_name, std::string_view key) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  if (const auto found = it->second.objects.find(key); found != it->second.objects.end()) {
+    it->second.objects.erase(found);
   }
   return {};
 }

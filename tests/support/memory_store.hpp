@@ -30,11 +30,18 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<store::object_info> stat(std::string_view bucket, std::string_view key) const override;
   [[nodiscard]] result<store::opened_object> open(std::string_view bucket,
                                                   std::string_view key) const override;
+  [[nodiscard]] result<std::vector<store::listed_object>> list_objects(
+      std::string_view bucket, const store::list_page_request& page) const override;
   [[nodiscard]] result<std::optional<std::string>> get_bucket_document(std::string_view bucket,
                                                                        std::string_view name) const override;
   [[nodiscard]] result<void> put_bucket_document(std::string_view bucket, std::string_view name,
                                                  std::string_view content) override;
   [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
+  [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
+  [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
+  [[nodiscard]] result<store::object_info> put_object(std::string_view bucket, std::string_view key,
+                                                      std::string_view content) override;
+  [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
 
  private:
   struct object {

@@ -12,6 +12,8 @@ enum class errc {
   invalid_bucket_name,  ///< not a valid S3 bucket name
   io_error,             ///< the file system failed; details were logged by the caller
   invalid_config,       ///< a configuration document is not valid
+  bucket_exists,        ///< CreateBucket of a bucket that is already there
+  bucket_not_empty,     ///< DeleteBucket of a bucket that still holds objects
 };
 
 [[nodiscard]] const std::error_category& s3cors_category() noexcept;

@@ -45,7 +45,6 @@ constexpr std::array bucket_subresources{"accelerate",
                                          "intelligent-tiering",
                                          "inventory",
                                          "lifecycle",
-                                         "list-type",
                                          "location",
                                          "logging",
                                          "metrics",
@@ -236,6 +235,30 @@ result<routed, error_detail> route(const request& req, const routing_options& op
             .with("ResourceType", "BUCKET");
     }
   }
+  if (key.empty() && has_param(out.query, "location") && read) {
+    out.op = get_bucket_location_op{std::move(bucket)};
+    return out;
+  }
+  if (req.verb == method::put || req.verb == method::delete_) {
+    const bool is_put = req.verb == method::put;
+    if (key.empty()) {
+      if (auto sub = find_subresource(out.query, bucket_subresources)) return not_implemented("?" + *sub);
+      if (is_put) {
+        out.op = create_bucket_op{std::move(bucket)};
+      } else {
+        out.op = delete_bucket_op{std::move(bucket)};
+      }
+      return out;
+    }
+    if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);
+    if (is_put && req.headers.contains("x-amz-copy-source")) return not_implemented("CopyObject");
+    if (is_put) {
+      out.op = put_object_op{std::move(bucket), std::move(key)};
+    } else {
+      out.op = delete_object_op{std::move(bucket), std::move(key)};
+    }
+    return out;
+  }
   if (!read) return not_implemented(std::string(to_string(req.verb)) + " requests");
 
   if (key.empty()) {
@@ -244,7 +267,8 @@ result<routed, error_detail> route(const request& req, const routing_options& op
       out.op = head_bucket_op{std::move(bucket)};
       return out;
     }
-    return not_implemented("ListObjects");
+    out.op = list_objects_op{std::move(bucket)};
+    return out;
   }
 
   if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);

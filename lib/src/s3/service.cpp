@@ -12,19 +12,21 @@
 #include "s3cors/http/date.hpp"
 #include "s3cors/mime/mime.hpp"
 #include "s3cors/range/range.hpp"
+#include "s3cors/s3/aws_chunked.hpp"
+#include "s3cors/s3/list_objects.hpp"
+#include "s3cors/s3/owner.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "s3cors/xml/xml_writer.hpp"
 
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace s3cors::s3 {
 namespace {
 
 // Where PutBucketCors keeps its document, beside the bucket's objects but never one of them.
 constexpr std::string_view cors_document = "cors.xml";
-constexpr std::string_view s3_xmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
-// A fixed owner: s3cors has one principal until credentials arrive.
-constexpr std::string_view owner_id = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
 
 std::string resource_of(std::string_view bucket, std::string_view key) {
   std::string out = "/";
@@ -51,6 +53,10 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
                           "('.', '..', an empty segment, a backslash or a NUL byte).")
                  .with("ArgumentName", "key")
                  .with("ArgumentValue", std::string(key));
+  } else if (ec == errc::bucket_exists) {
+    detail = error_detail(error::bucket_already_owned_by_you).with("BucketName", std::string(bucket));
+  } else if (ec == errc::bucket_not_empty) {
+    detail = error_detail(error::bucket_not_empty).with("BucketName", std::string(bucket));
   } else if (ec == errc::outside_root) {
     detail = error_detail(error::access_denied);
   } else {
@@ -116,6 +122,18 @@ response service::dispatch(const request& req, const routed& r, const request_co
           return put_bucket_cors(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, delete_bucket_cors_op>) {
           return delete_bucket_cors(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, create_bucket_op>) {
+          return create_bucket(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, delete_bucket_op>) {
+          return delete_bucket(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, get_bucket_location_op>) {
+          return get_bucket_location(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, put_object_op>) {
+          return put_object(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, delete_object_op>) {
+          return delete_object(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, list_objects_op>) {
+          return list_objects(r.query, op, ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -133,7 +151,7 @@ response service::list_buckets(const request_context& ctx) const {
   }
   xml::xml_writer doc;
   doc.open("ListAllMyBucketsResult", s3_xmlns);
-  doc.open("Owner").element("ID", owner_id).element("DisplayName", "s3cors").close();
+  doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
   doc.open("Buckets");
   for (const auto& bucket : *buckets) {
     doc.open("Bucket")
@@ -354,6 +372,113 @@ response service::delete_bucket_cors(const delete_bucket_cors_op& op, const requ
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
+  return res;
+}
+
+response service::create_bucket(const create_bucket_op& op, const request_context& ctx) const {
+  if (auto created = store_.create_bucket(op.bucket); !created) {
+    response res = make_error_response(store_error(created.error(), op.bucket, {}), ctx, false);
+    res.diagnostic = "CreateBucket: " + created.error().message();
+    return res;
+  }
+  response res;
+  add_common_headers(res, ctx);
+  res.headers.add("Location", "/" + op.bucket);
+  return res;
+}
+
+response service::delete_bucket(const delete_bucket_op& op, const request_context& ctx) const {
+  if (auto deleted = store_.delete_bucket(op.bucket); !deleted) {
+    response res = make_error_response(store_error(deleted.error(), op.bucket, {}), ctx, false);
+    res.diagnostic = "DeleteBucket: " + deleted.error().message();
+    return res;
+  }
+  cors_.set_api_config(op.bucket, nullptr);
+  response res;
+  res.status = 204;
+  add_common_headers(res, ctx);
+  return res;
+}
+
+response service::get_bucket_location(const get_bucket_location_op& op, const request_context& ctx) const {
+  if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
+    return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
+  }
+  // us-east-1 is the empty LocationConstraint, as S3 answers it.
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{}\"/>", s3_xmlns));
+  return res;
+}
+
+response service::put_object(const request& req, const put_object_op& op, const request_context& ctx) const {
+  std::string_view content = req.body;
+  decoded_body decoded;
+  if (is_aws_chunked(req.headers)) {
+    std::optional<std::uint64_t> expected;
+    if (const auto length = req.headers.find("x-amz-decoded-content-length")) {
+      std::uint64_t value = 0;
+      const auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
+      if (ec != std::errc{} || end != length->data() + length->size()) {
+        return make_error_response(
+            error_detail(error::invalid_argument, "Invalid x-amz-decoded-content-length"), ctx, false);
+      }
+      expected = value;
+    }
+    auto result = decode_aws_chunked(req.body, expected);
+    if (!result) return make_error_response(result.error(), ctx, false);
+    decoded = std::move(*result);
+    content = decoded.data;
+  }
+  if (const auto content_md5 = req.headers.find("Content-MD5")) {
+    const auto digest = hash::base64_decode(*content_md5);
+    if (!digest || digest->size() != 16)
+      return make_error_response(error_detail(error::invalid_digest), ctx, false);
+    if (*digest != hash::md5(content))
+      return make_error_response(error_detail(error::bad_digest), ctx, false);
+  }
+  auto stored = store_.put_object(op.bucket, op.key, content);
+  if (!stored) {
+    response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
+    res.diagnostic = "PutObject: " + stored.error().message();
+    return res;
+  }
+  response res;
+  add_common_headers(res, ctx);
+  res.headers.add("ETag", quoted(stored->etag));
+  return res;
+}
+
+response service::delete_object(const delete_object_op& op, const request_context& ctx) const {
+  if (auto deleted = store_.delete_object(op.bucket, op.key); !deleted) {
+    response res = make_error_response(store_error(deleted.error(), op.bucket, op.key), ctx, false);
+    res.diagnostic = "DeleteObject: " + deleted.error().message();
+    return res;
+  }
+  response res;
+  res.status = 204;
+  add_common_headers(res, ctx);
+  return res;
+}
+
+response service::list_objects(const query_list& query, const list_objects_op& op,
+                               const request_context& ctx) const {
+  auto params = parse_list_params(query);
+  if (!params) return make_error_response(params.error(), ctx, false);
+  const fetch_page fetch =
+      [&](const store::list_page_request& page) -> result<std::vector<store::listed_object>, error_detail> {
+    auto listed = store_.list_objects(op.bucket, page);
+    if (!listed) return store_error(listed.error(), op.bucket, {});
+    return std::move(*listed);
+  };
+  auto xml = list_objects_xml(op.bucket, *params, fetch);
+  if (!xml) return make_error_response(xml.error(), ctx, false);
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(std::move(*xml));
   return res;
 }
 

@@ -447,6 +447,9 @@ fs_store::fs_store(fs_store_options options) : options_(std::move(options)) {
   if (root_prefix_.empty() || root_prefix_.back() != '/') root_prefix_.push_back('/');
   cache_ = std::make_unique<etag_cache>();
   root_fd_ = ::open(options_.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // Uploads a killed server left half-written are never objects; clear them away.
+  std::error_code ec;
+  std::filesystem::remove_all(options_.root / ".s3cors" / "tmp", ec);
 }
 
 fs_store::~fs_store() {

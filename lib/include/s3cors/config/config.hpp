@@ -12,7 +12,8 @@ namespace s3cors::config {
 
 struct limits {
   std::uint64_t max_header_bytes = 16 * 1024;
-  std::uint64_t max_body_bytes = 5ull * 1024 * 1024 * 1024;  ///< S3's single-PUT maximum
+  /// Request bodies are held in memory until uploads stream to disk: far below S3's 5 GiB.
+  std::uint64_t max_body_bytes = 512ull * 1024 * 1024;
   std::uint64_t max_connections = 10000;
   std::uint64_t idle_timeout_seconds = 60;
   std::uint64_t header_timeout_seconds = 10;

@@ -16,7 +16,10 @@ enum class error {
   access_forbidden,  // CORS preflight refusals
   bad_digest,
   bad_request,  // CORS preflight refusals
+  bucket_already_owned_by_you,
+  bucket_not_empty,
   entity_too_large,
+  incomplete_body,
   internal_error,
   invalid_argument,
   invalid_bucket_name,

@@ -54,8 +54,32 @@ struct delete_bucket_cors_op {
   std::string bucket;
 };
 
-using operation = std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op,
-                               get_bucket_cors_op, put_bucket_cors_op, delete_bucket_cors_op>;
+struct create_bucket_op {
+  std::string bucket;
+};
+struct delete_bucket_op {
+  std::string bucket;
+};
+struct get_bucket_location_op {
+  std::string bucket;
+};
+struct put_object_op {
+  std::string bucket;
+  std::string key;
+};
+/// ListObjects (v1) and ListObjectsV2 (list-type=2); the parameters stay in the query.
+struct list_objects_op {
+  std::string bucket;
+};
+struct delete_object_op {
+  std::string bucket;
+  std::string key;
+};
+
+using operation =
+    std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op, get_bucket_cors_op,
+                 put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
+                 get_bucket_location_op, put_object_op, delete_object_op, list_objects_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

@@ -43,6 +43,15 @@ class service {
                                          const request_context& ctx) const;
   [[nodiscard]] response delete_bucket_cors(const delete_bucket_cors_op& op,
                                             const request_context& ctx) const;
+  [[nodiscard]] response create_bucket(const create_bucket_op& op, const request_context& ctx) const;
+  [[nodiscard]] response delete_bucket(const delete_bucket_op& op, const request_context& ctx) const;
+  [[nodiscard]] response get_bucket_location(const get_bucket_location_op& op,
+                                             const request_context& ctx) const;
+  [[nodiscard]] response put_object(const request& req, const put_object_op& op,
+                                    const request_context& ctx) const;
+  [[nodiscard]] response list_objects(const query_list& query, const list_objects_op& op,
+                                      const request_context& ctx) const;
+  [[nodiscard]] response delete_object(const delete_object_op& op, const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
   /// why there are none.
   void apply_cors(const request& req, std::string_view bucket, response& res) const;

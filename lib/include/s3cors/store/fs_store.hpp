@@ -56,11 +56,22 @@ class fs_store final : public object_store {
   /// As stat(); the info is built from the opened descriptor, so it describes the bytes
   /// the returned body serves even if the file is replaced meanwhile.
   [[nodiscard]] result<opened_object> open(std::string_view bucket, std::string_view key) const override;
+  /// Walks the bucket directory in key order, descending only into directories whose keys
+  /// can match the page. Skips what stat() would refuse (symlinks leaving the root, names
+  /// that are not valid keys, non-regular files). ETags come from the cache (hashing only
+  /// new or changed files). invalid_bucket_name, no_such_bucket, outside_root or io_error.
+  [[nodiscard]] result<std::vector<listed_object>> list_objects(std::string_view bucket,
+                                                                const list_page_request& page) const override;
   [[nodiscard]] result<std::optional<std::string>> get_bucket_document(std::string_view bucket,
                                                                        std::string_view name) const override;
   [[nodiscard]] result<void> put_bucket_document(std::string_view bucket, std::string_view name,
                                                  std::string_view content) override;
   [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
+  [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
+  [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
+  [[nodiscard]] result<object_info> put_object(std::string_view bucket, std::string_view key,
+                                               std::string_view content) override;
+  [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
 
   /// The canonical data root.
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return options_.root; }

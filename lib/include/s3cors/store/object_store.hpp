@@ -39,6 +39,21 @@ class readable_object {
   [[nodiscard]] virtual result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const = 0;
 };
 
+/// One entry of an object listing.
+struct listed_object {
+  std::string key;
+  std::uint64_t size = 0;
+  seconds_time last_modified{};
+  std::string etag;  ///< lowercase hex MD5, without quotes
+};
+
+/// Which slice of a bucket's key space list_objects() returns.
+struct list_page_request {
+  std::string prefix;       ///< only keys starting with this
+  std::string start_after;  ///< exclusive: only keys > this (byte order)
+  std::size_t max_keys = 1000;
+};
+
 struct opened_object {
   object_info info;
   std::shared_ptr<const readable_object> body;
@@ -56,6 +71,11 @@ class object_store {
   [[nodiscard]] virtual result<object_info> stat(std::string_view bucket, std::string_view key) const = 0;
   /// As stat(), and opens the object for reading.
   [[nodiscard]] virtual result<opened_object> open(std::string_view bucket, std::string_view key) const = 0;
+  /// Objects of a bucket with key > page.start_after and starting with page.prefix, in
+  /// UTF-8 byte order (S3's order), at most page.max_keys + 1 entries (the extra one tells
+  /// the caller the listing is truncated). errc::no_such_bucket when missing, io_error.
+  [[nodiscard]] virtual result<std::vector<listed_object>> list_objects(
+      std::string_view bucket, const list_page_request& page) const = 0;
 
   // Small per-bucket documents (the CORS configuration set through the API, ...), kept
   // outside the bucket's key namespace: never listed or served as objects.
@@ -66,6 +86,18 @@ class object_store {
   /// Replaces the document atomically: readers see the old or the new one, never a mix.
   [[nodiscard]] virtual result<void> put_bucket_document(std::string_view bucket, std::string_view name,
                                                          std::string_view content) = 0;
+  // Writes. Objects are replaced atomically: a reader sees the old object or the new one.
+
+  /// errc::invalid_bucket_name, bucket_exists.
+  [[nodiscard]] virtual result<void> create_bucket(std::string_view bucket) = 0;
+  /// errc::no_such_bucket, bucket_not_empty.
+  [[nodiscard]] virtual result<void> delete_bucket(std::string_view bucket) = 0;
+  /// Stores content under key (creating intermediate folders) and returns its info.
+  [[nodiscard]] virtual result<object_info> put_object(std::string_view bucket, std::string_view key,
+                                                       std::string_view content) = 0;
+  /// Removes the object; succeeds when it was absent (S3 answers 204 either way).
+  [[nodiscard]] virtual result<void> delete_object(std::string_view bucket, std::string_view key) = 0;
+
   /// Removes the document; succeeds when it was absent.
   [[nodiscard]] virtual result<void> delete_bucket_document(std::string_view bucket,
                                                             std::string_view name) = 0;

@@ -21,7 +21,7 @@ struct server_options {
   std::uint16_t port = 9000;  ///< 0 binds a free port
   unsigned threads = 0;       ///< 0: one per core
   std::size_t header_limit = 16 * 1024;
-  std::uint64_t body_limit = 5ull * 1024 * 1024 * 1024;
+  std::uint64_t body_limit = 512ull * 1024 * 1024;
   std::size_t max_connections = 10000;
   std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive wait for the next request
   std::chrono::milliseconds header_timeout{10'000};  ///< from first byte to end of headers

@@ -1,0 +1,63 @@
+#pragma once
+// ListObjectsV2 and ListObjects (v1): query parsing and the ListBucketResult document.
+// Pure: the objects come from a caller-supplied fetch function (the store, in production).
+#include "s3cors/result.hpp"
+#include "s3cors/s3/error.hpp"
+#include "s3cors/store/object_store.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3cors::s3 {
+
+/// The largest page S3 returns, whatever max-keys asks for.
+inline constexpr std::size_t max_list_keys = 1000;
+
+struct list_objects_params {
+  bool v2 = true;  ///< list-type=2
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;  ///< as sent (base64); echoed in the response
+  std::string start_after;
+  std::string marker;
+  std::string encoding_type;             ///< "" or "url"
+  std::size_t max_keys = max_list_keys;  ///< as requested (echoed as MaxKeys); pages hold at most 1000
+  bool fetch_owner = false;
+  bool has_continuation_token = false;  ///< sent, possibly empty: S3 echoes even an empty one
+  bool has_start_after = false;         ///< sent, possibly empty
+};
+
+using query_parameters = std::vector<std::pair<std::string, std::string>>;
+
+/// Parses the (decoded) query of GET /bucket: list-type=2 selects v2, anything else v1.
+/// Fails with invalid_argument for a max-keys that is not an integer in [0, 2147483647], an
+/// encoding-type other than "url", a list-type other than 2, or a continuation-token that
+/// is not one this server issued.
+[[nodiscard]] result<list_objects_params, error_detail> parse_list_params(const query_parameters& query);
+
+/// Asks for one page of keys; its errors are returned unchanged by list_objects_xml().
+using fetch_page =
+    std::function<result<std::vector<store::listed_object>, error_detail>(const store::list_page_request&)>;
+
+/// The ListBucketResult document for the listing, as S3 renders it. Common prefixes count
+/// toward max-keys; fetch may be called several times when keys roll up into them. Fails
+/// with whatever fetch returns (no_such_bucket, ...) or invalid_argument for a bad token.
+[[nodiscard]] result<std::string, error_detail> list_objects_xml(std::string_view bucket,
+                                                                 const list_objects_params& params,
+                                                                 const fetch_page& fetch);
+
+/// The continuation token for a listing that resumes after last (key or common prefix).
+[[nodiscard]] std::string make_continuation_token(std::string_view last);
+/// The key or common prefix a token resumes after; nullopt when it is not one of ours.
+[[nodiscard]] std::optional<std::string> decode_continuation_token(std::string_view token);
+
+/// S3's encoding-type=url form: every byte but unreserved characters and '/' as %XX
+/// (' ' as %20, '+' as %2B), which boto3's unquote_plus and plain unquote both reverse.
+[[nodiscard]] std::string url_encode_key(std::string_view text);
+
+}  // namespace s3cors::s3

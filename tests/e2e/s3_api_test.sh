@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# End-to-end test of the S3 write API with real clients: the aws CLI and boto3.
+# Usage: bash tests/e2e/s3_api_test.sh /path/to/s3cors
+set -uo pipefail
+bin=${1:-}
+[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+trap 'stop_server; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$tmp/root"
+start_server --root "$tmp/root" --log-level warn
+
+# --- aws CLI: mb, cp up and down, rm, rb
+check "aws s3 mb s3://uploads" aws_cli s3 mb s3://uploads
+[[ -d $tmp/root/uploads ]] && ok "the bucket is a directory under the root" || not_ok "bucket directory created"
+head -c 3000000 /dev/urandom >"$tmp/clip.ts"
+check "aws s3 cp of a 3 MB file up" aws_cli s3 cp "$tmp/clip.ts" s3://uploads/show/clip.ts
+cmp -s "$tmp/clip.ts" "$tmp/root/uploads/show/clip.ts" && ok "the object is the file, byte for byte, on disk" ||
+  not_ok "uploaded bytes on disk"
+check "aws s3 cp down" aws_cli s3 cp s3://uploads/show/clip.ts "$tmp/back.ts"
+cmp -s "$tmp/clip.ts" "$tmp/back.ts" && ok "downloaded bytes equal the upload" || not_ok "downloaded bytes"
+etag=$(aws_cli s3api head-object --bucket uploads --key show/clip.ts --query ETag --output text 2>/dev/null)
+md5=$(md5sum "$tmp/clip.ts" | cut -d' ' -f1)
+[[ $etag == "\"$md5\"" ]] && ok "ETag of the upload is its MD5" || not_ok "ETag $etag vs $md5"
+if aws_cli s3 rb s3://uploads >"$tmp/rb.out" 2>&1; then
+  not_ok "rb of a non-empty bucket fails"
+else
+  grep -q BucketNotEmpty "$tmp/rb.out" && ok "rb of a non-empty bucket fails with BucketNotEmpty" ||
+    not_ok "rb error" "$(cat "$tmp/rb.out")"
+fi
+# --- listings: a nested tree, in S3's byte order, page by page
+for key in a.ts a-b.ts a/b.ts a/c/d.ts "sp ace.ts" z.ts; do
+  mkdir -p "$(dirname "$tmp/root/uploads/$key")"
+  printf '%s' "$key" >"$tmp/root/uploads/$key"
+done
+if aws_cli s3 ls --recursive s3://uploads >"$tmp/ls.out" 2>&1; then
+  keys=$(awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' "$tmp/ls.out" | tr '\n' '|')
+  expected="a-b.ts|a.ts|a/b.ts|a/c/d.ts|show/clip.ts|sp ace.ts|z.ts|"
+  [[ $keys == "$expected" ]] && ok "aws s3 ls --recursive lists every key in byte order" ||
+    not_ok "ls --recursive order" "got $keys" "want $expected"
+else
+  not_ok "aws s3 ls --recursive" "$(cat "$tmp/ls.out")"
+fi
+if aws_cli s3 ls s3://uploads/a/ >"$tmp/ls2.out" 2>&1 && grep -q "PRE c/" "$tmp/ls2.out" && grep -q "b.ts" "$tmp/ls2.out"; then
+  ok "aws s3 ls with a prefix shows the folder as a common prefix"
+else
+  not_ok "aws s3 ls s3://uploads/a/" "$(cat "$tmp/ls2.out")"
+fi
+if aws_cli s3api list-objects-v2 --bucket uploads --page-size 2 --query 'Contents[].Key' --output text \
+  >"$tmp/lp.out" 2>&1 && [[ $(tr -s '\t\n' '\n\n' <"$tmp/lp.out" | grep -c .) -eq 7 ]]; then
+  ok "s3api list-objects-v2 pages of 2 return all 7 keys"
+else
+  not_ok "list-objects-v2 pagination" "$(cat "$tmp/lp.out")"
+fi
+check "aws s3 rm --recursive of the tree" aws_cli s3 rm --recursive s3://uploads/a
+check "aws s3 rm" aws_cli s3 rm s3://uploads/show/clip.ts
+for key in a.ts a-b.ts "sp ace.ts" z.ts; do rm -f "$tmp/root/uploads/$key"; done
+[[ ! -e $tmp/root/uploads/show ]] && ok "rm removed the file and its emptied folder" || not_ok "rm left files"
+check "aws s3 rb" aws_cli s3 rb s3://uploads
+[[ ! -e $tmp/root/uploads ]] && ok "rb removed the bucket directory" || not_ok "bucket directory still there"
+
+# --- boto3 (its defaults: checksums, Expect: 100-continue)
+if timeout 60 python3 - "$base" >"$tmp/boto.out" 2>&1 <<'PY'; then
+import sys, time, hashlib
+import boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="test", aws_secret_access_key="test",
+                  region_name="us-east-1", config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+s3.create_bucket(Bucket="boto-bucket")
+assert s3.get_bucket_location(Bucket="boto-bucket").get("LocationConstraint") in (None, "")
+body = b"#EXTM3U\n#EXT-X-VERSION:3\n"
+started = time.monotonic()
+put = s3.put_object(Bucket="boto-bucket", Key="live/index.m3u8", Body=body)
+assert time.monotonic() - started < 0.5, "PutObject waited: 100-continue not answered?"
+assert put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest(), put["ETag"]
+got = s3.get_object(Bucket="boto-bucket", Key="live/index.m3u8")
+assert got["Body"].read() == body
+assert got["ContentType"] == "application/vnd.apple.mpegurl", got["ContentType"]
+s3.put_object(Bucket="boto-bucket", Key="live/index.m3u8", Body=b"v2", ContentMD5="GyZ2GcSBLMRu4oF0eITKUA==")
+try:
+    s3.put_object(Bucket="boto-bucket", Key="bad", Body=b"v3", ContentMD5="GyZ2GcSBLMRu4oF0eITKUA==")
+    raise SystemExit("BadDigest expected")
+except s3.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "BadDigest", e.response
+s3.delete_object(Bucket="boto-bucket", Key="live/index.m3u8")
+try:
+    s3.delete_bucket(Bucket="boto-bucket")
+except s3.exceptions.ClientError as e:
+    raise SystemExit("delete_bucket: %s" % e)
+try:
+    s3.create_bucket(Bucket="boto-bucket"); s3.create_bucket(Bucket="boto-bucket")
+    raise SystemExit("BucketAlreadyOwnedByYou expected")
+except s3.exceptions.BucketAlreadyOwnedByYou:
+    pass
+for i in range(25):
+    s3.put_object(Bucket="boto-bucket", Key="seg/%03d.ts" % i, Body=b"x")
+pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket="boto-bucket", Prefix="seg/", PaginationConfig={"PageSize": 10}))
+keys = [o["Key"] for p in pages for o in p.get("Contents", [])]
+assert len(pages) == 3 and keys == ["seg/%03d.ts" % i for i in range(25)], (len(pages), keys)
+v1 = list(s3.get_paginator("list_objects").paginate(Bucket="boto-bucket", Delimiter="/"))
+assert [p["Prefix"] for p in v1[0]["CommonPrefixes"]] == ["seg/"], v1
+for i in range(25):
+    s3.delete_object(Bucket="boto-bucket", Key="seg/%03d.ts" % i)
+s3.delete_bucket(Bucket="boto-bucket")
+print("boto3 ok")
+PY
+  ok "boto3: create_bucket, put_object (checksums, 100-continue), get, Content-MD5, delete, paginators, delete_bucket"
+else
+  not_ok "boto3 write API" "$(tail -c 800 "$tmp/boto.out")"
+fi
+
+kill -TERM "$server_pid"
+for ((i = 0; i < 50; i++)); do alive "$server_pid" || break; sleep 0.1; done
+wait "$server_pid"
+status=$?
+server_pid=""
+[[ $status -eq 0 ]] && ok "SIGTERM: exit status 0" || not_ok "SIGTERM exit status $status"
+finish

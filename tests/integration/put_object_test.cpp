@@ -1,0 +1,139 @@
+#include "server_fixture.hpp"
+
+#include "http_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using s3cors::test::send_request;
+using s3cors::test::server_fixture;
+
+TEST_CASE("put_object: PUT stores, GET reads back, DELETE removes", "[integration][s3_api]") {
+  server_fixture server;
+  const auto put = send_request(server.port(), "PUT", "/media/dir/new.m3u8", {}, "#EXTM3U\n");
+  CHECK(put.status == 200);
+  CHECK(put.header("ETag") == "\"a7674c694607b169e57593a4952ea26f\"");  // md5("#EXTM3U\n")
+  const auto get = send_request(server.port(), "GET", "/media/dir/new.m3u8");
+  CHECK(get.status == 200);
+  CHECK(get.body == "#EXTM3U\n");
+  CHECK(get.header("ETag") == put.header("ETag"));
+  CHECK(get.header("Content-Type") == "application/vnd.apple.mpegurl");
+
+  CHECK(send_request(server.port(), "PUT", "/media/dir/new.m3u8", {}, "replaced").status == 200);
+  CHECK(send_request(server.port(), "GET", "/media/dir/new.m3u8").body == "replaced");
+
+  CHECK(send_request(server.port(), "DELETE", "/media/dir/new.m3u8").status == 204);
+  CHECK(send_request(server.port(), "DELETE", "/media/dir/new.m3u8").status == 204);  // S3: 204 either way
+  CHECK(send_request(server.port(), "GET", "/media/dir/new.m3u8").status == 404);
+  CHECK_FALSE(std::filesystem::exists(server.root().path() / "media/dir"));  // emptied folders go too
+  // Nothing half-written is left where objects live.
+  CHECK(std::filesystem::is_empty(server.root().path() / "media"));
+}
+
+TEST_CASE("put_object: Content-MD5 is verified and a bad digest stores nothing", "[integration][s3_api]") {
+  server_fixture server;
+  const auto wrong = send_request(server.port(), "PUT", "/media/a.txt",
+                                  {{"Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="}}, "not empty");
+  CHECK(wrong.status == 400);
+  CHECK_THAT(wrong.body, Catch::Contains("<Code>BadDigest</Code>"));
+  const auto invalid =
+      send_request(server.port(), "PUT", "/media/a.txt", {{"Content-MD5", "not base64!"}}, "not empty");
+  CHECK_THAT(invalid.body, Catch::Contains("<Code>InvalidDigest</Code>"));
+  CHECK(send_request(server.port(), "GET", "/media/a.txt").status == 404);
+  // md5("hello") = 5d41402abc4b2a76b9719d911017c592 → base64 XUFAKrxLKna5cZ2REBfFkg==
+  CHECK(send_request(server.port(), "PUT", "/media/a.txt", {{"Content-MD5", "XUFAKrxLKna5cZ2REBfFkg=="}},
+                     "hello")
+            .status == 200);
+}
+
+TEST_CASE("put_object: aws-chunked bodies are decoded, truncated ones refused", "[integration][s3_api]") {
+  server_fixture server;
+  const s3cors::test::header_fields chunked{{"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
+                                            {"Content-Encoding", "aws-chunked"},
+                                            {"x-amz-decoded-content-length", "11"},
+                                            {"x-amz-trailer", "x-amz-checksum-crc32"}};
+  const auto put = send_request(server.port(), "PUT", "/media/c.txt", chunked,
+                                "6\r\nhello \r\n5\r\nworld\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n");
+  CHECK(put.status == 200);
+  CHECK(send_request(server.port(), "GET", "/media/c.txt").body == "hello world");
+  const auto truncated = send_request(server.port(), "PUT", "/media/d.txt", chunked, "6\r\nhel");
+  CHECK(truncated.status == 400);
+  CHECK_THAT(truncated.body, Catch::Contains("<Code>IncompleteBody</Code>"));
+  CHECK(send_request(server.port(), "GET", "/media/d.txt").status == 404);
+}
+
+TEST_CASE("buckets: CreateBucket, GetBucketLocation, DeleteBucket", "[integration][s3_api]") {
+  server_fixture server;
+  const auto created = send_request(server.port(), "PUT", "/fresh-bucket");
+  CHECK(created.status == 200);
+  CHECK(created.header("Location") == "/fresh-bucket");
+  const auto again = send_request(server.port(), "PUT", "/fresh-bucket");
+  CHECK(again.status == 409);
+  CHECK_THAT(again.body, Catch::Contains("<Code>BucketAlreadyOwnedByYou</Code>"));
+  CHECK(send_request(server.port(), "PUT", "/Bad_Name").status == 400);
+
+  const auto location = send_request(server.port(), "GET", "/fresh-bucket?location");
+  CHECK(location.status == 200);
+  CHECK_THAT(location.body,
+             Catch::Contains("<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"));
+
+  CHECK(send_request(server.port(), "PUT", "/fresh-bucket/k", {}, "x").status == 200);
+  const auto not_empty = send_request(server.port(), "DELETE", "/fresh-bucket");
+  CHECK(not_empty.status == 409);
+  CHECK_THAT(not_empty.body, Catch::Contains("<Code>BucketNotEmpty</Code>"));
+  CHECK(send_request(server.port(), "DELETE", "/fresh-bucket/k").status == 204);
+  CHECK(send_request(server.port(), "DELETE", "/fresh-bucket").status == 204);
+  CHECK(send_request(server.port(), "HEAD", "/fresh-bucket").status == 404);
+  CHECK(send_request(server.port(), "DELETE", "/fresh-bucket").status == 404);
+}
+
+TEST_CASE("put_object: keys that cannot be files are refused and write nothing outside",
+          "[integration][s3_api]") {
+  server_fixture server;
+  const auto dots = s3cors::test::raw_request(
+      server.port(),
+      "PUT /media/%2e%2e/escape.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+  CHECK_THAT(dots, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_FALSE(std::filesystem::exists(server.root().path() / "escape.txt"));
+  const s3cors::test::temp_dir outside;
+  std::filesystem::create_directory_symlink(outside.path(), server.root().path() / "media/linked");
+  CHECK(send_request(server.port(), "PUT", "/media/linked/x.txt", {}, "x").status == 403);
+  CHECK(std::filesystem::is_empty(outside.path()));
+}
+
+TEST_CASE("put_object: Expect: 100-continue is answered before the body is sent", "[integration][s3_api]") {
+  server_fixture server;
+  // The client waits with its body until it sees 100 Continue (botocore: up to one second).
+  const auto interim = s3cors::test::raw_exchange(
+      server.port(),
+      "PUT /media/e.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+      std::chrono::milliseconds(500));
+  CHECK_THAT(interim.received, Catch::StartsWith("HTTP/1.1 100 Continue\r\n\r\n"));
+}
+
+TEST_CASE("list_objects: GET on a bucket lists keys as ListObjectsV2 and v1 do", "[integration][s3_api]") {
+  server_fixture server;
+  server.write("media/hls/master.m3u8", "m");
+  server.write("media/hls/seg0.ts", "s");
+  server.write("media/poster.jpg", "p");
+  const auto v2 =
+      send_request(server.port(), "GET", "/media?list-type=2&delimiter=/", {{"Origin", "https://x"}});
+  CHECK(v2.status == 200);
+  CHECK(v2.header("Content-Type") == "application/xml");
+  CHECK_THAT(v2.body, Catch::Contains("<KeyCount>2</KeyCount>"));
+  CHECK_THAT(v2.body, Catch::Contains("<Key>poster.jpg</Key>"));
+  CHECK_THAT(v2.body, Catch::Contains("<CommonPrefixes><Prefix>hls/</Prefix></CommonPrefixes>"));
+  const auto page = send_request(server.port(), "GET", "/media?list-type=2&max-keys=1&prefix=hls/");
+  CHECK_THAT(page.body, Catch::Contains("<IsTruncated>true</IsTruncated>"));
+  CHECK_THAT(page.body, Catch::Contains("<NextContinuationToken>"));
+  const auto v1 = send_request(server.port(), "GET", "/media");
+  CHECK_THAT(v1.body, Catch::Contains("<Key>hls/seg0.ts</Key>"));
+  CHECK_THAT(v1.body, Catch::Contains("<Marker></Marker>"));
+  const auto missing = send_request(server.port(), "GET", "/nothere?list-type=2");
+  CHECK(missing.status == 404);
+  CHECK_THAT(missing.body, Catch::Contains("<Code>NoSuchBucket</Code>"));
+  const auto bad = send_request(server.port(), "GET", "/media?list-type=2&max-keys=abc");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("<Code>InvalidArgument</Code>"));
+}
