@@ -25,6 +25,26 @@ cmp -s "$tmp/clip.ts" "$tmp/back.ts" && ok "downloaded bytes equal the upload" |
 etag=$(aws_cli s3api head-object --bucket uploads --key show/clip.ts --query ETag --output text 2>/dev/null)
 md5=$(md5sum "$tmp/clip.ts" | cut -d' ' -f1)
 [[ $etag == "\"$md5\"" ]] && ok "ETag of the upload is its MD5" || not_ok "ETag $etag vs $md5"
+# 20 MiB: the aws CLI switches to a multipart upload (8 MiB parts)
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$tmp/big.mp4"
+check "aws s3 cp of a 20 MiB file (multipart upload)" aws_cli s3 cp "$tmp/big.mp4" s3://uploads/big.mp4
+cmp -s "$tmp/big.mp4" "$tmp/root/uploads/big.mp4" && ok "the multipart object is the file, byte for byte" ||
+  not_ok "multipart bytes on disk"
+big_etag=$(aws_cli s3api head-object --bucket uploads --key big.mp4 --query ETag --output text 2>/dev/null)
+expected_etag=$(python3 - "$tmp/big.mp4" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+parts = [data[i:i + 8 * 1024 * 1024] for i in range(0, len(data), 8 * 1024 * 1024)]
+print('"%s-%d"' % (hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest(), len(parts)))
+PY
+)
+[[ $big_etag == "$expected_etag" ]] && ok "multipart ETag is md5-of-part-md5s-N ($big_etag)" ||
+  not_ok "multipart ETag" "got $big_etag" "want $expected_etag"
+check "aws s3 cp of the multipart object down" aws_cli s3 cp s3://uploads/big.mp4 "$tmp/big.back"
+cmp -s "$tmp/big.mp4" "$tmp/big.back" && ok "downloaded multipart object equals the upload" || not_ok "multipart download"
+[[ -z $(ls -A "$tmp/root/.s3cors/uploads/uploads" 2>/dev/null) ]] && ok "no upload parts left after completion" ||
+  not_ok "parts left behind" "$(ls -R "$tmp/root/.s3cors/uploads" | head)"
+check "aws s3 rm of the multipart object" aws_cli s3 rm s3://uploads/big.mp4
 if aws_cli s3 rb s3://uploads >"$tmp/rb.out" 2>&1; then
   not_ok "rb of a non-empty bucket fails"
 else
@@ -55,9 +75,21 @@ if aws_cli s3api list-objects-v2 --bucket uploads --page-size 2 --query 'Content
 else
   not_ok "list-objects-v2 pagination" "$(cat "$tmp/lp.out")"
 fi
+check "aws s3api copy-object (the CLI percent-encodes the source)" \
+  aws_cli s3api copy-object --bucket uploads --key "copies/sp ace.ts" --copy-source "uploads/sp ace.ts"
+cmp -s "$tmp/root/uploads/sp ace.ts" "$tmp/root/uploads/copies/sp ace.ts" && ok "the copy has the source's bytes" ||
+  not_ok "copy bytes"
+printf '{"Objects":[{"Key":"copies/sp ace.ts"},{"Key":"z.ts"},{"Key":"not-there"}],"Quiet":false}' >"$tmp/del.json"
+if aws_cli s3api delete-objects --bucket uploads --delete "file://$tmp/del.json" >"$tmp/del.out" 2>&1 &&
+  [[ $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["Deleted"]))' "$tmp/del.out") == 3 ]] &&
+  [[ ! -e $tmp/root/uploads/z.ts ]]; then
+  ok "s3api delete-objects deletes the batch and reports every key"
+else
+  not_ok "delete-objects" "$(cat "$tmp/del.out")"
+fi
 check "aws s3 rm --recursive of the tree" aws_cli s3 rm --recursive s3://uploads/a
 check "aws s3 rm" aws_cli s3 rm s3://uploads/show/clip.ts
-for key in a.ts a-b.ts "sp ace.ts" z.ts; do rm -f "$tmp/root/uploads/$key"; done
+for key in a.ts a-b.ts "sp ace.ts"; do rm -f "$tmp/root/uploads/$key"; done
 [[ ! -e $tmp/root/uploads/show ]] && ok "rm removed the file and its emptied folder" || not_ok "rm left files"
 check "aws s3 rb" aws_cli s3 rb s3://uploads
 [[ ! -e $tmp/root/uploads ]] && ok "rb removed the bucket directory" || not_ok "bucket directory still there"
@@ -104,10 +136,28 @@ v1 = list(s3.get_paginator("list_objects").paginate(Bucket="boto-bucket", Delimi
 assert [p["Prefix"] for p in v1[0]["CommonPrefixes"]] == ["seg/"], v1
 for i in range(25):
     s3.delete_object(Bucket="boto-bucket", Key="seg/%03d.ts" % i)
+from boto3.s3.transfer import TransferConfig
+payload = bytes(range(256)) * (12 * 1024 * 1024 // 256)
+s3.upload_fileobj(__import__("io").BytesIO(payload), "boto-bucket", "multi.bin",
+                  Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
+head = s3.head_object(Bucket="boto-bucket", Key="multi.bin")
+assert head["ContentLength"] == len(payload) and head["ETag"].endswith('-3"'), head
+assert s3.get_object(Bucket="boto-bucket", Key="multi.bin")["Body"].read() == payload
+up = s3.create_multipart_upload(Bucket="boto-bucket", Key="aborted.bin")
+assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket="boto-bucket").get("Uploads", [])] == [up["UploadId"]]
+s3.upload_part(Bucket="boto-bucket", Key="aborted.bin", UploadId=up["UploadId"], PartNumber=1, Body=b"x")
+assert [p["PartNumber"] for p in s3.list_parts(Bucket="boto-bucket", Key="aborted.bin", UploadId=up["UploadId"])["Parts"]] == [1]
+s3.abort_multipart_upload(Bucket="boto-bucket", Key="aborted.bin", UploadId=up["UploadId"])
+try:
+    s3.list_parts(Bucket="boto-bucket", Key="aborted.bin", UploadId=up["UploadId"])
+    raise SystemExit("NoSuchUpload expected")
+except s3.exceptions.NoSuchUpload:
+    pass
+s3.delete_object(Bucket="boto-bucket", Key="multi.bin")
 s3.delete_bucket(Bucket="boto-bucket")
 print("boto3 ok")
 PY
-  ok "boto3: create_bucket, put_object (checksums, 100-continue), get, Content-MD5, delete, paginators, delete_bucket"
+  ok "boto3: create_bucket, put_object (checksums, 100-continue), get, Content-MD5, delete, paginators, multipart upload/list/abort, delete_bucket"
 else
   not_ok "boto3 write API" "$(tail -c 800 "$tmp/boto.out")"
 fi

@@ -117,7 +117,7 @@ TEST_CASE("errors: S3 error documents with the right status", "[integration]") {
   CHECK(bad_name.status == 400);
   CHECK_THAT(bad_name.body, Catch::Contains("<Code>InvalidBucketName</Code>"));
 
-  const auto post = send_request(server.port(), "POST", "/media/new.txt?uploads", {}, "data");
+  const auto post = send_request(server.port(), "POST", "/media/new.txt?restore", {}, "data");
   CHECK(post.status == 501);
   CHECK_THAT(post.body, Catch::Contains("<Code>NotImplemented</Code>"));
 

@@ -137,3 +137,55 @@ TEST_CASE("list_objects: GET on a bucket lists keys as ListObjectsV2 and v1 do",
   CHECK(bad.status == 400);
   CHECK_THAT(bad.body, Catch::Contains("<Code>InvalidArgument</Code>"));
 }
+
+TEST_CASE("copy_object: x-amz-copy-source copies, percent-encoded, with S3's self-copy rule",
+          "[integration][s3_api]") {
+  server_fixture server;
+  server.write("media/a b.ts", "0123456789");
+  const auto copy =
+      send_request(server.port(), "PUT", "/media/copies/c.ts", {{"x-amz-copy-source", "/media/a%20b.ts"}});
+  CHECK(copy.status == 200);
+  CHECK_THAT(copy.body,
+             Catch::Contains("<CopyObjectResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"));
+  CHECK_THAT(copy.body, Catch::Contains("<ETag>&quot;781e5e245d69b566979b86e28d23f2c7&quot;</ETag>"));
+  CHECK(send_request(server.port(), "GET", "/media/copies/c.ts").body == "0123456789");
+
+  const auto self =
+      send_request(server.port(), "PUT", "/media/a%20b.ts", {{"x-amz-copy-source", "media/a%20b.ts"}});
+  CHECK(self.status == 400);
+  CHECK_THAT(self.body, Catch::Contains("<Code>InvalidRequest</Code>"));
+  CHECK(send_request(server.port(), "PUT", "/media/a%20b.ts",
+                     {{"x-amz-copy-source", "media/a%20b.ts"}, {"x-amz-metadata-directive", "REPLACE"}})
+            .status == 200);
+  CHECK(send_request(server.port(), "PUT", "/media/x.ts", {{"x-amz-copy-source", "/media/missing.ts"}})
+            .status == 404);
+  const auto failed =
+      send_request(server.port(), "PUT", "/media/y.ts",
+                   {{"x-amz-copy-source", "/media/a%20b.ts"}, {"x-amz-copy-source-if-match", "\"0\""}});
+  CHECK(failed.status == 412);
+}
+
+TEST_CASE("delete_objects: the XML batch, verbose and quiet", "[integration][s3_api]") {
+  server_fixture server;
+  server.write("media/a.ts", "a");
+  server.write("media/b/c.ts", "c");
+  const std::string body =
+      "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Object><Key>a.ts</Key></Object>"
+      "<Object><Key>b/c.ts</Key></Object><Object><Key>never.ts</Key></Object></Delete>";
+  const auto verbose = send_request(server.port(), "POST", "/media?delete", {}, body);
+  CHECK(verbose.status == 200);
+  CHECK_THAT(verbose.body,
+             Catch::Contains("<Deleted><Key>a.ts</Key></Deleted><Deleted><Key>b/c.ts</Key></Deleted>"));
+  CHECK_THAT(verbose.body,
+             Catch::Contains("<Deleted><Key>never.ts</Key></Deleted>"));  // S3: missing keys too
+  CHECK(send_request(server.port(), "GET", "/media/a.ts").status == 404);
+
+  server.write("media/d.ts", "d");
+  const auto quiet = send_request(server.port(), "POST", "/media?delete", {},
+                                  "<Delete><Quiet>true</Quiet><Object><Key>d.ts</Key></Object></Delete>");
+  CHECK(quiet.status == 200);
+  CHECK_THAT(quiet.body, !Catch::Contains("<Deleted>"));
+  const auto malformed = send_request(server.port(), "POST", "/media?delete", {}, "<Delete><Object>");
+  CHECK(malformed.status == 400);
+  CHECK_THAT(malformed.body, Catch::Contains("<Code>MalformedXML</Code>"));
+}

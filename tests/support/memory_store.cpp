@@ -196,4 +196,111 @@ result<void> memory_store::delete_object(std::string_view bucket_name, std::stri
   return {};
 }
 
+void memory_store::set_now(store::seconds_time now) {
+  const std::unique_lock lock{mutex_};
+  now_ = now;
+}
+
+result<std::string> memory_store::create_upload(std::string_view bucket_name, std::string_view key) {
+  if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
+  std::string id = "upload-" + std::to_string(next_upload_++);
+  it->second.uploads.emplace(id, upload{std::string(key), now_, {}});
+  return id;
+}
+
+result<store::part_info> memory_store::put_part(std::string_view bucket_name, std::string_view upload_id,
+                                                int part_number, std::string_view content) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.uploads.find(upload_id);
+  if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
+  store::part_info info{part_number, content.size(), store::md5_hex(content), now_};
+  found->second.parts.insert_or_assign(part_number, part{info, std::string(content)});
+  return info;
+}
+
+result<std::vector<store::part_info>> memory_store::list_parts(std::string_view bucket_name,
+                                                               std::string_view upload_id) const {
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.uploads.find(upload_id);
+  if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
+  std::vector<store::part_info> out;
+  for (const auto& [number, p] : found->second.parts) out.push_back(p.info);  // std::map: sorted
+  return out;
+}
+
+result<store::upload_info> memory_store::get_upload(std::string_view bucket_name,
+                                                    std::string_view upload_id) const {
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.uploads.find(upload_id);
+  if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
+  return store::upload_info{found->first, found->second.key, found->second.initiated};
+}
+
+result<std::vector<store::upload_info>> memory_store::list_uploads(std::string_view bucket_name) const {
+  const std::shared_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  std::vector<store::upload_info> out;
+  for (const auto& [id, u] : it->second.uploads) out.push_back({id, u.key, u.initiated});
+  std::stable_sort(out.begin(), out.end(), [](const store::upload_info& a, const store::upload_info& b) {
+    if (a.key != b.key) return a.key < b.key;
+    return a.initiated < b.initiated;
+  });
+  return out;
+}
+
+result<store::object_info> memory_store::complete_upload(std::string_view bucket_name,
+                                                         std::string_view upload_id,
+                                                         const std::vector<int>& part_numbers,
+                                                         std::string_view multipart_etag) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.uploads.find(upload_id);
+  if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
+  std::string content;
+  for (const int number : part_numbers) {
+    const auto p = found->second.parts.find(number);
+    if (p == found->second.parts.end()) return make_error_code(errc::no_such_upload);
+    content += p->second.content;
+  }
+  store::object_info info;
+  info.size = content.size();
+  info.last_modified = now_;
+  info.etag = std::string(multipart_etag);
+  it->second.objects.insert_or_assign(found->second.key,
+                                      object{info, std::make_shared<const std::string>(std::move(content))});
+  it->second.uploads.erase(found);
+  return info;
+}
+
+result<void> memory_store::abort_upload(std::string_view bucket_name, std::string_view upload_id) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.uploads.find(upload_id);
+  if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
+  it->second.uploads.erase(found);
+  return {};
+}
+
+result<std::size_t> memory_store::remove_uploads_older_than(store::seconds_time cutoff) {
+  const std::unique_lock lock{mutex_};
+  std::size_t removed = 0;
+  for (auto& [name, b] : buckets_) {
+    removed += std::erase_if(b.uploads, [&](const auto& entry) { return entry.second.initiated < cutoff; });
+  }
+  return removed;
+}
+
 }  // namespace s3cors::test

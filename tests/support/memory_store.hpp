@@ -3,6 +3,8 @@
 // fs_store (bucket names, key mapping) so handlers see the same error codes.
 #include "s3cors/store/object_store.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +26,8 @@ class memory_store final : public store::object_store {
            std::string content_type = "");
   /// Removes an object if present.
   void remove(std::string_view bucket, std::string_view key);
+  /// The clock for uploads' initiation, parts' and completed objects' times (default: epoch).
+  void set_now(store::seconds_time now);
 
   [[nodiscard]] result<std::vector<store::bucket_info>> list_buckets() const override;
   [[nodiscard]] result<store::bucket_info> stat_bucket(std::string_view bucket) const override;
@@ -42,14 +46,38 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<store::object_info> put_object(std::string_view bucket, std::string_view key,
                                                       std::string_view content) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
+  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key) override;
+  [[nodiscard]] result<store::part_info> put_part(std::string_view bucket, std::string_view upload_id,
+                                                  int part_number, std::string_view content) override;
+  [[nodiscard]] result<std::vector<store::part_info>> list_parts(std::string_view bucket,
+                                                                 std::string_view upload_id) const override;
+  [[nodiscard]] result<store::upload_info> get_upload(std::string_view bucket,
+                                                      std::string_view upload_id) const override;
+  [[nodiscard]] result<std::vector<store::upload_info>> list_uploads(std::string_view bucket) const override;
+  [[nodiscard]] result<store::object_info> complete_upload(std::string_view bucket,
+                                                           std::string_view upload_id,
+                                                           const std::vector<int>& part_numbers,
+                                                           std::string_view multipart_etag) override;
+  [[nodiscard]] result<void> abort_upload(std::string_view bucket, std::string_view upload_id) override;
+  [[nodiscard]] result<std::size_t> remove_uploads_older_than(store::seconds_time cutoff) override;
 
  private:
   struct object {
     store::object_info info;
     std::shared_ptr<const std::string> content;  ///< shared with opened bodies: a snapshot
   };
+  struct part {
+    store::part_info info;
+    std::string content;
+  };
+  struct upload {
+    std::string key;
+    store::seconds_time initiated{};
+    std::map<int, part> parts;
+  };
   struct bucket {
     store::seconds_time creation{};
+    std::map<std::string, upload, std::less<>> uploads;
     std::map<std::string, object, std::less<>> objects;
     std::map<std::string, std::string, std::less<>> documents;
   };
@@ -58,6 +86,8 @@ class memory_store final : public store::object_store {
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, bucket, std::less<>> buckets_;
+  store::seconds_time now_{};
+  std::uint64_t next_upload_ = 1;
 };
 
 }  // namespace s3cors::test

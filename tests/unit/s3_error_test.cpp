@@ -47,12 +47,20 @@ const table_row rows[] = {
      "Your previous request to create the named bucket succeeded and you already own it."},
     {error::bucket_not_empty, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty"},
     {error::entity_too_large, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
+    {error::entity_too_small, 400, "EntityTooSmall",
+     "Your proposed upload is smaller than the minimum allowed object size."},
     {error::incomplete_body, 400, "IncompleteBody",
      "You did not provide the number of bytes specified by the Content-Length HTTP header"},
     {error::internal_error, 500, "InternalError", "We encountered an internal error. Please try again."},
     {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
     {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
     {error::invalid_digest, 400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
+    {error::invalid_part, 400, "InvalidPart",
+     "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
+     "specified entity tag may not match the part's entity tag."},
+    {error::invalid_part_order, 400, "InvalidPartOrder",
+     "The list of parts was not in ascending order. The parts list must be specified in order by part "
+     "number."},
     {error::invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
     {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
     {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
@@ -64,6 +72,10 @@ const table_row rows[] = {
     {error::no_such_cors_configuration, 404, "NoSuchCORSConfiguration",
      "The CORS configuration does not exist"},
     {error::no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
+    {error::no_such_upload, 404, "NoSuchUpload",
+     "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted "
+     "or "
+     "completed."},
     {error::not_implemented, 501, "NotImplemented",
      "A header you provided implies functionality that is not implemented"},
     {error::precondition_failed, 412, "PreconditionFailed",

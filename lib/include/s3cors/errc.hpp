@@ -14,6 +14,7 @@ enum class errc {
   invalid_config,       ///< a configuration document is not valid
   bucket_exists,        ///< CreateBucket of a bucket that is already there
   bucket_not_empty,     ///< DeleteBucket of a bucket that still holds objects
+  no_such_upload,       ///< no multipart upload with that id in the bucket
 };
 
 [[nodiscard]] const std::error_category& s3cors_category() noexcept;

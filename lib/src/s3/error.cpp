@@ -16,12 +16,19 @@ const error_info& info(error e) noexcept {
        "Your previous request to create the named bucket succeeded and you already own it."},
       {409, "BucketNotEmpty", "The bucket you tried to delete is not empty"},
       {400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
+      {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size."},
       {400, "IncompleteBody",
        "You did not provide the number of bytes specified by the Content-Length HTTP header"},
       {500, "InternalError", "We encountered an internal error. Please try again."},
       {400, "InvalidArgument", "Invalid Argument"},
       {400, "InvalidBucketName", "The specified bucket is not valid."},
       {400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
+      {400, "InvalidPart",
+       "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
+       "specified entity tag may not match the part's entity tag."},
+      {400, "InvalidPartOrder",
+       "The list of parts was not in ascending order. The parts list must be specified in order by part "
+       "number."},
       {416, "InvalidRange", "The requested range is not satisfiable"},
       {400, "InvalidRequest", "Invalid Request"},
       {400, "InvalidURI", "Couldn't parse the specified URI."},
@@ -31,6 +38,10 @@ const error_info& info(error e) noexcept {
       {404, "NoSuchBucket", "The specified bucket does not exist"},
       {404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {404, "NoSuchKey", "The specified key does not exist."},
+      {404, "NoSuchUpload",
+       "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+       "aborted or "
+       "completed."},
       {501, "NotImplemented", "A header you provided implies functionality that is not implemented"},
       {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"},
       {400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."},

@@ -69,6 +69,53 @@ bool has_param(const query_list& query, std::string_view name) {
   return std::any_of(query.begin(), query.end(), [&](const auto& p) { return p.first == name; });
 }
 
+error_detail not_implemented(std::string what) {
+  return error_detail(error::not_implemented,
+                      "A header you provided implies functionality that is not implemented")
+      .with("Detail", "s3cors does not implement " + std::move(what) + " yet");
+}
+
+std::optional<std::string> param(const query_list& query, std::string_view name) {
+  for (const auto& [n, v] : query) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
+// Multipart uploads: nullopt when the request is not one of them.
+std::optional<result<multipart_op, error_detail>> route_multipart(const request& req, const query_list& query,
+                                                                  const std::string& bucket,
+                                                                  const std::string& key) {
+  using kind = multipart_op::kind;
+  if (key.empty()) {
+    if (has_param(query, "uploads") && (req.verb == method::get || req.verb == method::head)) {
+      return multipart_op{kind::list_uploads, bucket, {}, {}, {}};
+    }
+    return std::nullopt;
+  }
+  if (has_param(query, "uploads") && req.verb == method::post)
+    return multipart_op{kind::create, bucket, key, {}, {}};
+  const auto upload_id = param(query, "uploadId");
+  if (!upload_id) return std::nullopt;
+  switch (req.verb) {
+    case method::put: {
+      const auto part = param(query, "partNumber");
+      if (!part) return std::nullopt;
+      if (req.headers.contains("x-amz-copy-source")) return not_implemented("UploadPartCopy");
+      return multipart_op{kind::upload_part, bucket, key, *upload_id, *part};
+    }
+    case method::post:
+      return multipart_op{kind::complete, bucket, key, *upload_id, {}};
+    case method::delete_:
+      return multipart_op{kind::abort, bucket, key, *upload_id, {}};
+    case method::get:
+    case method::head:
+      return multipart_op{kind::list_parts, bucket, key, *upload_id, {}};
+    default:
+      return std::nullopt;
+  }
+}
+
 template <std::size_t N>
 std::optional<std::string> find_subresource(const query_list& query,
                                             const std::array<const char*, N>& names) {
@@ -80,11 +127,6 @@ std::optional<std::string> find_subresource(const query_list& query,
   return std::nullopt;
 }
 
-error_detail not_implemented(std::string what) {
-  return error_detail(error::not_implemented,
-                      "A header you provided implies functionality that is not implemented")
-      .with("Detail", "s3cors does not implement " + std::move(what) + " yet");
-}
 
 std::string_view strip_port(std::string_view host) {
   if (!host.empty() && host.front() == '[') {  // IPv6 literal
@@ -235,6 +277,11 @@ result<routed, error_detail> route(const request& req, const routing_options& op
             .with("ResourceType", "BUCKET");
     }
   }
+  if (auto multipart = route_multipart(req, out.query, bucket, key)) {
+    if (!*multipart) return multipart->error();
+    out.op = std::move(**multipart);
+    return out;
+  }
   if (key.empty() && has_param(out.query, "location") && read) {
     out.op = get_bucket_location_op{std::move(bucket)};
     return out;
@@ -251,12 +298,33 @@ result<routed, error_detail> route(const request& req, const routing_options& op
       return out;
     }
     if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);
-    if (is_put && req.headers.contains("x-amz-copy-source")) return not_implemented("CopyObject");
+    if (const auto source = req.headers.find("x-amz-copy-source"); is_put && source) {
+      // "/bucket/key" or "bucket/key", percent-encoded, optionally with ?versionId=.
+      std::string_view text = source->substr(0, source->find('?'));
+      if (source->find("?versionId=") != std::string_view::npos && !source->ends_with("?versionId=null")) {
+        return not_implemented("object versions");
+      }
+      if (text.starts_with('/')) text.remove_prefix(1);
+      auto decoded = percent_decode(text, false);
+      const auto slash = decoded ? decoded->find('/') : std::string::npos;
+      if (!decoded || slash == std::string::npos || slash == 0 || slash + 1 == decoded->size()) {
+        return error_detail(error::invalid_argument, "Invalid copy source encoding.")
+            .with("ArgumentName", "x-amz-copy-source")
+            .with("ArgumentValue", std::string(*source));
+      }
+      out.op = copy_object_op{std::move(bucket), std::move(key), decoded->substr(0, slash),
+                              decoded->substr(slash + 1)};
+      return out;
+    }
     if (is_put) {
       out.op = put_object_op{std::move(bucket), std::move(key)};
     } else {
       out.op = delete_object_op{std::move(bucket), std::move(key)};
     }
+    return out;
+  }
+  if (req.verb == method::post && key.empty() && has_param(out.query, "delete")) {
+    out.op = delete_objects_op{std::move(bucket)};
     return out;
   }
   if (!read) return not_implemented(std::string(to_string(req.verb)) + " requests");

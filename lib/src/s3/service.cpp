@@ -13,7 +13,9 @@
 #include "s3cors/mime/mime.hpp"
 #include "s3cors/range/range.hpp"
 #include "s3cors/s3/aws_chunked.hpp"
+#include "s3cors/s3/delete_objects.hpp"
 #include "s3cors/s3/list_objects.hpp"
+#include "s3cors/s3/multipart.hpp"
 #include "s3cors/s3/owner.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "s3cors/xml/xml_writer.hpp"
@@ -64,6 +66,16 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
   }
   detail.resource = resource_of(bucket, key);
   return detail;
+}
+
+// Content-MD5, when sent, must be the base64 MD5 of the body.
+std::optional<error_detail> check_content_md5(const header_list& headers, std::string_view body) {
+  const auto content_md5 = headers.find("Content-MD5");
+  if (!content_md5) return std::nullopt;
+  const auto digest = hash::base64_decode(*content_md5);
+  if (!digest || digest->size() != 16) return error_detail(error::invalid_digest);
+  if (*digest != hash::md5(body)) return error_detail(error::bad_digest);
+  return std::nullopt;
 }
 
 std::string quoted(std::string_view etag) {
@@ -132,6 +144,12 @@ response service::dispatch(const request& req, const routed& r, const request_co
           return put_object(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, delete_object_op>) {
           return delete_object(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
+          return copy_object(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, delete_objects_op>) {
+          return delete_objects(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
+          return multipart(req, r, op, ctx);
         } else if constexpr (std::is_same_v<op_type, list_objects_op>) {
           return list_objects(r.query, op, ctx);
         } else {
@@ -332,13 +350,7 @@ response service::put_bucket_cors(const request& req, const put_bucket_cors_op& 
   if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
-  if (const auto content_md5 = req.headers.find("Content-MD5")) {
-    const auto digest = hash::base64_decode(*content_md5);
-    if (!digest || digest->size() != 16)
-      return make_error_response(error_detail(error::invalid_digest), ctx, false);
-    if (*digest != hash::md5(req.body))
-      return make_error_response(error_detail(error::bad_digest), ctx, false);
-  }
+  if (auto bad = check_content_md5(req.headers, req.body)) return make_error_response(*bad, ctx, false);
   auto parsed = cors::parse_xml(req.body);
   if (!parsed) {
     const auto& invalid = parsed.error();
@@ -413,33 +425,32 @@ response service::get_bucket_location(const get_bucket_location_op& op, const re
   return res;
 }
 
-response service::put_object(const request& req, const put_object_op& op, const request_context& ctx) const {
+result<std::string_view, error_detail> service::upload_body(const request& req, std::string& storage) {
   std::string_view content = req.body;
-  decoded_body decoded;
   if (is_aws_chunked(req.headers)) {
     std::optional<std::uint64_t> expected;
     if (const auto length = req.headers.find("x-amz-decoded-content-length")) {
       std::uint64_t value = 0;
       const auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
       if (ec != std::errc{} || end != length->data() + length->size()) {
-        return make_error_response(
-            error_detail(error::invalid_argument, "Invalid x-amz-decoded-content-length"), ctx, false);
+        return error_detail(error::invalid_argument, "Invalid x-amz-decoded-content-length");
       }
       expected = value;
     }
-    auto result = decode_aws_chunked(req.body, expected);
-    if (!result) return make_error_response(result.error(), ctx, false);
-    decoded = std::move(*result);
-    content = decoded.data;
+    auto decoded = decode_aws_chunked(req.body, expected);
+    if (!decoded) return decoded.error();
+    storage = std::move(decoded->data);
+    content = storage;
   }
-  if (const auto content_md5 = req.headers.find("Content-MD5")) {
-    const auto digest = hash::base64_decode(*content_md5);
-    if (!digest || digest->size() != 16)
-      return make_error_response(error_detail(error::invalid_digest), ctx, false);
-    if (*digest != hash::md5(content))
-      return make_error_response(error_detail(error::bad_digest), ctx, false);
-  }
-  auto stored = store_.put_object(op.bucket, op.key, content);
+  if (auto bad = check_content_md5(req.headers, content)) return *bad;
+  return content;
+}
+
+response service::put_object(const request& req, const put_object_op& op, const request_context& ctx) const {
+  std::string storage;
+  const auto content = upload_body(req, storage);
+  if (!content) return make_error_response(content.error(), ctx, false);
+  auto stored = store_.put_object(op.bucket, op.key, *content);
   if (!stored) {
     response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
     res.diagnostic = "PutObject: " + stored.error().message();
@@ -449,6 +460,30 @@ response service::put_object(const request& req, const put_object_op& op, const 
   add_common_headers(res, ctx);
   res.headers.add("ETag", quoted(stored->etag));
   return res;
+}
+
+response service::multipart(const request& req, const routed& r, const multipart_op& op,
+                            const request_context& ctx) const {
+  using kind = multipart_op::kind;
+  switch (op.what) {
+    case kind::create:
+      return create_multipart_upload(store_, op.bucket, op.key, ctx);
+    case kind::upload_part: {
+      std::string storage;
+      const auto content = upload_body(req, storage);
+      if (!content) return make_error_response(content.error(), ctx, false);
+      return upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, *content, ctx);
+    }
+    case kind::complete:
+      return complete_multipart_upload(store_, op.bucket, op.key, op.upload_id, req.body, ctx);
+    case kind::abort:
+      return abort_multipart_upload(store_, op.bucket, op.key, op.upload_id, ctx);
+    case kind::list_parts:
+      return list_parts(store_, op.bucket, op.key, op.upload_id, r.query, ctx);
+    case kind::list_uploads:
+      return list_multipart_uploads(store_, op.bucket, r.query, ctx);
+  }
+  return make_error_response(error_detail(error::internal_error), ctx, false);
 }
 
 response service::delete_object(const delete_object_op& op, const request_context& ctx) const {
@@ -479,6 +514,90 @@ response service::list_objects(const query_list& query, const list_objects_op& o
   res.headers.add("Content-Type", "application/xml");
   add_common_headers(res, ctx);
   res.set_text_body(std::move(*xml));
+  return res;
+}
+
+response service::copy_object(const request& req, const copy_object_op& op,
+                              const request_context& ctx) const {
+  const bool replace = iequals(req.headers.find("x-amz-metadata-directive").value_or("COPY"), "REPLACE");
+  if (op.source_bucket == op.bucket && op.source_key == op.key && !replace) {
+    return make_error_response(
+        error_detail(
+            error::invalid_request,
+            "This copy request is illegal because it is trying to copy an object to itself without changing "
+            "the object's metadata, storage class, website redirect location or encryption attributes."),
+        ctx, false);
+  }
+  auto source = store_.open(op.source_bucket, op.source_key);
+  if (!source) {
+    response res =
+        make_error_response(store_error(source.error(), op.source_bucket, op.source_key), ctx, false);
+    res.diagnostic = "CopyObject source: " + source.error().message();
+    return res;
+  }
+  const conditional::precondition_headers conditions{
+      req.headers.find("x-amz-copy-source-if-match"), req.headers.find("x-amz-copy-source-if-none-match"),
+      req.headers.find("x-amz-copy-source-if-modified-since"),
+      req.headers.find("x-amz-copy-source-if-unmodified-since")};
+  const auto precondition =
+      conditional::evaluate_preconditions(conditions, {source->info.etag, source->info.last_modified});
+  if (precondition.result != conditional::outcome::proceed) {
+    // A copy answers every failed copy-source condition with 412.
+    error_detail detail(error::precondition_failed);
+    detail.with("Condition", "x-amz-copy-source-" + std::string(precondition.failed_condition));
+    return make_error_response(detail, ctx, false);
+  }
+  // Held in memory like a PutObject body (both are bounded by the request body limit).
+  std::string content(source->info.size, '\0');
+  std::uint64_t done = 0;
+  while (done < content.size()) {
+    auto n = source->body->read_at(done, std::span<char>(content.data() + done, content.size() - done));
+    if (!n || *n == 0) {
+      response res = make_error_response(error_detail(error::internal_error), ctx, false);
+      res.diagnostic = "CopyObject: the source changed while it was read";
+      return res;
+    }
+    done += *n;
+  }
+  auto stored = store_.put_object(op.bucket, op.key, content);
+  if (!stored) {
+    response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
+    res.diagnostic = "CopyObject: " + stored.error().message();
+    return res;
+  }
+  xml::xml_writer doc;
+  doc.open("CopyObjectResult", s3_xmlns)
+      .element("LastModified", format_iso8601(stored->last_modified))
+      .element("ETag", quoted(stored->etag))
+      .close();
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(std::move(doc).str());
+  return res;
+}
+
+response service::delete_objects(const request& req, const delete_objects_op& op,
+                                 const request_context& ctx) const {
+  if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
+    return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
+  }
+  if (auto bad = check_content_md5(req.headers, req.body)) return make_error_response(*bad, ctx, false);
+  auto parsed = parse_delete_request(req.body);
+  if (!parsed) return make_error_response(parsed.error(), ctx, false);
+  std::vector<delete_failure> failures;
+  for (const auto& key : parsed->keys) {
+    if (auto deleted = store_.delete_object(op.bucket, key); !deleted) {
+      const error_detail detail = store_error(deleted.error(), op.bucket, key);
+      const error_info& entry = info(detail.code);
+      failures.push_back({key, std::string(entry.code),
+                          detail.message.empty() ? std::string(entry.message) : detail.message});
+    }
+  }
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(render_delete_result(*parsed, failures));
   return res;
 }
 

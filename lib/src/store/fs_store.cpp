@@ -96,6 +96,13 @@ file_version version_of(const struct ::stat& st) noexcept {
           static_cast<std::int64_t>(st.st_ctim.tv_nsec)};
 }
 
+// What an ETag override (fs_multipart.cpp) is recorded for. ctime is left out: a rename
+// changes it, and the override is written before the completed object is renamed into place.
+std::string stamp_text(const file_version& v) {
+  return std::to_string(v.dev) + ' ' + std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' +
+         std::to_string(v.mtime_sec) + ' ' + std::to_string(v.mtime_nsec);
+}
+
 bool is_not_found(int error) noexcept {
   return error == ENOENT || error == ENOTDIR;
 }
@@ -456,6 +463,12 @@ fs_store::~fs_store() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
+std::optional<std::string> fs_store::version_stamp(int fd) {
+  struct ::stat st {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  return stamp_text(version_of(st));
+}
+
 std::uint64_t fs_store::etag_computations() const noexcept {
   return cache_->computations();
 }
@@ -500,8 +513,12 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
     struct ::stat fast_st {};
     if (auto fast = open_without_symlinks(root_fd_, bucket, key, fast_st)) {
       const file_version version = version_of(fast_st);
-      auto etag = cache_->get(fast_path_name(root_prefix_, bucket, key), version,
-                              [&] { return hash_fd(fast->get(), version); });
+      auto etag =
+          cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
+            if (auto recorded = etag_override(bucket, key, stamp_text(version)))
+              return hash_outcome{*recorded, true};
+            return hash_fd(fast->get(), version);
+          });
       if (!etag) return etag.error();
       return info_from(fast_st, std::move(*etag));
     }
@@ -510,6 +527,8 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
     const file_version version = version_of(found->st);
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       struct ::stat opened {};
+      if (auto recorded = etag_override(bucket, key, stamp_text(version)))
+        return hash_outcome{*recorded, true};
       auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
       if (!fd) return fd.error();
       return hash_fd(fd->get(), version);
@@ -527,8 +546,12 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     if (auto fast = open_without_symlinks(root_fd_, bucket, key, fast_st)) {
       const file_version version = version_of(fast_st);
       const int raw_fd = fast->get();
-      auto etag = cache_->get(fast_path_name(root_prefix_, bucket, key), version,
-                              [&] { return hash_fd(raw_fd, version); });
+      auto etag =
+          cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
+            if (auto recorded = etag_override(bucket, key, stamp_text(version)))
+              return hash_outcome{*recorded, true};
+            return hash_fd(raw_fd, version);
+          });
       if (!etag) return etag.error();
       object_info info = info_from(fast_st, std::move(*etag));
       auto body = std::make_shared<const fd_object>(std::move(*fast), info.size);
@@ -544,7 +567,11 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     if (!S_ISREG(st.st_mode)) return make_error_code(errc::no_such_key);
     const file_version version = version_of(st);
     const int raw_fd = fd->get();
-    auto etag = cache_->get(found->real, version, [&] { return hash_fd(raw_fd, version); });
+    auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
+      if (auto recorded = etag_override(bucket, key, stamp_text(version)))
+        return hash_outcome{*recorded, true};
+      return hash_fd(raw_fd, version);
+    });
     if (!etag) return etag.error();
     object_info info = info_from(st, std::move(*etag));
     auto body = std::make_shared<const fd_object>(std::move(*fd), info.size);

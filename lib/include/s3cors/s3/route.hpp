@@ -71,6 +71,26 @@ struct put_object_op {
 struct list_objects_op {
   std::string bucket;
 };
+/// PutObject with x-amz-copy-source.
+struct copy_object_op {
+  std::string bucket;
+  std::string key;
+  std::string source_bucket;
+  std::string source_key;
+};
+/// POST /bucket?delete
+struct delete_objects_op {
+  std::string bucket;
+};
+/// The multipart upload operations (?uploads, ?uploadId=, ?partNumber=).
+struct multipart_op {
+  enum class kind { create, upload_part, complete, abort, list_parts, list_uploads };
+  kind what = kind::create;
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  std::string part_number;
+};
 struct delete_object_op {
   std::string bucket;
   std::string key;
@@ -79,7 +99,8 @@ struct delete_object_op {
 using operation =
     std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op, get_bucket_cors_op,
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
-                 get_bucket_location_op, put_object_op, delete_object_op, list_objects_op>;
+                 get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
+                 delete_objects_op, multipart_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

@@ -51,6 +51,15 @@ class service {
                                     const request_context& ctx) const;
   [[nodiscard]] response list_objects(const query_list& query, const list_objects_op& op,
                                       const request_context& ctx) const;
+  [[nodiscard]] response copy_object(const request& req, const copy_object_op& op,
+                                     const request_context& ctx) const;
+  [[nodiscard]] response delete_objects(const request& req, const delete_objects_op& op,
+                                        const request_context& ctx) const;
+  [[nodiscard]] response multipart(const request& req, const routed& r, const multipart_op& op,
+                                   const request_context& ctx) const;
+  /// The body of a PutObject/UploadPart, aws-chunked decoded (into storage) and Content-MD5 checked.
+  [[nodiscard]] static result<std::string_view, error_detail> upload_body(const request& req,
+                                                                          std::string& storage);
   [[nodiscard]] response delete_object(const delete_object_op& op, const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
   /// why there are none.

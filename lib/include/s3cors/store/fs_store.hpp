@@ -73,6 +73,24 @@ class fs_store final : public object_store {
                                                std::string_view content) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
 
+  // Multipart uploads (fs_multipart.cpp): ROOT/.s3cors/uploads/BUCKET/UPLOAD-ID/ holds a
+  // "meta" file (initiation time, key) and one file per part. A completed object's
+  // multipart ETag is recorded in ROOT/.s3cors/etags/BUCKET/ and served by stat()/open()
+  // while the file is unchanged.
+  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key) override;
+  [[nodiscard]] result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
+                                           int part_number, std::string_view content) override;
+  [[nodiscard]] result<std::vector<part_info>> list_parts(std::string_view bucket,
+                                                          std::string_view upload_id) const override;
+  [[nodiscard]] result<upload_info> get_upload(std::string_view bucket,
+                                               std::string_view upload_id) const override;
+  [[nodiscard]] result<std::vector<upload_info>> list_uploads(std::string_view bucket) const override;
+  [[nodiscard]] result<object_info> complete_upload(std::string_view bucket, std::string_view upload_id,
+                                                    const std::vector<int>& part_numbers,
+                                                    std::string_view multipart_etag) override;
+  [[nodiscard]] result<void> abort_upload(std::string_view bucket, std::string_view upload_id) override;
+  [[nodiscard]] result<std::size_t> remove_uploads_older_than(seconds_time cutoff) override;
+
   /// The canonical data root.
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return options_.root; }
   /// How many times a file's content was hashed (diagnostics and tests: a cached stat()
@@ -82,6 +100,12 @@ class fs_store final : public object_store {
  private:
   class etag_cache;
   [[nodiscard]] std::filesystem::path document_path(std::string_view bucket, std::string_view name) const;
+  /// The version of an open file an ETag override is valid for: "dev ino size mtime-s
+  /// mtime-ns" (rename keeps all of them, so it can be taken before the rename).
+  [[nodiscard]] static std::optional<std::string> version_stamp(int fd);
+  /// The multipart ETag recorded for bucket/key when its stamp is still `stamp`, else nullopt.
+  [[nodiscard]] std::optional<std::string> etag_override(std::string_view bucket, std::string_view key,
+                                                         std::string_view stamp) const;
 
   fs_store_options options_;
   std::string root_prefix_;  ///< canonical root ending in exactly one '/'

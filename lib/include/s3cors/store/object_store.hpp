@@ -54,6 +54,21 @@ struct list_page_request {
   std::size_t max_keys = 1000;
 };
 
+/// A multipart upload in progress.
+struct upload_info {
+  std::string upload_id;
+  std::string key;
+  seconds_time initiated{};
+};
+
+/// One uploaded part of a multipart upload.
+struct part_info {
+  int number = 0;
+  std::uint64_t size = 0;
+  std::string etag;  ///< lowercase hex MD5 of the part, without quotes
+  seconds_time last_modified{};
+};
+
 struct opened_object {
   object_info info;
   std::shared_ptr<const readable_object> body;
@@ -101,6 +116,37 @@ class object_store {
   /// Removes the document; succeeds when it was absent.
   [[nodiscard]] virtual result<void> delete_bucket_document(std::string_view bucket,
                                                             std::string_view name) = 0;
+
+  // Multipart uploads. Parts live outside the key namespace until the upload completes.
+
+  /// Starts an upload and returns its new random, URL-safe id. errc::invalid_bucket_name,
+  /// no_such_bucket, invalid_key or io_error.
+  [[nodiscard]] virtual result<std::string> create_upload(std::string_view bucket, std::string_view key) = 0;
+  /// Stores (or replaces) one part; part_number is 1..10000 (checked by the caller).
+  /// errc::no_such_bucket, no_such_upload or io_error.
+  [[nodiscard]] virtual result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
+                                                   int part_number, std::string_view content) = 0;
+  /// The upload's parts sorted by number. errc::no_such_bucket, no_such_upload or io_error.
+  [[nodiscard]] virtual result<std::vector<part_info>> list_parts(std::string_view bucket,
+                                                                  std::string_view upload_id) const = 0;
+  /// errc::no_such_bucket, no_such_upload or io_error.
+  [[nodiscard]] virtual result<upload_info> get_upload(std::string_view bucket,
+                                                       std::string_view upload_id) const = 0;
+  /// The bucket's uploads in progress sorted by key, then initiation time.
+  /// errc::no_such_bucket or io_error.
+  [[nodiscard]] virtual result<std::vector<upload_info>> list_uploads(std::string_view bucket) const = 0;
+  /// Concatenates the given parts (already validated by the caller) into the object
+  /// atomically and removes the upload; returns the object's info with etag =
+  /// multipart_etag, which later stat()/open() report too. errc::no_such_bucket,
+  /// no_such_upload (also when a listed part is missing), invalid_key, outside_root or io_error.
+  [[nodiscard]] virtual result<object_info> complete_upload(std::string_view bucket,
+                                                            std::string_view upload_id,
+                                                            const std::vector<int>& part_numbers,
+                                                            std::string_view multipart_etag) = 0;
+  /// Removes the upload and its parts. errc::no_such_bucket, no_such_upload or io_error.
+  [[nodiscard]] virtual result<void> abort_upload(std::string_view bucket, std::string_view upload_id) = 0;
+  /// Removes uploads initiated before cutoff (abandoned uploads); returns how many.
+  [[nodiscard]] virtual result<std::size_t> remove_uploads_older_than(seconds_time cutoff) = 0;
 };
 
 }  // namespace s3cors::store

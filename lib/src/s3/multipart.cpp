@@ -1,0 +1,454 @@
+#include "s3cors/s3/multipart.hpp"
+
+#include "s3cors/errc.hpp"
+#include "s3cors/hash/digest.hpp"
+#include "s3cors/http/date.hpp"
+#include "s3cors/s3/error.hpp"
+#include "s3cors/s3/list_objects.hpp"
+#include "s3cors/s3/owner.hpp"
+#include "s3cors/store/object_store.hpp"
+#include "s3cors/xml/xml_writer.hpp"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <system_error>
+
+namespace s3cors::s3 {
+namespace {
+
+using query_type = std::vector<std::pair<std::string, std::string>>;
+
+std::string resource_of(std::string_view bucket, std::string_view key) {
+  std::string out = "/";
+  out += bucket;
+  if (!key.empty()) {
+    out += '/';
+    out += key;
+  }
+  return out;
+}
+
+// Maps a store failure to the S3 error a client of S3 would expect.
+response store_failure(const std::error_code& ec, std::string_view bucket, std::string_view key,
+                       std::string_view upload_id, std::string_view operation, const request_context& ctx) {
+  error_detail detail;
+  if (ec == errc::no_such_bucket) {
+    detail = error_detail(error::no_such_bucket).with("BucketName", std::string(bucket));
+  } else if (ec == errc::no_such_upload) {
+    detail = error_detail(error::no_such_upload).with("UploadId", std::string(upload_id));
+  } else if (ec == errc::invalid_bucket_name) {
+    detail = error_detail(error::invalid_bucket_name).with("BucketName", std::string(bucket));
+  } else if (ec == errc::invalid_key) {
+    detail = error_detail(error::invalid_argument,
+                          "Object key has a path segment that cannot name a file on this server "
+                          "('.', '..', an empty segment, a backslash or a NUL byte).")
+                 .with("ArgumentName", "key")
+                 .with("ArgumentValue", std::string(key));
+  } else if (ec == errc::outside_root) {
+    detail = error_detail(error::access_denied);
+  } else {
+    detail = error_detail(error::internal_error);
+  }
+  detail.resource = resource_of(bucket, key);
+  response res = make_error_response(detail, ctx, false);
+  res.diagnostic = std::string(operation) + ": " + ec.message();
+  return res;
+}
+
+response no_such_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                        const request_context& ctx) {
+  error_detail detail(error::no_such_upload);
+  detail.with("UploadId", std::string(upload_id));
+  detail.resource = resource_of(bucket, key);
+  return make_error_response(detail, ctx, false);
+}
+
+response xml_response(std::string body, const request_context& ctx) {
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(std::move(body));
+  return res;
+}
+
+std::string quoted(std::string_view etag) {
+  std::string out = "\"";
+  out += etag;
+  out += '"';
+  return out;
+}
+
+std::string_view unquoted(std::string_view etag) {
+  const auto first = etag.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  etag = etag.substr(first, etag.find_last_not_of(" \t\r\n") - first + 1);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+std::optional<unsigned> hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+  return std::nullopt;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += digits[b >> 4U];
+    out += digits[b & 0xFU];
+  }
+  return out;
+}
+
+// A non-negative decimal integer (digits only, surrounding whitespace allowed).
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return std::nullopt;
+  text = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string_view> query_value(const query_type& query, std::string_view name) {
+  for (const auto& [n, v] : query) {
+    if (n == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+response invalid_argument(std::string message, std::string_view name, std::string_view value,
+                          const request_context& ctx) {
+  error_detail detail(error::invalid_argument, std::move(message));
+  detail.with("ArgumentName", std::string(name)).with("ArgumentValue", std::string(value));
+  return make_error_response(detail, ctx, false);
+}
+
+std::string_view local_name(const pugi::xml_node& node) {
+  const std::string_view name = node.name();
+  const auto colon = name.rfind(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+struct requested_part {
+  int number = 0;
+  std::string etag;  ///< as sent, quotes removed
+};
+
+// The parts listed by a CompleteMultipartUpload document; nullopt when it is malformed.
+std::optional<std::vector<requested_part>> parse_complete(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_auto))
+    return std::nullopt;
+  const pugi::xml_node root = doc.document_element();
+  if (local_name(root) != "CompleteMultipartUpload") return std::nullopt;
+  std::vector<requested_part> parts;
+  for (const pugi::xml_node& element : root.children()) {
+    if (element.type() != pugi::node_element) continue;
+    if (local_name(element) != "Part") return std::nullopt;
+    std::optional<std::uint64_t> number;
+    std::optional<std::string> etag;
+    for (const pugi::xml_node& field : element.children()) {
+      if (field.type() != pugi::node_element) continue;
+      const std::string_view name = local_name(field);
+      if (name == "PartNumber") {
+        number = parse_count(field.child_value());
+        if (!number || *number > 2147483647U) return std::nullopt;  // an unknown part is InvalidPart
+      } else if (name == "ETag") {
+        etag = std::string(unquoted(field.child_value()));
+      }
+      // Checksum* elements are accepted and ignored: s3cors does not store checksums.
+    }
+    if (!number || !etag) return std::nullopt;
+    parts.push_back({static_cast<int>(*number), std::move(*etag)});
+  }
+  if (parts.empty()) return std::nullopt;
+  return parts;
+}
+
+}  // namespace
+
+std::string multipart_etag(const std::vector<std::string>& part_etags) {
+  std::string digests;
+  digests.reserve(part_etags.size() * 16);
+  for (const std::string& etag : part_etags) {
+    const std::string_view hex = unquoted(etag);
+    if (hex.size() != 32) return {};
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      const auto high = hex_value(hex[i]);
+      const auto low = hex_value(hex[i + 1]);
+      if (!high || !low) return {};
+      digests += static_cast<char>((*high << 4U) | *low);
+    }
+  }
+  return to_hex(hash::md5(digests)) + "-" + std::to_string(part_etags.size());
+}
+
+response create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                                 const request_context& ctx) {
+  auto created = store.create_upload(bucket, key);
+  if (!created) return store_failure(created.error(), bucket, key, {}, "CreateMultipartUpload", ctx);
+  xml::xml_writer doc;
+  doc.open("InitiateMultipartUploadResult", s3_xmlns)
+      .element("Bucket", bucket)
+      .element("Key", key)
+      .element("UploadId", *created)
+      .close();
+  return xml_response(std::move(doc).str(), ctx);
+}
+
+response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                     std::string_view upload_id, std::string_view part_number_text, std::string_view content,
+                     const request_context& ctx) {
+  const auto number = parse_count(part_number_text);
+  if (!number || *number < 1 || *number > static_cast<std::uint64_t>(max_part_number)) {
+    return invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
+                            part_number_text, ctx);
+  }
+  // An upload id names one key: using it under another is NoSuchUpload, as in S3.
+  auto upload = store.get_upload(bucket, upload_id);
+  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "UploadPart", ctx);
+  if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
+  auto part = store.put_part(bucket, upload_id, static_cast<int>(*number), content);
+  if (!part) return store_failure(part.error(), bucket, key, upload_id, "UploadPart", ctx);
+  response res;
+  add_common_headers(res, ctx);
+  res.headers.add("ETag", quoted(part->etag));
+  return res;
+}
+
+response complete_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                                   std::string_view upload_id, std::string_view body_xml,
+                                   const request_context& ctx) {
+  auto upload = store.get_upload(bucket, upload_id);
+  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+  if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
+
+  const auto requested = parse_complete(body_xml);
+  if (!requested) {
+    response res = make_error_response(error_detail(error::malformed_xml), ctx, false);
+    res.diagnostic = "CompleteMultipartUpload: body is not a CompleteMultipartUpload document with parts";
+    return res;
+  }
+  for (std::size_t i = 1; i < requested->size(); ++i) {
+    if ((*requested)[i].number <= (*requested)[i - 1].number) {
+      error_detail detail(error::invalid_part_order);
+      detail.with("UploadId", std::string(upload_id));
+      detail.resource = resource_of(bucket, key);
+      return make_error_response(detail, ctx, false);
+    }
+  }
+
+  auto stored = store.list_parts(bucket, upload_id);
+  if (!stored) return store_failure(stored.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+  std::vector<int> numbers;
+  std::vector<std::string> etags;
+  numbers.reserve(requested->size());
+  etags.reserve(requested->size());
+  for (std::size_t i = 0; i < requested->size(); ++i) {
+    const requested_part& want = (*requested)[i];
+    const auto found = std::lower_bound(stored->begin(), stored->end(), want.number,
+                                        [](const store::part_info& p, int n) { return p.number < n; });
+    if (found == stored->end() || found->number != want.number || to_lower(want.etag) != found->etag) {
+      error_detail detail(error::invalid_part);
+      detail.with("UploadId", std::string(upload_id))
+          .with("PartNumber", std::to_string(want.number))
+          .with("ETag", want.etag);
+      detail.resource = resource_of(bucket, key);
+      return make_error_response(detail, ctx, false);
+    }
+    if (i + 1 < requested->size() && found->size < min_part_size) {
+      error_detail detail(error::entity_too_small);
+      detail.with("ProposedSize", std::to_string(found->size))
+          .with("MinSizeAllowed", std::to_string(min_part_size))
+          .with("PartNumber", std::to_string(want.number))
+          .with("ETag", found->etag);
+      detail.resource = resource_of(bucket, key);
+      return make_error_response(detail, ctx, false);
+    }
+    numbers.push_back(want.number);
+    etags.push_back(found->etag);
+  }
+
+  const std::string etag = multipart_etag(etags);
+  auto completed = store.complete_upload(bucket, upload_id, numbers, etag);
+  if (!completed)
+    return store_failure(completed.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+  xml::xml_writer doc;
+  doc.open("CompleteMultipartUploadResult", s3_xmlns)
+      .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
+      .element("Bucket", bucket)
+      .element("Key", key)
+      .element("ETag", quoted(completed->etag))
+      .close();
+  return xml_response(std::move(doc).str(), ctx);
+}
+
+response abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                                std::string_view upload_id, const request_context& ctx) {
+  auto upload = store.get_upload(bucket, upload_id);
+  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "AbortMultipartUpload", ctx);
+  if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
+  if (auto aborted = store.abort_upload(bucket, upload_id); !aborted)
+    return store_failure(aborted.error(), bucket, key, upload_id, "AbortMultipartUpload", ctx);
+  response res;
+  res.status = 204;
+  add_common_headers(res, ctx);
+  return res;
+}
+
+response list_parts(store::object_store& store, std::string_view bucket, std::string_view key,
+                    std::string_view upload_id, const query_type& query, const request_context& ctx) {
+  std::uint64_t max_parts = max_list_parts;
+  if (const auto text = query_value(query, "max-parts")) {
+    const auto value = parse_count(*text);
+    if (!value || *value > 2147483647U)
+      return invalid_argument("Provided max-parts not an integer or within integer range", "max-parts", *text,
+                              ctx);
+    max_parts = *value;
+  }
+  std::uint64_t marker = 0;
+  if (const auto text = query_value(query, "part-number-marker")) {
+    const auto value = parse_count(*text);
+    if (!value || *value > 2147483647U)
+      return invalid_argument("Provided part-number-marker not an integer or within integer range",
+                              "part-number-marker", *text, ctx);
+    marker = *value;
+  }
+  auto upload = store.get_upload(bucket, upload_id);
+  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "ListParts", ctx);
+  if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
+  auto parts = store.list_parts(bucket, upload_id);
+  if (!parts) return store_failure(parts.error(), bucket, key, upload_id, "ListParts", ctx);
+
+  const std::size_t page_size = static_cast<std::size_t>(std::min<std::uint64_t>(max_parts, max_list_parts));
+  std::vector<store::part_info> page;
+  bool truncated = false;
+  for (const auto& part : *parts) {
+    if (static_cast<std::uint64_t>(part.number) <= marker) continue;
+    if (page.size() == page_size) {
+      truncated = true;
+      break;
+    }
+    page.push_back(part);
+  }
+
+  xml::xml_writer doc;
+  doc.open("ListPartsResult", s3_xmlns)
+      .element("Bucket", bucket)
+      .element("Key", key)
+      .element("UploadId", upload_id);
+  doc.open("Initiator").element("ID", owner_id).element("DisplayName", owner_name).close();
+  doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
+  doc.element("StorageClass", "STANDARD")
+      .element("PartNumberMarker", std::to_string(marker))
+      .element("NextPartNumberMarker", std::to_string(page.empty() ? 0 : page.back().number))
+      .element("MaxParts", std::to_string(max_parts))
+      .element("IsTruncated", truncated ? "true" : "false");
+  for (const auto& part : page) {
+    doc.open("Part")
+        .element("PartNumber", std::to_string(part.number))
+        .element("LastModified", format_iso8601(part.last_modified))
+        .element("ETag", quoted(part.etag))
+        .element("Size", std::to_string(part.size))
+        .close();
+  }
+  doc.close();
+  return xml_response(std::move(doc).str(), ctx);
+}
+
+response list_multipart_uploads(store::object_store& store, std::string_view bucket, const query_type& query,
+                                const request_context& ctx) {
+  if (const auto delimiter = query_value(query, "delimiter"); delimiter && !delimiter->empty()) {
+    error_detail detail(error::not_implemented,
+                        "ListMultipartUploads does not support the delimiter parameter");
+    return make_error_response(detail, ctx, false);
+  }
+  const std::string prefix(query_value(query, "prefix").value_or(""));
+  const std::string key_marker(query_value(query, "key-marker").value_or(""));
+  const std::string upload_id_marker(query_value(query, "upload-id-marker").value_or(""));
+  bool is_url = false;
+  if (const auto encoding = query_value(query, "encoding-type")) {
+    if (*encoding != "url")
+      return invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", *encoding,
+                              ctx);
+    is_url = true;
+  }
+  std::uint64_t max_uploads = max_list_parts;
+  if (const auto text = query_value(query, "max-uploads")) {
+    const auto value = parse_count(*text);
+    if (!value || *value > 2147483647U)
+      return invalid_argument("Provided max-uploads not an integer or within integer range", "max-uploads",
+                              *text, ctx);
+    max_uploads = *value;
+  }
+  auto uploads = store.list_uploads(bucket);
+  if (!uploads) return store_failure(uploads.error(), bucket, {}, {}, "ListMultipartUploads", ctx);
+
+  // Resume after (key-marker, upload-id-marker) when that upload is still listed, else
+  // after every upload of key-marker.
+  auto first = uploads->begin();
+  if (!key_marker.empty()) {
+    first = std::find_if(uploads->begin(), uploads->end(),
+                         [&](const store::upload_info& u) { return u.key > key_marker; });
+    if (!upload_id_marker.empty()) {
+      const auto exact = std::find_if(uploads->begin(), uploads->end(), [&](const store::upload_info& u) {
+        return u.key == key_marker && u.upload_id == upload_id_marker;
+      });
+      if (exact != uploads->end()) first = exact + 1;
+    }
+  }
+  const std::size_t page_size =
+      static_cast<std::size_t>(std::min<std::uint64_t>(max_uploads, max_list_parts));
+  std::vector<store::upload_info> page;
+  bool truncated = false;
+  for (auto it = first; it != uploads->end(); ++it) {
+    if (!it->key.starts_with(prefix)) continue;
+    if (page.size() == page_size) {
+      truncated = true;
+      break;
+    }
+    page.push_back(*it);
+  }
+
+  const auto encode = [&](std::string_view text) {
+    return is_url ? url_encode_key(text) : std::string(text);
+  };
+  xml::xml_writer doc;
+  doc.open("ListMultipartUploadsResult", s3_xmlns)
+      .element("Bucket", bucket)
+      .element("KeyMarker", encode(key_marker))
+      .element("UploadIdMarker", upload_id_marker)
+      .element("NextKeyMarker", page.empty() ? std::string() : encode(page.back().key))
+      .element("Prefix", encode(prefix))
+      .element("NextUploadIdMarker", page.empty() ? std::string() : page.back().upload_id)
+      .element("MaxUploads", std::to_string(max_uploads))
+      .element("IsTruncated", truncated ? "true" : "false");
+  for (const auto& upload : page) {
+    doc.open("Upload").element("Key", encode(upload.key)).element("UploadId", upload.upload_id);
+    doc.open("Initiator").element("ID", owner_id).element("DisplayName", owner_name).close();
+    doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
+    doc.element("StorageClass", "STANDARD").element("Initiated", format_iso8601(upload.initiated)).close();
+  }
+  if (is_url) doc.element("EncodingType", "url");
+  doc.close();
+  return xml_response(std::move(doc).str(), ctx);
+}
+
+}  // namespace s3cors::s3

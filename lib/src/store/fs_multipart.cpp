@@ -1,0 +1,471 @@
+// Multipart uploads of fs_store. An upload lives in ROOT/.s3cors/uploads/BUCKET/UPLOAD-ID/,
+// outside every bucket, so its parts are never listed or served as objects:
+//   meta          "s3cors-upload 1\n<initiated, seconds since the epoch>\n<key>"
+//   part-NNNNN    "<hex md5 of the part>\n" followed by the part's bytes
+// Both are written to ROOT/.s3cors/tmp and renamed into place, so a reader never sees half a
+// part and a part's MD5 always describes its bytes. Completion concatenates the parts into a
+// temp file and renames it over the object, as put_object does.
+//
+// The object's multipart ETag ("<md5 of md5s>-N") is not its content MD5, so completion also
+// records it in ROOT/.s3cors/etags/BUCKET/<md5 of key> as "<etag>\n<version stamp>\n<key>".
+// stat()/open() consult that file when the ETag cache misses and use it while the object is
+// still the version stamped (device, inode, size, mtime); a later PutObject makes a new file,
+// so the stale record is ignored.
+#include "s3cors/errc.hpp"
+#include "s3cors/store/fs_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <system_error>
+
+namespace s3cors::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view meta_magic = "s3cors-upload 1";
+constexpr std::size_t part_header_size = 33;  // 32 hex digits and '\n'
+constexpr std::size_t upload_id_size = 32;
+
+std::atomic<std::uint64_t> temp_counter{0};
+
+class fd_guard {
+ public:
+  explicit fd_guard(int fd) noexcept : fd_(fd) {}
+  ~fd_guard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool write_all(int fd, std::string_view content) {
+  while (!content.empty()) {
+    const ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    content.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// True when dir (which exists) resolves inside prefix, compared by whole path components.
+bool resolves_inside(const fs::path& dir, std::string_view prefix) {
+  std::error_code ec;
+  std::string real = fs::canonical(dir, ec).string();
+  if (ec) return false;
+  real += '/';
+  return real.starts_with(prefix);
+}
+
+// Ids are ours: anything else (a path, "..") names no upload and never reaches the disk.
+bool is_upload_id(std::string_view id) noexcept {
+  return id.size() == upload_id_size && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string new_upload_id() {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::random_device random;
+  std::string id;
+  id.reserve(upload_id_size);
+  while (id.size() < upload_id_size) {
+    std::uint32_t bits = random();
+    for (int i = 0; i < 8 && id.size() < upload_id_size; ++i, bits >>= 4U) id += digits[bits & 0xFU];
+  }
+  return id;
+}
+
+std::string part_name(int number) {
+  std::array<char, 16> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), "part-%05d", number);
+  return buffer.data();
+}
+
+std::optional<int> part_number_of(std::string_view name) {
+  if (name.size() != 10 || !name.starts_with("part-")) return std::nullopt;
+  int number = 0;
+  const auto [end, ec] = std::from_chars(name.data() + 5, name.data() + name.size(), number);
+  if (ec != std::errc{} || end != name.data() + name.size() || number < 1) return std::nullopt;
+  return number;
+}
+
+seconds_time mtime_of(const struct ::stat& st) noexcept {
+  return seconds_time{std::chrono::seconds{static_cast<std::chrono::seconds::rep>(st.st_mtim.tv_sec)}};
+}
+
+std::optional<std::string> read_small_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
+// Writes chunks to a fresh temp file under temp_dir and renames it to target.
+result<void> write_atomically(const fs::path& temp_dir, const fs::path& target,
+                              std::initializer_list<std::string_view> chunks) {
+  std::error_code ec;
+  fs::create_directories(temp_dir, ec);
+  const fs::path temp =
+      temp_dir / ("mpu-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++));
+  const int raw = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (raw < 0) return make_error_code(errc::io_error);
+  bool written = true;
+  {
+    const fd_guard fd{raw};
+    for (const std::string_view chunk : chunks) written = written && write_all(fd.get(), chunk);
+  }
+  if (!written) {
+    fs::remove(temp, ec);
+    return make_error_code(errc::io_error);
+  }
+  if (std::rename(temp.c_str(), target.c_str()) != 0) {
+    const int error = errno;
+    fs::remove(temp, ec);
+    return make_error_code(error == ENOENT ? errc::no_such_upload : errc::io_error);
+  }
+  return {};
+}
+
+struct upload_meta {
+  seconds_time initiated{};
+  std::string key;
+};
+
+std::optional<upload_meta> parse_meta(std::string_view text) {
+  if (!text.starts_with(meta_magic) || text.size() <= meta_magic.size() || text[meta_magic.size()] != '\n')
+    return std::nullopt;
+  text.remove_prefix(meta_magic.size() + 1);
+  const auto newline = text.find('\n');
+  if (newline == std::string_view::npos) return std::nullopt;
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + newline, seconds);
+  if (ec != std::errc{} || end != text.data() + newline) return std::nullopt;
+  return upload_meta{seconds_time{std::chrono::seconds{seconds}}, std::string(text.substr(newline + 1))};
+}
+
+std::optional<upload_meta> read_meta(const fs::path& upload_dir) {
+  const auto text = read_small_file(upload_dir / "meta");
+  if (!text) return std::nullopt;
+  return parse_meta(*text);
+}
+
+// A part's info from its file; nullopt when it is missing or not one of ours.
+std::optional<part_info> read_part(const fs::path& path, int number) {
+  const int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) return std::nullopt;
+  const fd_guard fd{raw};
+  struct ::stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size < static_cast<::off_t>(part_header_size))
+    return std::nullopt;
+  std::array<char, part_header_size> header{};
+  if (::pread(fd.get(), header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()))
+    return std::nullopt;
+  part_info info;
+  info.number = number;
+  info.size = static_cast<std::uint64_t>(st.st_size) - part_header_size;
+  info.etag.assign(header.data(), part_header_size - 1);
+  info.last_modified = mtime_of(st);
+  return info;
+}
+
+// Appends the parts' bytes (after their headers) to out_fd.
+result<void> copy_parts(int out_fd, const fs::path& upload_dir, const std::vector<int>& numbers) {
+  std::vector<char> buffer(std::size_t{256} * 1024);
+  for (const int number : numbers) {
+    const int raw = ::open((upload_dir / part_name(number)).c_str(), O_RDONLY | O_CLOEXEC);
+    if (raw < 0) return make_error_code(errno == ENOENT ? errc::no_such_upload : errc::io_error);
+    const fd_guard in{raw};
+    auto offset = static_cast<::off_t>(part_header_size);
+    while (true) {
+      const ssize_t n = ::pread(in.get(), buffer.data(), buffer.size(), offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return make_error_code(errc::io_error);
+      if (n == 0) break;
+      if (!write_all(out_fd, std::string_view(buffer.data(), static_cast<std::size_t>(n))))
+        return make_error_code(errc::io_error);
+      offset += n;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::string> fs_store::etag_override(std::string_view bucket, std::string_view key,
+                                                   std::string_view stamp) const {
+  const auto text = read_small_file(options_.root / ".s3cors" / "etags" / std::string(bucket) / md5_hex(key));
+  if (!text) return std::nullopt;
+  const std::string_view view = *text;
+  const auto first = view.find('\n');
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto second = view.find('\n', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  if (view.substr(first + 1, second - first - 1) != stamp || view.substr(second + 1) != key)
+    return std::nullopt;
+  return std::string(view.substr(0, first));
+}
+
+result<std::string> fs_store::create_upload(std::string_view bucket, std::string_view key) {
+  try {
+    if (auto exists = stat_bucket(bucket); !exists) return exists.error();
+    if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
+    const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return make_error_code(errc::io_error);
+    std::string id;
+    fs::path upload_dir;
+    for (int attempt = 0;; ++attempt) {
+      id = new_upload_id();
+      upload_dir = dir / id;
+      if (::mkdir(upload_dir.c_str(), 0755) == 0) break;
+      if (errno != EEXIST || attempt == 3) return make_error_code(errc::io_error);
+    }
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::string header =
+        std::string(meta_magic) + "\n" + std::to_string(now.time_since_epoch().count()) + "\n";
+    if (auto written =
+            write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "meta", {header, key});
+        !written) {
+      fs::remove_all(upload_dir, ec);
+      return make_error_code(errc::io_error);
+    }
+    return id;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<upload_info> fs_store::get_upload(std::string_view bucket, std::string_view upload_id) const {
+  try {
+    if (auto exists = stat_bucket(bucket); !exists) return exists.error();
+    if (!is_upload_id(upload_id)) return make_error_code(errc::no_such_upload);
+    auto meta =
+        read_meta(options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id));
+    if (!meta) return make_error_code(errc::no_such_upload);
+    return upload_info{std::string(upload_id), std::move(meta->key), meta->initiated};
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<part_info> fs_store::put_part(std::string_view bucket, std::string_view upload_id, int part_number,
+                                     std::string_view content) {
+  try {
+    if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
+    if (part_number < 1 || part_number > 99999) return make_error_code(errc::invalid_key);
+    const fs::path target = options_.root / ".s3cors" / "uploads" / std::string(bucket) /
+                            std::string(upload_id) / part_name(part_number);
+    const std::string etag = md5_hex(content);
+    if (auto written = write_atomically(options_.root / ".s3cors" / "tmp", target, {etag, "\n", content});
+        !written) {
+      return written.error();
+    }
+    auto info = read_part(target, part_number);
+    if (!info) return make_error_code(errc::no_such_upload);  // aborted or completed meanwhile
+    return *info;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<std::vector<part_info>> fs_store::list_parts(std::string_view bucket,
+                                                    std::string_view upload_id) const {
+  try {
+    if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
+    const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id);
+    std::vector<part_info> parts;
+    std::error_code ec;
+    fs::directory_iterator it{dir, ec};
+    if (ec)
+      return make_error_code(ec == std::errc::no_such_file_or_directory ? errc::no_such_upload
+                                                                        : errc::io_error);
+    for (; it != fs::directory_iterator{}; it.increment(ec)) {
+      if (ec) return make_error_code(errc::io_error);
+      const auto number = part_number_of(it->path().filename().string());
+      if (!number) continue;
+      if (auto info = read_part(it->path(), *number)) parts.push_back(std::move(*info));
+    }
+    std::sort(parts.begin(), parts.end(),
+              [](const part_info& a, const part_info& b) { return a.number < b.number; });
+    return parts;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<std::vector<upload_info>> fs_store::list_uploads(std::string_view bucket) const {
+  try {
+    if (auto exists = stat_bucket(bucket); !exists) return exists.error();
+    const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket);
+    std::vector<upload_info> uploads;
+    std::error_code ec;
+    fs::directory_iterator it{dir, ec};
+    if (ec) return uploads;  // no upload was ever started here
+    for (; it != fs::directory_iterator{}; it.increment(ec)) {
+      if (ec) return make_error_code(errc::io_error);
+      const std::string id = it->path().filename().string();
+      if (!is_upload_id(id)) continue;
+      if (auto meta = read_meta(it->path())) uploads.push_back({id, std::move(meta->key), meta->initiated});
+    }
+    std::sort(uploads.begin(), uploads.end(), [](const upload_info& a, const upload_info& b) {
+      if (a.key != b.key) return a.key < b.key;
+      if (a.initiated != b.initiated) return a.initiated < b.initiated;
+      return a.upload_id < b.upload_id;
+    });
+    return uploads;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<object_info> fs_store::complete_upload(std::string_view bucket, std::string_view upload_id,
+                                              const std::vector<int>& part_numbers,
+                                              std::string_view multipart_etag) {
+  try {
+    auto upload = get_upload(bucket, upload_id);
+    if (!upload) return upload.error();
+    const std::string& key = upload->key;
+    if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
+    const fs::path upload_dir =
+        options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id);
+    const fs::path target = options_.root / std::string(bucket) / key;
+    std::error_code ec;
+    // Same rules as put_object (fs_write.cpp).
+    fs::create_directories(target.parent_path(), ec);
+    if (ec)
+      return make_error_code(ec == std::errc::not_a_directory || ec == std::errc::file_exists
+                                 ? errc::invalid_key
+                                 : errc::io_error);
+    if (!options_.follow_symlinks_outside_root &&
+        !resolves_inside(target.parent_path(), root_prefix_ + std::string(bucket) + "/")) {
+      return make_error_code(errc::outside_root);
+    }
+    if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
+
+    const fs::path etag_dir = options_.root / ".s3cors" / "etags" / std::string(bucket);
+    const fs::path etag_file = etag_dir / md5_hex(key);
+    fs::create_directories(etag_dir, ec);
+    if (ec) return make_error_code(errc::io_error);
+
+    // Builds the object in a temp file under dir, records its ETag, and renames it over the
+    // target. The record is written first: the rename keeps the stamped version, so no
+    // reader ever sees the completed object without its multipart ETag.
+    struct ::stat st {};
+    auto assemble = [&](const fs::path& temp) -> result<int> {
+      const int raw = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (raw < 0) return make_error_code(errc::io_error);
+      const fd_guard fd{raw};
+      auto copied = copy_parts(fd.get(), upload_dir, part_numbers);
+      std::optional<std::string> stamp;
+      if (copied) stamp = version_stamp(fd.get());
+      if (!copied || !stamp || ::fstat(fd.get(), &st) != 0) {
+        fs::remove(temp, ec);
+        return copied ? make_error_code(errc::io_error) : copied.error();
+      }
+      if (auto recorded = write_atomically(options_.root / ".s3cors" / "tmp", etag_file,
+                                           {multipart_etag, "\n", *stamp, "\n", key});
+          !recorded) {
+        fs::remove(temp, ec);
+        return make_error_code(errc::io_error);
+      }
+      if (std::rename(temp.c_str(), target.c_str()) != 0) {
+        const int error = errno;
+        fs::remove(temp, ec);
+        fs::remove(etag_file, ec);
+        return error;
+      }
+      return 0;
+    };
+    const fs::path temp_dir = options_.root / ".s3cors" / "tmp";
+    fs::create_directories(temp_dir, ec);
+    auto renamed = assemble(
+        temp_dir / ("complete-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++)));
+    if (!renamed) return renamed.error();
+    if (*renamed == EXDEV) {
+      // A bucket on another file system (a linked folder) cannot take a rename from the root.
+      renamed = assemble(target.parent_path() / (".s3cors-upload-" + std::to_string(temp_counter++)));
+      if (!renamed) return renamed.error();
+    }
+    if (*renamed != 0) return make_error_code(errc::io_error);
+
+    fs::remove_all(upload_dir, ec);
+    object_info info;
+    info.size = static_cast<std::uint64_t>(st.st_size);
+    info.last_modified = mtime_of(st);
+    info.etag = std::string(multipart_etag);
+    return info;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<void> fs_store::abort_upload(std::string_view bucket, std::string_view upload_id) {
+  try {
+    if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
+    std::error_code ec;
+    fs::remove_all(options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id), ec);
+    if (ec) return make_error_code(errc::io_error);
+    return {};
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<std::size_t> fs_store::remove_uploads_older_than(seconds_time cutoff) {
+  try {
+    const fs::path uploads = options_.root / ".s3cors" / "uploads";
+    std::size_t removed = 0;
+    std::error_code ec;
+    fs::directory_iterator buckets{uploads, ec};
+    if (ec) return removed;  // no upload was ever started
+    for (; buckets != fs::directory_iterator{}; buckets.increment(ec)) {
+      if (ec) return make_error_code(errc::io_error);
+      fs::directory_iterator it{buckets->path(), ec};
+      if (ec) continue;
+      for (; it != fs::directory_iterator{}; it.increment(ec)) {
+        if (ec) break;
+        if (!is_upload_id(it->path().filename().string())) continue;
+        seconds_time initiated{};
+        if (auto meta = read_meta(it->path())) {
+          initiated = meta->initiated;
+        } else {
+          // Being created right now, or left without meta by a crash: judge by the folder.
+          struct ::stat st {};
+          if (::stat(it->path().c_str(), &st) != 0) continue;
+          initiated = mtime_of(st);
+        }
+        if (initiated >= cutoff) continue;
+        std::error_code remove_ec;
+        fs::remove_all(it->path(), remove_ec);
+        if (!remove_ec) ++removed;
+      }
+    }
+    return removed;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+}  // namespace s3cors::store
