@@ -127,7 +127,6 @@ std::optional<std::string> find_subresource(const query_list& query,
   return std::nullopt;
 }
 
-
 std::string_view strip_port(std::string_view host) {
   if (!host.empty() && host.front() == '[') {  // IPv6 literal
     const auto close = host.find(']');
