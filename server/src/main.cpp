@@ -221,8 +221,21 @@ int run(int argc, char** argv) {
                       why, e.what()));
     }
   };
+  // Abandoned multipart uploads are removed once a minute (and at start).
+  const auto upload_expiry = std::chrono::seconds(file_config.abandoned_upload_seconds);
+  auto next_upload_sweep = std::chrono::steady_clock::now();
+  auto sweep_uploads = [&] {
+    if (upload_expiry.count() == 0 || std::chrono::steady_clock::now() < next_upload_sweep) return;
+    next_upload_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (auto removed = store.remove_uploads_older_than(now - upload_expiry); removed && *removed > 0) {
+      s3cors::net::log_line(s3cors::net::log_level::info,
+                            fmt::format("removed {} abandoned multipart upload(s)", *removed));
+    }
+  };
   int received = 0;
   for (;;) {
+    sweep_uploads();
     const timespec poll_interval{1, 0};
     received = sigtimedwait(&signals, nullptr, &poll_interval);
     if (received == SIGINT || received == SIGTERM) break;

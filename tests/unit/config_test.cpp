@@ -315,3 +315,9 @@ TEST_CASE("config: a number too large for a double is an error, not a crash", "[
   const auto parsed = s3cors::config::parse_config(R"({"threads": 1e400})");
   CHECK_FALSE(parsed.has_value());
 }
+
+TEST_CASE("config: abandoned multipart uploads expire after a day unless configured", "[config]") {
+  CHECK(s3cors::config::parse_config("{}")->abandoned_upload_seconds == 86400);
+  CHECK(s3cors::config::parse_config(R"({"abandoned_upload_seconds": 0})")->abandoned_upload_seconds == 0);
+  CHECK_FALSE(s3cors::config::parse_config(R"({"abandoned_upload_seconds": -1})").has_value());
+}

@@ -38,6 +38,8 @@ struct server_config {
   std::map<std::string, bucket_settings> buckets;
   std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules
   bool cors_debug_header = false;               ///< adds x-s3cors-cors (off: S3 has no such header)
+  /// Multipart uploads neither completed nor aborted for this long are removed (0: never).
+  std::uint64_t abandoned_upload_seconds = 24 * 3600;
 };
 
 struct config_error {
