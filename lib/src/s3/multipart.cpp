@@ -1,5 +1,7 @@
 #include "s3cors/s3/multipart.hpp"
 
+#include "s3cors/s3/store_error.hpp"
+
 #include "s3cors/errc.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/date.hpp"
@@ -21,38 +23,10 @@ namespace {
 
 using query_type = std::vector<std::pair<std::string, std::string>>;
 
-std::string resource_of(std::string_view bucket, std::string_view key) {
-  std::string out = "/";
-  out += bucket;
-  if (!key.empty()) {
-    out += '/';
-    out += key;
-  }
-  return out;
-}
-
 // Maps a store failure to the S3 error a client of S3 would expect.
 response store_failure(const std::error_code& ec, std::string_view bucket, std::string_view key,
                        std::string_view upload_id, std::string_view operation, const request_context& ctx) {
-  error_detail detail;
-  if (ec == errc::no_such_bucket) {
-    detail = error_detail(error::no_such_bucket).with("BucketName", std::string(bucket));
-  } else if (ec == errc::no_such_upload) {
-    detail = error_detail(error::no_such_upload).with("UploadId", std::string(upload_id));
-  } else if (ec == errc::invalid_bucket_name) {
-    detail = error_detail(error::invalid_bucket_name).with("BucketName", std::string(bucket));
-  } else if (ec == errc::invalid_key) {
-    detail = error_detail(error::invalid_argument,
-                          "Object key has a path segment that cannot name a file on this server "
-                          "('.', '..', an empty segment, a backslash or a NUL byte).")
-                 .with("ArgumentName", "key")
-                 .with("ArgumentValue", std::string(key));
-  } else if (ec == errc::outside_root) {
-    detail = error_detail(error::access_denied);
-  } else {
-    detail = error_detail(error::internal_error);
-  }
-  detail.resource = resource_of(bucket, key);
+  const error_detail detail = store_error(ec, bucket, key, upload_id);
   response res = make_error_response(detail, ctx, false);
   res.diagnostic = std::string(operation) + ": " + ec.message();
   return res;

@@ -2,6 +2,7 @@
 // directory is never a bucket, so nothing there can be listed or served as an object.
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
+#include "store/fs_util.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,20 +16,13 @@
 namespace s3cors::store {
 namespace {
 
+using detail::resolves_inside;
+using detail::write_all;
+
 std::atomic<std::uint64_t> temp_counter{0};
 
 bool is_document_name(std::string_view name) {
   return !name.empty() && name.find('/') == std::string_view::npos && name.front() != '.';
-}
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    const ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    content.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace

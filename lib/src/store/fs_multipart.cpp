@@ -13,6 +13,7 @@
 // so the stale record is ignored.
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
+#include "store/fs_util.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,6 +33,9 @@
 
 namespace s3cors::store {
 namespace {
+
+using detail::resolves_inside;
+using detail::write_all;
 
 namespace fs = std::filesystem;
 
@@ -54,25 +58,6 @@ class fd_guard {
  private:
   int fd_;
 };
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    const ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    content.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// True when dir (which exists) resolves inside prefix, compared by whole path components.
-bool resolves_inside(const fs::path& dir, std::string_view prefix) {
-  std::error_code ec;
-  std::string real = fs::canonical(dir, ec).string();
-  if (ec) return false;
-  real += '/';
-  return real.starts_with(prefix);
-}
 
 // Ids are ours: anything else (a path, "..") names no upload and never reaches the disk.
 bool is_upload_id(std::string_view id) noexcept {

@@ -4,6 +4,7 @@
 #include "s3cors/errc.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/store/fs_store.hpp"
+#include "store/fs_util.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,6 +17,9 @@
 
 namespace s3cors::store {
 namespace {
+
+using detail::resolves_inside;
+using detail::write_all;
 
 namespace fs = std::filesystem;
 
@@ -31,25 +35,6 @@ std::string hex(std::string_view bytes) {
     out += digits[b & 0xf];
   }
   return out;
-}
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    const ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    content.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// True when dir (which exists) resolves inside prefix, compared by whole path components.
-bool resolves_inside(const fs::path& dir, std::string_view prefix) {
-  std::error_code ec;
-  std::string real = fs::canonical(dir, ec).string();
-  if (ec) return false;
-  real += '/';
-  return real.starts_with(prefix);
 }
 
 }  // namespace
