@@ -189,3 +189,29 @@ TEST_CASE("delete_objects: the XML batch, verbose and quiet", "[integration][s3_
   CHECK(malformed.status == 400);
   CHECK_THAT(malformed.body, Catch::Contains("<Code>MalformedXML</Code>"));
 }
+
+TEST_CASE("put_object: x-amz-checksum-* headers and trailers are verified and echoed",
+          "[integration][s3_api]") {
+  server_fixture server;
+  // CRC-32("hello world") = 0x0D4A1185; SHA-256("hello world") below.
+  const auto good = send_request(server.port(), "PUT", "/media/h.txt", {{"x-amz-checksum-crc32", "DUoRhQ=="}},
+                                 "hello world");
+  CHECK(good.status == 200);
+  CHECK(good.header("x-amz-checksum-crc32") == "DUoRhQ==");
+  const auto sha = send_request(server.port(), "PUT", "/media/s.txt",
+                                {{"x-amz-checksum-sha256", "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="}},
+                                "hello world");
+  CHECK(sha.status == 200);
+  const auto bad = send_request(server.port(), "PUT", "/media/b.txt", {{"x-amz-checksum-crc32", "AAAAAA=="}},
+                                "hello world");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("<Code>BadDigest</Code>"));
+  CHECK_THAT(bad.body, Catch::Contains("The CRC32 you specified did not match the calculated checksum."));
+  CHECK(send_request(server.port(), "GET", "/media/b.txt").status == 404);
+  const auto bad_trailer = send_request(
+      server.port(), "PUT", "/media/t.txt",
+      {{"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, {"Content-Encoding", "aws-chunked"}},
+      "b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n");
+  CHECK(bad_trailer.status == 400);
+  CHECK(send_request(server.port(), "GET", "/media/t.txt").status == 404);
+}

@@ -8,6 +8,7 @@
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/cors/render.hpp"
 #include "s3cors/errc.hpp"
+#include "s3cors/hash/checksum.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/date.hpp"
 #include "s3cors/mime/mime.hpp"
@@ -23,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 
 namespace s3cors::s3 {
@@ -388,8 +390,9 @@ response service::get_bucket_location(const get_bucket_location_op& op, const re
   return res;
 }
 
-result<std::string_view, error_detail> service::upload_body(const request& req, std::string& storage) {
-  std::string_view content = req.body;
+result<service::upload_content, error_detail> service::upload_body(const request& req, std::string& storage) {
+  upload_content out{req.body, {}};
+  decoded_body decoded;
   if (is_aws_chunked(req.headers)) {
     std::optional<std::uint64_t> expected;
     if (const auto length = req.headers.find("x-amz-decoded-content-length")) {
@@ -400,20 +403,45 @@ result<std::string_view, error_detail> service::upload_body(const request& req, 
       }
       expected = value;
     }
-    auto decoded = decode_aws_chunked(req.body, expected);
-    if (!decoded) return decoded.error();
-    storage = std::move(decoded->data);
-    content = storage;
+    auto result = decode_aws_chunked(req.body, expected);
+    if (!result) return result.error();
+    decoded = std::move(*result);
+    storage = std::move(decoded.data);
+    out.data = storage;
   }
-  if (auto bad = check_content_md5(req.headers, content)) return *bad;
-  return content;
+  if (auto bad = check_content_md5(req.headers, out.data)) return *bad;
+  // Additional checksums come as headers or, with aws-chunked, as trailers.
+  auto verify = [&](std::string_view name, std::string_view sent) -> std::optional<error_detail> {
+    constexpr std::string_view prefix = "x-amz-checksum-";
+    if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) return std::nullopt;
+    const auto computed = hash::checksum_for_header(name, out.data);
+    if (!computed) return std::nullopt;  // an algorithm s3cors does not compute (e.g. CRC64NVME)
+    std::string lowered(name);
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (*computed != sent) {
+      std::string algorithm = lowered.substr(prefix.size());
+      for (char& c : algorithm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return error_detail(
+          error::bad_digest,
+          fmt::format("The {} you specified did not match the calculated checksum.", algorithm));
+    }
+    out.checksums.emplace_back(std::move(lowered), *computed);
+    return std::nullopt;
+  };
+  for (const auto& [name, value] : req.headers.fields()) {
+    if (auto bad = verify(name, value)) return *bad;
+  }
+  for (const auto& [name, value] : decoded.trailers) {
+    if (auto bad = verify(name, value)) return *bad;
+  }
+  return out;
 }
 
 response service::put_object(const request& req, const put_object_op& op, const request_context& ctx) const {
   std::string storage;
   const auto content = upload_body(req, storage);
   if (!content) return make_error_response(content.error(), ctx, false);
-  auto stored = store_.put_object(op.bucket, op.key, *content);
+  auto stored = store_.put_object(op.bucket, op.key, content->data);
   if (!stored) {
     response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
     res.diagnostic = "PutObject: " + stored.error().message();
@@ -422,6 +450,7 @@ response service::put_object(const request& req, const put_object_op& op, const 
   response res;
   add_common_headers(res, ctx);
   res.headers.add("ETag", quoted(stored->etag));
+  for (const auto& [name, value] : content->checksums) res.headers.add(name, value);
   return res;
 }
 
@@ -435,7 +464,11 @@ response service::multipart(const request& req, const routed& r, const multipart
       std::string storage;
       const auto content = upload_body(req, storage);
       if (!content) return make_error_response(content.error(), ctx, false);
-      return upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, *content, ctx);
+      response res = upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, content->data, ctx);
+      if (res.status == 200) {
+        for (const auto& [name, value] : content->checksums) res.headers.add(name, value);
+      }
+      return res;
     }
     case kind::complete:
       return complete_multipart_upload(store_, op.bucket, op.key, op.upload_id, req.body, ctx);

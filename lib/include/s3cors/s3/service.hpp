@@ -57,9 +57,14 @@ class service {
                                         const request_context& ctx) const;
   [[nodiscard]] response multipart(const request& req, const routed& r, const multipart_op& op,
                                    const request_context& ctx) const;
-  /// The body of a PutObject/UploadPart, aws-chunked decoded (into storage) and Content-MD5 checked.
-  [[nodiscard]] static result<std::string_view, error_detail> upload_body(const request& req,
-                                                                          std::string& storage);
+  /// The body of a PutObject/UploadPart, aws-chunked decoded (into storage), with Content-MD5
+  /// and x-amz-checksum-* (headers or trailers) verified; the checksums are echoed as S3 does.
+  struct upload_content {
+    std::string_view data;
+    std::vector<std::pair<std::string, std::string>> checksums;
+  };
+  [[nodiscard]] static result<upload_content, error_detail> upload_body(const request& req,
+                                                                        std::string& storage);
   [[nodiscard]] response delete_object(const delete_object_op& op, const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
   /// why there are none.
