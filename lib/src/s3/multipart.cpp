@@ -23,15 +23,6 @@ namespace {
 
 using query_type = std::vector<std::pair<std::string, std::string>>;
 
-// Maps a store failure to the S3 error a client of S3 would expect.
-response store_failure(const std::error_code& ec, std::string_view bucket, std::string_view key,
-                       std::string_view upload_id, std::string_view operation, const request_context& ctx) {
-  const error_detail detail = store_error(ec, bucket, key, upload_id);
-  response res = make_error_response(detail, ctx, false);
-  res.diagnostic = std::string(operation) + ": " + ec.message();
-  return res;
-}
-
 response no_such_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
                         const request_context& ctx) {
   error_detail detail(error::no_such_upload);
@@ -177,7 +168,7 @@ std::string multipart_etag(const std::vector<std::string>& part_etags) {
 response create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
                                  const request_context& ctx) {
   auto created = store.create_upload(bucket, key);
-  if (!created) return store_failure(created.error(), bucket, key, {}, "CreateMultipartUpload", ctx);
+  if (!created) return store_failure(created.error(), "CreateMultipartUpload", bucket, key, ctx, {});
   xml::xml_writer doc;
   doc.open("InitiateMultipartUploadResult", s3_xmlns)
       .element("Bucket", bucket)
@@ -197,10 +188,10 @@ response upload_part(store::object_store& store, std::string_view bucket, std::s
   }
   // An upload id names one key: using it under another is NoSuchUpload, as in S3.
   auto upload = store.get_upload(bucket, upload_id);
-  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "UploadPart", ctx);
+  if (!upload) return store_failure(upload.error(), "UploadPart", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
   auto part = store.put_part(bucket, upload_id, static_cast<int>(*number), content);
-  if (!part) return store_failure(part.error(), bucket, key, upload_id, "UploadPart", ctx);
+  if (!part) return store_failure(part.error(), "UploadPart", bucket, key, ctx, upload_id);
   response res;
   add_common_headers(res, ctx);
   res.headers.add("ETag", quoted(part->etag));
@@ -211,7 +202,7 @@ response complete_multipart_upload(store::object_store& store, std::string_view 
                                    std::string_view upload_id, std::string_view body_xml,
                                    const request_context& ctx) {
   auto upload = store.get_upload(bucket, upload_id);
-  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+  if (!upload) return store_failure(upload.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
 
   const auto requested = parse_complete(body_xml);
@@ -230,7 +221,7 @@ response complete_multipart_upload(store::object_store& store, std::string_view 
   }
 
   auto stored = store.list_parts(bucket, upload_id);
-  if (!stored) return store_failure(stored.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+  if (!stored) return store_failure(stored.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   std::vector<int> numbers;
   std::vector<std::string> etags;
   numbers.reserve(requested->size());
@@ -263,7 +254,7 @@ response complete_multipart_upload(store::object_store& store, std::string_view 
   const std::string etag = multipart_etag(etags);
   auto completed = store.complete_upload(bucket, upload_id, numbers, etag);
   if (!completed)
-    return store_failure(completed.error(), bucket, key, upload_id, "CompleteMultipartUpload", ctx);
+    return store_failure(completed.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   xml::xml_writer doc;
   doc.open("CompleteMultipartUploadResult", s3_xmlns)
       .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
@@ -277,10 +268,10 @@ response complete_multipart_upload(store::object_store& store, std::string_view 
 response abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
                                 std::string_view upload_id, const request_context& ctx) {
   auto upload = store.get_upload(bucket, upload_id);
-  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "AbortMultipartUpload", ctx);
+  if (!upload) return store_failure(upload.error(), "AbortMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
   if (auto aborted = store.abort_upload(bucket, upload_id); !aborted)
-    return store_failure(aborted.error(), bucket, key, upload_id, "AbortMultipartUpload", ctx);
+    return store_failure(aborted.error(), "AbortMultipartUpload", bucket, key, ctx, upload_id);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
@@ -306,10 +297,10 @@ response list_parts(store::object_store& store, std::string_view bucket, std::st
     marker = *value;
   }
   auto upload = store.get_upload(bucket, upload_id);
-  if (!upload) return store_failure(upload.error(), bucket, key, upload_id, "ListParts", ctx);
+  if (!upload) return store_failure(upload.error(), "ListParts", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
   auto parts = store.list_parts(bucket, upload_id);
-  if (!parts) return store_failure(parts.error(), bucket, key, upload_id, "ListParts", ctx);
+  if (!parts) return store_failure(parts.error(), "ListParts", bucket, key, ctx, upload_id);
 
   const std::size_t page_size = static_cast<std::size_t>(std::min<std::uint64_t>(max_parts, max_list_parts));
   std::vector<store::part_info> page;
@@ -373,7 +364,7 @@ response list_multipart_uploads(store::object_store& store, std::string_view buc
     max_uploads = *value;
   }
   auto uploads = store.list_uploads(bucket);
-  if (!uploads) return store_failure(uploads.error(), bucket, {}, {}, "ListMultipartUploads", ctx);
+  if (!uploads) return store_failure(uploads.error(), "ListMultipartUploads", bucket, {}, ctx, {});
 
   // Resume after (key-marker, upload-id-marker) when that upload is still listed, else
   // after every upload of key-marker.

@@ -341,9 +341,7 @@ response service::put_bucket_cors(const request& req, const put_bucket_cors_op& 
 
 response service::delete_bucket_cors(const delete_bucket_cors_op& op, const request_context& ctx) const {
   if (auto removed = store_.delete_bucket_document(op.bucket, cors_document); !removed) {
-    response res = make_error_response(store_error(removed.error(), op.bucket, {}), ctx, false);
-    res.diagnostic = "DeleteBucketCors: " + removed.error().message();
-    return res;
+    return store_failure(removed.error(), "DeleteBucketCors", op.bucket, {}, ctx);
   }
   cors_.set_api_config(op.bucket, nullptr);
   response res;
@@ -354,9 +352,7 @@ response service::delete_bucket_cors(const delete_bucket_cors_op& op, const requ
 
 response service::create_bucket(const create_bucket_op& op, const request_context& ctx) const {
   if (auto created = store_.create_bucket(op.bucket); !created) {
-    response res = make_error_response(store_error(created.error(), op.bucket, {}), ctx, false);
-    res.diagnostic = "CreateBucket: " + created.error().message();
-    return res;
+    return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
   }
   response res;
   add_common_headers(res, ctx);
@@ -366,9 +362,7 @@ response service::create_bucket(const create_bucket_op& op, const request_contex
 
 response service::delete_bucket(const delete_bucket_op& op, const request_context& ctx) const {
   if (auto deleted = store_.delete_bucket(op.bucket); !deleted) {
-    response res = make_error_response(store_error(deleted.error(), op.bucket, {}), ctx, false);
-    res.diagnostic = "DeleteBucket: " + deleted.error().message();
-    return res;
+    return store_failure(deleted.error(), "DeleteBucket", op.bucket, {}, ctx);
   }
   cors_.set_api_config(op.bucket, nullptr);
   response res;
@@ -443,9 +437,7 @@ response service::put_object(const request& req, const put_object_op& op, const 
   if (!content) return make_error_response(content.error(), ctx, false);
   auto stored = store_.put_object(op.bucket, op.key, content->data);
   if (!stored) {
-    response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
-    res.diagnostic = "PutObject: " + stored.error().message();
-    return res;
+    return store_failure(stored.error(), "PutObject", op.bucket, op.key, ctx);
   }
   response res;
   add_common_headers(res, ctx);
@@ -484,9 +476,7 @@ response service::multipart(const request& req, const routed& r, const multipart
 
 response service::delete_object(const delete_object_op& op, const request_context& ctx) const {
   if (auto deleted = store_.delete_object(op.bucket, op.key); !deleted) {
-    response res = make_error_response(store_error(deleted.error(), op.bucket, op.key), ctx, false);
-    res.diagnostic = "DeleteObject: " + deleted.error().message();
-    return res;
+    return store_failure(deleted.error(), "DeleteObject", op.bucket, op.key, ctx);
   }
   response res;
   res.status = 204;
@@ -557,9 +547,7 @@ response service::copy_object(const request& req, const copy_object_op& op,
   }
   auto stored = store_.put_object(op.bucket, op.key, content);
   if (!stored) {
-    response res = make_error_response(store_error(stored.error(), op.bucket, op.key), ctx, false);
-    res.diagnostic = "CopyObject: " + stored.error().message();
-    return res;
+    return store_failure(stored.error(), "CopyObject", op.bucket, op.key, ctx);
   }
   xml::xml_writer doc;
   doc.open("CopyObjectResult", s3_xmlns)

@@ -16,4 +16,9 @@ namespace s3cors::s3 {
 [[nodiscard]] error_detail store_error(const std::error_code& ec, std::string_view bucket,
                                        std::string_view key, std::string_view upload_id = {});
 
+/// The error response for a failed store call, with "operation: cause" as its log diagnostic.
+[[nodiscard]] response store_failure(const std::error_code& ec, std::string_view operation,
+                                     std::string_view bucket, std::string_view key,
+                                     const request_context& ctx, std::string_view upload_id = {});
+
 }  // namespace s3cors::s3
