@@ -22,6 +22,8 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$repo_root/bench/lib/common.sh"
 default_bin="$repo_root/build/release/server/s3cors"
 bin=${1:-$default_bin}
 seconds=${BENCH_SECONDS:-10}
@@ -56,20 +58,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-preflight.XXXXXX")
 s3cors_pid=""
 nginx_pid=""
 
-# alive PID: running and not yet a zombie (kill -0 succeeds on unreaped zombies).
-alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-
-stop_pid() { # $1 = pid; TERM, wait up to 5 s, then KILL
-  local pid=$1 i
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -109,9 +97,6 @@ cat >"$tmp/s3cors.json" <<'EOF'
 {"root": "root", "buckets": {"media": {"cors": "cors-media.json"}}, "cors_debug_header": false}
 EOF
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # ---------------------------------------------------------------------------
 # nginx: the same answer from a static config (one origin comparison via a map).

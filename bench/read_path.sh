@@ -18,6 +18,8 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$repo_root/bench/lib/common.sh"
 default_bin="$repo_root/build/release/server/s3cors"
 bin=${1:-$default_bin}
 seconds=${BENCH_SECONDS:-10}
@@ -49,20 +51,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench.XXXXXX")
 s3cors_pid=""
 nginx_pid=""
 
-# alive PID: running and not yet a zombie (kill -0 succeeds on unreaped zombies).
-alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-
-stop_pid() { # $1 = pid; TERM, wait up to 5 s, then KILL
-  local pid=$1 i
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -88,9 +76,6 @@ head -c $((16 * 1024 * 1024)) /dev/urandom >"$data/bench/16m.bin"
 chmod 755 "$tmp" "$data" "$data/bench"
 chmod 644 "$data"/bench/*.bin
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # ---------------------------------------------------------------------------
 # nginx

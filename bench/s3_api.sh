@@ -27,6 +27,8 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$repo_root/bench/lib/common.sh"
 default_bin="$repo_root/build/release/server/s3cors"
 bin=${1:-$default_bin}
 seconds=${BENCH_SECONDS:-10}
@@ -64,20 +66,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-s3api.XXXXXX")
 s3cors_pid=""
 moto_pid=""
 
-# alive PID: running and not yet a zombie (kill -0 succeeds on unreaped zombies).
-alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-
-stop_pid() { # $1 = pid; TERM, wait up to 5 s, then KILL
-  local pid=$1 i
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -96,9 +84,6 @@ trap 'exit 130' INT TERM
 
 auth='AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0'
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # s3cors data root: bucket `list` with 5,000 small objects written directly as
 # files (bucket `bench` is created with CreateBucket below, as on moto).
