@@ -1,5 +1,7 @@
 #include "s3cors/s3/route.hpp"
 
+#include "s3cors/store/names.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -115,7 +117,7 @@ TEST_CASE("route: bucket names S3 accepts are valid", "[s3_route]") {
                "1.2.3.4.5",  // five parts is not an IP address
                "192.168.5.4a", "a1.b2-c3", std::string(63, 'a'));
   CAPTURE(name);
-  CHECK(s3cors::s3::is_valid_bucket_name(name));
+  CHECK(s3cors::store::is_valid_bucket_name(name));
 }
 
 TEST_CASE("route: bucket names S3 refuses are invalid", "[s3_route]") {
@@ -127,7 +129,7 @@ TEST_CASE("route: bucket names S3 refuses are invalid", "[s3_route]") {
                                     "192.168.5.4", "0.0.0.0",          // IP address form
                                     "a_b", "a b", "a/b", "a%b", "ab\xc3\xa9");
   CAPTURE(name);
-  CHECK_FALSE(s3cors::s3::is_valid_bucket_name(name));
+  CHECK_FALSE(s3cors::store::is_valid_bucket_name(name));
 }
 
 // --- path style -----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "s3cors/s3/route.hpp"
 
+#include "s3cors/store/names.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -177,25 +179,6 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return out;
 }
 
-bool is_valid_bucket_name(std::string_view name) noexcept {
-  if (name.size() < 3 || name.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(name.front()) || !alnum(name.back())) return false;
-  bool all_digits_and_dots = true;
-  int dots = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!alnum(c) && c != '.' && c != '-') return false;
-    if (c == '.') {
-      ++dots;
-      if (name[i - 1] == '.' || name[i - 1] == '-' || name[i + 1] == '-') return false;
-    }
-    if (c != '.' && !(c >= '0' && c <= '9')) all_digits_and_dots = false;
-  }
-  // Names formatted as an IP address (192.168.5.4) are not allowed.
-  return !(all_digits_and_dots && dots == 3);
-}
-
 std::string target_bucket(const request& req, const routing_options& options) {
   std::string bucket = bucket_from_host(req.headers.find("Host").value_or(""), options);
   if (!bucket.empty()) return bucket;
@@ -238,7 +221,7 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     out.op = preflight_op{std::move(bucket), std::move(key)};
     return out;
   }
-  if (!bucket.empty() && !is_valid_bucket_name(bucket)) {
+  if (!bucket.empty() && !store::is_valid_bucket_name(bucket)) {
     return error_detail(error::invalid_bucket_name).with("BucketName", bucket);
   }
   const bool read = req.verb == method::get || req.verb == method::head;

@@ -19,6 +19,7 @@
 #include "s3cors/s3/multipart.hpp"
 #include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/store_error.hpp"
+#include "s3cors/store/names.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "s3cors/xml/xml_writer.hpp"
 
@@ -237,7 +238,7 @@ response service::preflight(const request& req, const preflight_op& op, const re
   const std::string_view origin = req.headers.find("Origin").value_or("");
   const cors::config_ptr config = op.bucket.empty() ? nullptr : cors_.find(op.bucket);
   const bool bucket_exists =
-      config != nullptr || (!origin.empty() && !op.bucket.empty() && is_valid_bucket_name(op.bucket) &&
+      config != nullptr || (!origin.empty() && !op.bucket.empty() && store::is_valid_bucket_name(op.bucket) &&
                             store_.stat_bucket(op.bucket).has_value());
   const auto outcome = cors::evaluate_preflight(config.get(), bucket_exists, !op.key.empty(), origin,
                                                 req.headers.find("Access-Control-Request-Method"),

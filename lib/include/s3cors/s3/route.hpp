@@ -20,9 +20,6 @@ using query_list = std::vector<std::pair<std::string, std::string>>;
 /// nullopt for a malformed escape.
 [[nodiscard]] std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
-/// True for names S3 accepts for new buckets (3-63 chars of a-z 0-9 . -, ...).
-[[nodiscard]] bool is_valid_bucket_name(std::string_view name) noexcept;
-
 /// GetObject's response-* query parameters, which override response headers.
 struct header_overrides {
   std::vector<std::pair<std::string, std::string>> headers;

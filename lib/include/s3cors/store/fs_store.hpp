@@ -1,6 +1,7 @@
 #pragma once
 // The file-system object store: buckets are directories directly under a data root, objects
 // are the regular files below them. This is the only code that maps S3 names to disk paths.
+#include "s3cors/store/names.hpp"
 #include "s3cors/store/object_store.hpp"
 
 #include <cstdint>
@@ -16,17 +17,6 @@ namespace s3cors::store {
 /// Lowercase hex MD5 of data (32 characters), as S3 ETags carry it.
 /// Throws std::runtime_error only if the crypto library cannot provide MD5 (e.g. a FIPS-only build).
 [[nodiscard]] std::string md5_hex(std::string_view data);
-
-/// True for a valid S3 bucket name: 3-63 characters of lowercase letters, digits, '.' and
-/// '-', starting and ending with a letter or digit, without "..", and not shaped like an
-/// IPv4 address ("192.168.5.4").
-[[nodiscard]] bool is_valid_bucket_name(std::string_view name) noexcept;
-
-/// True when a (percent-decoded) key can be mapped to a file below its bucket: it is
-/// non-empty, at most 1024 bytes, holds no NUL or backslash, has no leading or trailing
-/// '/', and every '/'-separated segment is non-empty, not "." or "..", and at most 255
-/// bytes. Names such as "a..b", "..." or ".hidden" are fine: the check is per segment.
-[[nodiscard]] bool is_valid_key(std::string_view key) noexcept;
 
 struct fs_store_options {
   std::filesystem::path root;

@@ -1,6 +1,4 @@
-// Name rules for the file-system store: which directory names are buckets and which keys
-// can be mapped to a file without escaping their bucket.
-#include "s3cors/store/fs_store.hpp"
+#include "s3cors/store/names.hpp"
 
 #include <cstddef>
 #include <string_view>
@@ -47,7 +45,10 @@ bool is_valid_bucket_name(std::string_view name) noexcept {
   for (const char c : name) {
     if (!is_lower_or_digit(c) && c != '.' && c != '-') return false;
   }
-  if (name.find("..") != std::string_view::npos) return false;  // a naming rule, not a path check
+  // Naming rules, not path checks: no adjacent dots, no dot next to a hyphen.
+  for (const std::string_view bad : {"..", ".-", "-."}) {
+    if (name.find(bad) != std::string_view::npos) return false;
+  }
   return !is_ipv4_form(name);
 }
 
