@@ -19,18 +19,9 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 media_src="$repo_root/config/example-root/media"
 [[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-  failed=$((failed + 1))
-  echo "not ok - $1"
-  shift
-  local line
-  for line in "$@"; do echo "#   $line"; done
-}
-# alive PID: running and not yet a zombie (kill -0 succeeds on unreaped zombies).
-alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+# ok, not_ok, alive and the counters come from the shared helpers.
+# shellcheck source=lib/common.sh
+source "$repo_root/tests/e2e/lib/common.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 server_pid=""
