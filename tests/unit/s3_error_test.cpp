@@ -37,10 +37,14 @@ struct table_row {
   std::string_view message;
 };
 
-// Every enumerator, in declaration order; the last one must be error::slow_down.
+// Every enumerator, in declaration order; the last one must be error::x_amz_content_sha256_mismatch.
 const table_row rows[] = {
     {error::access_denied, 403, "AccessDenied", "Access Denied"},
     {error::access_forbidden, 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
+    {error::authorization_header_malformed, 400, "AuthorizationHeaderMalformed",
+     "The authorization header is malformed."},
+    {error::authorization_query_parameters_error, 400, "AuthorizationQueryParametersError",
+     "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"},
     {error::bad_digest, 400, "BadDigest", "The Content-MD5 you specified did not match what we received."},
     {error::bad_request, 400, "BadRequest", "Bad Request"},
     {error::bucket_already_owned_by_you, 409, "BucketAlreadyOwnedByYou",
@@ -52,6 +56,8 @@ const table_row rows[] = {
     {error::incomplete_body, 400, "IncompleteBody",
      "You did not provide the number of bytes specified by the Content-Length HTTP header"},
     {error::internal_error, 500, "InternalError", "We encountered an internal error. Please try again."},
+    {error::invalid_access_key_id, 403, "InvalidAccessKeyId",
+     "The AWS Access Key Id you provided does not exist in our records."},
     {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
     {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
     {error::invalid_digest, 400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
@@ -61,13 +67,18 @@ const table_row rows[] = {
     {error::invalid_part_order, 400, "InvalidPartOrder",
      "The list of parts was not in ascending order. The parts list must be specified in order by part "
      "number."},
+    {error::invalid_policy_document, 400, "InvalidPolicyDocument", "Invalid Policy"},
     {error::invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
     {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
     {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
+    {error::malformed_post_request, 400, "MalformedPOSTRequest",
+     "The body of your POST request is not well-formed multipart/form-data."},
     {error::malformed_xml, 400, "MalformedXML",
      "The XML you provided was not well-formed or did not validate against our published schema"},
     {error::method_not_allowed, 405, "MethodNotAllowed",
      "The specified method is not allowed against this resource."},
+    {error::missing_security_header, 400, "MissingSecurityHeader",
+     "Your request was missing a required header"},
     {error::no_such_bucket, 404, "NoSuchBucket", "The specified bucket does not exist"},
     {error::no_such_cors_configuration, 404, "NoSuchCORSConfiguration",
      "The CORS configuration does not exist"},
@@ -82,10 +93,17 @@ const table_row rows[] = {
      "At least one of the pre-conditions you specified did not hold"},
     {error::request_header_section_too_large, 400, "RequestHeaderSectionTooLarge",
      "Your request header section exceeds the maximum allowed size."},
+    {error::request_time_too_skewed, 403, "RequestTimeTooSkewed",
+     "The difference between the request time and the current time is too large."},
     {error::request_timeout, 400, "RequestTimeout",
      "Your socket connection to the server was not read from or written to within the timeout period. Idle "
      "connections will be closed."},
+    {error::signature_does_not_match, 403, "SignatureDoesNotMatch",
+     "The request signature we calculated does not match the signature you provided. Check your key and "
+     "signing method."},
     {error::slow_down, 503, "SlowDown", "Please reduce your request rate."},
+    {error::x_amz_content_sha256_mismatch, 400, "XAmzContentSHA256Mismatch",
+     "The provided 'x-amz-content-sha256' header does not match what was computed."},
 };
 
 }  // namespace
@@ -100,7 +118,7 @@ TEST_CASE("s3_error: every error has S3's status, Code and Message", "[s3_error]
 }
 
 TEST_CASE("s3_error: the table above covers every enumerator once", "[s3_error]") {
-  REQUIRE(std::size(rows) == static_cast<std::size_t>(error::slow_down) + 1);
+  REQUIRE(std::size(rows) == static_cast<std::size_t>(error::x_amz_content_sha256_mismatch) + 1);
   std::set<std::string_view> codes;
   for (std::size_t i = 0; i < std::size(rows); ++i) {
     CAPTURE(i);

@@ -10,6 +10,9 @@ const error_info& info(error e) noexcept {
   static const error_info table[] = {
       {403, "AccessDenied", "Access Denied"},
       {403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
+      {400, "AuthorizationHeaderMalformed", "The authorization header is malformed."},
+      {400, "AuthorizationQueryParametersError",
+       "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"},
       {400, "BadDigest", "The Content-MD5 you specified did not match what we received."},
       {400, "BadRequest", "Bad Request"},
       {409, "BucketAlreadyOwnedByYou",
@@ -20,6 +23,7 @@ const error_info& info(error e) noexcept {
       {400, "IncompleteBody",
        "You did not provide the number of bytes specified by the Content-Length HTTP header"},
       {500, "InternalError", "We encountered an internal error. Please try again."},
+      {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
       {400, "InvalidArgument", "Invalid Argument"},
       {400, "InvalidBucketName", "The specified bucket is not valid."},
       {400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
@@ -29,12 +33,15 @@ const error_info& info(error e) noexcept {
       {400, "InvalidPartOrder",
        "The list of parts was not in ascending order. The parts list must be specified in order by part "
        "number."},
+      {400, "InvalidPolicyDocument", "Invalid Policy"},
       {416, "InvalidRange", "The requested range is not satisfiable"},
       {400, "InvalidRequest", "Invalid Request"},
       {400, "InvalidURI", "Couldn't parse the specified URI."},
+      {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
       {400, "MalformedXML",
        "The XML you provided was not well-formed or did not validate against our published schema"},
       {405, "MethodNotAllowed", "The specified method is not allowed against this resource."},
+      {400, "MissingSecurityHeader", "Your request was missing a required header"},
       {404, "NoSuchBucket", "The specified bucket does not exist"},
       {404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {404, "NoSuchKey", "The specified key does not exist."},
@@ -45,12 +52,19 @@ const error_info& info(error e) noexcept {
       {501, "NotImplemented", "A header you provided implies functionality that is not implemented"},
       {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"},
       {400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."},
+      {403, "RequestTimeTooSkewed",
+       "The difference between the request time and the current time is too large."},
       {400, "RequestTimeout",
        "Your socket connection to the server was not read from or written to within the timeout period. "
        "Idle connections will be closed."},
+      {403, "SignatureDoesNotMatch",
+       "The request signature we calculated does not match the signature you provided. Check your key and "
+       "signing method."},
       {503, "SlowDown", "Please reduce your request rate."},
+      {400, "XAmzContentSHA256Mismatch",
+       "The provided 'x-amz-content-sha256' header does not match what was computed."},
   };
-  static_assert(std::size(table) == static_cast<std::size_t>(error::slow_down) + 1);
+  static_assert(std::size(table) == static_cast<std::size_t>(error::x_amz_content_sha256_mismatch) + 1);
   return table[static_cast<std::size_t>(e)];
 }
 

@@ -8,6 +8,14 @@ namespace s3cors::hash {
 
 /// The raw 16-byte MD5 digest of data.
 [[nodiscard]] std::string md5(std::string_view data);
+/// The raw 32-byte SHA-256 digest of data.
+[[nodiscard]] std::string sha256(std::string_view data);
+/// The raw 32-byte HMAC-SHA256 of data under key (SigV4 signing).
+[[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);
+/// Lowercase hexadecimal of bytes.
+[[nodiscard]] std::string to_hex(std::string_view bytes);
+/// Compares in time that depends only on the lengths (signatures must not leak a prefix).
+[[nodiscard]] bool constant_time_equals(std::string_view a, std::string_view b) noexcept;
 /// Standard base64 with padding.
 [[nodiscard]] std::string base64_encode(std::string_view bytes);
 /// nullopt when text is not canonical padded base64.

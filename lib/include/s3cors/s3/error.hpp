@@ -14,6 +14,8 @@ namespace s3cors::s3 {
 enum class error {
   access_denied,
   access_forbidden,  // CORS preflight refusals
+  authorization_header_malformed,
+  authorization_query_parameters_error,
   bad_digest,
   bad_request,  // CORS preflight refusals
   bucket_already_owned_by_you,
@@ -22,16 +24,20 @@ enum class error {
   entity_too_small,
   incomplete_body,
   internal_error,
+  invalid_access_key_id,
   invalid_argument,
   invalid_bucket_name,
   invalid_digest,
   invalid_part,
   invalid_part_order,
+  invalid_policy_document,
   invalid_range,
   invalid_request,
   invalid_uri,
+  malformed_post_request,
   malformed_xml,
   method_not_allowed,
+  missing_security_header,
   no_such_bucket,
   no_such_cors_configuration,
   no_such_key,
@@ -39,8 +45,11 @@ enum class error {
   not_implemented,
   precondition_failed,
   request_header_section_too_large,
+  request_time_too_skewed,
   request_timeout,
+  signature_does_not_match,
   slow_down,
+  x_amz_content_sha256_mismatch,  // last: the tables' size checks name it
 };
 
 struct error_info {

@@ -1,0 +1,32 @@
+#pragma once
+// The access keys s3cors accepts, and the SigV4 signing-key derivation shared by header,
+// query-string, streaming-chunk and POST-policy signatures.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3cors::auth {
+
+struct credential {
+  std::string access_key_id;
+  std::string secret_access_key;
+};
+
+/// The configured key pairs. Empty means "no credentials": any signature is accepted.
+class credential_set {
+ public:
+  credential_set() = default;
+  explicit credential_set(std::vector<credential> keys) : keys_(std::move(keys)) {}
+  [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
+  /// The pair with that access key id, or nullptr.
+  [[nodiscard]] const credential* find(std::string_view access_key_id) const noexcept;
+
+ private:
+  std::vector<credential> keys_;
+};
+
+/// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+[[nodiscard]] std::string derive_signing_key(std::string_view secret, std::string_view date,
+                                             std::string_view region, std::string_view service);
+
+}  // namespace s3cors::auth
