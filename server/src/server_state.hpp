@@ -108,6 +108,8 @@ class session : public std::enable_shared_from_this<session> {
   // For the access log line.
   std::chrono::steady_clock::time_point started_;
   std::string log_time_, log_method_, log_target_, log_origin_, log_note_;
+  // Only with the JSON access log: filled from the context and the response.
+  std::string log_request_id_, log_bucket_, log_key_, log_cors_;
   unsigned log_status_ = 0;
   std::uint64_t log_bytes_ = 0;
 };

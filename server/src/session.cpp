@@ -170,21 +170,42 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     }
     return respond_protocol_error(s3::error::bad_request, fmt::format("malformed request: {}", ec.message()));
   }
-  if (parser_->is_done()) return process();
   // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it.
-  if (const auto expect = parser_->get()[http::field::expect];
-      parser_->get().version() == 11 && beast::iequals(expect, "100-continue")) {
-    static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-    (void)send_now(go_on, 0);  // best effort: a client that misses it sends the body anyway
+  static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  const bool expects_continue =
+      parser_->get().version() == 11 && beast::iequals(parser_->get()[http::field::expect], "100-continue");
+  if (parser_->is_done()) {
+    // An empty body is complete with its header and could be answered at once, but botocore
+    // before 1.43.77 then reads the next response on that connection against this one's
+    // status line (boto/botocore#3755: an upload after an empty one stalls until the read
+    // timeout). The interim response, which HTTP allows here, keeps those clients working.
+    if (const auto length = parser_->content_length(); expects_continue && length && *length == 0) {
+      (void)send_now(go_on, 0);
+    }
+    return process();
   }
+  if (expects_continue)
+    (void)send_now(go_on, 0);  // best effort: a client that misses it sends the body anyway
   stream_.expires_after(state_.options.body_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read_body, shared_from_this()));
 }
 
 void session::on_read_body(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit || ec == http::error::partial_message) {
+    // The header was read: the access line names the request.
+    const auto& header = parser_->get();
+    log_method_.assign(header.method_string());
+    log_target_.assign(header.target());
+    log_origin_.assign(header[http::field::origin]);
+  }
   if (ec == http::error::body_limit)
     return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
+  // The client ended its stream (EOF, or a half-close) before Content-Length bytes or the
+  // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
+  // by the body timeout instead.
+  if (ec == http::error::partial_message)
+    return respond_protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body");
   if (ec) {
     fail(ec, "read body");
     return do_close();
@@ -202,9 +223,10 @@ void session::process() {
   request req = to_core_request(std::move(beast_request));
   log_method_ = req.method_name;
   log_target_ = req.target;
-  log_origin_ = std::string(req.headers.find("Origin").value_or("-"));
+  log_origin_.assign(req.headers.find("Origin").value_or(""));
   const s3::request_context ctx = make_context(state_);
   if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx.now);
+  if (current_log_format() == log_format::json) log_request_id_ = ctx.request_id;
   response res;
   try {
     res = state_.handler(req, ctx);
@@ -217,9 +239,14 @@ void session::process() {
 
 void session::respond_protocol_error(s3::error code, std::string_view why) {
   started_ = std::chrono::steady_clock::now();
-  if (log_method_.empty()) log_method_ = "-";
+  if (log_method_.empty()) {  // no request line was parsed
+    log_method_ = "-";
+    log_target_.clear();
+    log_origin_.clear();
+  }
   const s3::request_context ctx = make_context(state_);
   log_time_ = format_iso8601(ctx.now);
+  log_request_id_ = ctx.request_id;
   response res = s3::make_error_response(s3::error_detail(code), ctx, false);
   res.close = true;
   res.diagnostic = std::string(why);
@@ -232,6 +259,11 @@ void session::respond(response&& res) {
   close_after_ = res.close || !keep_alive_ || state_.draining.load();
   log_status_ = res.status;
   log_note_ = std::move(res.diagnostic);
+  if (current_log_format() == log_format::json) {
+    log_bucket_ = std::move(res.log_bucket);
+    log_key_ = std::move(res.log_key);
+    log_cors_ = std::move(res.cors_decision);
+  }
   log_bytes_ = 0;
   stream_.expires_after(state_.options.write_timeout);
 
@@ -368,10 +400,21 @@ void session::log_access(unsigned status, std::uint64_t bytes) {
   if (log_time_.empty())
     log_time_ =
         format_iso8601(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
-  const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_);
-  log_line(log_level::info,
-           fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", log_time_, log_method_, log_target_, status,
-                       bytes, elapsed.count(), log_origin_, log_note_.empty() ? "" : " note=", log_note_));
+  access_record record;
+  record.time = log_time_;
+  record.request_id = log_request_id_;
+  record.method = log_method_;
+  record.target = log_target_;
+  record.bucket = log_bucket_;
+  record.key = log_key_;
+  record.origin = log_origin_;
+  record.cors = log_cors_;
+  record.note = log_note_;
+  record.status = status;
+  record.bytes = bytes;
+  record.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  net::log_access(level, record);
   log_method_.clear();
   log_time_.clear();
 }

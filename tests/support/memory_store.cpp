@@ -40,13 +40,17 @@ void memory_store::add_bucket(std::string name, store::seconds_time creation) {
 }
 
 void memory_store::put(std::string_view bucket_name, std::string key, std::string content,
-                       store::seconds_time last_modified, std::string content_type) {
+                       store::seconds_time last_modified, std::string content_type,
+                       store::object_attributes attributes) {
   if (!store::is_valid_key(key)) throw std::logic_error("memory_store: key fs_store cannot map: " + key);
   store::object_info info;
   info.size = content.size();
   info.last_modified = last_modified;
   info.etag = store::md5_hex(content);
-  info.content_type = std::move(content_type);
+  if (!content_type.empty()) attributes.headers.emplace_back("Content-Type", std::move(content_type));
+  attributes.etag.clear();
+  if (!attributes.empty())
+    info.attributes = std::make_shared<const store::object_attributes>(std::move(attributes));
   auto shared = std::make_shared<const std::string>(std::move(content));
 
   const std::unique_lock lock{mutex_};
@@ -175,15 +179,30 @@ result<void> memory_store::delete_bucket(std::string_view bucket_name) {
 }
 
 result<store::object_info> memory_store::put_object(std::string_view bucket_name, std::string_view key,
-                                                    std::string_view content) {
+                                                    std::string_view content,
+                                                    const store::object_attributes& attributes) {
   if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
   {
     const std::shared_lock lock{mutex_};
     if (!buckets_.contains(bucket_name)) return make_error_code(errc::no_such_bucket);
   }
-  put(bucket_name, std::string(key), std::string(content), store::seconds_time{});
+  put(bucket_name, std::string(key), std::string(content), store::seconds_time{}, "", attributes);
   const std::shared_lock lock{mutex_};
   return buckets_.find(bucket_name)->second.objects.find(key)->second.info;
+}
+
+result<void> memory_store::set_attributes(std::string_view bucket_name, std::string_view key,
+                                          const store::object_attributes& attributes) {
+  const std::unique_lock lock{mutex_};
+  const auto it = buckets_.find(bucket_name);
+  if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+  const auto found = it->second.objects.find(key);
+  if (found == it->second.objects.end()) return make_error_code(errc::no_such_key);
+  store::object_attributes kept = attributes;
+  kept.etag.clear();
+  found->second.info.attributes =
+      kept.empty() ? nullptr : std::make_shared<const store::object_attributes>(std::move(kept));
+  return {};
 }
 
 result<void> memory_store::delete_object(std::string_view bucket_name, std::string_view key) {
@@ -201,14 +220,15 @@ void memory_store::set_now(store::seconds_time now) {
   now_ = now;
 }
 
-result<std::string> memory_store::create_upload(std::string_view bucket_name, std::string_view key) {
+result<std::string> memory_store::create_upload(std::string_view bucket_name, std::string_view key,
+                                                const store::object_attributes& attributes) {
   if (!store::is_valid_bucket_name(bucket_name)) return make_error_code(errc::invalid_bucket_name);
   const std::unique_lock lock{mutex_};
   const auto it = buckets_.find(bucket_name);
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
   if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
   std::string id = "upload-" + std::to_string(next_upload_++);
-  it->second.uploads.emplace(id, upload{std::string(key), now_, {}});
+  it->second.uploads.emplace(id, upload{std::string(key), now_, {}, attributes});
   return id;
 }
 
@@ -278,6 +298,8 @@ result<store::object_info> memory_store::complete_upload(std::string_view bucket
   info.size = content.size();
   info.last_modified = now_;
   info.etag = std::string(multipart_etag);
+  if (!found->second.attributes.empty())
+    info.attributes = std::make_shared<const store::object_attributes>(found->second.attributes);
   it->second.objects.insert_or_assign(found->second.key,
                                       object{info, std::make_shared<const std::string>(std::move(content))});
   it->second.uploads.erase(found);

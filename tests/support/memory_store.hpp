@@ -23,7 +23,7 @@ class memory_store final : public store::object_store {
   /// Stores an object; the ETag is the MD5 of content. Throws std::logic_error when the
   /// bucket was not added or the key is not one fs_store could map.
   void put(std::string_view bucket, std::string key, std::string content, store::seconds_time last_modified,
-           std::string content_type = "");
+           std::string content_type = "", store::object_attributes attributes = {});
   /// Removes an object if present.
   void remove(std::string_view bucket, std::string_view key);
   /// The clock for uploads' initiation, parts' and completed objects' times (default: epoch).
@@ -44,9 +44,13 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
   [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
   [[nodiscard]] result<store::object_info> put_object(std::string_view bucket, std::string_view key,
-                                                      std::string_view content) override;
+                                                      std::string_view content,
+                                                      const store::object_attributes& attributes) override;
+  [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
+                                            const store::object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
-  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key) override;
+  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key,
+                                                  const store::object_attributes& attributes) override;
   [[nodiscard]] result<store::part_info> put_part(std::string_view bucket, std::string_view upload_id,
                                                   int part_number, std::string_view content) override;
   [[nodiscard]] result<std::vector<store::part_info>> list_parts(std::string_view bucket,
@@ -74,6 +78,7 @@ class memory_store final : public store::object_store {
     std::string key;
     store::seconds_time initiated{};
     std::map<int, part> parts;
+    store::object_attributes attributes;
   };
   struct bucket {
     store::seconds_time creation{};

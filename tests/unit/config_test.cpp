@@ -321,3 +321,80 @@ TEST_CASE("config: abandoned multipart uploads expire after a day unless configu
   CHECK(s3cors::config::parse_config(R"({"abandoned_upload_seconds": 0})")->abandoned_upload_seconds == 0);
   CHECK_FALSE(s3cors::config::parse_config(R"({"abandoned_upload_seconds": -1})").has_value());
 }
+
+// --- log format, credentials and bucket ACLs --------------------------------------------------
+
+TEST_CASE("config: log_format is text or json", "[config]") {
+  CHECK_FALSE(parse_ok("{}").log_format.has_value());
+  CHECK(parse_ok(R"({"log_format": "json"})").log_format == "json");
+  CHECK(parse_ok(R"({"log_format": "text"})").log_format == "text");
+  CHECK(parse_error(R"({"log_format": "xml"})").pointer == "/log_format");
+  CHECK(parse_error(R"({"log_format": 1})").pointer == "/log_format");
+}
+
+TEST_CASE("config: credentials are a list of access key pairs", "[config]") {
+  CHECK(parse_ok("{}").credentials.empty());
+  const server_config c = parse_ok(R"({"credentials": [
+    {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"},
+    {"$comment": "second", "access_key_id": "reader_2-x", "secret_access_key": "s"}]})");
+  REQUIRE(c.credentials.size() == 2);
+  CHECK(c.credentials[0].access_key_id == "AKIAEXAMPLE");
+  CHECK(c.credentials[0].secret_access_key == "wJalrXUtnFEMI/K7MDENG+bPxRfiCY");
+  CHECK(c.credentials[1].access_key_id == "reader_2-x");
+  CHECK(c.credentials[1].secret_access_key == "s");
+}
+
+TEST_CASE("config: malformed credentials are refused without echoing the secret", "[config]") {
+  struct bad_case {
+    std::string_view json;
+    std::string_view pointer;
+  };
+  const auto item = GENERATE(
+      bad_case{R"({"credentials": {}})", "/credentials"},
+      bad_case{R"({"credentials": ["AKIA:secret"]})", "/credentials/0"},
+      bad_case{R"({"credentials": [{"secret_access_key": "topsecret"}]})", "/credentials/0/access_key_id"},
+      bad_case{R"({"credentials": [{"access_key_id": "AKIA"}]})", "/credentials/0/secret_access_key"},
+      bad_case{R"({"credentials": [{"access_key_id": "", "secret_access_key": "topsecret"}]})",
+               "/credentials/0/access_key_id"},
+      bad_case{R"({"credentials": [{"access_key_id": "A/B", "secret_access_key": "topsecret"}]})",
+               "/credentials/0/access_key_id"},
+      bad_case{R"({"credentials": [{"access_key_id": "AKIA", "secret_access_key": ""}]})",
+               "/credentials/0/secret_access_key"},
+      bad_case{R"({"credentials": [{"access_key_id": "AKIA", "secret_access_key": 7}]})",
+               "/credentials/0/secret_access_key"},
+      bad_case{R"({"credentials": [{"access_key_id": "AKIA", "secret_access_key": "topsecret", "x": 1}]})",
+               "/credentials/0/x"},
+      bad_case{R"({"credentials": [{"access_key_id": "AKIA", "secret_access_key": "topsecret"},
+                                   {"access_key_id": "AKIA", "secret_access_key": "topsecret2"}]})",
+               "/credentials/1/access_key_id"});
+  const config_error e = parse_error(item.json);
+  CHECK(e.pointer == item.pointer);
+  CHECK(e.message.find("topsecret") == std::string::npos);
+}
+
+TEST_CASE("config: access key ids are 1 to 128 letters, digits, '_' or '-'", "[config]") {
+  using s3cors::config::is_valid_access_key_id;
+  CHECK(is_valid_access_key_id("AKIAIOSFODNN7EXAMPLE"));
+  CHECK(is_valid_access_key_id("a"));
+  CHECK(is_valid_access_key_id(std::string(128, 'k')));
+  CHECK_FALSE(is_valid_access_key_id(""));
+  CHECK_FALSE(is_valid_access_key_id(std::string(129, 'k')));
+  CHECK_FALSE(is_valid_access_key_id("with space"));
+  CHECK_FALSE(is_valid_access_key_id("slash/inside"));
+  CHECK_FALSE(is_valid_access_key_id("caf\xc3\xa9"));
+}
+
+TEST_CASE("config: a bucket may name a canned ACL", "[config]") {
+  const server_config c = parse_ok(R"({"buckets": {
+    "a": {"acl": "private"}, "b": {"acl": "public-read", "cors": "cors.json"}, "c": {"acl": "public-read-write"},
+    "d": {}}})");
+  CHECK(c.buckets.at("a").acl == "private");
+  CHECK(c.buckets.at("b").acl == "public-read");
+  CHECK(c.buckets.at("b").cors_file == "cors.json");
+  CHECK(c.buckets.at("c").acl == "public-read-write");
+  CHECK_FALSE(c.buckets.at("d").acl.has_value());
+  CHECK(parse_error(R"({"buckets": {"a": {"acl": "authenticated-read"}}})").pointer == "/buckets/a/acl");
+  CHECK(parse_error(R"({"buckets": {"a": {"acl": true}}})").pointer == "/buckets/a/acl");
+  CHECK(s3cors::config::is_valid_acl("public-read"));
+  CHECK_FALSE(s3cors::config::is_valid_acl("Public-Read"));
+}

@@ -62,7 +62,7 @@ TEST_CASE("fs_multipart: parts live outside the key namespace until complete", "
   fixture f;
   f.dir.write("media/existing.txt", "old");
   const auto before = tree(f.dir.path() / "media");
-  auto id = f.store.create_upload("media", "dir/video.mp4");
+  auto id = f.store.create_upload("media", "dir/video.mp4", {});
   REQUIRE(id.has_value());
   CHECK(id->size() == 32);
   CHECK(id->find_first_not_of("0123456789abcdef") == std::string::npos);
@@ -110,7 +110,7 @@ TEST_CASE("fs_multipart: parts live outside the key namespace until complete", "
 TEST_CASE("fs_multipart: the multipart ETag is served by stat and open while the file is unchanged",
           "[fs_multipart]") {
   fixture f;
-  auto id = f.store.create_upload("media", "a/b.bin");
+  auto id = f.store.create_upload("media", "a/b.bin", {});
   REQUIRE(id.has_value());
   REQUIRE(f.store.put_part("media", *id, 1, "abc").has_value());
   REQUIRE(f.store.complete_upload("media", *id, {1}, "feedfeedfeedfeedfeedfeedfeedfeed-1").has_value());
@@ -133,7 +133,7 @@ TEST_CASE("fs_multipart: the multipart ETag is served by stat and open while the
     CHECK(again.stat("media", "a/b.bin")->etag == "feedfeedfeedfeedfeedfeedfeedfeed-1");
   }
   SECTION("a later PutObject replaces it with the content MD5") {
-    REQUIRE(f.store.put_object("media", "a/b.bin", "xyz").has_value());
+    REQUIRE(f.store.put_object("media", "a/b.bin", "xyz", {}).has_value());
     CHECK(f.store.stat("media", "a/b.bin")->etag == s3cors::store::md5_hex("xyz"));
   }
   SECTION("a rewrite outside the store replaces it with the content MD5") {
@@ -145,8 +145,8 @@ TEST_CASE("fs_multipart: the multipart ETag is served by stat and open while the
 
 TEST_CASE("fs_multipart: complete replaces an existing object atomically", "[fs_multipart]") {
   fixture f;
-  REQUIRE(f.store.put_object("media", "k", "previous").has_value());
-  auto id = f.store.create_upload("media", "k");
+  REQUIRE(f.store.put_object("media", "k", "previous", {}).has_value());
+  auto id = f.store.create_upload("media", "k", {});
   REQUIRE(id.has_value());
   REQUIRE(f.store.put_part("media", *id, 1, "new ").has_value());
   REQUIRE(f.store.put_part("media", *id, 2, "content").has_value());
@@ -161,8 +161,8 @@ TEST_CASE("fs_multipart: complete replaces an existing object atomically", "[fs_
 TEST_CASE("fs_multipart: a missing part fails complete and leaves the object and upload alone",
           "[fs_multipart]") {
   fixture f;
-  REQUIRE(f.store.put_object("media", "k", "previous").has_value());
-  auto id = f.store.create_upload("media", "k");
+  REQUIRE(f.store.put_object("media", "k", "previous", {}).has_value());
+  auto id = f.store.create_upload("media", "k", {});
   REQUIRE(id.has_value());
   REQUIRE(f.store.put_part("media", *id, 1, "one").has_value());
   auto completed = f.store.complete_upload("media", *id, {1, 2}, "00000000000000000000000000000000-2");
@@ -174,7 +174,7 @@ TEST_CASE("fs_multipart: a missing part fails complete and leaves the object and
 
 TEST_CASE("fs_multipart: abort removes the upload's files", "[fs_multipart]") {
   fixture f;
-  auto id = f.store.create_upload("media", "k");
+  auto id = f.store.create_upload("media", "k", {});
   REQUIRE(id.has_value());
   REQUIRE(f.store.put_part("media", *id, 1, "x").has_value());
   REQUIRE(f.store.abort_upload("media", *id).has_value());
@@ -186,9 +186,9 @@ TEST_CASE("fs_multipart: abort removes the upload's files", "[fs_multipart]") {
 
 TEST_CASE("fs_multipart: errors for unknown buckets, keys and ids", "[fs_multipart]") {
   fixture f;
-  CHECK(f.store.create_upload("nothere", "k").error() == errc::no_such_bucket);
-  CHECK(f.store.create_upload("media", "a/../b").error() == errc::invalid_key);
-  CHECK(f.store.create_upload("media", "").error() == errc::invalid_key);
+  CHECK(f.store.create_upload("nothere", "k", {}).error() == errc::no_such_bucket);
+  CHECK(f.store.create_upload("media", "a/../b", {}).error() == errc::invalid_key);
+  CHECK(f.store.create_upload("media", "", {}).error() == errc::invalid_key);
   CHECK(f.store.list_uploads("nothere").error() == errc::no_such_bucket);
   CHECK(f.store.list_uploads("media")->empty());
   // Ids that are not ours never reach the disk.
@@ -201,8 +201,8 @@ TEST_CASE("fs_multipart: errors for unknown buckets, keys and ids", "[fs_multipa
 
 TEST_CASE("fs_multipart: uploads are listed by key", "[fs_multipart]") {
   fixture f;
-  auto b = f.store.create_upload("media", "b");
-  auto a = f.store.create_upload("media", "a");
+  auto b = f.store.create_upload("media", "b", {});
+  auto a = f.store.create_upload("media", "a", {});
   REQUIRE(a.has_value());
   REQUIRE(b.has_value());
   auto uploads = f.store.list_uploads("media");
@@ -214,7 +214,7 @@ TEST_CASE("fs_multipart: uploads are listed by key", "[fs_multipart]") {
 
 TEST_CASE("fs_multipart: remove_uploads_older_than removes abandoned uploads only", "[fs_multipart]") {
   fixture f;
-  auto id = f.store.create_upload("media", "k");
+  auto id = f.store.create_upload("media", "k", {});
   REQUIRE(id.has_value());
   REQUIRE(f.store.put_part("media", *id, 1, "x").has_value());
   const auto initiated = f.store.get_upload("media", *id)->initiated;
@@ -229,7 +229,7 @@ TEST_CASE("fs_multipart: the core handlers run the whole flow on disk", "[fs_mul
   fixture f;
   const s3cors::s3::request_context ctx{};
   const std::string big(s3cors::s3::min_part_size, 'z');
-  auto id = f.store.create_upload("media", "movie");
+  auto id = f.store.create_upload("media", "movie", {});
   REQUIRE(id.has_value());
   REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "1", big, ctx).status == 200);
   REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "2", "end", ctx).status == 200);

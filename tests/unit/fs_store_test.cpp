@@ -256,7 +256,7 @@ TEST_CASE("fs_store: ordinary keys map to files below the bucket", "[fs_store]")
   REQUIRE(info.has_value());
   CHECK(info->size == content.size());
   CHECK(info->etag == s3cors::store::md5_hex(content));
-  CHECK(info->content_type.empty());
+  CHECK(info->attributes == nullptr);  // a file dropped in has no metadata
 
   auto opened = store.open("media", key);
   REQUIRE(opened.has_value());
@@ -611,7 +611,8 @@ TEST_CASE("memory_store: buckets, objects and reads", "[memory_store]") {
     CHECK(info->size == 11);
     CHECK(info->etag == "5eb63bbbe01eeed093cb22bb8f5acdc3");
     CHECK(info->last_modified == at(1'000));
-    CHECK(info->content_type == "text/plain");
+    REQUIRE(info->attributes != nullptr);
+    CHECK(info->attributes->header("Content-Type") == "text/plain");
     CHECK(store.stat("alpha", "empty")->etag == "d41d8cd98f00b204e9800998ecf8427e");
   }
   SECTION("open serves the content from memory") {

@@ -84,7 +84,7 @@ struct fixture {
   }
 
   std::string start(std::string_view key) {
-    const response res = s3cors::s3::create_multipart_upload(store, "media", key, ctx);
+    const response res = s3cors::s3::create_multipart_upload(store, "media", key, {}, ctx);
     REQUIRE(res.status == 200);
     return element(body(res), "UploadId");
   }
@@ -116,7 +116,7 @@ TEST_CASE("multipart: the ETag is the MD5 of the parts' binary MD5s, then -N", "
 
 TEST_CASE("multipart: create, upload, list, complete, then the object is the concatenation", "[multipart]") {
   fixture f;
-  const response created = s3cors::s3::create_multipart_upload(f.store, "media", "dir/video.mp4", ctx);
+  const response created = s3cors::s3::create_multipart_upload(f.store, "media", "dir/video.mp4", {}, ctx);
   REQUIRE(created.status == 200);
   CHECK(header(created, "Content-Type") == "application/xml");
   CHECK(header(created, "x-amz-request-id") == "REQID");
@@ -260,10 +260,10 @@ TEST_CASE("multipart: an unknown upload id, or one of another key, is NoSuchUplo
 
 TEST_CASE("multipart: a missing bucket is NoSuchBucket, a bad key InvalidArgument", "[multipart]") {
   fixture f;
-  const response missing = s3cors::s3::create_multipart_upload(f.store, "nothere", "k", ctx);
+  const response missing = s3cors::s3::create_multipart_upload(f.store, "nothere", "k", {}, ctx);
   CHECK(missing.status == 404);
   CHECK(error_code_of(missing) == "NoSuchBucket");
-  const response bad_key = s3cors::s3::create_multipart_upload(f.store, "media", "a/../b", ctx);
+  const response bad_key = s3cors::s3::create_multipart_upload(f.store, "media", "a/../b", {}, ctx);
   CHECK(bad_key.status == 400);
   CHECK(error_code_of(bad_key) == "InvalidArgument");
   CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "nothere", {}, ctx)) == "NoSuchBucket");

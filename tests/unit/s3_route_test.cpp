@@ -328,9 +328,9 @@ TEST_CASE("route: an invalid path-style bucket name is InvalidBucketName naming 
 }
 
 TEST_CASE("route: object subresources are NotImplemented", "[s3_route]") {
-  const std::string query = GENERATE(as<std::string>{}, "acl", "attributes", "legal-hold", "partNumber=1",
-                                     "restore", "retention", "select&select-type=2", "tagging", "torrent",
-                                     "x-id=GetObject&acl", "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
+  const std::string query = GENERATE(as<std::string>{}, "attributes", "legal-hold", "partNumber=1", "restore",
+                                     "retention", "select&select-type=2", "tagging", "torrent",
+                                     "x-id=GetObject&tagging", "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
   const bool head = GENERATE(false, true);
   CAPTURE(query, head);
   const error_detail e = route_error(make_request(head ? method::head : method::get, "/media/a.ts?" + query));
@@ -339,10 +339,20 @@ TEST_CASE("route: object subresources are NotImplemented", "[s3_route]") {
   CHECK(e.fields[0].first == "Detail");
 }
 
-TEST_CASE("route: ?acl on an object is NotImplemented", "[s3_route]") {
-  const error_detail e = route_error(make_request(method::get, "/media/a.ts?acl"));
+TEST_CASE("route: ?tagging on an object is NotImplemented, naming what", "[s3_route]") {
+  const error_detail e = route_error(make_request(method::get, "/media/a.ts?tagging"));
   CHECK(code_of(e) == "NotImplemented");
-  CHECK(e.fields == field_list{{"Detail", "s3cors does not implement ?acl yet"}});
+  CHECK(e.fields == field_list{{"Detail", "s3cors does not implement ?tagging yet"}});
+}
+
+TEST_CASE("route: ?acl reads and writes bucket and object ACLs", "[s3_route]") {
+  using s3cors::s3::acl_op;
+  const auto bucket_get = std::get<acl_op>(route_ok(make_request(method::get, "/media?acl")).op);
+  CHECK((bucket_get.bucket == "media" && bucket_get.key.empty() && !bucket_get.put));
+  const auto object_put = std::get<acl_op>(route_ok(make_request(method::put, "/media/a.ts?acl")).op);
+  CHECK((object_put.bucket == "media" && object_put.key == "a.ts" && object_put.put));
+  CHECK(std::holds_alternative<acl_op>(route_ok(make_request(method::head, "/media?acl")).op));
+  CHECK(code_of(route_error(make_request(method::delete_, "/media/a.ts?acl"))) == "NotImplemented");
 }
 
 TEST_CASE("route: GET on a bucket lists its objects", "[s3_route]") {
@@ -355,14 +365,14 @@ TEST_CASE("route: GET on a bucket lists its objects", "[s3_route]") {
 
 TEST_CASE("route: bucket subresources are NotImplemented", "[s3_route]") {
   const std::string target =
-      GENERATE(as<std::string>{}, "/media?acl", "/media?policy", "/media?versioning", "/media?versions",
-               "/media?website", "/media?lifecycle", "/media?tagging");
+      GENERATE(as<std::string>{}, "/media?policy", "/media?versioning", "/media?versions", "/media?website",
+               "/media?lifecycle", "/media?tagging");
   CAPTURE(target);
   CHECK(code_of(route_error(make_request(method::get, target))) == "NotImplemented");
 }
 
 TEST_CASE("route: HEAD on a bucket with a subresource is NotImplemented", "[s3_route]") {
-  CHECK(code_of(route_error(make_request(method::head, "/media?acl"))) == "NotImplemented");
+  CHECK(code_of(route_error(make_request(method::head, "/media?policy"))) == "NotImplemented");
 }
 
 TEST_CASE("route: versionId=null addresses the only version", "[s3_route]") {

@@ -445,7 +445,7 @@ TEST_CASE_METHOD(service_fixture, "service: routing errors become error document
     std::string_view resource;
   };
   const auto r = GENERATE(values<row>({
-      {method::get, "/media/a.ts?acl", 501, "NotImplemented", "/media/a.ts"},
+      {method::get, "/media/a.ts?tagging", 501, "NotImplemented", "/media/a.ts"},
       {method::post, "/media/a.ts", 501, "NotImplemented", "/media/a.ts"},
       {method::delete_, "/", 405, "MethodNotAllowed", "/"},
       {method::get, "/Bad_Bucket/a.ts", 400, "InvalidBucketName", "/Bad_Bucket/a.ts"},
@@ -522,7 +522,9 @@ TEST_CASE("service: virtual-hosted requests reach the bucket named by the Host",
   store.add_bucket("media", at(2021, 6, 15, 12, 30, 45));
   store.put("media", "a.ts", "0123456789", modified);
   s3cors::cors::cors_registry cors;
-  const s3cors::s3::service svc(store, cors, {{"example.test"}});
+  s3cors::s3::service_options options;
+  options.routing.domain = "example.test";
+  const s3cors::s3::service svc(store, cors, options);
   const std::string host = GENERATE(as<std::string>{}, "media.localhost:9000", "media.s3.example.test");
   CAPTURE(host);
   s3cors::request req;

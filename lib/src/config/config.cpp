@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace s3cors::config {
@@ -45,8 +46,11 @@ bucket_settings parse_bucket(const json& value, const std::string& pointer) {
         out.cors_file = item.get<std::string>();
       else
         out.cors_inline = item.dump();
+    } else if (name == "acl") {
+      out.acl = get_string(item, at);
+      if (!is_valid_acl(*out.acl)) fail(at, "expected \"private\", \"public-read\" or \"public-read-write\"");
     } else {
-      fail(at, "unknown field (expected \"cors\")");
+      fail(at, "unknown field (expected \"cors\" or \"acl\")");
     }
   }
   return out;
@@ -75,7 +79,51 @@ void parse_limits(const json& value, limits& out) {
   }
 }
 
+// Secrets are never echoed in errors: only the pointer and what was expected.
+std::vector<auth::credential> parse_credentials(const json& value, const std::string& pointer) {
+  if (!value.is_array())
+    fail(pointer, "expected an array of {\"access_key_id\": ..., \"secret_access_key\": ...}");
+  std::vector<auth::credential> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const json& item = value[i];
+    const std::string at = pointer + "/" + std::to_string(i);
+    if (!item.is_object()) fail(at, "expected {\"access_key_id\": ..., \"secret_access_key\": ...}");
+    auth::credential key;
+    for (const auto& [name, field] : item.items()) {
+      const std::string field_at = at + "/" + detail::json_pointer_token(name);
+      if (name == "access_key_id") {
+        key.access_key_id = get_string(field, field_at);
+        if (!is_valid_access_key_id(key.access_key_id))
+          fail(field_at, "expected 1 to 128 ASCII letters, digits, '_' or '-'");
+      } else if (name == "secret_access_key") {
+        key.secret_access_key = get_string(field, field_at);
+        if (key.secret_access_key.empty()) fail(field_at, "must not be empty");
+      } else if (!name.starts_with("$")) {
+        fail(field_at, "unknown field (expected \"access_key_id\" or \"secret_access_key\")");
+      }
+    }
+    if (key.access_key_id.empty()) fail(at + "/access_key_id", "missing");
+    if (key.secret_access_key.empty()) fail(at + "/secret_access_key", "missing");
+    for (const auto& other : out) {
+      if (other.access_key_id == key.access_key_id) fail(at + "/access_key_id", "duplicate access key id");
+    }
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
 }  // namespace
+
+bool is_valid_acl(std::string_view acl) noexcept {
+  return acl == "private" || acl == "public-read" || acl == "public-read-write";
+}
+
+bool is_valid_access_key_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
 
 result<server_config, config_error> parse_config(std::string_view text) {
   json doc;
@@ -99,6 +147,11 @@ result<server_config, config_error> parse_config(std::string_view text) {
         out.threads = static_cast<unsigned>(n);
       } else if (name == "log_level")
         out.log_level = get_string(value, at);
+      else if (name == "log_format") {
+        out.log_format = get_string(value, at);
+        if (*out.log_format != "text" && *out.log_format != "json") fail(at, "expected \"text\" or \"json\"");
+      } else if (name == "credentials")
+        out.credentials = parse_credentials(value, at);
       else if (name == "domain")
         out.domain = get_string(value, at);
       else if (name == "follow_symlinks_outside_root")

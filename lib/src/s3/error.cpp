@@ -40,6 +40,8 @@ const error_info& info(error e) noexcept {
       {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
       {400, "MalformedXML",
        "The XML you provided was not well-formed or did not validate against our published schema"},
+      {400, "MaxPostPreDataLengthExceeded",
+       "Your POST request fields preceeding the upload file was too large."},
       {405, "MethodNotAllowed", "The specified method is not allowed against this resource."},
       {400, "MissingSecurityHeader", "Your request was missing a required header"},
       {404, "NoSuchBucket", "The specified bucket does not exist"},

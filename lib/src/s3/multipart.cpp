@@ -166,8 +166,8 @@ std::string multipart_etag(const std::vector<std::string>& part_etags) {
 }
 
 response create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
-                                 const request_context& ctx) {
-  auto created = store.create_upload(bucket, key);
+                                 const store::object_attributes& attributes, const request_context& ctx) {
+  auto created = store.create_upload(bucket, key, attributes);
   if (!created) return store_failure(created.error(), "CreateMultipartUpload", bucket, key, ctx, {});
   xml::xml_writer doc;
   doc.open("InitiateMultipartUploadResult", s3_xmlns)

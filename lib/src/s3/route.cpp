@@ -84,6 +84,24 @@ std::optional<std::string> param(const query_list& query, std::string_view name)
   return std::nullopt;
 }
 
+// x-amz-copy-source: "/bucket/key" or "bucket/key", percent-encoded, optionally with
+// ?versionId= (only "null" names the one version s3cors keeps).
+result<std::pair<std::string, std::string>, error_detail> parse_copy_source(std::string_view source) {
+  std::string_view text = source.substr(0, source.find('?'));
+  if (source.find("?versionId=") != std::string_view::npos && !source.ends_with("?versionId=null")) {
+    return not_implemented("object versions");
+  }
+  if (text.starts_with('/')) text.remove_prefix(1);
+  auto decoded = percent_decode(text, false);
+  const auto slash = decoded ? decoded->find('/') : std::string::npos;
+  if (!decoded || slash == std::string::npos || slash == 0 || slash + 1 == decoded->size()) {
+    return error_detail(error::invalid_argument, "Invalid copy source encoding.")
+        .with("ArgumentName", "x-amz-copy-source")
+        .with("ArgumentValue", std::string(source));
+  }
+  return std::pair{decoded->substr(0, slash), decoded->substr(slash + 1)};
+}
+
 // Multipart uploads: nullopt when the request is not one of them.
 std::optional<result<multipart_op, error_detail>> route_multipart(const request& req, const query_list& query,
                                                                   const std::string& bucket,
@@ -91,28 +109,33 @@ std::optional<result<multipart_op, error_detail>> route_multipart(const request&
   using kind = multipart_op::kind;
   if (key.empty()) {
     if (has_param(query, "uploads") && (req.verb == method::get || req.verb == method::head)) {
-      return multipart_op{kind::list_uploads, bucket, {}, {}, {}};
+      return multipart_op{kind::list_uploads, bucket, {}, {}, {}, {}, {}};
     }
     return std::nullopt;
   }
   if (has_param(query, "uploads") && req.verb == method::post)
-    return multipart_op{kind::create, bucket, key, {}, {}};
+    return multipart_op{kind::create, bucket, key, {}, {}, {}, {}};
   const auto upload_id = param(query, "uploadId");
   if (!upload_id) return std::nullopt;
   switch (req.verb) {
     case method::put: {
       const auto part = param(query, "partNumber");
       if (!part) return std::nullopt;
-      if (req.headers.contains("x-amz-copy-source")) return not_implemented("UploadPartCopy");
-      return multipart_op{kind::upload_part, bucket, key, *upload_id, *part};
+      if (const auto source = req.headers.find("x-amz-copy-source")) {
+        auto names = parse_copy_source(*source);
+        if (!names) return names.error();
+        return multipart_op{kind::upload_part_copy,  bucket, key, *upload_id, *part, std::move(names->first),
+                            std::move(names->second)};
+      }
+      return multipart_op{kind::upload_part, bucket, key, *upload_id, *part, {}, {}};
     }
     case method::post:
-      return multipart_op{kind::complete, bucket, key, *upload_id, {}};
+      return multipart_op{kind::complete, bucket, key, *upload_id, {}, {}, {}};
     case method::delete_:
-      return multipart_op{kind::abort, bucket, key, *upload_id, {}};
+      return multipart_op{kind::abort, bucket, key, *upload_id, {}, {}, {}};
     case method::get:
     case method::head:
-      return multipart_op{kind::list_parts, bucket, key, *upload_id, {}};
+      return multipart_op{kind::list_parts, bucket, key, *upload_id, {}, {}, {}};
     default:
       return std::nullopt;
   }
@@ -197,6 +220,9 @@ result<routed, error_detail> route(const request& req, const routing_options& op
   }
   const auto question = target.find('?');
   const std::string_view raw_path = target.substr(0, question);
+  if (raw_path == health_path && (req.verb == method::get || req.verb == method::head)) {
+    return routed{health_op{}, {}};  // before Host: the probe works whatever name it uses
+  }
   bool query_ok = true;
   routed out{list_buckets_op{}, question == std::string_view::npos
                                     ? query_list{}
@@ -241,6 +267,10 @@ result<routed, error_detail> route(const request& req, const routing_options& op
         .with("Method", std::string(to_string(req.verb)))
         .with("ResourceType", "SERVICE");
   }
+  // One version per key: any other versionId would be served (or deleted!) as the current one.
+  if (const auto version = param(out.query, "versionId"); !key.empty() && version && *version != "null") {
+    return not_implemented("object versions");
+  }
   if (key.empty() && has_param(out.query, "cors")) {
     switch (req.verb) {
       case method::get:
@@ -264,6 +294,10 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     out.op = std::move(**multipart);
     return out;
   }
+  if (has_param(out.query, "acl") && (read || req.verb == method::put)) {
+    out.op = acl_op{std::move(bucket), std::move(key), req.verb == method::put};
+    return out;
+  }
   if (key.empty() && has_param(out.query, "location") && read) {
     out.op = get_bucket_location_op{std::move(bucket)};
     return out;
@@ -281,21 +315,10 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     }
     if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);
     if (const auto source = req.headers.find("x-amz-copy-source"); is_put && source) {
-      // "/bucket/key" or "bucket/key", percent-encoded, optionally with ?versionId=.
-      std::string_view text = source->substr(0, source->find('?'));
-      if (source->find("?versionId=") != std::string_view::npos && !source->ends_with("?versionId=null")) {
-        return not_implemented("object versions");
-      }
-      if (text.starts_with('/')) text.remove_prefix(1);
-      auto decoded = percent_decode(text, false);
-      const auto slash = decoded ? decoded->find('/') : std::string::npos;
-      if (!decoded || slash == std::string::npos || slash == 0 || slash + 1 == decoded->size()) {
-        return error_detail(error::invalid_argument, "Invalid copy source encoding.")
-            .with("ArgumentName", "x-amz-copy-source")
-            .with("ArgumentValue", std::string(*source));
-      }
-      out.op = copy_object_op{std::move(bucket), std::move(key), decoded->substr(0, slash),
-                              decoded->substr(slash + 1)};
+      auto names = parse_copy_source(*source);
+      if (!names) return names.error();
+      out.op = copy_object_op{std::move(bucket), std::move(key), std::move(names->first),
+                              std::move(names->second)};
       return out;
     }
     if (is_put) {
@@ -307,6 +330,11 @@ result<routed, error_detail> route(const request& req, const routing_options& op
   }
   if (req.verb == method::post && key.empty() && has_param(out.query, "delete")) {
     out.op = delete_objects_op{std::move(bucket)};
+    return out;
+  }
+  if (req.verb == method::post && key.empty() && out.query.empty() &&
+      iequals(req.headers.find("Content-Type").value_or("").substr(0, 19), "multipart/form-data")) {
+    out.op = post_object_op{std::move(bucket)};
     return out;
   }
   if (!read) return not_implemented(std::string(to_string(req.verb)) + " requests");
@@ -335,7 +363,6 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     for (const auto& [param, header] : response_params) {
       if (name == param) get.overrides.headers.emplace_back(header, value);
     }
-    if (name == "versionId" && value != "null") return not_implemented("object versions");
   }
   out.op = std::move(get);
   return out;

@@ -1,5 +1,6 @@
 #include "s3cors/s3/service.hpp"
 
+#include "s3cors/auth/sigv4.hpp"
 #include "s3cors/conditional/preconditions.hpp"
 #include "s3cors/cors/evaluate.hpp"
 #include "s3cors/cors/explain.hpp"
@@ -53,6 +54,40 @@ void add_validators(response& res, const store::object_info& info) {
   res.headers.add("ETag", quoted(info.etag));
 }
 
+// Content-Type (stored, else from the key's extension) and the metadata set at upload; the
+// checksums only when asked for with x-amz-checksum-mode and for the whole object, as S3.
+void add_stored_attributes(const request& req, const store::object_info& info, std::string_view key,
+                           bool whole_object, response& res) {
+  const store::object_attributes* attributes = info.attributes.get();
+  const auto stored_type = attributes ? attributes->header("Content-Type") : std::nullopt;
+  res.headers.add("Content-Type", std::string(stored_type.value_or(mime::content_type_for_key(key))));
+  if (!attributes) return;
+  for (const auto& [name, value] : attributes->headers) {
+    if (!iequals(name, "Content-Type")) res.headers.add(name, value);
+  }
+  if (whole_object && iequals(req.headers.find("x-amz-checksum-mode").value_or(""), "ENABLED")) {
+    for (const auto& [name, value] : attributes->checksums) res.headers.add(name, value);
+  }
+}
+
+// GET/HEAD /_s3cors/health: the server is up and answering. Never cached.
+response health_response(const request_context& ctx) {
+  response res;
+  res.headers.add("Content-Type", "application/json");
+  res.headers.add("Cache-Control", "no-store");
+  add_common_headers(res, ctx);
+  res.set_text_body(R"({"status":"ok"})");
+  return res;
+}
+
+// The access log's CORS field for requests apply_cors and preflight did not judge.
+void finish_log_details(const request& req, response& res) {
+  if (!res.cors_decision.empty()) return;
+  res.cors_decision = req.headers.contains("Origin") && !req.headers.find("Origin")->empty()
+                          ? "no CORS headers (not a bucket request)"
+                          : "not cross-origin";
+}
+
 }  // namespace
 
 service::service(store::object_store& store, cors::cors_registry& cors, service_options options)
@@ -65,9 +100,16 @@ response service::handle(const request& req, const request_context& ctx) const {
     if (detail.resource.empty()) detail.resource = req.target.substr(0, req.target.find('?'));
     response res = make_error_response(detail, ctx, req.verb == method::head);
     if (req.verb != method::options) apply_cors(req, target_bucket(req, options_.routing), res);
+    if (options_.access_log_details) {
+      res.log_bucket = target_bucket(req, options_.routing);
+      finish_log_details(req, res);
+    }
     return res;
   }
-  response res = dispatch(req, *routed_request, ctx);
+  std::optional<auth::verified_identity> identity;
+  auto refusal = authorize(req, *routed_request, ctx, identity);
+  response res =
+      refusal ? std::move(*refusal) : dispatch(req, *routed_request, identity ? &*identity : nullptr, ctx);
   if (req.verb == method::head && std::holds_alternative<std::string>(res.body)) {
     // HEAD announces the length of the body GET would send, and sends none.
     res.body = std::monostate{};
@@ -81,10 +123,20 @@ response service::handle(const request& req, const request_context& ctx) const {
         },
         routed_request->op);
   }
+  if (options_.access_log_details) {
+    std::visit(
+        [&](const auto& op) {
+          if constexpr (requires { op.bucket; }) res.log_bucket = op.bucket;
+          if constexpr (requires { op.key; }) res.log_key = op.key;
+        },
+        routed_request->op);
+    finish_log_details(req, res);
+  }
   return res;
 }
 
-response service::dispatch(const request& req, const routed& r, const request_context& ctx) const {
+response service::dispatch(const request& req, const routed& r, const auth::verified_identity* identity,
+                           const request_context& ctx) const {
   return std::visit(
       [&](const auto& op) -> response {
         using op_type = std::decay_t<decltype(op)>;
@@ -101,13 +153,13 @@ response service::dispatch(const request& req, const routed& r, const request_co
         } else if constexpr (std::is_same_v<op_type, delete_bucket_cors_op>) {
           return delete_bucket_cors(op, ctx);
         } else if constexpr (std::is_same_v<op_type, create_bucket_op>) {
-          return create_bucket(op, ctx);
+          return create_bucket(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, delete_bucket_op>) {
           return delete_bucket(op, ctx);
         } else if constexpr (std::is_same_v<op_type, get_bucket_location_op>) {
           return get_bucket_location(op, ctx);
         } else if constexpr (std::is_same_v<op_type, put_object_op>) {
-          return put_object(req, op, ctx);
+          return put_object(req, op, identity, ctx);
         } else if constexpr (std::is_same_v<op_type, delete_object_op>) {
           return delete_object(op, ctx);
         } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
@@ -115,9 +167,15 @@ response service::dispatch(const request& req, const routed& r, const request_co
         } else if constexpr (std::is_same_v<op_type, delete_objects_op>) {
           return delete_objects(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, multipart_op>) {
-          return multipart(req, r, op, ctx);
+          return multipart(req, r, op, identity, ctx);
+        } else if constexpr (std::is_same_v<op_type, acl_op>) {
+          return acl(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, post_object_op>) {
+          return post_object(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, list_objects_op>) {
           return list_objects(r.query, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, health_op>) {
+          return health_response(ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -223,8 +281,7 @@ response service::get_object(const request& req, const get_object_op& op, const 
   add_common_headers(res, ctx);
   add_validators(res, info);
   res.headers.add("Accept-Ranges", "bytes");
-  res.headers.add("Content-Type", info.content_type.empty() ? std::string(mime::content_type_for_key(op.key))
-                                                            : info.content_type);
+  add_stored_attributes(req, info, op.key, range.kind != range::range_kind::satisfiable, res);
   for (const auto& [name, value] : op.overrides.headers) res.headers.set(name, value);
   res.content_length = length;
   if (!op.is_head && length > 0) res.body = file_slice{std::move(object.body), offset, length};
@@ -265,6 +322,11 @@ response service::preflight(const request& req, const preflight_op& op, const re
     for (const auto& [name, value] : outcome.cors.headers) res.headers.add(name, value);
     res.content_length = 0;
   }
+  if (options_.access_log_details) {
+    res.cors_decision = refused
+                            ? "preflight refused: " + explanation
+                            : fmt::format("preflight allowed rule {}", outcome.cors.matched_rule.value_or(0));
+  }
   if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", explanation);
   return res;
 }
@@ -277,6 +339,7 @@ void service::apply_cors(const request& req, std::string_view bucket, response& 
     std::string why = bucket.empty() ? "no CORS: the request names no bucket"
                                      : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
     res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
+    if (options_.access_log_details) res.cors_decision = why;
     if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
     return;
   }
@@ -289,8 +352,11 @@ void service::apply_cors(const request& req, std::string_view bucket, response& 
   if (!decision.matched_rule || options_.cors_debug_header) {
     std::string why = cors::one_line_explanation(decision);
     if (!decision.matched_rule) res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
+    if (!decision.matched_rule && options_.access_log_details) res.cors_decision = why;
     if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
   }
+  if (decision.matched_rule && options_.access_log_details)
+    res.cors_decision = fmt::format("allowed rule {}", *decision.matched_rule);
 }
 
 response service::get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const {
@@ -351,9 +417,22 @@ response service::delete_bucket_cors(const delete_bucket_cors_op& op, const requ
   return res;
 }
 
-response service::create_bucket(const create_bucket_op& op, const request_context& ctx) const {
+response service::create_bucket(const request& req, const create_bucket_op& op,
+                                const request_context& ctx) const {
+  const auto acl = req.headers.find("x-amz-acl");
+  if (acl && !is_canned_acl(*acl)) {
+    return make_error_response(error_detail(error::invalid_argument)
+                                   .with("ArgumentName", "x-amz-acl")
+                                   .with("ArgumentValue", std::string(*acl)),
+                               ctx, false);
+  }
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
+  }
+  if (acl) {
+    if (auto stored = store_.put_bucket_document(op.bucket, "acl", *acl); !stored) {
+      return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
+    }
   }
   response res;
   add_common_headers(res, ctx);
@@ -385,7 +464,9 @@ response service::get_bucket_location(const get_bucket_location_op& op, const re
   return res;
 }
 
-result<service::upload_content, error_detail> service::upload_body(const request& req, std::string& storage) {
+result<service::upload_content, error_detail> service::upload_body(const request& req,
+                                                                   const auth::verified_identity* identity,
+                                                                   std::string& storage) {
   upload_content out{req.body, {}};
   decoded_body decoded;
   if (is_aws_chunked(req.headers)) {
@@ -400,6 +481,9 @@ result<service::upload_content, error_detail> service::upload_body(const request
     }
     auto result = decode_aws_chunked(req.body, expected);
     if (!result) return result.error();
+    if (identity) {
+      if (auto forged = auth::verify_chunk_signatures(*identity, *result)) return *forged;
+    }
     decoded = std::move(*result);
     storage = std::move(decoded.data);
     out.data = storage;
@@ -432,11 +516,15 @@ result<service::upload_content, error_detail> service::upload_body(const request
   return out;
 }
 
-response service::put_object(const request& req, const put_object_op& op, const request_context& ctx) const {
+response service::put_object(const request& req, const put_object_op& op,
+                             const auth::verified_identity* identity, const request_context& ctx) const {
   std::string storage;
-  const auto content = upload_body(req, storage);
+  const auto content = upload_body(req, identity, storage);
   if (!content) return make_error_response(content.error(), ctx, false);
-  auto stored = store_.put_object(op.bucket, op.key, content->data);
+  auto attributes = upload_attributes(req.headers);
+  if (!attributes) return make_error_response(attributes.error(), ctx, false);
+  attributes->checksums = content->checksums;
+  auto stored = store_.put_object(op.bucket, op.key, content->data, *attributes);
   if (!stored) {
     return store_failure(stored.error(), "PutObject", op.bucket, op.key, ctx);
   }
@@ -448,14 +536,18 @@ response service::put_object(const request& req, const put_object_op& op, const 
 }
 
 response service::multipart(const request& req, const routed& r, const multipart_op& op,
-                            const request_context& ctx) const {
+                            const auth::verified_identity* identity, const request_context& ctx) const {
   using kind = multipart_op::kind;
   switch (op.what) {
     case kind::create:
-      return create_multipart_upload(store_, op.bucket, op.key, ctx);
+      if (auto attributes = upload_attributes(req.headers); !attributes) {
+        return make_error_response(attributes.error(), ctx, false);
+      } else {
+        return create_multipart_upload(store_, op.bucket, op.key, *attributes, ctx);
+      }
     case kind::upload_part: {
       std::string storage;
-      const auto content = upload_body(req, storage);
+      const auto content = upload_body(req, identity, storage);
       if (!content) return make_error_response(content.error(), ctx, false);
       response res = upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, content->data, ctx);
       if (res.status == 200) {
@@ -463,6 +555,8 @@ response service::multipart(const request& req, const routed& r, const multipart
       }
       return res;
     }
+    case kind::upload_part_copy:
+      return upload_part_copy(req, op, ctx);
     case kind::complete:
       return complete_multipart_upload(store_, op.bucket, op.key, op.upload_id, req.body, ctx);
     case kind::abort:
@@ -504,6 +598,85 @@ response service::list_objects(const query_list& query, const list_objects_op& o
   return res;
 }
 
+result<service::copy_source, error_detail> service::read_copy_source(const request& req,
+                                                                     std::string_view bucket,
+                                                                     std::string_view key,
+                                                                     bool allow_range) const {
+  auto source = store_.open(bucket, key);
+  if (!source) return store_error(source.error(), bucket, key);
+  const conditional::precondition_headers conditions{
+      req.headers.find("x-amz-copy-source-if-match"), req.headers.find("x-amz-copy-source-if-none-match"),
+      req.headers.find("x-amz-copy-source-if-modified-since"),
+      req.headers.find("x-amz-copy-source-if-unmodified-since")};
+  const auto precondition =
+      conditional::evaluate_preconditions(conditions, {source->info.etag, source->info.last_modified});
+  if (precondition.result != conditional::outcome::proceed) {
+    // A copy answers every failed copy-source condition with 412.
+    error_detail detail(error::precondition_failed);
+    detail.with("Condition", "x-amz-copy-source-" + std::string(precondition.failed_condition));
+    return detail;
+  }
+  std::uint64_t offset = 0;
+  std::uint64_t length = source->info.size;
+  if (const auto range_text = req.headers.find("x-amz-copy-source-range"); allow_range && range_text) {
+    // Only "bytes=first-last" inside the object, unlike a GET's Range.
+    const auto argument = [&](std::string message) {
+      return error_detail(error::invalid_argument, std::move(message))
+          .with("ArgumentName", "x-amz-copy-source-range")
+          .with("ArgumentValue", std::string(*range_text));
+    };
+    std::string_view spec = *range_text;
+    const auto dash = spec.find('-');
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    const auto parse = [](std::string_view digits, std::uint64_t& value) {
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      return !digits.empty() && ec == std::errc{} && end == digits.data() + digits.size();
+    };
+    if (!spec.starts_with("bytes=") || dash == std::string_view::npos ||
+        !parse(spec.substr(6, dash - 6), first) || !parse(spec.substr(dash + 1), last) || last < first) {
+      return argument(
+          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are "
+          "the "
+          "zero-based offsets of the first and last bytes to copy");
+    }
+    if (last >= source->info.size) {
+      return argument(
+          fmt::format("Range specified is not valid for source object of size: {}", source->info.size));
+    }
+    offset = first;
+    length = last - first + 1;
+  }
+  // Held in memory like a PutObject body (both are bounded by the request body limit).
+  copy_source out{std::move(source->info.attributes), std::string(length, '\0')};
+  std::uint64_t done = 0;
+  while (done < length) {
+    auto n = source->body->read_at(offset + done, std::span<char>(out.bytes.data() + done, length - done));
+    if (!n || *n == 0) return error_detail(error::internal_error);  // the source changed while read
+    done += *n;
+  }
+  return out;
+}
+
+response service::upload_part_copy(const request& req, const multipart_op& op,
+                                   const request_context& ctx) const {
+  auto source = read_copy_source(req, op.source_bucket, op.source_key, true);
+  if (!source) return make_error_response(source.error(), ctx, false);
+  response res = upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, source->bytes, ctx);
+  if (res.status != 200) return res;
+  // UploadPartCopy answers with a document instead of UploadPart's ETag header.
+  const std::string etag(res.headers.find("ETag").value_or(""));
+  res.headers.remove("ETag");
+  xml::xml_writer doc;
+  doc.open("CopyPartResult", s3_xmlns)
+      .element("LastModified", format_iso8601(ctx.now))
+      .element("ETag", etag)
+      .close();
+  res.headers.add("Content-Type", "application/xml");
+  res.set_text_body(std::move(doc).str());
+  return res;
+}
+
 response service::copy_object(const request& req, const copy_object_op& op,
                               const request_context& ctx) const {
   const bool replace = iequals(req.headers.find("x-amz-metadata-directive").value_or("COPY"), "REPLACE");
@@ -515,38 +688,23 @@ response service::copy_object(const request& req, const copy_object_op& op,
             "the object's metadata, storage class, website redirect location or encryption attributes."),
         ctx, false);
   }
-  auto source = store_.open(op.source_bucket, op.source_key);
-  if (!source) {
-    response res =
-        make_error_response(store_error(source.error(), op.source_bucket, op.source_key), ctx, false);
-    res.diagnostic = "CopyObject source: " + source.error().message();
-    return res;
+  auto source = read_copy_source(req, op.source_bucket, op.source_key, false);
+  if (!source) return make_error_response(source.error(), ctx, false);
+  const std::string& content = source->bytes;
+  // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
+  // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
+  auto requested = upload_attributes(req.headers);
+  if (!requested) return make_error_response(requested.error(), ctx, false);
+  store::object_attributes attributes;
+  if (replace) {
+    attributes = std::move(*requested);
+  } else {
+    if (source->attributes) attributes = *source->attributes;
+    attributes.acl = std::move(requested->acl);
   }
-  const conditional::precondition_headers conditions{
-      req.headers.find("x-amz-copy-source-if-match"), req.headers.find("x-amz-copy-source-if-none-match"),
-      req.headers.find("x-amz-copy-source-if-modified-since"),
-      req.headers.find("x-amz-copy-source-if-unmodified-since")};
-  const auto precondition =
-      conditional::evaluate_preconditions(conditions, {source->info.etag, source->info.last_modified});
-  if (precondition.result != conditional::outcome::proceed) {
-    // A copy answers every failed copy-source condition with 412.
-    error_detail detail(error::precondition_failed);
-    detail.with("Condition", "x-amz-copy-source-" + std::string(precondition.failed_condition));
-    return make_error_response(detail, ctx, false);
-  }
-  // Held in memory like a PutObject body (both are bounded by the request body limit).
-  std::string content(source->info.size, '\0');
-  std::uint64_t done = 0;
-  while (done < content.size()) {
-    auto n = source->body->read_at(done, std::span<char>(content.data() + done, content.size() - done));
-    if (!n || *n == 0) {
-      response res = make_error_response(error_detail(error::internal_error), ctx, false);
-      res.diagnostic = "CopyObject: the source changed while it was read";
-      return res;
-    }
-    done += *n;
-  }
-  auto stored = store_.put_object(op.bucket, op.key, content);
+  if (source->attributes) attributes.checksums = source->attributes->checksums;
+  attributes.etag.clear();
+  auto stored = store_.put_object(op.bucket, op.key, content, attributes);
   if (!stored) {
     return store_failure(stored.error(), "CopyObject", op.bucket, op.key, ctx);
   }

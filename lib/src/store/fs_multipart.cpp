@@ -1,16 +1,15 @@
 // Multipart uploads of fs_store. An upload lives in ROOT/.s3cors/uploads/BUCKET/UPLOAD-ID/,
 // outside every bucket, so its parts are never listed or served as objects:
 //   meta          "s3cors-upload 1\n<initiated, seconds since the epoch>\n<key>"
+//   attributes    the metadata given to CreateMultipartUpload (object_attributes JSON)
 //   part-NNNNN    "<hex md5 of the part>\n" followed by the part's bytes
-// Both are written to ROOT/.s3cors/tmp and renamed into place, so a reader never sees half a
+// All are written to ROOT/.s3cors/tmp and renamed into place, so a reader never sees half a
 // part and a part's MD5 always describes its bytes. Completion concatenates the parts into a
 // temp file and renames it over the object, as put_object does.
 //
-// The object's multipart ETag ("<md5 of md5s>-N") is not its content MD5, so completion also
-// records it in ROOT/.s3cors/etags/BUCKET/<md5 of key> as "<etag>\n<version stamp>\n<key>".
-// stat()/open() consult that file when the ETag cache misses and use it while the object is
-// still the version stamped (device, inode, size, mtime); a later PutObject makes a new file,
-// so the stale record is ignored.
+// The object's multipart ETag ("<md5 of md5s>-N") is not its content MD5, so completion
+// records it with the upload's metadata in the object's record (fs_records.cpp) before the
+// rename: no reader sees the completed object without them.
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
 #include "store/fs_util.hpp"
@@ -34,6 +33,7 @@
 namespace s3cors::store {
 namespace {
 
+using detail::read_small_file;
 using detail::resolves_inside;
 using detail::write_all;
 
@@ -96,39 +96,13 @@ seconds_time mtime_of(const struct ::stat& st) noexcept {
   return seconds_time{std::chrono::seconds{static_cast<std::chrono::seconds::rep>(st.st_mtim.tv_sec)}};
 }
 
-std::optional<std::string> read_small_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
-}
-
-// Writes chunks to a fresh temp file under temp_dir and renames it to target.
+// Writes chunks to a fresh temp file under temp_dir and renames it to target; an upload
+// removed meanwhile (its folder gone) is no_such_upload.
 result<void> write_atomically(const fs::path& temp_dir, const fs::path& target,
                               std::initializer_list<std::string_view> chunks) {
-  std::error_code ec;
-  fs::create_directories(temp_dir, ec);
-  const fs::path temp =
-      temp_dir / ("mpu-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++));
-  const int raw = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (raw < 0) return make_error_code(errc::io_error);
-  bool written = true;
-  {
-    const fd_guard fd{raw};
-    for (const std::string_view chunk : chunks) written = written && write_all(fd.get(), chunk);
-  }
-  if (!written) {
-    fs::remove(temp, ec);
-    return make_error_code(errc::io_error);
-  }
-  if (std::rename(temp.c_str(), target.c_str()) != 0) {
-    const int error = errno;
-    fs::remove(temp, ec);
-    return make_error_code(error == ENOENT ? errc::no_such_upload : errc::io_error);
-  }
-  return {};
+  const int error = detail::write_file_atomically(temp_dir, target, chunks);
+  if (error == 0) return {};
+  return make_error_code(error == ENOENT ? errc::no_such_upload : errc::io_error);
 }
 
 struct upload_meta {
@@ -197,21 +171,8 @@ result<void> copy_parts(int out_fd, const fs::path& upload_dir, const std::vecto
 
 }  // namespace
 
-std::optional<std::string> fs_store::etag_override(std::string_view bucket, std::string_view key,
-                                                   std::string_view stamp) const {
-  const auto text = read_small_file(options_.root / ".s3cors" / "etags" / std::string(bucket) / md5_hex(key));
-  if (!text) return std::nullopt;
-  const std::string_view view = *text;
-  const auto first = view.find('\n');
-  if (first == std::string_view::npos) return std::nullopt;
-  const auto second = view.find('\n', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  if (view.substr(first + 1, second - first - 1) != stamp || view.substr(second + 1) != key)
-    return std::nullopt;
-  return std::string(view.substr(0, first));
-}
-
-result<std::string> fs_store::create_upload(std::string_view bucket, std::string_view key) {
+result<std::string> fs_store::create_upload(std::string_view bucket, std::string_view key,
+                                            const object_attributes& attributes) {
   try {
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();
     if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
@@ -230,9 +191,9 @@ result<std::string> fs_store::create_upload(std::string_view bucket, std::string
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const std::string header =
         std::string(meta_magic) + "\n" + std::to_string(now.time_since_epoch().count()) + "\n";
-    if (auto written =
-            write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "meta", {header, key});
-        !written) {
+    const std::string attribute_text = serialize(attributes);
+    if (!write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "attributes", {attribute_text}) ||
+        !write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "meta", {header, key})) {
       fs::remove_all(upload_dir, ec);
       return make_error_code(errc::io_error);
     }
@@ -349,14 +310,15 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
     }
     if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
 
-    const fs::path etag_dir = options_.root / ".s3cors" / "etags" / std::string(bucket);
-    const fs::path etag_file = etag_dir / md5_hex(key);
-    fs::create_directories(etag_dir, ec);
-    if (ec) return make_error_code(errc::io_error);
+    object_attributes attributes;
+    if (const auto text = read_small_file(upload_dir / "attributes")) {
+      if (auto parsed = parse_object_attributes(*text)) attributes = std::move(*parsed);
+    }
+    attributes.etag = std::string(multipart_etag);
 
-    // Builds the object in a temp file under dir, records its ETag, and renames it over the
-    // target. The record is written first: the rename keeps the stamped version, so no
-    // reader ever sees the completed object without its multipart ETag.
+    // Builds the object in a temp file under dir, records its ETag and metadata, and renames
+    // it over the target. The record is written first: the rename keeps the stamped version,
+    // so no reader ever sees the completed object without them.
     struct ::stat st {};
     auto assemble = [&](const fs::path& temp) -> result<int> {
       const int raw = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -369,16 +331,14 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
         fs::remove(temp, ec);
         return copied ? make_error_code(errc::io_error) : copied.error();
       }
-      if (auto recorded = write_atomically(options_.root / ".s3cors" / "tmp", etag_file,
-                                           {multipart_etag, "\n", *stamp, "\n", key});
-          !recorded) {
+      if (auto recorded = write_record(bucket, key, *stamp, attributes); !recorded) {
         fs::remove(temp, ec);
         return make_error_code(errc::io_error);
       }
       if (std::rename(temp.c_str(), target.c_str()) != 0) {
         const int error = errno;
         fs::remove(temp, ec);
-        fs::remove(etag_file, ec);
+        remove_record(bucket, key);
         return error;
       }
       return 0;

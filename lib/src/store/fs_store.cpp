@@ -96,8 +96,8 @@ file_version version_of(const struct ::stat& st) noexcept {
           static_cast<std::int64_t>(st.st_ctim.tv_nsec)};
 }
 
-// What an ETag override (fs_multipart.cpp) is recorded for. ctime is left out: a rename
-// changes it, and the override is written before the completed object is renamed into place.
+// What an object record (fs_records.cpp) is valid for. ctime is left out: a rename changes
+// it, and the record is written before the object is renamed into place.
 std::string stamp_text(const file_version& v) {
   return std::to_string(v.dev) + ' ' + std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' +
          std::to_string(v.mtime_sec) + ' ' + std::to_string(v.mtime_nsec);
@@ -150,6 +150,8 @@ class md5_hasher {
 struct hash_outcome {
   std::string etag;
   bool stable = false;  ///< the file did not change while it was read
+  std::shared_ptr<const object_attributes> attributes;
+  bool hashed = true;  ///< false when the ETag came from the object's record
 };
 
 result<hash_outcome> hash_fd(int fd, const file_version& before) {
@@ -172,7 +174,28 @@ result<hash_outcome> hash_fd(int fd, const file_version& before) {
   if (::fstat(fd, &after) != 0) return make_error_code(errc::io_error);
   const bool stable =
       version_of(after) == before && offset == static_cast<std::uint64_t>(std::max<::off_t>(before.size, 0));
-  return hash_outcome{std::move(*digest), stable};
+  return hash_outcome{std::move(*digest), stable, nullptr};
+}
+
+// An object version's ETag and attributes: from its record when that carries the ETag, else
+// by hashing the file that open_fd() returns.
+template <class OpenFd>
+result<hash_outcome> describe_version(std::optional<object_attributes> record, const file_version& version,
+                                      OpenFd&& open_fd) {
+  std::shared_ptr<const object_attributes> attributes;
+  if (record) {
+    if (!record->etag.empty()) {
+      std::string etag = record->etag;
+      return hash_outcome{std::move(etag), true,
+                          std::make_shared<const object_attributes>(std::move(*record)), false};
+    }
+    attributes = std::make_shared<const object_attributes>(std::move(*record));
+  }
+  auto fd = std::forward<OpenFd>(open_fd)();
+  if (!fd) return fd.error();
+  auto hashed = hash_fd(*fd, version);
+  if (hashed) hashed->attributes = std::move(attributes);
+  return hashed;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -337,11 +360,17 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
   return out;
 }
 
-object_info info_from(const struct ::stat& st, std::string etag) {
+struct cached_description {
+  std::string etag;
+  std::shared_ptr<const object_attributes> attributes;
+};
+
+object_info info_from(const struct ::stat& st, cached_description description) {
   object_info info;
   info.size = static_cast<std::uint64_t>(std::max<::off_t>(st.st_size, 0));
   info.last_modified = to_seconds(st.st_mtim);
-  info.etag = std::move(etag);
+  info.etag = std::move(description.etag);
+  info.attributes = std::move(description.attributes);
   return info;
 }
 
@@ -392,7 +421,7 @@ std::optional<unique_fd> open_without_symlinks(int root_fd, std::string_view buc
 class fs_store::etag_cache {
  public:
   template <class Compute>
-  result<std::string> get(const std::string& real, const file_version& version, Compute&& compute) {
+  result<cached_description> get(const std::string& real, const file_version& version, Compute&& compute) {
     std::shared_ptr<slot> entry;
     {
       const std::shared_lock lock{mutex_};
@@ -412,17 +441,24 @@ class fs_store::etag_cache {
       if (!it->second || it->second->version != version) it->second = std::make_shared<slot>(version);
       entry = it->second;
     }
-    if (entry->ready.load(std::memory_order_acquire)) return entry->etag;
+    if (entry->ready.load(std::memory_order_acquire)) return entry->description;
 
     const std::lock_guard lock{entry->mutex};
-    if (entry->ready.load(std::memory_order_acquire)) return entry->etag;
+    if (entry->ready.load(std::memory_order_acquire)) return entry->description;
     auto outcome = std::forward<Compute>(compute)();
     if (!outcome) return outcome.error();
-    computations_.fetch_add(1, std::memory_order_relaxed);
-    if (!outcome->stable) return std::move(outcome->etag);  // changed while hashed: do not keep
-    entry->etag = std::move(outcome->etag);
+    if (outcome->hashed) computations_.fetch_add(1, std::memory_order_relaxed);
+    cached_description description{std::move(outcome->etag), std::move(outcome->attributes)};
+    if (!outcome->stable) return description;  // changed while hashed: do not keep
+    entry->description = std::move(description);
     entry->ready.store(true, std::memory_order_release);
-    return entry->etag;
+    return entry->description;
+  }
+
+  /// Drops what is known of path: its attributes changed while the file did not.
+  void forget(const std::string& path) {
+    const std::unique_lock lock{mutex_};
+    slots_.erase(path);
   }
 
   [[nodiscard]] std::uint64_t computations() const noexcept {
@@ -437,7 +473,7 @@ class fs_store::etag_cache {
     const file_version version;
     std::mutex mutex;
     std::atomic<bool> ready{false};
-    std::string etag;  ///< written once, before ready becomes true
+    cached_description description;  ///< written once, before ready becomes true
   };
 
   std::shared_mutex mutex_;
@@ -515,9 +551,8 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
       const file_version version = version_of(fast_st);
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            if (auto recorded = etag_override(bucket, key, stamp_text(version)))
-              return hash_outcome{*recorded, true};
-            return hash_fd(fast->get(), version);
+            return describe_version(read_record(bucket, key, stamp_text(version)), version,
+                                    [&]() -> result<int> { return fast->get(); });
           });
       if (!etag) return etag.error();
       return info_from(fast_st, std::move(*etag));
@@ -527,11 +562,13 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
     const file_version version = version_of(found->st);
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       struct ::stat opened {};
-      if (auto recorded = etag_override(bucket, key, stamp_text(version)))
-        return hash_outcome{*recorded, true};
-      auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
-      if (!fd) return fd.error();
-      return hash_fd(fd->get(), version);
+      unique_fd reopened;
+      return describe_version(read_record(bucket, key, stamp_text(version)), version, [&]() -> result<int> {
+        auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
+        if (!fd) return fd.error();
+        reopened = std::move(*fd);
+        return reopened.get();
+      });
     });
     if (!etag) return etag.error();
     return info_from(found->st, std::move(*etag));
@@ -548,9 +585,8 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
       const int raw_fd = fast->get();
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            if (auto recorded = etag_override(bucket, key, stamp_text(version)))
-              return hash_outcome{*recorded, true};
-            return hash_fd(raw_fd, version);
+            return describe_version(read_record(bucket, key, stamp_text(version)), version,
+                                    [&]() -> result<int> { return raw_fd; });
           });
       if (!etag) return etag.error();
       object_info info = info_from(fast_st, std::move(*etag));
@@ -568,14 +604,34 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     const file_version version = version_of(st);
     const int raw_fd = fd->get();
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
-      if (auto recorded = etag_override(bucket, key, stamp_text(version)))
-        return hash_outcome{*recorded, true};
-      return hash_fd(raw_fd, version);
+      return describe_version(read_record(bucket, key, stamp_text(version)), version,
+                              [&]() -> result<int> { return raw_fd; });
     });
     if (!etag) return etag.error();
     object_info info = info_from(st, std::move(*etag));
     auto body = std::make_shared<const fd_object>(std::move(*fd), info.size);
     return opened_object{std::move(info), std::move(body)};
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<void> fs_store::set_attributes(std::string_view bucket, std::string_view key,
+                                      const object_attributes& attributes) {
+  try {
+    auto opened = open(bucket, key);
+    if (!opened) return opened.error();
+    const auto stamp = version_stamp(opened->body->native_handle());
+    if (!stamp) return make_error_code(errc::io_error);
+    object_attributes recorded = attributes;
+    recorded.etag = opened->info.etag;  // a multipart ETag stays what it was
+    if (auto written = write_record(bucket, key, *stamp, recorded); !written) return written.error();
+    // The file did not change, so the cache would keep serving the old attributes.
+    cache_->forget(fast_path_name(root_prefix_, bucket, key));
+    if (auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key)) {
+      cache_->forget(found->real);
+    }
+    return {};
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }

@@ -25,18 +25,6 @@ namespace fs = std::filesystem;
 
 std::atomic<std::uint64_t> upload_counter{0};
 
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += digits[b >> 4];
-    out += digits[b & 0xf];
-  }
-  return out;
-}
-
 }  // namespace
 
 result<void> fs_store::create_bucket(std::string_view bucket) {
@@ -69,7 +57,7 @@ result<void> fs_store::delete_bucket(std::string_view bucket) {
 }
 
 result<object_info> fs_store::put_object(std::string_view bucket, std::string_view key,
-                                         std::string_view content) {
+                                         std::string_view content, const object_attributes& attributes) {
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
   const fs::path target = options_.root / std::string(bucket) / std::string(key);
@@ -86,38 +74,50 @@ result<object_info> fs_store::put_object(std::string_view bucket, std::string_vi
   }
   if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
 
-  const fs::path temp_dir = options_.root / ".s3cors" / "tmp";
-  fs::create_directories(temp_dir, ec);
-  const fs::path temp =
-      temp_dir / ("upload-" + std::to_string(::getpid()) + "-" + std::to_string(upload_counter++));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error_code(errc::io_error);
-  struct ::stat st {};
-  const bool written = write_all(fd, content) && ::fstat(fd, &st) == 0;
-  ::close(fd);
-  if (!written) {
-    fs::remove(temp, ec);
-    return make_error_code(errc::io_error);
-  }
-  if (std::rename(temp.c_str(), target.c_str()) != 0) {
-    const int error = errno;
-    fs::remove(temp, ec);
-    // A bucket on another file system (a linked folder) cannot take a rename from the root.
-    if (error != EXDEV) return make_error_code(errc::io_error);
-    const fs::path local = target.parent_path() / (".s3cors-upload-" + std::to_string(upload_counter++));
-    const int local_fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (local_fd < 0) return make_error_code(errc::io_error);
-    const bool local_written = write_all(local_fd, content) && ::fstat(local_fd, &st) == 0;
-    ::close(local_fd);
-    if (!local_written || std::rename(local.c_str(), target.c_str()) != 0) {
-      fs::remove(local, ec);
-      return make_error_code(errc::io_error);
-    }
-  }
   object_info info;
   info.size = content.size();
+  info.etag = hash::to_hex(hash::md5(content));
+  std::shared_ptr<object_attributes> recorded;
+  if (!attributes.empty()) {
+    recorded = std::make_shared<object_attributes>(attributes);
+    recorded->etag = info.etag;  // saves hashing the file again after a restart
+  }
+
+  // Writes the content to temp, records the attributes for that version (the rename keeps
+  // it), and renames temp over the target. Returns 0 or the rename's errno.
+  struct ::stat st {};
+  auto write_and_rename = [&](const fs::path& temp) -> result<int> {
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return make_error_code(errc::io_error);
+    std::optional<std::string> stamp;
+    bool written = write_all(fd, content) && ::fstat(fd, &st) == 0 && (stamp = version_stamp(fd));
+    ::close(fd);
+    if (written && recorded) written = static_cast<bool>(write_record(bucket, key, *stamp, *recorded));
+    if (!written) {
+      fs::remove(temp, ec);
+      return make_error_code(errc::io_error);
+    }
+    if (std::rename(temp.c_str(), target.c_str()) != 0) {
+      const int error = errno;
+      fs::remove(temp, ec);
+      return error;
+    }
+    // A record of the previous version no longer matches; removing it just saves space.
+    if (!recorded) remove_record(bucket, key);
+    return 0;
+  };
+  const fs::path temp_dir = options_.root / ".s3cors" / "tmp";
+  fs::create_directories(temp_dir, ec);
+  auto renamed = write_and_rename(
+      temp_dir / ("upload-" + std::to_string(::getpid()) + "-" + std::to_string(upload_counter++)));
+  if (renamed && *renamed == EXDEV) {
+    // A bucket on another file system (a linked folder) cannot take a rename from the root.
+    renamed = write_and_rename(target.parent_path() / (".s3cors-upload-" + std::to_string(upload_counter++)));
+  }
+  if (!renamed) return renamed.error();
+  if (*renamed != 0) return make_error_code(errc::io_error);
   info.last_modified = seconds_time{std::chrono::seconds{st.st_mtim.tv_sec}};
-  info.etag = hex(hash::md5(content));
+  info.attributes = std::move(recorded);
   return info;
 }
 
@@ -136,6 +136,7 @@ result<void> fs_store::delete_object(std::string_view bucket, std::string_view k
   if (ec || status.type() == fs::file_type::not_found) return {};
   if (status.type() == fs::file_type::directory) return {};  // a folder is not an object
   if (::unlink(target.c_str()) != 0 && errno != ENOENT) return make_error_code(errc::io_error);
+  remove_record(bucket, key);
   // Folders exist only to hold keys: remove the ones this delete emptied.
   for (fs::path dir = target.parent_path();
        dir != bucket_dir && dir.string().size() > bucket_dir.string().size(); dir = dir.parent_path()) {

@@ -1,5 +1,6 @@
 #pragma once
 // The server configuration file (JSON). Reading the file is main's job; this parses text.
+#include "s3cors/auth/credentials.hpp"
 #include "s3cors/result.hpp"
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace s3cors::config {
 
@@ -25,6 +27,8 @@ struct bucket_settings {
   /// The bucket's CORS configuration as given: inline JSON text, or a file path to load.
   std::optional<std::string> cors_inline;
   std::optional<std::string> cors_file;
+  /// A canned ACL: "private", "public-read" or "public-read-write" (validated).
+  std::optional<std::string> acl;
 };
 
 struct server_config {
@@ -32,7 +36,8 @@ struct server_config {
   std::optional<std::string> root;
   std::optional<unsigned> threads;
   std::optional<std::string> log_level;
-  std::string domain;  ///< enables virtual-hosted style at bucket.s3.<domain>
+  std::optional<std::string> log_format;  ///< "text" or "json" (validated)
+  std::string domain;                     ///< enables virtual-hosted style at bucket.s3.<domain>
   bool follow_symlinks_outside_root = false;
   limits limit;
   std::map<std::string, bucket_settings> buckets;
@@ -40,6 +45,8 @@ struct server_config {
   bool cors_debug_header = false;               ///< adds x-s3cors-cors (off: S3 has no such header)
   /// Multipart uploads neither completed nor aborted for this long are removed (0: never).
   std::uint64_t abandoned_upload_seconds = 24 * 3600;
+  /// "credentials": [{"access_key_id": ..., "secret_access_key": ...}]; ids are unique.
+  std::vector<auth::credential> credentials;
 };
 
 struct config_error {
@@ -54,6 +61,13 @@ struct listen_address {
   std::string host;
   std::uint16_t port = 0;
 };
+
+/// The canned ACLs a bucket may be given.
+[[nodiscard]] bool is_valid_acl(std::string_view acl) noexcept;
+
+/// An access key id s3cors accepts: 1 to 128 characters, ASCII letters, digits, '_' or '-'
+/// (it travels in SigV4's "Credential=ID/date/region/s3/aws4_request").
+[[nodiscard]] bool is_valid_access_key_id(std::string_view id) noexcept;
 
 /// Parses HOST:PORT, [V6]:PORT or :PORT (host defaults to 127.0.0.1); nullopt when invalid.
 [[nodiscard]] std::optional<listen_address> parse_listen(std::string_view text);

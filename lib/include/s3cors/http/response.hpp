@@ -31,6 +31,12 @@ struct response {
   bool close = false;
   /// Why the core answered as it did, for the transport's log (never sent to the client).
   std::string diagnostic;
+  /// For the structured (JSON) access log, filled only when the service is asked to
+  /// (service_options::access_log_details), so the default path pays nothing: the bucket and
+  /// key the request addressed, and the CORS decision ("allowed rule 0", "not cross-origin", ...).
+  std::string log_bucket;
+  std::string log_key;
+  std::string cors_decision;
 
   void set_text_body(std::string text) {
     content_length = text.size();

@@ -1,13 +1,15 @@
 #pragma once
 // The aws-chunked content encoding that SDKs use for streaming uploads:
 //   hex-size[;chunk-signature=...]\r\n data \r\n ... 0[;...]\r\n [trailer: value\r\n]* \r\n
-// Signed (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) and unsigned-with-trailer
+// Signed (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) and unsigned-with-trailer
 // (STREAMING-UNSIGNED-PAYLOAD-TRAILER) bodies share this framing. Signatures are not
-// checked here (that belongs to authentication).
+// checked here: the decoder records them, and auth::verify_chunk_signatures checks them.
 #include "s3cors/http/request.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +18,21 @@
 
 namespace s3cors::s3 {
 
+/// One chunk as framed, the final 0-size chunk included.
+struct aws_chunk {
+  std::string signature;   ///< the chunk-signature extension; empty when absent
+  std::size_t offset = 0;  ///< where the chunk's bytes start in decoded_body::data
+  std::size_t length = 0;
+};
+
 struct decoded_body {
   std::string data;
-  std::vector<std::pair<std::string, std::string>> trailers;  ///< e.g. x-amz-checksum-crc32
+  /// Trailing headers, e.g. x-amz-checksum-crc32; x-amz-trailer-signature is not among them.
+  std::vector<std::pair<std::string, std::string>> trailers;
+  std::vector<aws_chunk> chunks;
+  std::optional<std::string> trailer_signature;  ///< x-amz-trailer-signature, when sent
+  /// The trailers as their signature signs them: "name:value\n" each, names lowercase, values trimmed.
+  std::string canonical_trailers;
 };
 
 /// True when the request's body is aws-chunked (by x-amz-content-sha256 or Content-Encoding).

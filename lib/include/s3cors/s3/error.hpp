@@ -36,6 +36,7 @@ enum class error {
   invalid_uri,
   malformed_post_request,
   malformed_xml,
+  max_post_pre_data_length_exceeded,
   method_not_allowed,
   missing_security_header,
   no_such_bucket,

@@ -4,6 +4,7 @@
 // each returns the complete response, S3 errors included (rendered through error.hpp).
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/context.hpp"
+#include "s3cors/store/object_attributes.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +32,11 @@ inline constexpr std::size_t max_list_parts = 1000;
 
 /// POST /bucket/key?uploads: 200 with InitiateMultipartUploadResult (Bucket, Key, UploadId).
 /// NoSuchBucket, InvalidBucketName, InvalidArgument (key), InternalError.
+/// The attributes (metadata of the CreateMultipartUpload request) are the completed object's.
 [[nodiscard]] response create_multipart_upload(store::object_store& store, std::string_view bucket,
-                                               std::string_view key, const request_context& ctx);
+                                               std::string_view key,
+                                               const store::object_attributes& attributes,
+                                               const request_context& ctx);
 
 /// PUT /bucket/key?partNumber=N&uploadId=ID: 200 with the part's quoted ETag header.
 /// InvalidArgument when part_number_text is not an integer in 1..10000; NoSuchUpload when

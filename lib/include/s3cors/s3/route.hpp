@@ -26,6 +26,8 @@ struct header_overrides {
 };
 
 struct list_buckets_op {};
+/// GET/HEAD /_s3cors/health on any Host: the liveness probe (no bucket name starts with '_').
+struct health_op {};
 struct head_bucket_op {
   std::string bucket;
 };
@@ -81,23 +83,35 @@ struct delete_objects_op {
 };
 /// The multipart upload operations (?uploads, ?uploadId=, ?partNumber=).
 struct multipart_op {
-  enum class kind { create, upload_part, complete, abort, list_parts, list_uploads };
+  enum class kind { create, upload_part, upload_part_copy, complete, abort, list_parts, list_uploads };
   kind what = kind::create;
   std::string bucket;
   std::string key;
   std::string upload_id;
   std::string part_number;
+  std::string source_bucket;  ///< UploadPartCopy: x-amz-copy-source, decoded
+  std::string source_key;
 };
 struct delete_object_op {
   std::string bucket;
   std::string key;
+};
+/// GET/PUT ?acl on a bucket (key empty) or an object.
+struct acl_op {
+  std::string bucket;
+  std::string key;
+  bool put = false;
+};
+/// POST /bucket with a multipart/form-data body: an HTML form upload (POST Object).
+struct post_object_op {
+  std::string bucket;
 };
 
 using operation =
     std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op, get_bucket_cors_op,
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
                  get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
-                 delete_objects_op, multipart_op>;
+                 delete_objects_op, multipart_op, acl_op, post_object_op, health_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.
@@ -108,6 +122,9 @@ struct routed {
   operation op;
   query_list query;
 };
+
+/// The path of the health endpoint.
+inline constexpr std::string_view health_path = "/_s3cors/health";
 
 /// The bucket a request addresses (virtual-hosted or path style), empty for none. Used
 /// where routing failed but the response still needs the bucket's CORS headers.

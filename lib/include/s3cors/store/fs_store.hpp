@@ -60,14 +60,17 @@ class fs_store final : public object_store {
   [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
   [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
   [[nodiscard]] result<object_info> put_object(std::string_view bucket, std::string_view key,
-                                               std::string_view content) override;
+                                               std::string_view content,
+                                               const object_attributes& attributes) override;
+  [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
+                                            const object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
 
   // Multipart uploads (fs_multipart.cpp): ROOT/.s3cors/uploads/BUCKET/UPLOAD-ID/ holds a
-  // "meta" file (initiation time, key) and one file per part. A completed object's
-  // multipart ETag is recorded in ROOT/.s3cors/etags/BUCKET/ and served by stat()/open()
-  // while the file is unchanged.
-  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key) override;
+  // "meta" file (initiation time, key), the upload's metadata and one file per part. A
+  // completed object's multipart ETag goes into its record (see below).
+  [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key,
+                                                  const object_attributes& attributes) override;
   [[nodiscard]] result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
                                            int part_number, std::string_view content) override;
   [[nodiscard]] result<std::vector<part_info>> list_parts(std::string_view bucket,
@@ -93,9 +96,18 @@ class fs_store final : public object_store {
   /// The version of an open file an ETag override is valid for: "dev ino size mtime-s
   /// mtime-ns" (rename keeps all of them, so it can be taken before the rename).
   [[nodiscard]] static std::optional<std::string> version_stamp(int fd);
-  /// The multipart ETag recorded for bucket/key when its stamp is still `stamp`, else nullopt.
-  [[nodiscard]] std::optional<std::string> etag_override(std::string_view bucket, std::string_view key,
-                                                         std::string_view stamp) const;
+  // Object records (fs_records.cpp): an object's attributes (metadata set at upload, checksums,
+  // a multipart ETag) live in ROOT/.s3cors/meta/BUCKET/<md5 of key> as "<version stamp>\n<key>\n
+  // <JSON>". A record counts only while the object is still the version stamped: a file
+  // replaced by hand, or by a later write, has no attributes.
+
+  /// The attributes recorded for bucket/key at version `stamp`, else nullopt.
+  [[nodiscard]] std::optional<object_attributes> read_record(std::string_view bucket, std::string_view key,
+                                                             std::string_view stamp) const;
+  [[nodiscard]] result<void> write_record(std::string_view bucket, std::string_view key,
+                                          std::string_view stamp, const object_attributes& attributes) const;
+  void remove_record(std::string_view bucket, std::string_view key) const noexcept;
+  [[nodiscard]] std::filesystem::path record_path(std::string_view bucket, std::string_view key) const;
 
   fs_store_options options_;
   std::string root_prefix_;  ///< canonical root ending in exactly one '/'

@@ -1,6 +1,7 @@
 #pragma once
 // The storage seam: the core sees buckets and objects only through this interface.
 #include "s3cors/result.hpp"
+#include "s3cors/store/object_attributes.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -24,8 +25,9 @@ struct bucket_info {
 struct object_info {
   std::uint64_t size = 0;
   seconds_time last_modified{};  ///< whole seconds, as HTTP dates carry
-  std::string etag;              ///< lowercase hex MD5, without quotes
-  std::string content_type;      ///< empty: derive from the key's extension
+  std::string etag;              ///< lowercase hex MD5 (or multipart ETag), without quotes
+  /// Metadata set at upload, checksums, ACL; null for objects that have none (files dropped in).
+  std::shared_ptr<const object_attributes> attributes;
 };
 
 /// An opened object: reads see one version even if the file is replaced meanwhile.
@@ -107,9 +109,15 @@ class object_store {
   [[nodiscard]] virtual result<void> create_bucket(std::string_view bucket) = 0;
   /// errc::no_such_bucket, bucket_not_empty.
   [[nodiscard]] virtual result<void> delete_bucket(std::string_view bucket) = 0;
-  /// Stores content under key (creating intermediate folders) and returns its info.
+  /// Stores content under key (creating intermediate folders) with its attributes (their
+  /// etag is ignored: a PutObject's ETag is the content MD5) and returns its info.
   [[nodiscard]] virtual result<object_info> put_object(std::string_view bucket, std::string_view key,
-                                                       std::string_view content) = 0;
+                                                       std::string_view content,
+                                                       const object_attributes& attributes) = 0;
+  /// Replaces the attributes of the object as it is now, leaving its bytes, ETag and
+  /// Last-Modified alone (PutObjectAcl). errc::no_such_bucket, no_such_key, invalid_key, io_error.
+  [[nodiscard]] virtual result<void> set_attributes(std::string_view bucket, std::string_view key,
+                                                    const object_attributes& attributes) = 0;
   /// Removes the object; succeeds when it was absent (S3 answers 204 either way).
   [[nodiscard]] virtual result<void> delete_object(std::string_view bucket, std::string_view key) = 0;
 
@@ -121,7 +129,8 @@ class object_store {
 
   /// Starts an upload and returns its new random, URL-safe id. errc::invalid_bucket_name,
   /// no_such_bucket, invalid_key or io_error.
-  [[nodiscard]] virtual result<std::string> create_upload(std::string_view bucket, std::string_view key) = 0;
+  [[nodiscard]] virtual result<std::string> create_upload(std::string_view bucket, std::string_view key,
+                                                          const object_attributes& attributes) = 0;
   /// Stores (or replaces) one part; part_number is 1..10000 (checked by the caller).
   /// errc::no_such_bucket, no_such_upload or io_error.
   [[nodiscard]] virtual result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
@@ -137,7 +146,7 @@ class object_store {
   [[nodiscard]] virtual result<std::vector<upload_info>> list_uploads(std::string_view bucket) const = 0;
   /// Concatenates the given parts (already validated by the caller) into the object
   /// atomically and removes the upload; returns the object's info with etag =
-  /// multipart_etag, which later stat()/open() report too. errc::no_such_bucket,
+  /// multipart_etag and the upload's attributes, which later stat()/open() report too. errc::no_such_bucket,
   /// no_such_upload (also when a listed part is missing), invalid_key, outside_root or io_error.
   [[nodiscard]] virtual result<object_info> complete_upload(std::string_view bucket,
                                                             std::string_view upload_id,

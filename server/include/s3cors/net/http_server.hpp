@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace s3cors::net {
 
@@ -55,10 +56,44 @@ class http_server {
   std::unique_ptr<impl> impl_;
 };
 
-/// Writes one line to stderr (thread-safe) when level is enabled.
+/// Writes one line to stderr (thread-safe) when level is enabled. With log_format::json the
+/// line becomes {"time":...,"level":...,"message":...}.
 void log_line(log_level level, std::string_view line);
 void set_log_level(log_level level);
 [[nodiscard]] bool log_enabled(log_level level) noexcept;
 [[nodiscard]] bool parse_log_level(std::string_view name, log_level& out);
+
+/// text: human-readable lines; json: one JSON object per line, for log collectors.
+enum class log_format { text, json };
+void set_log_format(log_format format);
+[[nodiscard]] log_format current_log_format() noexcept;
+[[nodiscard]] bool parse_log_format(std::string_view name, log_format& out);
+
+/// One answered request, as the access log reports it. Empty views are absent fields.
+struct access_record {
+  std::string_view time;  ///< ISO 8601, UTC
+  std::string_view request_id;
+  std::string_view method;
+  std::string_view target;  ///< the raw request-target
+  std::string_view bucket;
+  std::string_view key;
+  std::string_view origin;
+  std::string_view cors;  ///< the CORS decision
+  std::string_view note;  ///< why the server answered so (refusals, failures)
+  unsigned status = 0;
+  std::uint64_t bytes = 0;
+  double duration_ms = 0;
+};
+
+/// Writes the access line of one request at level (text or JSON, as set).
+void log_access(log_level level, const access_record& record);
+
+/// The JSON form of an access record, without newline: {"time", "request_id", "method",
+/// "target", "bucket", "key", "status", "bytes", "duration_ms", "origin", "cors", "note"};
+/// absent strings are null. Strings are escaped, invalid UTF-8 becomes U+FFFD.
+[[nodiscard]] std::string format_access_json(const access_record& record);
+
+/// Appends text as a quoted JSON string (escaped; invalid UTF-8 replaced by U+FFFD).
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace s3cors::net

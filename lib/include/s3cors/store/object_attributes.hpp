@@ -1,0 +1,43 @@
+#pragma once
+// What S3 keeps beside an object's bytes: the metadata set at upload (returned by GET and
+// HEAD), its additional checksums, and an ETag that is not the content's MD5 (multipart).
+// Files dropped into a bucket by hand have none of it.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3cors {
+class header_list;
+}
+
+namespace s3cors::store {
+
+struct object_attributes {
+  /// Non-empty: the ETag to report instead of the content's MD5 (e.g. "<md5>-3").
+  std::string etag;
+  /// Headers returned by GET/HEAD as set at upload: Content-Type, Content-Encoding,
+  /// Content-Disposition, Content-Language, Cache-Control, Expires and x-amz-meta-* (lowercase).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// x-amz-checksum-<algorithm> (lowercase) and its value, returned when asked for.
+  std::vector<std::pair<std::string, std::string>> checksums;
+  /// The object's canned ACL; empty: none set (the bucket's applies).
+  std::string acl;
+
+  [[nodiscard]] bool empty() const noexcept {
+    return etag.empty() && headers.empty() && checksums.empty() && acl.empty();
+  }
+  /// The stored value of a header (case-insensitive name), if any.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
+};
+
+/// The metadata headers of a PutObject/CreateMultipartUpload/CopyObject (REPLACE) request.
+/// aws-chunked is dropped from Content-Encoding, as S3 does: it describes the transfer only.
+[[nodiscard]] object_attributes attributes_from_request(const header_list& headers);
+
+/// JSON text for the on-disk record, and back (nullopt when the text is not such a record).
+[[nodiscard]] std::string serialize(const object_attributes& attributes);
+[[nodiscard]] std::optional<object_attributes> parse_object_attributes(std::string_view json);
+
+}  // namespace s3cors::store

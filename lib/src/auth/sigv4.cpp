@@ -1,0 +1,794 @@
+#include "s3cors/auth/sigv4.hpp"
+
+#include "detail/parse_text.hpp"
+#include "s3cors/hash/digest.hpp"
+#include "s3cors/http/date.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <utility>
+
+// Messages and extra fields follow what Amazon S3 sends. Sources: the S3 API reference ("Error
+// responses", "Authenticating Requests (AWS Signature Version 4)") and S3 responses quoted in
+// public bug reports (aws-sdk-php#1333, minio#2638, versitygw#1514, ex_aws#537, aws-cli#5464,
+// soto#374, among others).
+namespace s3cors::auth {
+namespace {
+
+using s3::error;
+using s3::error_detail;
+using namespace std::chrono;
+
+constexpr std::string_view empty_sha256_hex =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr std::string_view unsigned_payload = "UNSIGNED-PAYLOAD";
+constexpr std::string_view streaming_signed = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+constexpr std::string_view streaming_signed_trailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+constexpr std::string_view streaming_unsigned_trailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+constexpr std::string_view scope_terminal = "aws4_request";
+constexpr std::string_view service_name = "s3";
+
+constexpr std::string_view header_malformed_prefix = "The authorization header is malformed; ";
+constexpr std::string_view credential_parameter_prefix = "Error parsing the X-Amz-Credential parameter; ";
+
+// ---- Small text helpers --------------------------------------------------------------------
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_sha256_hex(std::string_view text) noexcept {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return hex_digit(c) >= 0; });
+}
+
+/// Decodes %XX escapes once; a '%' without two hex digits after it stays literal.
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      const int high = hex_digit(text[i + 1]);
+      const int low = hex_digit(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+        continue;
+      }
+    }
+    out += plus_is_space && c == '+' ? ' ' : c;
+  }
+  return out;
+}
+
+/// The bytes as S3 shows them in StringToSignBytes: lowercase hex pairs separated by spaces.
+std::string spaced_hex(std::string_view bytes) {
+  const std::string hex = hash::to_hex(bytes);
+  std::string out;
+  out.reserve(hex.size() / 2 * 3);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (i != 0) out += ' ';
+    out.append(hex, i, 2);
+  }
+  return out;
+}
+
+/// Trims spaces and tabs at both ends and collapses every inner run of them into one space.
+void append_collapsed(std::string& out, std::string_view value) {
+  value = detail::trim_ows(value);
+  bool in_space = false;
+  for (const char c : value) {
+    if (detail::is_ows(c)) {
+      in_space = true;
+      continue;
+    }
+    if (in_space) out += ' ';
+    in_space = false;
+    out += c;
+  }
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  for (;;) {
+    const auto next = text.find(separator);
+    out.emplace_back(text.substr(0, next));
+    if (next == std::string_view::npos) return out;
+    text.remove_prefix(next + 1);
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, char separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += separator;
+    out += part;
+  }
+  return out;
+}
+
+// ---- Request target -------------------------------------------------------------------------
+
+struct target_parts {
+  std::string_view path;
+  std::string_view query;
+};
+
+target_parts split_target(std::string_view target) {
+  // Absolute-form targets ("http://host/path?q") carry the authority first.
+  if (!target.starts_with('/')) {
+    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {
+      const auto path_start = target.find_first_of("/?", scheme + 3);
+      target = path_start == std::string_view::npos ? std::string_view() : target.substr(path_start);
+    }
+  }
+  if (const auto fragment = target.find('#'); fragment != std::string_view::npos)
+    target = target.substr(0, fragment);
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return {target, {}};
+  return {target.substr(0, question), target.substr(question + 1)};
+}
+
+struct query_parameter {
+  std::string name;  ///< decoded
+  std::string value;
+};
+
+std::vector<query_parameter> parse_query(std::string_view query) {
+  std::vector<query_parameter> out;
+  while (!query.empty()) {
+    const auto next = query.find('&');
+    const std::string_view pair = query.substr(0, next);
+    query.remove_prefix(next == std::string_view::npos ? query.size() : next + 1);
+    if (pair.empty()) continue;
+    const auto equals = pair.find('=');
+    out.push_back(
+        {percent_decode(pair.substr(0, equals), true),
+         equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1), true)});
+  }
+  return out;
+}
+
+/// The first parameter of that name, compared without regard to letter case as S3 does for the
+/// X-Amz-* parameters.
+const std::string* find_parameter(const std::vector<query_parameter>& parameters, std::string_view name) {
+  for (const auto& parameter : parameters) {
+    if (iequals(parameter.name, name)) return &parameter.value;
+  }
+  return nullptr;
+}
+
+// ---- Time -----------------------------------------------------------------------------------
+
+/// "2013-05-24T00:00:00Z": the form of S3's ServerTime and Expires fields.
+std::string format_server_time(sys_seconds t) {
+  const sys_days day = floor<days>(t);
+  const year_month_day date{day};
+  const hh_mm_ss<seconds> time{t - day};
+  std::string out;
+  const auto two = [&](long long value) {
+    out += static_cast<char>('0' + value / 10 % 10);
+    out += static_cast<char>('0' + value % 10);
+  };
+  const int y = static_cast<int>(date.year());
+  out += std::to_string(y);
+  out += '-';
+  two(static_cast<unsigned>(date.month()));
+  out += '-';
+  two(static_cast<unsigned>(date.day()));
+  out += 'T';
+  two(time.hours().count());
+  out += ':';
+  two(time.minutes().count());
+  out += ':';
+  two(time.seconds().count());
+  out += 'Z';
+  return out;
+}
+
+// ---- Errors ---------------------------------------------------------------------------------
+
+error_detail header_malformed(std::string_view detail) {
+  return error_detail(error::authorization_header_malformed,
+                      std::string(header_malformed_prefix).append(detail));
+}
+
+error_detail query_error(std::string message) {
+  return error_detail(error::authorization_query_parameters_error, std::move(message));
+}
+
+error_detail version_two() {
+  return error_detail(error::invalid_request,
+                      "The authorization mechanism you have provided is not supported. Please use "
+                      "AWS4-HMAC-SHA256.");
+}
+
+error_detail no_date() {
+  return error_detail(error::access_denied, "AWS authentication requires a valid Date or x-amz-date header");
+}
+
+error_detail invalid_payload_hash(std::string_view name, std::string_view value) {
+  return error_detail(error::invalid_argument,
+                      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+                      "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
+                      "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, "
+                      "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+      .with("ArgumentName", std::string(name))
+      .with("ArgumentValue", std::string(value));
+}
+
+error_detail unknown_key(std::string_view access_key_id) {
+  return error_detail(error::invalid_access_key_id).with("AWSAccessKeyId", std::string(access_key_id));
+}
+
+error_detail signature_mismatch(std::string_view access_key_id, std::string_view sts,
+                                std::string_view provided) {
+  return error_detail(error::signature_does_not_match)
+      .with("AWSAccessKeyId", std::string(access_key_id))
+      .with("StringToSign", std::string(sts))
+      .with("SignatureProvided", std::string(provided))
+      .with("StringToSignBytes", spaced_hex(sts));
+}
+
+// ---- Credential scope -----------------------------------------------------------------------
+
+struct credential_scope {
+  std::string access_key_id;
+  std::string date;  ///< yyyyMMdd
+  std::string region;
+  std::string scope;  ///< date/region/s3/aws4_request
+};
+
+/// Parses "AKID/yyyyMMdd/region/s3/aws4_request"; AuthorizationHeaderMalformed or, presigned,
+/// AuthorizationQueryParametersError otherwise.
+result<credential_scope, error_detail> parse_credential(std::string_view text, bool presigned) {
+  const auto fail = [&](std::string_view detail) {
+    return presigned ? query_error(std::string(credential_parameter_prefix).append(detail))
+                     : header_malformed(detail);
+  };
+  const std::vector<std::string> parts = split(text, '/');
+  if (parts.size() != 5 || std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
+    return fail(
+        "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+  }
+  const std::string& date = parts[1];
+  if (date.size() != 8 || !parse_amz_date(date + "T000000Z")) {
+    return fail("incorrect date format \"" + date +
+                "\". This date in the credential must be in the format \"yyyyMMdd\".");
+  }
+  // Any region is accepted: s3cors serves local development and has no region of its own.
+  if (parts[3] != service_name)
+    return fail("incorrect service \"" + parts[3] + "\". This endpoint belongs to \"s3\".");
+  if (parts[4] != scope_terminal) {
+    return fail("incorrect terminal \"" + parts[4] + "\". This endpoint uses \"aws4_request\".");
+  }
+  return credential_scope{parts[0], date, parts[2], date + '/' + parts[2] + '/' + parts[3] + '/' + parts[4]};
+}
+
+std::string date_mismatch(std::string_view scope_date, std::string_view amz_date) {
+  return "Invalid credential date \"" + std::string(scope_date) +
+         "\". This date is not the same as X-Amz-Date: \"" + std::string(amz_date.substr(0, 8)) + "\".";
+}
+
+// ---- Payload --------------------------------------------------------------------------------
+
+std::optional<payload_kind> classify_payload(std::string_view value) {
+  if (value == unsigned_payload) return payload_kind::unsigned_payload;
+  if (value == streaming_signed) return payload_kind::streaming_signed;
+  if (value == streaming_signed_trailer) return payload_kind::streaming_signed_trailer;
+  if (value == streaming_unsigned_trailer) return payload_kind::streaming_unsigned_trailer;
+  if (is_sha256_hex(value)) return payload_kind::signed_hex;
+  return std::nullopt;
+}
+
+// ---- The parts both mechanisms share --------------------------------------------------------
+
+/// Lowercase names of the SignedHeaders list.
+std::vector<std::string> parse_signed_headers(std::string_view text) {
+  std::vector<std::string> names;
+  for (const auto& name : split(text, ';')) {
+    if (!name.empty()) names.push_back(lowercase(name));
+  }
+  return names;
+}
+
+/// AccessDenied when host or a present x-amz-* header is not signed. x-amz-content-sha256 may
+/// stay unsigned: its value is the canonical request's last line anyway.
+std::optional<error_detail> check_signed_headers(const request& req,
+                                                 const std::vector<std::string>& signed_headers) {
+  const auto is_signed = [&](std::string_view name) {
+    return std::any_of(signed_headers.begin(), signed_headers.end(),
+                       [&](const auto& s) { return iequals(s, name); });
+  };
+  std::vector<std::string> missing;
+  if (!is_signed("host")) missing.emplace_back("host");
+  for (const auto& [name, value] : req.headers.fields()) {
+    const std::string lowered = lowercase(name);
+    if (!lowered.starts_with("x-amz-") || lowered == "x-amz-content-sha256" || is_signed(lowered)) continue;
+    if (std::find(missing.begin(), missing.end(), lowered) == missing.end()) missing.push_back(lowered);
+  }
+  if (missing.empty()) return std::nullopt;
+  std::string list;
+  for (const auto& name : missing) list.append(list.empty() ? "" : ", ").append(name);
+  return error_detail(error::access_denied, "There were headers present in the request which were not signed")
+      .with("HeadersNotSigned", std::move(list));
+}
+
+struct signature_check {
+  std::string access_key_id;
+  std::string amz_date;
+  credential_scope scope;
+  std::vector<std::string> signed_headers;
+  std::string payload_hash;
+  std::string provided_signature;
+  bool presigned = false;
+};
+
+/// Looks the key up and compares signatures; the identity (minus the payload) on success.
+result<verified_identity, error_detail> check_signature(const request& req, const credential_set& keys,
+                                                        const signature_check& check) {
+  const credential* key = keys.find(check.access_key_id);
+  if (key == nullptr) return unknown_key(check.access_key_id);
+  const std::string creq = canonical_request(req, check.signed_headers, check.payload_hash, check.presigned);
+  const std::string sts = string_to_sign(check.amz_date, check.scope.scope, creq);
+  std::string signing_key =
+      derive_signing_key(key->secret_access_key, check.scope.date, check.scope.region, "s3");
+  std::string expected = hex_signature(signing_key, sts);
+  if (!hash::constant_time_equals(lowercase(check.provided_signature), expected)) {
+    return signature_mismatch(check.access_key_id, sts, check.provided_signature)
+        .with("CanonicalRequest", creq)
+        .with("CanonicalRequestBytes", spaced_hex(creq));
+  }
+  verified_identity identity;
+  identity.access_key_id = check.access_key_id;
+  identity.presigned = check.presigned;
+  identity.signing_key = std::move(signing_key);
+  identity.amz_date = check.amz_date;
+  identity.scope = check.scope.scope;
+  identity.seed_signature = std::move(expected);
+  return identity;
+}
+
+void set_payload(verified_identity& identity, payload_kind kind, std::string_view hash) {
+  identity.payload = kind;
+  if (kind == payload_kind::signed_hex) identity.payload_sha256_hex = lowercase(hash);
+}
+
+// ---- Authorization header -------------------------------------------------------------------
+
+result<std::optional<verified_identity>, error_detail> verify_header(const request& req,
+                                                                     std::string_view value,
+                                                                     const credential_set& keys,
+                                                                     sys_seconds now) {
+  if (value.starts_with("AWS ")) return version_two();
+  const auto space = value.find(' ');
+  const std::string_view scheme = value.substr(0, space);
+  if (scheme != sigv4_algorithm) {
+    return error_detail(error::invalid_argument, "Unsupported Authorization Type")
+        .with("ArgumentName", "Authorization")
+        .with("ArgumentValue", std::string(value));
+  }
+  std::optional<std::string> credential_text;
+  std::optional<std::string> signed_text;
+  std::optional<std::string> signature;
+  const std::string_view rest =
+      space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
+  for (const auto& raw : split(rest, ',')) {
+    const std::string_view component = detail::trim_ows(raw);
+    if (component.empty()) continue;
+    const auto equals = component.find('=');
+    if (equals == std::string_view::npos) {
+      return header_malformed("the authorization component \"" + std::string(component) + "\" is malformed.");
+    }
+    const std::string_view name = component.substr(0, equals);
+    std::string component_value(component.substr(equals + 1));
+    if (name == "Credential") {
+      credential_text = std::move(component_value);
+    } else if (name == "SignedHeaders") {
+      signed_text = std::move(component_value);
+    } else if (name == "Signature") {
+      signature = std::move(component_value);
+    }
+  }
+  if (!credential_text || !signed_text || !signature) {
+    return header_malformed(
+        "the authorization header requires three components: Credential, SignedHeaders, and Signature.");
+  }
+  auto scope = parse_credential(*credential_text, false);
+  if (!scope) return scope.error();
+
+  const auto content_sha = req.headers.find("x-amz-content-sha256");
+  if (!content_sha) {
+    return error_detail(error::invalid_request,
+                        "Missing required header for this request: x-amz-content-sha256");
+  }
+  const auto kind = classify_payload(*content_sha);
+  if (!kind) return invalid_payload_hash("x-amz-content-sha256", *content_sha);
+
+  // x-amz-date wins over Date; an x-amz-date that does not parse is not replaced by Date.
+  std::optional<sys_seconds> request_time;
+  std::string request_time_text;
+  if (const auto amz = req.headers.find("x-amz-date")) {
+    request_time_text = detail::trim_ows(*amz);
+    request_time = parse_amz_date(request_time_text);
+  } else if (const auto date = req.headers.find("Date")) {
+    request_time_text = detail::trim_ows(*date);
+    request_time = parse_http_date(request_time_text);
+  }
+  if (!request_time) return no_date();
+  const std::string amz_date = format_amz_date(*request_time);
+  if (amz_date.substr(0, 8) != scope->date) return header_malformed(date_mismatch(scope->date, amz_date));
+
+  const std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
+  if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
+
+  signature_check check;
+  check.access_key_id = scope->access_key_id;
+  check.amz_date = amz_date;
+  check.scope = std::move(*scope);
+  check.signed_headers = signed_headers;
+  check.payload_hash = std::string(*content_sha);
+  check.provided_signature = std::move(*signature);
+  auto identity = check_signature(req, keys, check);
+  if (!identity) return identity.error();
+
+  // S3 checks the clock after the key and the signature.
+  if (abs(now - *request_time) > max_clock_skew) {
+    return error_detail(error::request_time_too_skewed)
+        .with("RequestTime", request_time_text)
+        .with("ServerTime", format_server_time(now))
+        .with("MaxAllowedSkewMilliseconds",
+              std::to_string(duration_cast<milliseconds>(max_clock_skew).count()));
+  }
+  set_payload(*identity, *kind, *content_sha);
+  return std::optional<verified_identity>(std::move(*identity));
+}
+
+// ---- Presigned URL --------------------------------------------------------------------------
+
+/// X-Amz-Expires as S3 reads it: a (signed) decimal integer.
+result<std::int64_t, error_detail> parse_expires(std::string_view text) {
+  std::string_view digits = text;
+  if (digits.starts_with('+')) digits.remove_prefix(1);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) {
+    return query_error("X-Amz-Expires should be a number");
+  }
+  if (value < 0) return query_error("X-Amz-Expires must be non-negative");
+  if (value > max_presigned_expires) {
+    return query_error(
+        "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less "
+        "than 604800 seconds");
+  }
+  return value;
+}
+
+result<std::optional<verified_identity>, error_detail> verify_presigned(
+    const request& req, const std::vector<query_parameter>& parameters, const credential_set& keys,
+    sys_seconds now) {
+  const std::string* algorithm = find_parameter(parameters, "X-Amz-Algorithm");
+  const std::string* credential_text = find_parameter(parameters, "X-Amz-Credential");
+  const std::string* signature = find_parameter(parameters, "X-Amz-Signature");
+  const std::string* date_text = find_parameter(parameters, "X-Amz-Date");
+  const std::string* signed_text = find_parameter(parameters, "X-Amz-SignedHeaders");
+  const std::string* expires_text = find_parameter(parameters, "X-Amz-Expires");
+  if (!algorithm || !credential_text || !signature || !date_text || !signed_text || !expires_text) {
+    return query_error(
+        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+        "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+  }
+  if (*algorithm != sigv4_algorithm) {
+    return query_error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256\"");
+  }
+  auto scope = parse_credential(*credential_text, true);
+  if (!scope) return scope.error();
+  const auto request_time = parse_amz_date(*date_text);
+  if (!request_time)
+    return query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+  if (date_text->substr(0, 8) != scope->date) return query_error(date_mismatch(scope->date, *date_text));
+  const auto expires = parse_expires(*expires_text);
+  if (!expires) return expires.error();
+
+  // SDKs may sign the payload hash as a parameter; otherwise a presigned URL's payload is unsigned.
+  std::string payload_hash(unsigned_payload);
+  if (const std::string* content_sha = find_parameter(parameters, "X-Amz-Content-Sha256"))
+    payload_hash = *content_sha;
+  const auto kind = classify_payload(payload_hash);
+  if (!kind) return invalid_payload_hash("X-Amz-Content-Sha256", payload_hash);
+
+  const std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
+  if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
+
+  signature_check check;
+  check.access_key_id = scope->access_key_id;
+  check.amz_date = *date_text;
+  check.scope = std::move(*scope);
+  check.signed_headers = signed_headers;
+  check.payload_hash = payload_hash;
+  check.provided_signature = *signature;
+  check.presigned = true;
+  auto identity = check_signature(req, keys, check);
+  if (!identity) return identity.error();
+
+  // The URL is valid from X-Amz-Date (less the allowed clock skew) to X-Amz-Date + X-Amz-Expires.
+  // X-Amz-Expires=0 is never valid.
+  const sys_seconds expiry = *request_time + seconds(*expires);
+  if (now < *request_time - max_clock_skew) {
+    // S3 shows X-Amz-Date here in milliseconds since the epoch.
+    return error_detail(error::access_denied, "Request is not yet valid")
+        .with("X-Amz-Date",
+              std::to_string(duration_cast<milliseconds>(request_time->time_since_epoch()).count()))
+        .with("Expires", format_server_time(expiry))
+        .with("ServerTime", format_server_time(now));
+  }
+  if (*expires == 0 || now > expiry) {
+    return error_detail(error::access_denied, "Request has expired")
+        .with("X-Amz-Expires", std::to_string(*expires))
+        .with("Expires", format_server_time(expiry))
+        .with("ServerTime", format_server_time(now));
+  }
+  set_payload(*identity, *kind, payload_hash);
+  return std::optional<verified_identity>(std::move(*identity));
+}
+
+std::vector<std::string> all_header_names(const request& req) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : req.headers.fields()) names.push_back(lowercase(name));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace
+
+// ---- Public ---------------------------------------------------------------------------------
+
+std::string uri_encode(std::string_view bytes, bool keep_slash) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~' || (keep_slash && c == '/')) {
+      out += c;
+    } else {
+      out += '%';
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
+  return out;
+}
+
+std::string canonical_uri(std::string_view raw_path) {
+  if (raw_path.empty()) return "/";
+  return uri_encode(percent_decode(raw_path, false), true);
+}
+
+std::string canonical_query_string(std::string_view raw_query, bool presigned) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& parameter : parse_query(raw_query)) {
+    if (presigned && iequals(parameter.name, "X-Amz-Signature")) continue;
+    pairs.emplace_back(uri_encode(parameter.name, false), uri_encode(parameter.value, false));
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    if (!out.empty()) out += '&';
+    out.append(name).append("=").append(value);
+  }
+  return out;
+}
+
+std::string canonical_request(const request& req, const std::vector<std::string>& signed_headers,
+                              std::string_view payload_hash, bool presigned) {
+  const auto [path, query] = split_target(req.target);
+  std::string out = req.method_name.empty() ? std::string(to_string(req.verb)) : req.method_name;
+  out += '\n';
+  out += canonical_uri(path);
+  out += '\n';
+  out += canonical_query_string(query, presigned);
+  out += '\n';
+  for (const auto& name : signed_headers) {
+    const std::string lowered = lowercase(name);
+    out += lowered;
+    out += ':';
+    bool first = true;
+    for (const auto& [field, value] : req.headers.fields()) {
+      if (!iequals(field, lowered)) continue;
+      if (!first) out += ',';
+      first = false;
+      append_collapsed(out, value);
+    }
+    out += '\n';
+  }
+  out += '\n';
+  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
+    if (i != 0) out += ';';
+    out += lowercase(signed_headers[i]);
+  }
+  out += '\n';
+  out += payload_hash;
+  return out;
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+  std::string out(sigv4_algorithm);
+  out.append("\n").append(amz_date).append("\n").append(scope).append("\n");
+  out += hash::to_hex(hash::sha256(canonical_request));
+  return out;
+}
+
+std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
+                                 std::string_view previous_signature, std::string_view chunk_data) {
+  std::string out("AWS4-HMAC-SHA256-PAYLOAD\n");
+  out.append(amz_date).append("\n").append(scope).append("\n").append(previous_signature).append("\n");
+  out.append(empty_sha256_hex).append("\n");
+  out += hash::to_hex(hash::sha256(chunk_data));
+  return out;
+}
+
+std::string trailer_string_to_sign(std::string_view amz_date, std::string_view scope,
+                                   std::string_view previous_signature, std::string_view canonical_trailers) {
+  std::string out("AWS4-HMAC-SHA256-TRAILER\n");
+  out.append(amz_date).append("\n").append(scope).append("\n").append(previous_signature).append("\n");
+  out += hash::to_hex(hash::sha256(canonical_trailers));
+  return out;
+}
+
+std::string hex_signature(std::string_view signing_key, std::string_view string_to_sign) {
+  return hash::to_hex(hash::hmac_sha256(signing_key, string_to_sign));
+}
+
+std::string format_amz_date(sys_seconds t) {
+  // "2013-05-24T00:00:00Z" without its separators.
+  std::string out;
+  for (const char c : format_server_time(t)) {
+    if (c != '-' && c != ':') out += c;
+  }
+  return out;
+}
+
+std::optional<sys_seconds> parse_amz_date(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  const auto number = [&](std::size_t at, std::size_t width) -> std::optional<int> {
+    int value = 0;
+    for (std::size_t i = at; i < at + width; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  const auto y = number(0, 4);
+  const auto mo = number(4, 2);
+  const auto d = number(6, 2);
+  const auto h = number(9, 2);
+  const auto mi = number(11, 2);
+  const auto s = number(13, 2);
+  if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+  if (!date.ok()) return std::nullopt;
+  return sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s};
+}
+
+result<std::optional<verified_identity>, error_detail> verify_request(const request& req,
+                                                                      const credential_set& keys,
+                                                                      sys_seconds now) {
+  if (keys.empty()) return std::optional<verified_identity>();
+  const auto [path, query] = split_target(req.target);
+  const std::vector<query_parameter> parameters = parse_query(query);
+  const bool presigned = find_parameter(parameters, "X-Amz-Algorithm") != nullptr ||
+                         find_parameter(parameters, "X-Amz-Signature") != nullptr ||
+                         find_parameter(parameters, "X-Amz-Credential") != nullptr;
+  const bool version_two_query = find_parameter(parameters, "AWSAccessKeyId") != nullptr;
+  const std::string_view header = detail::trim_ows(req.headers.find("Authorization").value_or(""));
+
+  if (!header.empty()) {
+    if (presigned || version_two_query) {
+      return error_detail(
+                 error::invalid_argument,
+                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
+                 "query string parameter or the Authorization header should be specified")
+          .with("ArgumentName", "Authorization")
+          .with("ArgumentValue", std::string(header));
+    }
+    return verify_header(req, header, keys, now);
+  }
+  if (presigned) return verify_presigned(req, parameters, keys, now);
+  if (version_two_query) return version_two();
+  return std::optional<verified_identity>();
+}
+
+std::optional<error_detail> check_payload_sha256(const verified_identity& identity, std::string_view body) {
+  if (identity.payload != payload_kind::signed_hex) return std::nullopt;
+  std::string computed = hash::to_hex(hash::sha256(body));
+  if (hash::constant_time_equals(computed, identity.payload_sha256_hex)) return std::nullopt;
+  return error_detail(error::x_amz_content_sha256_mismatch)
+      .with("ClientComputedContentSHA256", identity.payload_sha256_hex)
+      .with("S3ComputedContentSHA256", std::move(computed));
+}
+
+std::optional<error_detail> verify_chunk_signatures(const verified_identity& identity,
+                                                    const s3::decoded_body& body) {
+  const bool trailer = identity.payload == payload_kind::streaming_signed_trailer;
+  if (identity.payload != payload_kind::streaming_signed && !trailer) return std::nullopt;
+  std::string previous = identity.seed_signature;
+  for (const auto& chunk : body.chunks) {
+    const std::string_view data = std::string_view(body.data).substr(chunk.offset, chunk.length);
+    const std::string sts = chunk_string_to_sign(identity.amz_date, identity.scope, previous, data);
+    std::string expected = hex_signature(identity.signing_key, sts);
+    if (!hash::constant_time_equals(lowercase(chunk.signature), expected)) {
+      return signature_mismatch(identity.access_key_id, sts, chunk.signature);
+    }
+    previous = std::move(expected);
+  }
+  // The chain must end with the signed 0-size chunk; the decoder always records it.
+  if (body.chunks.empty() || body.chunks.back().length != 0) {
+    return signature_mismatch(identity.access_key_id,
+                              chunk_string_to_sign(identity.amz_date, identity.scope, previous, {}), {});
+  }
+  if (!trailer) return std::nullopt;
+  const std::string sts =
+      trailer_string_to_sign(identity.amz_date, identity.scope, previous, body.canonical_trailers);
+  const std::string provided = body.trailer_signature.value_or("");
+  if (!hash::constant_time_equals(lowercase(provided), hex_signature(identity.signing_key, sts))) {
+    return signature_mismatch(identity.access_key_id, sts, provided);
+  }
+  return std::nullopt;
+}
+
+void sign_request(request& req, const credential& key, sys_seconds now, const signing_options& options) {
+  const std::string amz_date = format_amz_date(now);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string payload =
+      options.payload_hash.empty() ? hash::to_hex(hash::sha256(req.body)) : options.payload_hash;
+  req.headers.remove("Authorization");
+  req.headers.set("x-amz-date", amz_date);
+  req.headers.set("x-amz-content-sha256", payload);
+  const std::vector<std::string> signed_headers = all_header_names(req);
+  const std::string scope = date + '/' + options.region + "/s3/aws4_request";
+  const std::string sts =
+      string_to_sign(amz_date, scope, canonical_request(req, signed_headers, payload, false));
+  const std::string signature =
+      hex_signature(derive_signing_key(key.secret_access_key, date, options.region, "s3"), sts);
+  req.headers.add("Authorization", std::string(sigv4_algorithm) + " Credential=" + key.access_key_id + '/' +
+                                       scope + ", SignedHeaders=" + join(signed_headers, ';') +
+                                       ", Signature=" + signature);
+}
+
+void presign_request(request& req, const credential& key, sys_seconds now, seconds expires,
+                     std::string_view region) {
+  const std::string amz_date = format_amz_date(now);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = date + '/' + std::string(region) + "/s3/aws4_request";
+  const std::vector<std::string> signed_headers = all_header_names(req);
+  if (req.target.find('?') == std::string::npos) {
+    req.target += '?';
+  } else if (!req.target.ends_with('?') && !req.target.ends_with('&')) {
+    req.target += '&';
+  }
+  req.target += "X-Amz-Algorithm=" + std::string(sigv4_algorithm) +
+                "&X-Amz-Credential=" + uri_encode(key.access_key_id + '/' + scope, false) +
+                "&X-Amz-Date=" + amz_date + "&X-Amz-Expires=" + std::to_string(expires.count()) +
+                "&X-Amz-SignedHeaders=" + uri_encode(join(signed_headers, ';'), false);
+  const std::string sts =
+      string_to_sign(amz_date, scope, canonical_request(req, signed_headers, unsigned_payload, true));
+  req.target +=
+      "&X-Amz-Signature=" +
+      hex_signature(derive_signing_key(key.secret_access_key, date, std::string(region), "s3"), sts);
+}
+
+}  // namespace s3cors::auth
