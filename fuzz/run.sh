@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run of the CORS configuration parsers, for CI and local use.
+# Bounded libFuzzer run of the CORS configuration parsers and the upload/authentication
+# parsers, for CI and local use.
 #   fuzz/run.sh                          each target for 30 s
 #   FUZZ_SECONDS=60 fuzz/run.sh          each target for 60 s
 #   FUZZ_TARGETS="fuzz_cors_xml" fuzz/run.sh   a subset
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 fuzz_seconds=${FUZZ_SECONDS:-30}
-targets=(${FUZZ_TARGETS:-fuzz_cors_xml fuzz_cors_json fuzz_cors_any})
+targets=(${FUZZ_TARGETS:-fuzz_cors_xml fuzz_cors_json fuzz_cors_any fuzz_upload_auth})
 build_dir=$root/build/fuzz
 
 # --- toolchain -------------------------------------------------------------------------------
@@ -70,6 +71,7 @@ for target in "${targets[@]}"; do
   case $target in
     fuzz_cors_xml) cp fuzz/corpus/xml/* "$corpus"/ ;;
     fuzz_cors_json) cp fuzz/corpus/json/* "$corpus"/ ;;
+    fuzz_upload_auth) cp fuzz/corpus/upload/* "$corpus"/ ;;
     *) cp fuzz/corpus/xml/* fuzz/corpus/json/* "$corpus"/ ;;
   esac
   echo "== fuzz: $target for ${fuzz_seconds}s (log: ${log#"$root"/})"

@@ -6,10 +6,12 @@
 #include "http_client.hpp"
 #include "s3cors/auth/post_policy.hpp"
 #include "s3cors/auth/sigv4.hpp"
+#include "s3cors/hash/digest.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 using s3cors::test::header_fields;
@@ -284,4 +286,75 @@ TEST_CASE("auth: POST form uploads with a signed policy", "[integration][auth]")
   CHECK(anonymous.status == 403);
   CHECK(has_code(anonymous, "AccessDenied"));
   CHECK(send_signed(server, good_key, "GET", "/media/anon.txt").status == 404);
+}
+
+TEST_CASE("auth: broken POST forms get S3's errors and store nothing", "[integration][auth][bad_input]") {
+  server_fixture server(server_fixture::quiet_options(), with_credentials());
+  s3cors::auth::post_form_request request;
+  request.bucket = "media";
+  request.key = "forms/${filename}";
+  const auto form = s3cors::auth::sign_post_form(request, good_key, now());
+  auto with_field = [&](std::string_view name, std::string value) {
+    auto fields = form.fields;
+    for (auto& [field, current] : fields) {
+      if (field == name) current = value;
+    }
+    return fields;
+  };
+  std::string signature;
+  for (const auto& [name, value] : form.fields) {
+    if (name == "x-amz-signature") signature = value;
+  }
+  struct row {
+    const char* what;
+    std::vector<std::pair<std::string, std::string>> fields;
+    unsigned status;
+    const char* code;
+  };
+  const row rows[] = {
+      {"policy not base64", with_field("policy", "%%%not base64%%%"), 403, "SignatureDoesNotMatch"},
+      {"truncated signature", with_field("x-amz-signature", signature.substr(0, 20)), 403,
+       "SignatureDoesNotMatch"},
+      {"signature of another policy",
+       with_field("policy", s3cors::hash::base64_encode("{\"conditions\": []}")), 403,
+       "SignatureDoesNotMatch"},
+      {"oversize form fields", with_field("x-ignore-pad", std::string(30000, 'p')), 400,
+       "MaxPostPreDataLengthExceeded"},
+      {"unknown key id", with_field("x-amz-credential", "AKIDNOBODY/20260101/us-east-1/s3/aws4_request"), 403,
+       "InvalidAccessKeyId"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto fields = r.fields;
+    if (std::string_view(r.what) == "oversize form fields")
+      fields.emplace_back("x-ignore-pad", std::string(30000, 'p'));
+    const auto res =
+        send_request(server.port(), "POST", "/media", form_headers, form_body(fields, "x.txt", "data"));
+    CHECK(res.status == r.status);
+    CHECK(has_code(res, r.code));
+  }
+  // A policy that is valid JSON but not a policy, correctly signed: InvalidPolicyDocument.
+  const std::string broken_policy = s3cors::hash::base64_encode("{\"expiration\": 12, \"conditions\": {}}");
+  auto fields = with_field("policy", broken_policy);
+  std::string date;
+  for (const auto& [name, value] : fields) {
+    if (name == "x-amz-credential") date = value.substr(value.find('/') + 1, 8);
+  }
+  for (auto& [name, value] : fields) {
+    if (name == "x-amz-signature")
+      value =
+          s3cors::auth::post_policy_signature(broken_policy, good_key.secret_access_key, date, "us-east-1");
+  }
+  const auto invalid =
+      send_request(server.port(), "POST", "/media", form_headers, form_body(fields, "x.txt", "d"));
+  CHECK(invalid.status == 400);
+  CHECK(has_code(invalid, "InvalidPolicyDocument"));
+  // An expired policy.
+  const auto old_form = s3cors::auth::sign_post_form(request, good_key, now() - std::chrono::hours(2));
+  const auto expired = send_request(server.port(), "POST", "/media", form_headers,
+                                    form_body(old_form.fields, "x.txt", "data"));
+  CHECK(expired.status == 403);
+  CHECK_THAT(expired.body, Catch::Contains("Policy expired"));
+  // Nothing was stored by any of them.
+  CHECK(std::filesystem::is_empty(server.root().path() / "media"));
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Authentication benchmark: what verifying SigV4 costs on the 1 KiB GET of the read path.
+#
+# This is a benchmark, not a test: it never fails on slow numbers, only when a server cannot
+# be started or does not answer correctly.
+#
+# Usage: bench/auth.sh [PATH_TO_S3CORS]
+#   PATH_TO_S3CORS      default build/release/server/s3cors (built with the release preset
+#                       when missing)
+# Environment:
+#   BENCH_SECONDS       wrk duration per row (default 10; stay under 15 minutes in total:
+#                       the signed header's x-amz-date must stay within S3's clock skew)
+#   BENCH_CONNECTIONS   wrk connections (default 64)
+#   BENCH_THREADS       wrk threads (default 2)
+#
+# Rows, one s3cors instance each over the same data root, measured in one run:
+#   no credentials       GET /bench/1k.bin, no credentials configured (the read-path row)
+#   signed header        the same GET signed in the Authorization header (botocore's S3
+#                        SigV4 signer, UNSIGNED-PAYLOAD), credentials configured: every request
+#                        is fully verified (canonical request, key derivation, HMAC)
+#   presigned URL        the same GET through a presigned URL, credentials configured
+# The overhead column is 1 - (row req/s / no-credentials req/s).
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$repo_root/bench/lib/common.sh"
+default_bin="$repo_root/build/release/server/s3cors"
+bin=${1:-$default_bin}
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-64}
+wrk_threads=${BENCH_THREADS:-2}
+access_key=AKIDBENCHMARK
+secret_key=bench/secret+key
+
+die() { echo "auth.sh: $*" >&2; exit 1; }
+
+for tool in wrk curl python3; do
+  command -v "$tool" >/dev/null || die "$tool not found in PATH"
+done
+python3 -c 'import botocore' 2>/dev/null || die "python3 botocore not found (apt-get install python3-boto3)"
+
+if [[ ! -x $bin && $bin == "$default_bin" ]]; then
+  echo "== $bin missing, building the release preset" >&2
+  (cd "$repo_root" && cmake --preset release >&2 && cmake --build --preset release --target s3cors_server >&2)
+fi
+[[ -x $bin ]] || die "s3cors binary not found: $bin"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-auth.XXXXXX")
+open_pid=""
+auth_pid=""
+cleanup() {
+  local rc=$?
+  stop_pid "$open_pid"
+  stop_pid "$auth_pid"
+  if [[ $rc -ne 0 ]]; then
+    for log in "$tmp"/*.err; do
+      [[ -s $log ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
+    done
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+data="$tmp/root"
+mkdir -p "$data/bench"
+head -c 1024 /dev/urandom >"$data/bench/1k.bin"
+cat >"$tmp/auth.json" <<EOF
+{"credentials": [{"access_key_id": "$access_key", "secret_access_key": "$secret_key"}]}
+EOF
+
+start_s3cors() { # $1 = name, then extra flags; prints the port
+  local name=$1 line i pid
+  shift
+  "$bin" --root "$data" --listen 127.0.0.1:0 --log-level warn "$@" \
+    </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  pid=$!
+  echo "$pid" >"$tmp/$name.pid"
+  for ((i = 0; i < 100; i++)); do
+    line=$(grep -m1 -E '^s3cors listening on http://' "$tmp/$name.out" 2>/dev/null || true)
+    if [[ -n $line ]]; then
+      echo "${line##*:}"
+      return 0
+    fi
+    alive "$pid" || die "s3cors ($name) exited during startup"
+    sleep 0.1
+  done
+  die "s3cors ($name) did not print its listening line within 10 s"
+}
+open_port=$(start_s3cors open)
+open_pid=$(cat "$tmp/open.pid")
+auth_port=$(start_s3cors auth --config "$tmp/auth.json")
+auth_pid=$(cat "$tmp/auth.pid")
+open_base="http://127.0.0.1:$open_port"
+auth_base="http://127.0.0.1:$auth_port"
+
+# Signed header and presigned URL from botocore, the signer real clients use.
+python3 - "$auth_base" "$access_key" "$secret_key" "$tmp" <<'EOF'
+import sys
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+base, key, secret, out = sys.argv[1:]
+creds = Credentials(key, secret)
+url = base + "/bench/1k.bin"
+signed = AWSRequest(method="GET", url=url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+S3SigV4Auth(creds, "s3", "us-east-1").add_auth(signed)
+with open(f"{out}/signed.lua", "w") as lua:
+    for name in ("Authorization", "X-Amz-Date", "x-amz-content-sha256"):
+        lua.write(f'wrk.headers["{name}"] = "{signed.headers[name]}"\n')
+presigned = AWSRequest(method="GET", url=url)
+S3SigV4QueryAuth(creds, "s3", "us-east-1", expires=3600).add_auth(presigned)
+with open(f"{out}/presigned.url", "w") as f:
+    f.write(presigned.url)
+EOF
+cat >"$tmp/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %d %d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+EOF
+cat "$tmp/signed.lua" "$tmp/report.lua" >"$tmp/signed-report.lua"
+presigned_url=$(cat "$tmp/presigned.url")
+
+# Correctness gate: the signed forms are accepted, an unsigned request is refused.
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[[ $(code "$open_base/bench/1k.bin") == 200 ]] || die "no-credentials GET is not 200"
+[[ $(code "$auth_base/bench/1k.bin") == 403 ]] || die "unsigned GET with credentials is not 403"
+[[ $(code "$presigned_url") == 200 ]] || die "presigned GET is not 200"
+header_args=()
+while IFS= read -r line; do
+  [[ $line =~ ^wrk\.headers\[\"([^\"]+)\"\]\ =\ \"(.*)\"$ ]] && header_args+=(-H "${BASH_REMATCH[1]}: ${BASH_REMATCH[2]}")
+done <"$tmp/signed.lua"
+[[ $(code "${header_args[@]}" "$auth_base/bench/1k.bin") == 200 ]] || die "header-signed GET is not 200"
+
+run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
+  local out line
+  out=$(wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --timeout 30s -s "$2" "$1" 2>&1) ||
+    die "wrk failed for $1: $out"
+  line=$(grep -m1 '^BENCH ' <<<"$out") || die "unexpected wrk output: $out"
+  read -r _ reqs dur_us sock_err status_err <<<"$line"
+  python3 -c "print(f'{$reqs / ($dur_us / 1e6):.0f} {int($sock_err + $status_err)}')"
+}
+
+echo "== auth: ${seconds}s per row, wrk -t$wrk_threads -c$connections, $(nproc) CPUs (wrk and s3cors share them)"
+read -r open_rps open_err <<<"$(run_wrk "$open_base/bench/1k.bin" "$tmp/report.lua")"
+read -r header_rps header_err <<<"$(run_wrk "$auth_base/bench/1k.bin" "$tmp/signed-report.lua")"
+read -r query_rps query_err <<<"$(run_wrk "$presigned_url" "$tmp/report.lua")"
+
+fmt='%-18s %10s %9s %8s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "1 KiB GET" "req/s" "overhead" "errors"
+for row in "no credentials|$open_rps|$open_err" "signed header|$header_rps|$header_err" \
+  "presigned URL|$query_rps|$query_err"; do
+  IFS='|' read -r label rps errors <<<"$row"
+  overhead=$(python3 -c "print(f'{(1 - $rps / $open_rps) * 100:.1f}%')")
+  # shellcheck disable=SC2059
+  printf "$fmt" "$label" "$rps" "$overhead" "$errors"
+done
