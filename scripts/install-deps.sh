@@ -14,6 +14,15 @@ if [[ "${1:-}" == "--test" ]]; then
   # Real S3 clients: any aws CLI and boto3 already on PATH will do; else Debian's.
   command -v aws >/dev/null 2>&1 || want+=(awscli)
   python3 -c 'import boto3' >/dev/null 2>&1 || want+=(python3-boto3)
+  # The container test (tests/e2e/container_test.sh): a Docker engine if one answers, else
+  # rootful podman with runc, and mmdebstrap for the base image where no registry answers;
+  # a compose tool to validate docker/compose.yaml.
+  if ! { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }; then
+    want+=(podman buildah runc mmdebstrap)
+  fi
+  if ! { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; }; then
+    want+=(docker-compose)
+  fi
 fi
 
 missing=()
