@@ -12,6 +12,7 @@
 #                       the signed header's x-amz-date must stay within S3's clock skew)
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
+#   BENCH_ROUNDS        rounds of the three rows, interleaved; the median is kept (default 3)
 #
 # Rows, one s3cors instance each over the same data root, measured in one run:
 #   no credentials       GET /bench/1k.bin, no credentials configured (the read-path row)
@@ -146,18 +147,29 @@ run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
   python3 -c "print(f'{$reqs / ($dur_us / 1e6):.0f} {int($sock_err + $status_err)}')"
 }
 
-echo "== auth: ${seconds}s per row, wrk -t$wrk_threads -c$connections, $(nproc) CPUs (wrk and s3cors share them)"
-read -r open_rps open_err <<<"$(run_wrk "$open_base/bench/1k.bin" "$tmp/report.lua")"
-read -r header_rps header_err <<<"$(run_wrk "$auth_base/bench/1k.bin" "$tmp/signed-report.lua")"
-read -r query_rps query_err <<<"$(run_wrk "$presigned_url" "$tmp/report.lua")"
-
-fmt='%-18s %10s %9s %8s\n'
+rounds=${BENCH_ROUNDS:-3}
+echo "== auth: ${seconds}s per run, $rounds rounds (rows interleaved, median kept), wrk -t$wrk_threads" \
+  "-c$connections, $(nproc) CPUs (wrk and s3cors share them)"
+open_runs=() header_runs=() query_runs=() errors=0
+for ((round = 0; round < rounds; round++)); do
+  read -r rps err <<<"$(run_wrk "$open_base/bench/1k.bin" "$tmp/report.lua")"
+  open_runs+=("$rps") && errors=$((errors + err))
+  read -r rps err <<<"$(run_wrk "$auth_base/bench/1k.bin" "$tmp/signed-report.lua")"
+  header_runs+=("$rps") && errors=$((errors + err))
+  read -r rps err <<<"$(run_wrk "$presigned_url" "$tmp/report.lua")"
+  query_runs+=("$rps") && errors=$((errors + err))
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+open_rps=$(median "${open_runs[@]}")
+fmt='%-18s %10s %9s   %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" "1 KiB GET" "req/s" "overhead" "errors"
-for row in "no credentials|$open_rps|$open_err" "signed header|$header_rps|$header_err" \
-  "presigned URL|$query_rps|$query_err"; do
-  IFS='|' read -r label rps errors <<<"$row"
+printf "$fmt" "1 KiB GET" "req/s" "overhead" "runs"
+for row in "no credentials|${open_runs[*]}" "signed header|${header_runs[*]}" "presigned URL|${query_runs[*]}"; do
+  IFS='|' read -r label runs <<<"$row"
+  # shellcheck disable=SC2086
+  rps=$(median $runs)
   overhead=$(python3 -c "print(f'{(1 - $rps / $open_rps) * 100:.1f}%')")
   # shellcheck disable=SC2059
-  printf "$fmt" "$label" "$rps" "$overhead" "$errors"
+  printf "$fmt" "$label" "$rps" "$overhead" "$runs"
 done
+echo "errors or non-2xx responses: $errors"

@@ -5,7 +5,6 @@
 #include "s3cors/http/date.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <utility>
 
@@ -34,10 +33,18 @@ constexpr std::string_view credential_parameter_prefix = "Error parsing the X-Am
 
 // ---- Small text helpers --------------------------------------------------------------------
 
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string lowercase(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) noexcept {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
 int hex_digit(char c) noexcept {
@@ -53,6 +60,10 @@ bool is_sha256_hex(std::string_view text) noexcept {
 
 /// Decodes %XX escapes once; a '%' without two hex digits after it stays literal.
 std::string percent_decode(std::string_view text, bool plus_is_space) {
+  // Most names and values carry no escape at all: copy them whole.
+  if (text.find('%') == std::string_view::npos &&
+      (!plus_is_space || text.find('+') == std::string_view::npos))
+    return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -98,8 +109,8 @@ void append_collapsed(std::string& out, std::string_view value) {
   }
 }
 
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> out;
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> out;
   for (;;) {
     const auto next = text.find(separator);
     out.emplace_back(text.substr(0, next));
@@ -256,23 +267,25 @@ result<credential_scope, error_detail> parse_credential(std::string_view text, b
     return presigned ? query_error(std::string(credential_parameter_prefix).append(detail))
                      : header_malformed(detail);
   };
-  const std::vector<std::string> parts = split(text, '/');
+  const std::vector<std::string_view> parts = split(text, '/');
   if (parts.size() != 5 || std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
     return fail(
         "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
   }
-  const std::string& date = parts[1];
+  const std::string date(parts[1]);
   if (date.size() != 8 || !parse_amz_date(date + "T000000Z")) {
     return fail("incorrect date format \"" + date +
                 "\". This date in the credential must be in the format \"yyyyMMdd\".");
   }
   // Any region is accepted: s3cors serves local development and has no region of its own.
   if (parts[3] != service_name)
-    return fail("incorrect service \"" + parts[3] + "\". This endpoint belongs to \"s3\".");
+    return fail("incorrect service \"" + std::string(parts[3]) + "\". This endpoint belongs to \"s3\".");
   if (parts[4] != scope_terminal) {
-    return fail("incorrect terminal \"" + parts[4] + "\". This endpoint uses \"aws4_request\".");
+    return fail("incorrect terminal \"" + std::string(parts[4]) + "\". This endpoint uses \"aws4_request\".");
   }
-  return credential_scope{parts[0], date, parts[2], date + '/' + parts[2] + '/' + parts[3] + '/' + parts[4]};
+  std::string scope = date;
+  scope.append(1, '/').append(parts[2]).append(1, '/').append(parts[3]).append(1, '/').append(parts[4]);
+  return credential_scope{std::string(parts[0]), date, std::string(parts[2]), std::move(scope)};
 }
 
 std::string date_mismatch(std::string_view scope_date, std::string_view amz_date) {
@@ -313,9 +326,12 @@ std::optional<error_detail> check_signed_headers(const request& req,
   std::vector<std::string> missing;
   if (!is_signed("host")) missing.emplace_back("host");
   for (const auto& [name, value] : req.headers.fields()) {
-    const std::string lowered = lowercase(name);
-    if (!lowered.starts_with("x-amz-") || lowered == "x-amz-content-sha256" || is_signed(lowered)) continue;
-    if (std::find(missing.begin(), missing.end(), lowered) == missing.end()) missing.push_back(lowered);
+    if (!starts_with_ignoring_case(name, "x-amz-") || iequals(name, "x-amz-content-sha256") ||
+        is_signed(name))
+      continue;
+    std::string lowered = lowercase(name);
+    if (std::find(missing.begin(), missing.end(), lowered) == missing.end())
+      missing.push_back(std::move(lowered));
   }
   if (missing.empty()) return std::nullopt;
   std::string list;
@@ -323,6 +339,12 @@ std::optional<error_detail> check_signed_headers(const request& req,
   return error_detail(error::access_denied, "There were headers present in the request which were not signed")
       .with("HeadersNotSigned", std::move(list));
 }
+
+// Defined with the public canonicalisation below; parsed is the request's query when the
+// caller has parsed it already (presigned URLs), so it is not parsed twice.
+std::string canonical_request_from(const request& req, const std::vector<std::string>& signed_headers,
+                                   std::string_view payload_hash, bool presigned,
+                                   const std::vector<query_parameter>* parsed);
 
 struct signature_check {
   std::string access_key_id;
@@ -332,6 +354,7 @@ struct signature_check {
   std::string payload_hash;
   std::string provided_signature;
   bool presigned = false;
+  const std::vector<query_parameter>* parameters = nullptr;  ///< the parsed query, when at hand
 };
 
 /// Looks the key up and compares signatures; the identity (minus the payload) on success.
@@ -339,7 +362,8 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
                                                         const signature_check& check) {
   const credential* key = keys.find(check.access_key_id);
   if (key == nullptr) return unknown_key(check.access_key_id);
-  const std::string creq = canonical_request(req, check.signed_headers, check.payload_hash, check.presigned);
+  const std::string creq = canonical_request_from(req, check.signed_headers, check.payload_hash,
+                                                  check.presigned, check.parameters);
   const std::string sts = string_to_sign(check.amz_date, check.scope.scope, creq);
   std::string signing_key =
       derive_signing_key(key->secret_access_key, check.scope.date, check.scope.region, "s3");
@@ -429,14 +453,14 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
   const std::string amz_date = format_amz_date(*request_time);
   if (amz_date.substr(0, 8) != scope->date) return header_malformed(date_mismatch(scope->date, amz_date));
 
-  const std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
+  std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
   if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
 
   signature_check check;
   check.access_key_id = scope->access_key_id;
   check.amz_date = amz_date;
   check.scope = std::move(*scope);
-  check.signed_headers = signed_headers;
+  check.signed_headers = std::move(signed_headers);
   check.payload_hash = std::string(*content_sha);
   check.provided_signature = std::move(*signature);
   auto identity = check_signature(req, keys, check);
@@ -507,7 +531,7 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(
   const auto kind = classify_payload(payload_hash);
   if (!kind) return invalid_payload_hash("X-Amz-Content-Sha256", payload_hash);
 
-  const std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
+  std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
   if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
 
   signature_check check;
@@ -518,6 +542,7 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(
   check.payload_hash = payload_hash;
   check.provided_signature = *signature;
   check.presigned = true;
+  check.parameters = &parameters;
   auto identity = check_signature(req, keys, check);
   if (!identity) return identity.error();
 
@@ -556,12 +581,16 @@ std::vector<std::string> all_header_names(const request& req) {
 
 std::string uri_encode(std::string_view bytes, bool keep_slash) {
   static constexpr char digits[] = "0123456789ABCDEF";
+  const auto unreserved = [keep_slash](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
+  };
+  if (std::all_of(bytes.begin(), bytes.end(), unreserved)) return std::string(bytes);
   std::string out;
-  out.reserve(bytes.size());
+  out.reserve(bytes.size() + bytes.size() / 2);
   for (const char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
-    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~' || (keep_slash && c == '/')) {
+    if (unreserved(c)) {
       out += c;
     } else {
       out += '%';
@@ -577,9 +606,12 @@ std::string canonical_uri(std::string_view raw_path) {
   return uri_encode(percent_decode(raw_path, false), true);
 }
 
-std::string canonical_query_string(std::string_view raw_query, bool presigned) {
+namespace {
+
+std::string canonical_query_from(const std::vector<query_parameter>& parameters, bool presigned) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (const auto& parameter : parse_query(raw_query)) {
+  pairs.reserve(parameters.size());
+  for (const auto& parameter : parameters) {
     if (presigned && iequals(parameter.name, "X-Amz-Signature")) continue;
     pairs.emplace_back(uri_encode(parameter.name, false), uri_encode(parameter.value, false));
   }
@@ -592,22 +624,25 @@ std::string canonical_query_string(std::string_view raw_query, bool presigned) {
   return out;
 }
 
-std::string canonical_request(const request& req, const std::vector<std::string>& signed_headers,
-                              std::string_view payload_hash, bool presigned) {
+std::string canonical_request_from(const request& req, const std::vector<std::string>& signed_headers,
+                                   std::string_view payload_hash, bool presigned,
+                                   const std::vector<query_parameter>* parsed) {
   const auto [path, query] = split_target(req.target);
-  std::string out = req.method_name.empty() ? std::string(to_string(req.verb)) : req.method_name;
+  std::string out;
+  out.reserve(256 + req.target.size() + 64 * signed_headers.size());
+  out += req.method_name.empty() ? to_string(req.verb) : std::string_view(req.method_name);
   out += '\n';
   out += canonical_uri(path);
   out += '\n';
-  out += canonical_query_string(query, presigned);
+  out += parsed != nullptr ? canonical_query_from(*parsed, presigned)
+                           : canonical_query_from(parse_query(query), presigned);
   out += '\n';
   for (const auto& name : signed_headers) {
-    const std::string lowered = lowercase(name);
-    out += lowered;
+    for (const char c : name) out += ascii_lower(c);
     out += ':';
     bool first = true;
     for (const auto& [field, value] : req.headers.fields()) {
-      if (!iequals(field, lowered)) continue;
+      if (!iequals(field, name)) continue;
       if (!first) out += ',';
       first = false;
       append_collapsed(out, value);
@@ -617,11 +652,22 @@ std::string canonical_request(const request& req, const std::vector<std::string>
   out += '\n';
   for (std::size_t i = 0; i < signed_headers.size(); ++i) {
     if (i != 0) out += ';';
-    out += lowercase(signed_headers[i]);
+    for (const char c : signed_headers[i]) out += ascii_lower(c);
   }
   out += '\n';
   out += payload_hash;
   return out;
+}
+
+}  // namespace
+
+std::string canonical_query_string(std::string_view raw_query, bool presigned) {
+  return canonical_query_from(parse_query(raw_query), presigned);
+}
+
+std::string canonical_request(const request& req, const std::vector<std::string>& signed_headers,
+                              std::string_view payload_hash, bool presigned) {
+  return canonical_request_from(req, signed_headers, payload_hash, presigned, nullptr);
 }
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
@@ -714,7 +760,8 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
 
 std::optional<error_detail> check_payload_sha256(const verified_identity& identity, std::string_view body) {
   if (identity.payload != payload_kind::signed_hex) return std::nullopt;
-  std::string computed = hash::to_hex(hash::sha256(body));
+  // Clients over plain HTTP sign every GET's empty body: no need to hash it.
+  std::string computed = body.empty() ? std::string(empty_sha256_hex) : hash::to_hex(hash::sha256(body));
   if (hash::constant_time_equals(computed, identity.payload_sha256_hex)) return std::nullopt;
   return error_detail(error::x_amz_content_sha256_mismatch)
       .with("ClientComputedContentSHA256", identity.payload_sha256_hex)

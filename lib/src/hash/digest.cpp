@@ -2,13 +2,42 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include <algorithm>
+#include <array>
+#include <initializer_list>
 #include <stdexcept>
 
 namespace s3cors::hash {
 namespace {
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// SHA-256 fetched once, and one digest context per thread: SigV4 hashes several short strings
+// per request, where OpenSSL 3's implicit fetch (EVP_sha256() in EVP_Digest) would dominate.
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return fetched != nullptr ? fetched : EVP_sha256();
+}
+
+struct digest_context {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  digest_context() = default;
+  digest_context(const digest_context&) = delete;
+  digest_context& operator=(const digest_context&) = delete;
+  ~digest_context() { EVP_MD_CTX_free(ctx); }
+};
+
+std::string sha256_of(std::initializer_list<std::string_view> parts) {
+  thread_local digest_context context;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  bool ok = context.ctx != nullptr && EVP_DigestInit_ex(context.ctx, sha256_algorithm(), nullptr) == 1;
+  for (const std::string_view part : parts)
+    ok = ok && EVP_DigestUpdate(context.ctx, part.data(), part.size()) == 1;
+  if (!ok || EVP_DigestFinal_ex(context.ctx, digest, &length) != 1)
+    throw std::runtime_error("OpenSSL SHA-256 failed");
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
 
 int decode_char(char c) noexcept {
   const auto pos = alphabet.find(c);
@@ -26,32 +55,37 @@ std::string md5(std::string_view data) {
 }
 
 std::string sha256(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return sha256_of({data});
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length) == nullptr) {
-    throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
+  // HMAC (RFC 2104) over two SHA-256 passes: OpenSSL's one-shot HMAC() looks the algorithm
+  // up again on every call, which costs more than the hashing for SigV4's short inputs.
+  constexpr std::size_t block = 64;
+  std::array<char, block> padded{};
+  if (key.size() > block) {
+    const std::string digest = sha256(key);
+    std::copy(digest.begin(), digest.end(), padded.begin());
+  } else {
+    std::copy(key.begin(), key.end(), padded.begin());
   }
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  std::array<char, block> inner_pad{};
+  std::array<char, block> outer_pad{};
+  for (std::size_t i = 0; i < block; ++i) {
+    inner_pad[i] = static_cast<char>(padded[i] ^ 0x36);
+    outer_pad[i] = static_cast<char>(padded[i] ^ 0x5c);
+  }
+  const std::string inner = sha256_of({std::string_view(inner_pad.data(), block), data});
+  return sha256_of({std::string_view(outer_pad.data(), block), inner});
 }
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += digits[b >> 4];
-    out += digits[b & 15];
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = digits[b >> 4];
+    out[2 * i + 1] = digits[b & 15];
   }
   return out;
 }
