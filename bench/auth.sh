@@ -14,13 +14,15 @@
 #   BENCH_THREADS       wrk threads (default 2)
 #   BENCH_ROUNDS        rounds of the three rows, interleaved; the median is kept (default 3)
 #
-# Rows, one s3cors instance each over the same data root, measured in one run:
-#   no credentials       GET /bench/1k.bin, no credentials configured (the read-path row)
-#   signed header        the same GET signed in the Authorization header (botocore's S3
-#                        SigV4 signer, UNSIGNED-PAYLOAD), credentials configured: every request
-#                        is fully verified (canonical request, key derivation, HMAC)
-#   presigned URL        the same GET through a presigned URL, credentials configured
-# The overhead column is 1 - (row req/s / no-credentials req/s).
+# Two s3cors instances over the same data root, one without and one with credentials, measured
+# in one run (rows interleaved, BENCH_ROUNDS rounds, median kept):
+#   plain GET            GET /bench/1k.bin, no credentials (the read-path row)
+#   signed header        the GET signed in the Authorization header (botocore's S3 signer),
+#                        sent to both: without credentials the signature is ignored, with them
+#                        every request is fully verified (canonical request, HMAC, clock)
+#   presigned URL        the GET through a presigned URL, sent to both likewise
+# "verification cost" = 1 - (verified req/s / the same requests' req/s without credentials):
+# what verifying adds, apart from the bigger request that carries the signature.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -148,28 +150,44 @@ run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
 }
 
 rounds=${BENCH_ROUNDS:-3}
+open_presigned_url=${presigned_url/$auth_base/$open_base}
 echo "== auth: ${seconds}s per run, $rounds rounds (rows interleaved, median kept), wrk -t$wrk_threads" \
   "-c$connections, $(nproc) CPUs (wrk and s3cors share them)"
-open_runs=() header_runs=() query_runs=() errors=0
+# Each row: label | url | lua script | runs (filled below).
+rows=(
+  "plain GET, no credentials|$open_base/bench/1k.bin|$tmp/report.lua"
+  "signed header, no credentials (not verified)|$open_base/bench/1k.bin|$tmp/signed-report.lua"
+  "signed header, credentials (verified)|$auth_base/bench/1k.bin|$tmp/signed-report.lua"
+  "presigned URL, no credentials (not verified)|$open_presigned_url|$tmp/report.lua"
+  "presigned URL, credentials (verified)|$presigned_url|$tmp/report.lua"
+)
+declare -a runs
+errors=0
 for ((round = 0; round < rounds; round++)); do
-  read -r rps err <<<"$(run_wrk "$open_base/bench/1k.bin" "$tmp/report.lua")"
-  open_runs+=("$rps") && errors=$((errors + err))
-  read -r rps err <<<"$(run_wrk "$auth_base/bench/1k.bin" "$tmp/signed-report.lua")"
-  header_runs+=("$rps") && errors=$((errors + err))
-  read -r rps err <<<"$(run_wrk "$presigned_url" "$tmp/report.lua")"
-  query_runs+=("$rps") && errors=$((errors + err))
+  for i in "${!rows[@]}"; do
+    IFS='|' read -r _ url lua <<<"${rows[$i]}"
+    read -r rps err <<<"$(run_wrk "$url" "$lua")"
+    runs[i]="${runs[i]:-} $rps"
+    errors=$((errors + err))
+  done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-open_rps=$(median "${open_runs[@]}")
-fmt='%-18s %10s %9s   %s\n'
-# shellcheck disable=SC2059
-printf "$fmt" "1 KiB GET" "req/s" "overhead" "runs"
-for row in "no credentials|${open_runs[*]}" "signed header|${header_runs[*]}" "presigned URL|${query_runs[*]}"; do
-  IFS='|' read -r label runs <<<"$row"
+declare -a medians
+for i in "${!rows[@]}"; do
   # shellcheck disable=SC2086
-  rps=$(median $runs)
-  overhead=$(python3 -c "print(f'{(1 - $rps / $open_rps) * 100:.1f}%')")
-  # shellcheck disable=SC2059
-  printf "$fmt" "$label" "$rps" "$overhead" "$runs"
+  medians[i]=$(median ${runs[i]})
 done
+cost() { python3 -c "print(f'{(1 - $1 / $2) * 100:.1f}%')"; }
+fmt='%-46s %8s %22s   %s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "1 KiB GET" "req/s" "verification cost" "runs"
+for i in "${!rows[@]}"; do
+  IFS='|' read -r label _ _ <<<"${rows[$i]}"
+  verification="-"
+  # The verified rows against the same requests with no credentials configured.
+  ((i == 2 || i == 4)) && verification=$(cost "${medians[i]}" "${medians[i - 1]}")
+  # shellcheck disable=SC2059
+  printf "$fmt" "$label" "${medians[i]}" "$verification" "${runs[i]# }"
+done
+echo "signed header, verified, against the plain GET: $(cost "${medians[2]}" "${medians[0]}")"
 echo "errors or non-2xx responses: $errors"

@@ -368,7 +368,14 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   std::string signing_key =
       derive_signing_key(key->secret_access_key, check.scope.date, check.scope.region, "s3");
   std::string expected = hex_signature(signing_key, sts);
-  if (!hash::constant_time_equals(lowercase(check.provided_signature), expected)) {
+  // Hex digits compare without regard to case; most clients send lowercase already.
+  std::string_view provided = check.provided_signature;
+  std::string lowered;
+  if (std::any_of(provided.begin(), provided.end(), [](char c) { return c >= 'A' && c <= 'F'; })) {
+    lowered = lowercase(provided);
+    provided = lowered;
+  }
+  if (!hash::constant_time_equals(provided, expected)) {
     return signature_mismatch(check.access_key_id, sts, check.provided_signature)
         .with("CanonicalRequest", creq)
         .with("CanonicalRequestBytes", spaced_hex(creq));
@@ -402,9 +409,9 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
         .with("ArgumentName", "Authorization")
         .with("ArgumentValue", std::string(value));
   }
-  std::optional<std::string> credential_text;
-  std::optional<std::string> signed_text;
-  std::optional<std::string> signature;
+  std::optional<std::string_view> credential_text;
+  std::optional<std::string_view> signed_text;
+  std::optional<std::string_view> signature;
   const std::string_view rest =
       space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
   for (const auto& raw : split(rest, ',')) {
@@ -415,13 +422,13 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
       return header_malformed("the authorization component \"" + std::string(component) + "\" is malformed.");
     }
     const std::string_view name = component.substr(0, equals);
-    std::string component_value(component.substr(equals + 1));
+    const std::string_view component_value = component.substr(equals + 1);
     if (name == "Credential") {
-      credential_text = std::move(component_value);
+      credential_text = component_value;
     } else if (name == "SignedHeaders") {
-      signed_text = std::move(component_value);
+      signed_text = component_value;
     } else if (name == "Signature") {
-      signature = std::move(component_value);
+      signature = component_value;
     }
   }
   if (!credential_text || !signed_text || !signature) {
@@ -462,7 +469,7 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
   check.scope = std::move(*scope);
   check.signed_headers = std::move(signed_headers);
   check.payload_hash = std::string(*content_sha);
-  check.provided_signature = std::move(*signature);
+  check.provided_signature = std::string(*signature);
   auto identity = check_signature(req, keys, check);
   if (!identity) return identity.error();
 
