@@ -432,17 +432,6 @@ result<parsed_credential, error_detail> parse_credential(std::string_view text) 
   return parsed_credential{std::string(parts[0]), std::string(parts[1]), std::string(parts[2])};
 }
 
-std::string spaced_hex(std::string_view bytes) {
-  const std::string hex = hash::to_hex(bytes);
-  std::string out;
-  out.reserve(hex.size() / 2 * 3);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i != 0) out += ' ';
-    out.append(hex, i, 2);
-  }
-  return out;
-}
-
 /// Checks a SigV4 form's fields and signature against the configured keys.
 result<std::string, error_detail> verify_signature(const form_fields& fields,
                                                    const credential_set& credentials) {
@@ -481,7 +470,7 @@ result<std::string, error_detail> verify_signature(const form_fields& fields,
         .with("AWSAccessKeyId", scope->access_key_id)
         .with("StringToSign", policy)
         .with("SignatureProvided", provided)
-        .with("StringToSignBytes", spaced_hex(policy));
+        .with("StringToSignBytes", hash::to_spaced_hex(policy));
   }
   return scope->access_key_id;
 }

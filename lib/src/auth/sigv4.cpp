@@ -82,18 +82,6 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
-/// The bytes as S3 shows them in StringToSignBytes: lowercase hex pairs separated by spaces.
-std::string spaced_hex(std::string_view bytes) {
-  const std::string hex = hash::to_hex(bytes);
-  std::string out;
-  out.reserve(hex.size() / 2 * 3);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i != 0) out += ' ';
-    out.append(hex, i, 2);
-  }
-  return out;
-}
-
 /// Trims spaces and tabs at both ends and collapses every inner run of them into one space.
 void append_collapsed(std::string& out, std::string_view value) {
   value = detail::trim_ows(value);
@@ -248,7 +236,7 @@ error_detail signature_mismatch(std::string_view access_key_id, std::string_view
       .with("AWSAccessKeyId", std::string(access_key_id))
       .with("StringToSign", std::string(sts))
       .with("SignatureProvided", std::string(provided))
-      .with("StringToSignBytes", spaced_hex(sts));
+      .with("StringToSignBytes", hash::to_spaced_hex(sts));
 }
 
 // ---- Credential scope -----------------------------------------------------------------------
@@ -378,7 +366,7 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   if (!hash::constant_time_equals(provided, expected)) {
     return signature_mismatch(check.access_key_id, sts, check.provided_signature)
         .with("CanonicalRequest", creq)
-        .with("CanonicalRequestBytes", spaced_hex(creq));
+        .with("CanonicalRequestBytes", hash::to_spaced_hex(creq));
   }
   verified_identity identity;
   identity.access_key_id = check.access_key_id;

@@ -90,6 +90,17 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+std::string to_spaced_hex(std::string_view bytes) {
+  const std::string hex = to_hex(bytes);
+  std::string out;
+  out.reserve(hex.size() / 2 * 3);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (i != 0) out += ' ';
+    out.append(hex, i, 2);
+  }
+  return out;
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

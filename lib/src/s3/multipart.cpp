@@ -68,18 +68,6 @@ std::optional<unsigned> hex_value(char c) noexcept {
   return std::nullopt;
 }
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += digits[b >> 4U];
-    out += digits[b & 0xFU];
-  }
-  return out;
-}
-
 // A non-negative decimal integer (digits only, surrounding whitespace allowed).
 std::optional<std::uint64_t> parse_count(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -162,7 +150,7 @@ std::string multipart_etag(const std::vector<std::string>& part_etags) {
       digests += static_cast<char>((*high << 4U) | *low);
     }
   }
-  return to_hex(hash::md5(digests)) + "-" + std::to_string(part_etags.size());
+  return hash::to_hex(hash::md5(digests)) + "-" + std::to_string(part_etags.size());
 }
 
 response create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,

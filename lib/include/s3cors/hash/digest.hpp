@@ -14,6 +14,9 @@ namespace s3cors::hash {
 [[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);
 /// Lowercase hexadecimal of bytes.
 [[nodiscard]] std::string to_hex(std::string_view bytes);
+/// The bytes as S3 shows them in StringToSignBytes and CanonicalRequestBytes: lowercase hex
+/// pairs separated by spaces.
+[[nodiscard]] std::string to_spaced_hex(std::string_view bytes);
 /// Compares in time that depends only on the lengths (signatures must not leak a prefix).
 [[nodiscard]] bool constant_time_equals(std::string_view a, std::string_view b) noexcept;
 /// Standard base64 with padding.
