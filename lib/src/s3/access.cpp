@@ -110,11 +110,20 @@ void acl_registry::set_file_acls(std::map<std::string, std::string, std::less<>>
   file_ = std::move(by_bucket);
 }
 
+void acl_registry::set_api_acl(std::string_view bucket, std::optional<std::string> acl) {
+  const std::unique_lock lock{mutex_};
+  if (acl) {
+    api_.insert_or_assign(std::string(bucket), std::move(*acl));
+  } else if (const auto it = api_.find(bucket); it != api_.end()) {
+    api_.erase(it);
+  }
+}
+
 std::optional<std::string> acl_registry::find(std::string_view bucket) const {
   const std::shared_lock lock{mutex_};
-  const auto it = file_.find(bucket);
-  if (it == file_.end()) return std::nullopt;
-  return it->second;
+  if (const auto it = api_.find(bucket); it != api_.end()) return it->second;
+  if (const auto it = file_.find(bucket); it != file_.end()) return it->second;
+  return std::nullopt;
 }
 
 }  // namespace s3cors::s3

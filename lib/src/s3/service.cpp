@@ -91,7 +91,15 @@ void finish_log_details(const request& req, response& res) {
 }  // namespace
 
 service::service(store::object_store& store, cors::cors_registry& cors, service_options options)
-    : store_(store), cors_(cors), options_(std::move(options)) {}
+    : store_(store), cors_(cors), options_(std::move(options)) {
+  // ACLs set through the API in an earlier run; later changes go through this service.
+  if (auto buckets = store_.list_buckets()) {
+    for (const auto& bucket : *buckets) {
+      if (auto acl = store_.get_bucket_document(bucket.name, bucket_acl_document); acl && *acl)
+        acls_.set_api_acl(bucket.name, std::move(**acl));
+    }
+  }
+}
 
 response service::handle(const request& req, const request_context& ctx) const {
   auto routed_request = route(req, options_.routing);
@@ -411,6 +419,7 @@ response service::delete_bucket_cors(const delete_bucket_cors_op& op, const requ
     return store_failure(removed.error(), "DeleteBucketCors", op.bucket, {}, ctx);
   }
   cors_.set_api_config(op.bucket, nullptr);
+  acls_.set_api_acl(op.bucket, std::nullopt);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
@@ -430,9 +439,10 @@ response service::create_bucket(const request& req, const create_bucket_op& op,
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
   }
   if (acl) {
-    if (auto stored = store_.put_bucket_document(op.bucket, "acl", *acl); !stored) {
+    if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, *acl); !stored) {
       return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
     }
+    acls_.set_api_acl(op.bucket, std::string(*acl));
   }
   response res;
   add_common_headers(res, ctx);
@@ -445,6 +455,7 @@ response service::delete_bucket(const delete_bucket_op& op, const request_contex
     return store_failure(deleted.error(), "DeleteBucket", op.bucket, {}, ctx);
   }
   cors_.set_api_config(op.bucket, nullptr);
+  acls_.set_api_acl(op.bucket, std::nullopt);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);

@@ -14,9 +14,6 @@
 namespace s3cors::s3 {
 namespace {
 
-// Where CreateBucket (x-amz-acl) and PutBucketAcl keep a bucket's canned ACL.
-constexpr std::string_view acl_document = "acl";
-
 response access_denied(const request& req, const request_context& ctx) {
   response res = make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head);
   res.diagnostic = "anonymous request refused by the ACLs";
@@ -26,7 +23,6 @@ response access_denied(const request& req, const request_context& ctx) {
 }  // namespace
 
 std::string service::bucket_acl(std::string_view bucket) const {
-  if (auto stored = store_.get_bucket_document(bucket, acl_document); stored && *stored) return **stored;
   return acls_.find(bucket).value_or("private");
 }
 
@@ -144,9 +140,10 @@ response service::acl(const request& req, const acl_op& op, const request_contex
         error_detail(error::missing_security_header).with("MissingHeaderName", "x-amz-acl"), ctx, false);
   }
   if (op.key.empty()) {
-    if (auto stored = store_.put_bucket_document(op.bucket, acl_document, canned); !stored) {
+    if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, canned); !stored) {
       return store_failure(stored.error(), "PutBucketAcl", op.bucket, {}, ctx);
     }
+    acls_.set_api_acl(op.bucket, canned);
   } else {
     store::object_attributes updated = attributes ? *attributes : store::object_attributes{};
     updated.acl = canned == "private" ? std::string() : canned;

@@ -25,6 +25,10 @@ namespace s3cors::s3 {
 
 enum class anonymous_access { read, write };
 
+/// The bucket document (object_store::put_bucket_document) where CreateBucket's x-amz-acl and
+/// PutBucketAcl keep a bucket's canned ACL.
+inline constexpr std::string_view bucket_acl_document = "acl";
+
 /// Whether an anonymous request may read or write given the bucket's canned ACL and the
 /// object's (empty when none was set, or for bucket-level requests).
 [[nodiscard]] bool anonymous_may(anonymous_access access, std::string_view bucket_acl,
@@ -38,14 +42,20 @@ enum class anonymous_access { read, write };
 /// not such a document, NotImplemented for grants to other principals.
 [[nodiscard]] result<std::string, error_detail> canned_acl_from_policy(std::string_view xml);
 
-/// Bucket ACLs from the configuration file, replaced at once on reload. Thread-safe.
+/// Bucket ACLs held in memory, so that anonymous requests never read the disk for them: those
+/// set through the API (which win) and those of the configuration file (replaced at once on
+/// reload). Thread-safe.
 class acl_registry {
  public:
   void set_file_acls(std::map<std::string, std::string, std::less<>> by_bucket);
+  /// CreateBucket/PutBucketAcl (a canned ACL) and DeleteBucket (nullopt).
+  void set_api_acl(std::string_view bucket, std::optional<std::string> acl);
+  /// The ACL in force: the API's, else the file's; nullopt when neither set one.
   [[nodiscard]] std::optional<std::string> find(std::string_view bucket) const;
 
  private:
   mutable std::shared_mutex mutex_;
+  std::map<std::string, std::string, std::less<>> api_;
   std::map<std::string, std::string, std::less<>> file_;
 };
 

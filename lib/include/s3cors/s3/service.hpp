@@ -119,7 +119,8 @@ class service {
   store::object_store& store_;
   cors::cors_registry& cors_;
   service_options options_;
-  acl_registry acls_;
+  /// Mutable: handlers are const, and the registry synchronises itself.
+  mutable acl_registry acls_;
 };
 
 }  // namespace s3cors::s3

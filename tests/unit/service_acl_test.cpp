@@ -1,0 +1,67 @@
+// Bucket ACLs set through the API are kept in memory (anonymous requests never read them from
+// disk), survive a restart through their bucket document, and go with DeleteBucket.
+#include "memory_store.hpp"
+#include "s3cors/auth/sigv4.hpp"
+#include "s3cors/cors/registry.hpp"
+#include "s3cors/s3/service.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+namespace {
+
+using s3cors::method;
+using s3cors::request;
+
+const s3cors::auth::credential key{"AKIDACLTEST", "acl-test-secret"};
+const std::chrono::sys_seconds now{std::chrono::seconds{1'800'000'000}};
+const s3cors::s3::request_context ctx{now, "REQID", "HOSTID"};
+
+s3cors::s3::service_options with_credentials() {
+  s3cors::s3::service_options options;
+  options.credentials = s3cors::auth::credential_set({key});
+  return options;
+}
+
+request make(method verb, std::string name, std::string target, bool sign) {
+  request req;
+  req.verb = verb;
+  req.method_name = std::move(name);
+  req.target = std::move(target);
+  req.headers.add("Host", "127.0.0.1:9000");
+  if (sign) s3cors::auth::sign_request(req, key, now);
+  return req;
+}
+
+unsigned anonymous_get(const s3cors::s3::service& svc) {
+  return svc.handle(make(method::get, "GET", "/media/a.ts", false), ctx).status;
+}
+
+}  // namespace
+
+TEST_CASE("service: bucket ACLs set through the API outlive the service, and DeleteBucket drops them",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  {
+    const s3cors::s3::service svc(store, cors, with_credentials());
+    CHECK(anonymous_get(svc) == 403);
+    request put_acl = make(method::put, "PUT", "/media?acl", false);
+    put_acl.headers.add("x-amz-acl", "public-read");
+    s3cors::auth::sign_request(put_acl, key, now);
+    REQUIRE(svc.handle(put_acl, ctx).status == 200);
+    CHECK(anonymous_get(svc) == 200);
+  }
+  // A new service on the same store (a restart) finds the ACL in the bucket document.
+  const s3cors::s3::service restarted(store, cors, with_credentials());
+  CHECK(anonymous_get(restarted) == 200);
+
+  store.remove("media", "a.ts");
+  REQUIRE(restarted.handle(make(method::delete_, "DELETE", "/media", true), ctx).status == 204);
+  REQUIRE(restarted.handle(make(method::put, "PUT", "/media", true), ctx).status == 200);
+  store.put("media", "a.ts", "segment", now);
+  CHECK(anonymous_get(restarted) == 403);  // a new bucket of the same name is private again
+}
