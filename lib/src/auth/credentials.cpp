@@ -15,30 +15,42 @@ const credential* credential_set::find(std::string_view access_key_id) const noe
   return nullptr;
 }
 
-std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                               std::string_view service) {
-  // The key changes once a day per secret, region and service, as SDKs cache it too: a few
-  // entries per thread spare four HMACs on every verified request.
+hash::digest256 signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                            std::string_view service) {
+  // SDKs cache the key too: a few entries per thread spare four HMACs on every verified
+  // request. Entries are compared field by field so that a hit builds nothing.
   struct cached_key {
-    std::string inputs;
-    std::string key;
+    std::string secret;
+    std::string date;
+    std::string region;
+    std::string service;
+    hash::digest256 key{};
+    bool filled = false;
   };
   thread_local std::array<cached_key, 4> cache;
   thread_local std::size_t next_slot = 0;
-  std::string inputs;
-  inputs.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
-  inputs.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0').append(
-      service);
   for (const auto& entry : cache) {
-    if (!entry.key.empty() && entry.inputs == inputs) return entry.key;
+    if (entry.filled && entry.date == date && entry.region == region && entry.service == service &&
+        entry.secret == secret)
+      return entry.key;
   }
-  const std::string date_key = hash::hmac_sha256(std::string("AWS4").append(secret), date);
-  const std::string region_key = hash::hmac_sha256(date_key, region);
-  const std::string service_key = hash::hmac_sha256(region_key, service);
-  std::string key = hash::hmac_sha256(service_key, "aws4_request");
-  cache[next_slot] = cached_key{std::move(inputs), key};
+  const hash::digest256 date_key = hash::hmac_sha256_digest(std::string("AWS4").append(secret), date);
+  const hash::digest256 region_key = hash::hmac_sha256_digest(hash::bytes_of(date_key), region);
+  const hash::digest256 service_key = hash::hmac_sha256_digest(hash::bytes_of(region_key), service);
+  cached_key& entry = cache[next_slot];
   next_slot = (next_slot + 1) % cache.size();
-  return key;
+  entry.secret.assign(secret);
+  entry.date.assign(date);
+  entry.region.assign(region);
+  entry.service.assign(service);
+  entry.key = hash::hmac_sha256_digest(hash::bytes_of(service_key), "aws4_request");
+  entry.filled = true;
+  return entry.key;
+}
+
+std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                               std::string_view service) {
+  return std::string(hash::bytes_of(signing_key(secret, date, region, service)));
 }
 
 }  // namespace s3cors::auth

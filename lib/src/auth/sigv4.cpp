@@ -43,6 +43,12 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
+void append_lowercase(std::string& out, std::string_view text) {
+  const std::size_t start = out.size();
+  out.append(text);
+  for (std::size_t i = start; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
+}
+
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) noexcept {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
@@ -58,14 +64,14 @@ bool is_sha256_hex(std::string_view text) noexcept {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return hex_digit(c) >= 0; });
 }
 
-/// Decodes %XX escapes once; a '%' without two hex digits after it stays literal.
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-  // Most names and values carry no escape at all: copy them whole.
-  if (text.find('%') == std::string_view::npos &&
-      (!plus_is_space || text.find('+') == std::string_view::npos))
-    return std::string(text);
-  std::string out;
-  out.reserve(text.size());
+bool needs_decoding(std::string_view text, bool plus_is_space) noexcept {
+  return text.find('%') != std::string_view::npos ||
+         (plus_is_space && text.find('+') != std::string_view::npos);
+}
+
+/// Appends text with %XX escapes decoded once; a '%' without two hex digits after it stays
+/// literal. Never appends more than text.size() bytes.
+void append_percent_decoded(std::string& out, std::string_view text, bool plus_is_space) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
@@ -79,32 +85,47 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
     }
     out += plus_is_space && c == '+' ? ' ' : c;
   }
+}
+
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+  if (!needs_decoding(text, plus_is_space)) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  append_percent_decoded(out, text, plus_is_space);
   return out;
 }
 
 /// Trims spaces and tabs at both ends and collapses every inner run of them into one space.
 void append_collapsed(std::string& out, std::string_view value) {
   value = detail::trim_ows(value);
-  bool in_space = false;
-  for (const char c : value) {
-    if (detail::is_ows(c)) {
-      in_space = true;
-      continue;
-    }
-    if (in_space) out += ' ';
-    in_space = false;
-    out += c;
+  std::size_t copied = 0;  // where the text not yet appended starts
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (!detail::is_ows(value[i])) continue;
+    out.append(value.substr(copied, i - copied)).append(1, ' ');
+    while (detail::is_ows(value[i + 1])) ++i;  // trimmed: a run never ends the value
+    copied = i + 1;
+  }
+  out.append(value.substr(copied));
+}
+
+/// Calls visit(part) for each part of text between separators, empty parts included, until
+/// visit returns false.
+template <class Visit>
+void for_each_part(std::string_view text, char separator, Visit&& visit) {
+  for (;;) {
+    const auto next = text.find(separator);
+    if (!visit(text.substr(0, next)) || next == std::string_view::npos) return;
+    text.remove_prefix(next + 1);
   }
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const auto next = text.find(separator);
-    out.emplace_back(text.substr(0, next));
-    if (next == std::string_view::npos) return out;
-    text.remove_prefix(next + 1);
-  }
+/// Calls visit(name) for each non-empty name of a SignedHeaders list ("host;x-amz-date"), as sent.
+template <class Visit>
+void for_each_signed_header(std::string_view list, Visit&& visit) {
+  for_each_part(list, ';', [&](std::string_view name) {
+    if (!name.empty()) visit(name);
+    return true;
+  });
 }
 
 std::string join(const std::vector<std::string>& parts, char separator) {
@@ -139,35 +160,73 @@ target_parts split_target(std::string_view target) {
 }
 
 struct query_parameter {
-  std::string name;  ///< decoded
-  std::string value;
+  std::string_view name;  ///< decoded
+  std::string_view value;
 };
 
-std::vector<query_parameter> parse_query(std::string_view query) {
-  std::vector<query_parameter> out;
-  while (!query.empty()) {
-    const auto next = query.find('&');
-    const std::string_view pair = query.substr(0, next);
-    query.remove_prefix(next == std::string_view::npos ? query.size() : next + 1);
-    if (pair.empty()) continue;
-    const auto equals = pair.find('=');
-    out.push_back(
-        {percent_decode(pair.substr(0, equals), true),
-         equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1), true)});
+/// A raw query string as decoded parameters. The views point into the raw query where nothing
+/// needed decoding, else into storage_, which is reserved up front so that it never moves.
+class parsed_query {
+ public:
+  explicit parsed_query(std::string_view raw) {
+    storage_.reserve(needs_decoding(raw, true) ? raw.size() : 0);  // decoding never lengthens
+    const auto decode = [&](std::string_view text) {
+      if (!needs_decoding(text, true)) return text;
+      const std::size_t start = storage_.size();
+      append_percent_decoded(storage_, text, true);
+      return std::string_view(storage_).substr(start);
+    };
+    for_each_part(raw, '&', [&](std::string_view pair) {
+      if (pair.empty()) return true;
+      const auto equals = pair.find('=');
+      parameters_.push_back({decode(pair.substr(0, equals)), equals == std::string_view::npos
+                                                                 ? std::string_view()
+                                                                 : decode(pair.substr(equals + 1))});
+      return true;
+    });
   }
-  return out;
-}
+  parsed_query(const parsed_query&) = delete;
+  parsed_query& operator=(const parsed_query&) = delete;
 
-/// The first parameter of that name, compared without regard to letter case as S3 does for the
-/// X-Amz-* parameters.
-const std::string* find_parameter(const std::vector<query_parameter>& parameters, std::string_view name) {
-  for (const auto& parameter : parameters) {
-    if (iequals(parameter.name, name)) return &parameter.value;
+  [[nodiscard]] const std::vector<query_parameter>& parameters() const noexcept { return parameters_; }
+
+  /// The first parameter of that name, compared without regard to letter case as S3 does for
+  /// the X-Amz-* parameters.
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept {
+    for (const auto& parameter : parameters_) {
+      if (iequals(parameter.name, name)) return parameter.value;
+    }
+    return std::nullopt;
   }
-  return nullptr;
-}
+
+ private:
+  std::string storage_;
+  std::vector<query_parameter> parameters_;
+};
 
 // ---- Time -----------------------------------------------------------------------------------
+
+/// width decimal digits of text at `at`, or -1.
+int parse_digits(std::string_view text, std::size_t at, std::size_t width) noexcept {
+  int value = 0;
+  for (std::size_t i = at; i < at + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+/// "yyyyMMdd" as a calendar day; nullopt when malformed or not a date.
+std::optional<sys_days> parse_yyyymmdd(std::string_view text) noexcept {
+  if (text.size() != 8) return std::nullopt;
+  const int y = parse_digits(text, 0, 4);
+  const int m = parse_digits(text, 4, 2);
+  const int d = parse_digits(text, 6, 2);
+  if (y < 0 || m < 0 || d < 0) return std::nullopt;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  if (!date.ok()) return std::nullopt;
+  return sys_days{date};
+}
 
 /// "2013-05-24T00:00:00Z": the form of S3's ServerTime and Expires fields.
 std::string format_server_time(sys_seconds t) {
@@ -241,11 +300,12 @@ error_detail signature_mismatch(std::string_view access_key_id, std::string_view
 
 // ---- Credential scope -----------------------------------------------------------------------
 
+/// Views into the credential text, which outlives the verification.
 struct credential_scope {
-  std::string access_key_id;
-  std::string date;  ///< yyyyMMdd
-  std::string region;
-  std::string scope;  ///< date/region/s3/aws4_request
+  std::string_view access_key_id;
+  std::string_view date;  ///< yyyyMMdd
+  std::string_view region;
+  std::string_view scope;  ///< date/region/s3/aws4_request
 };
 
 /// Parses "AKID/yyyyMMdd/region/s3/aws4_request"; AuthorizationHeaderMalformed or, presigned,
@@ -255,14 +315,21 @@ result<credential_scope, error_detail> parse_credential(std::string_view text, b
     return presigned ? query_error(std::string(credential_parameter_prefix).append(detail))
                      : header_malformed(detail);
   };
-  const std::vector<std::string_view> parts = split(text, '/');
-  if (parts.size() != 5 || std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
+  std::array<std::string_view, 5> parts;
+  std::size_t count = 0;
+  bool well_formed = true;
+  for_each_part(text, '/', [&](std::string_view part) {
+    well_formed = well_formed && count < parts.size() && !part.empty();
+    if (well_formed) parts[count++] = part;
+    return well_formed;
+  });
+  if (!well_formed || count != parts.size()) {
     return fail(
         "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
   }
-  const std::string date(parts[1]);
-  if (date.size() != 8 || !parse_amz_date(date + "T000000Z")) {
-    return fail("incorrect date format \"" + date +
+  const std::string_view date = parts[1];
+  if (!parse_yyyymmdd(date)) {
+    return fail("incorrect date format \"" + std::string(date) +
                 "\". This date in the credential must be in the format \"yyyyMMdd\".");
   }
   // Any region is accepted: s3cors serves local development and has no region of its own.
@@ -271,9 +338,7 @@ result<credential_scope, error_detail> parse_credential(std::string_view text, b
   if (parts[4] != scope_terminal) {
     return fail("incorrect terminal \"" + std::string(parts[4]) + "\". This endpoint uses \"aws4_request\".");
   }
-  std::string scope = date;
-  scope.append(1, '/').append(parts[2]).append(1, '/').append(parts[3]).append(1, '/').append(parts[4]);
-  return credential_scope{std::string(parts[0]), date, std::string(parts[2]), std::move(scope)};
+  return credential_scope{parts[0], date, parts[2], text.substr(parts[0].size() + 1)};
 }
 
 std::string date_mismatch(std::string_view scope_date, std::string_view amz_date) {
@@ -294,22 +359,13 @@ std::optional<payload_kind> classify_payload(std::string_view value) {
 
 // ---- The parts both mechanisms share --------------------------------------------------------
 
-/// Lowercase names of the SignedHeaders list.
-std::vector<std::string> parse_signed_headers(std::string_view text) {
-  std::vector<std::string> names;
-  for (const auto& name : split(text, ';')) {
-    if (!name.empty()) names.push_back(lowercase(name));
-  }
-  return names;
-}
-
 /// AccessDenied when host or a present x-amz-* header is not signed. x-amz-content-sha256 may
 /// stay unsigned: its value is the canonical request's last line anyway.
-std::optional<error_detail> check_signed_headers(const request& req,
-                                                 const std::vector<std::string>& signed_headers) {
+std::optional<error_detail> check_signed_headers(const request& req, std::string_view signed_headers) {
   const auto is_signed = [&](std::string_view name) {
-    return std::any_of(signed_headers.begin(), signed_headers.end(),
-                       [&](const auto& s) { return iequals(s, name); });
+    bool found = false;
+    for_each_signed_header(signed_headers, [&](std::string_view s) { found = found || iequals(s, name); });
+    return found;
   };
   std::vector<std::string> missing;
   if (!is_signed("host")) missing.emplace_back("host");
@@ -328,34 +384,41 @@ std::optional<error_detail> check_signed_headers(const request& req,
       .with("HeadersNotSigned", std::move(list));
 }
 
-// Defined with the public canonicalisation below; parsed is the request's query when the
-// caller has parsed it already (presigned URLs), so it is not parsed twice.
-std::string canonical_request_from(const request& req, const std::vector<std::string>& signed_headers,
-                                   std::string_view payload_hash, bool presigned,
-                                   const std::vector<query_parameter>* parsed);
+// Defined with the public canonicalisation below. signed_headers is the SignedHeaders list as
+// sent; query is the request's query, parsed.
+void append_canonical_request(std::string& out, const request& req, std::string_view signed_headers,
+                              std::string_view payload_hash, bool presigned, const parsed_query& query);
+void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request);
 
+/// What the signature covers, as views into the request.
 struct signature_check {
-  std::string access_key_id;
-  std::string amz_date;
+  std::string_view amz_date;
   credential_scope scope;
-  std::vector<std::string> signed_headers;
-  std::string payload_hash;
-  std::string provided_signature;
+  std::string_view signed_headers;  ///< the SignedHeaders list as sent
+  std::string_view payload_hash;
+  std::string_view provided_signature;
   bool presigned = false;
-  const std::vector<query_parameter>* parameters = nullptr;  ///< the parsed query, when at hand
+  const parsed_query* query = nullptr;
 };
 
 /// Looks the key up and compares signatures; the identity (minus the payload) on success.
 result<verified_identity, error_detail> check_signature(const request& req, const credential_set& keys,
                                                         const signature_check& check) {
-  const credential* key = keys.find(check.access_key_id);
-  if (key == nullptr) return unknown_key(check.access_key_id);
-  const std::string creq = canonical_request_from(req, check.signed_headers, check.payload_hash,
-                                                  check.presigned, check.parameters);
-  const std::string sts = string_to_sign(check.amz_date, check.scope.scope, creq);
-  std::string signing_key =
-      derive_signing_key(key->secret_access_key, check.scope.date, check.scope.region, "s3");
-  std::string expected = hex_signature(signing_key, sts);
+  const credential* key = keys.find(check.scope.access_key_id);
+  if (key == nullptr) return unknown_key(check.scope.access_key_id);
+  // Per-thread buffers: a verified request allocates for its identity only.
+  thread_local std::string creq;
+  thread_local std::string sts;
+  creq.clear();
+  append_canonical_request(creq, req, check.signed_headers, check.payload_hash, check.presigned,
+                           *check.query);
+  sts.clear();
+  append_string_to_sign(sts, check.amz_date, check.scope.scope, creq);
+  const hash::digest256 signing =
+      signing_key(key->secret_access_key, check.scope.date, check.scope.region, service_name);
+  std::string expected;
+  hash::append_hex(expected, hash::bytes_of(hash::hmac_sha256_digest(hash::bytes_of(signing), sts)));
   // Hex digits compare without regard to case; most clients send lowercase already.
   std::string_view provided = check.provided_signature;
   std::string lowered;
@@ -364,14 +427,14 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
     provided = lowered;
   }
   if (!hash::constant_time_equals(provided, expected)) {
-    return signature_mismatch(check.access_key_id, sts, check.provided_signature)
+    return signature_mismatch(check.scope.access_key_id, sts, check.provided_signature)
         .with("CanonicalRequest", creq)
         .with("CanonicalRequestBytes", hash::to_spaced_hex(creq));
   }
   verified_identity identity;
-  identity.access_key_id = check.access_key_id;
+  identity.access_key_id = check.scope.access_key_id;
   identity.presigned = check.presigned;
-  identity.signing_key = std::move(signing_key);
+  identity.signing_key = hash::bytes_of(signing);
   identity.amz_date = check.amz_date;
   identity.scope = check.scope.scope;
   identity.seed_signature = std::move(expected);
@@ -387,6 +450,7 @@ void set_payload(verified_identity& identity, payload_kind kind, std::string_vie
 
 result<std::optional<verified_identity>, error_detail> verify_header(const request& req,
                                                                      std::string_view value,
+                                                                     const parsed_query& query,
                                                                      const credential_set& keys,
                                                                      sys_seconds now) {
   if (value.starts_with("AWS ")) return version_two();
@@ -402,12 +466,14 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
   std::optional<std::string_view> signature;
   const std::string_view rest =
       space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
-  for (const auto& raw : split(rest, ',')) {
+  std::string_view malformed_component;
+  for_each_part(rest, ',', [&](std::string_view raw) {
     const std::string_view component = detail::trim_ows(raw);
-    if (component.empty()) continue;
+    if (component.empty()) return true;
     const auto equals = component.find('=');
     if (equals == std::string_view::npos) {
-      return header_malformed("the authorization component \"" + std::string(component) + "\" is malformed.");
+      malformed_component = component;
+      return false;
     }
     const std::string_view name = component.substr(0, equals);
     const std::string_view component_value = component.substr(equals + 1);
@@ -418,6 +484,11 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
     } else if (name == "Signature") {
       signature = component_value;
     }
+    return true;
+  });
+  if (!malformed_component.empty()) {
+    return header_malformed("the authorization component \"" + std::string(malformed_component) +
+                            "\" is malformed.");
   }
   if (!credential_text || !signed_text || !signature) {
     return header_malformed(
@@ -436,35 +507,43 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
 
   // x-amz-date wins over Date; an x-amz-date that does not parse is not replaced by Date.
   std::optional<sys_seconds> request_time;
-  std::string request_time_text;
+  std::string_view request_time_text;
+  bool sigv4_form = false;
   if (const auto amz = req.headers.find("x-amz-date")) {
     request_time_text = detail::trim_ows(*amz);
     request_time = parse_amz_date(request_time_text);
+    sigv4_form = true;
   } else if (const auto date = req.headers.find("Date")) {
     request_time_text = detail::trim_ows(*date);
     request_time = parse_http_date(request_time_text);
   }
   if (!request_time) return no_date();
-  const std::string amz_date = format_amz_date(*request_time);
+  // A valid x-amz-date is already in the form the string to sign needs, except for years
+  // before 1000, which format_amz_date writes without leading zeros.
+  std::string formatted_date;
+  std::string_view amz_date = request_time_text;
+  if (!sigv4_form || request_time_text.starts_with('0')) {
+    formatted_date = format_amz_date(*request_time);
+    amz_date = formatted_date;
+  }
   if (amz_date.substr(0, 8) != scope->date) return header_malformed(date_mismatch(scope->date, amz_date));
 
-  std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
-  if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
+  if (auto unsigned_headers = check_signed_headers(req, *signed_text)) return *unsigned_headers;
 
   signature_check check;
-  check.access_key_id = scope->access_key_id;
   check.amz_date = amz_date;
-  check.scope = std::move(*scope);
-  check.signed_headers = std::move(signed_headers);
-  check.payload_hash = std::string(*content_sha);
-  check.provided_signature = std::string(*signature);
+  check.scope = *scope;
+  check.signed_headers = *signed_text;
+  check.payload_hash = *content_sha;
+  check.provided_signature = *signature;
+  check.query = &query;
   auto identity = check_signature(req, keys, check);
   if (!identity) return identity.error();
 
   // S3 checks the clock after the key and the signature.
   if (abs(now - *request_time) > max_clock_skew) {
     return error_detail(error::request_time_too_skewed)
-        .with("RequestTime", request_time_text)
+        .with("RequestTime", std::string(request_time_text))
         .with("ServerTime", format_server_time(now))
         .with("MaxAllowedSkewMilliseconds",
               std::to_string(duration_cast<milliseconds>(max_clock_skew).count()));
@@ -493,15 +572,16 @@ result<std::int64_t, error_detail> parse_expires(std::string_view text) {
   return value;
 }
 
-result<std::optional<verified_identity>, error_detail> verify_presigned(
-    const request& req, const std::vector<query_parameter>& parameters, const credential_set& keys,
-    sys_seconds now) {
-  const std::string* algorithm = find_parameter(parameters, "X-Amz-Algorithm");
-  const std::string* credential_text = find_parameter(parameters, "X-Amz-Credential");
-  const std::string* signature = find_parameter(parameters, "X-Amz-Signature");
-  const std::string* date_text = find_parameter(parameters, "X-Amz-Date");
-  const std::string* signed_text = find_parameter(parameters, "X-Amz-SignedHeaders");
-  const std::string* expires_text = find_parameter(parameters, "X-Amz-Expires");
+result<std::optional<verified_identity>, error_detail> verify_presigned(const request& req,
+                                                                        const parsed_query& query,
+                                                                        const credential_set& keys,
+                                                                        sys_seconds now) {
+  const auto algorithm = query.find("X-Amz-Algorithm");
+  const auto credential_text = query.find("X-Amz-Credential");
+  const auto signature = query.find("X-Amz-Signature");
+  const auto date_text = query.find("X-Amz-Date");
+  const auto signed_text = query.find("X-Amz-SignedHeaders");
+  const auto expires_text = query.find("X-Amz-Expires");
   if (!algorithm || !credential_text || !signature || !date_text || !signed_text || !expires_text) {
     return query_error(
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
@@ -520,24 +600,21 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(
   if (!expires) return expires.error();
 
   // SDKs may sign the payload hash as a parameter; otherwise a presigned URL's payload is unsigned.
-  std::string payload_hash(unsigned_payload);
-  if (const std::string* content_sha = find_parameter(parameters, "X-Amz-Content-Sha256"))
-    payload_hash = *content_sha;
+  std::string_view payload_hash = unsigned_payload;
+  if (const auto content_sha = query.find("X-Amz-Content-Sha256")) payload_hash = *content_sha;
   const auto kind = classify_payload(payload_hash);
   if (!kind) return invalid_payload_hash("X-Amz-Content-Sha256", payload_hash);
 
-  std::vector<std::string> signed_headers = parse_signed_headers(*signed_text);
-  if (auto unsigned_headers = check_signed_headers(req, signed_headers)) return *unsigned_headers;
+  if (auto unsigned_headers = check_signed_headers(req, *signed_text)) return *unsigned_headers;
 
   signature_check check;
-  check.access_key_id = scope->access_key_id;
   check.amz_date = *date_text;
-  check.scope = std::move(*scope);
-  check.signed_headers = signed_headers;
+  check.scope = *scope;
+  check.signed_headers = *signed_text;
   check.payload_hash = payload_hash;
   check.provided_signature = *signature;
   check.presigned = true;
-  check.parameters = &parameters;
+  check.query = &query;
   auto identity = check_signature(req, keys, check);
   if (!identity) return identity.error();
 
@@ -572,20 +649,28 @@ std::vector<std::string> all_header_names(const request& req) {
 
 }  // namespace
 
-// ---- Public ---------------------------------------------------------------------------------
+namespace {
 
-std::string uri_encode(std::string_view bytes, bool keep_slash) {
+bool is_unreserved(char c, bool keep_slash) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || (keep_slash && c == '/');
+}
+
+bool needs_encoding(std::string_view bytes, bool keep_slash) noexcept {
+  return !std::all_of(bytes.begin(), bytes.end(),
+                      [keep_slash](char c) { return is_unreserved(c, keep_slash); });
+}
+
+/// Appends uri_encode(bytes, keep_slash): at most three bytes out for each byte in.
+void append_uri_encoded(std::string& out, std::string_view bytes, bool keep_slash) {
   static constexpr char digits[] = "0123456789ABCDEF";
-  const auto unreserved = [keep_slash](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
-  };
-  if (std::all_of(bytes.begin(), bytes.end(), unreserved)) return std::string(bytes);
-  std::string out;
-  out.reserve(bytes.size() + bytes.size() / 2);
+  if (!needs_encoding(bytes, keep_slash)) {
+    out.append(bytes);
+    return;
+  }
   for (const char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
-    if (unreserved(c)) {
+    if (is_unreserved(c, keep_slash)) {
       out += c;
     } else {
       out += '%';
@@ -593,47 +678,56 @@ std::string uri_encode(std::string_view bytes, bool keep_slash) {
       out += digits[b & 15];
     }
   }
-  return out;
 }
 
-std::string canonical_uri(std::string_view raw_path) {
-  if (raw_path.empty()) return "/";
-  return uri_encode(percent_decode(raw_path, false), true);
+void append_canonical_uri(std::string& out, std::string_view raw_path) {
+  if (raw_path.empty()) {
+    out += '/';
+  } else if (!needs_decoding(raw_path, false)) {
+    append_uri_encoded(out, raw_path, true);
+  } else {
+    append_uri_encoded(out, percent_decode(raw_path, false), true);
+  }
 }
 
-namespace {
-
-std::string canonical_query_from(const std::vector<query_parameter>& parameters, bool presigned) {
-  std::vector<std::pair<std::string, std::string>> pairs;
-  pairs.reserve(parameters.size());
-  for (const auto& parameter : parameters) {
+void append_canonical_query(std::string& out, const parsed_query& query, bool presigned) {
+  // Per-thread buffers; encoded is reserved for the worst case so that the views into it stay valid.
+  thread_local std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  thread_local std::string encoded;
+  pairs.clear();
+  encoded.clear();
+  std::size_t longest = 0;
+  for (const auto& parameter : query.parameters())
+    longest += 3 * (parameter.name.size() + parameter.value.size());
+  encoded.reserve(longest);
+  const auto encode = [&](std::string_view text) {
+    if (!needs_encoding(text, false)) return text;
+    const std::size_t start = encoded.size();
+    append_uri_encoded(encoded, text, false);
+    return std::string_view(encoded).substr(start);
+  };
+  for (const auto& parameter : query.parameters()) {
     if (presigned && iequals(parameter.name, "X-Amz-Signature")) continue;
-    pairs.emplace_back(uri_encode(parameter.name, false), uri_encode(parameter.value, false));
+    pairs.emplace_back(encode(parameter.name), encode(parameter.value));
   }
   std::sort(pairs.begin(), pairs.end());
-  std::string out;
-  for (const auto& [name, value] : pairs) {
-    if (!out.empty()) out += '&';
-    out.append(name).append("=").append(value);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i != 0) out += '&';
+    out.append(pairs[i].first).append(1, '=').append(pairs[i].second);
   }
-  return out;
 }
 
-std::string canonical_request_from(const request& req, const std::vector<std::string>& signed_headers,
-                                   std::string_view payload_hash, bool presigned,
-                                   const std::vector<query_parameter>* parsed) {
-  const auto [path, query] = split_target(req.target);
-  std::string out;
-  out.reserve(256 + req.target.size() + 64 * signed_headers.size());
+void append_canonical_request(std::string& out, const request& req, std::string_view signed_headers,
+                              std::string_view payload_hash, bool presigned, const parsed_query& query) {
+  const std::string_view path = split_target(req.target).path;
   out += req.method_name.empty() ? to_string(req.verb) : std::string_view(req.method_name);
   out += '\n';
-  out += canonical_uri(path);
+  append_canonical_uri(out, path);
   out += '\n';
-  out += parsed != nullptr ? canonical_query_from(*parsed, presigned)
-                           : canonical_query_from(parse_query(query), presigned);
+  append_canonical_query(out, query, presigned);
   out += '\n';
-  for (const auto& name : signed_headers) {
-    for (const char c : name) out += ascii_lower(c);
+  for_each_signed_header(signed_headers, [&](std::string_view name) {
+    append_lowercase(out, name);
     out += ':';
     bool first = true;
     for (const auto& [field, value] : req.headers.fields()) {
@@ -643,33 +737,59 @@ std::string canonical_request_from(const request& req, const std::vector<std::st
       append_collapsed(out, value);
     }
     out += '\n';
-  }
+  });
   out += '\n';
-  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
-    if (i != 0) out += ';';
-    for (const char c : signed_headers[i]) out += ascii_lower(c);
-  }
+  bool first = true;
+  for_each_signed_header(signed_headers, [&](std::string_view name) {
+    if (!first) out += ';';
+    first = false;
+    append_lowercase(out, name);
+  });
   out += '\n';
   out += payload_hash;
-  return out;
+}
+
+void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+  out.append(sigv4_algorithm).append(1, '\n').append(amz_date).append(1, '\n').append(scope).append(1, '\n');
+  hash::append_hex(out, hash::bytes_of(hash::sha256_digest(canonical_request)));
 }
 
 }  // namespace
 
+// ---- Public ---------------------------------------------------------------------------------
+
+std::string uri_encode(std::string_view bytes, bool keep_slash) {
+  std::string out;
+  append_uri_encoded(out, bytes, keep_slash);
+  return out;
+}
+
+std::string canonical_uri(std::string_view raw_path) {
+  std::string out;
+  append_canonical_uri(out, raw_path);
+  return out;
+}
+
 std::string canonical_query_string(std::string_view raw_query, bool presigned) {
-  return canonical_query_from(parse_query(raw_query), presigned);
+  std::string out;
+  append_canonical_query(out, parsed_query(raw_query), presigned);
+  return out;
 }
 
 std::string canonical_request(const request& req, const std::vector<std::string>& signed_headers,
                               std::string_view payload_hash, bool presigned) {
-  return canonical_request_from(req, signed_headers, payload_hash, presigned, nullptr);
+  std::string out;
+  out.reserve(256 + req.target.size() + 64 * signed_headers.size());
+  append_canonical_request(out, req, join(signed_headers, ';'), payload_hash, presigned,
+                           parsed_query(split_target(req.target).query));
+  return out;
 }
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out(sigv4_algorithm);
-  out.append("\n").append(amz_date).append("\n").append(scope).append("\n");
-  out += hash::to_hex(hash::sha256(canonical_request));
+  std::string out;
+  append_string_to_sign(out, amz_date, scope, canonical_request);
   return out;
 }
 
@@ -705,24 +825,12 @@ std::string format_amz_date(sys_seconds t) {
 
 std::optional<sys_seconds> parse_amz_date(std::string_view text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
-  const auto number = [&](std::size_t at, std::size_t width) -> std::optional<int> {
-    int value = 0;
-    for (std::size_t i = at; i < at + width; ++i) {
-      if (text[i] < '0' || text[i] > '9') return std::nullopt;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  const auto y = number(0, 4);
-  const auto mo = number(4, 2);
-  const auto d = number(6, 2);
-  const auto h = number(9, 2);
-  const auto mi = number(11, 2);
-  const auto s = number(13, 2);
-  if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
-  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
-  if (!date.ok()) return std::nullopt;
-  return sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s};
+  const auto day = parse_yyyymmdd(text.substr(0, 8));
+  const int h = parse_digits(text, 9, 2);
+  const int mi = parse_digits(text, 11, 2);
+  const int sec = parse_digits(text, 13, 2);
+  if (!day || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  return *day + hours{h} + minutes{mi} + seconds{sec};
 }
 
 result<std::optional<verified_identity>, error_detail> verify_request(const request& req,
@@ -730,11 +838,10 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
                                                                       sys_seconds now) {
   if (keys.empty()) return std::optional<verified_identity>();
   const auto [path, query] = split_target(req.target);
-  const std::vector<query_parameter> parameters = parse_query(query);
-  const bool presigned = find_parameter(parameters, "X-Amz-Algorithm") != nullptr ||
-                         find_parameter(parameters, "X-Amz-Signature") != nullptr ||
-                         find_parameter(parameters, "X-Amz-Credential") != nullptr;
-  const bool version_two_query = find_parameter(parameters, "AWSAccessKeyId") != nullptr;
+  const parsed_query parameters(query);
+  const bool presigned = parameters.find("X-Amz-Algorithm") || parameters.find("X-Amz-Signature") ||
+                         parameters.find("X-Amz-Credential");
+  const bool version_two_query = parameters.find("AWSAccessKeyId").has_value();
   const std::string_view header = detail::trim_ows(req.headers.find("Authorization").value_or(""));
 
   if (!header.empty()) {
@@ -746,7 +853,7 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
           .with("ArgumentName", "Authorization")
           .with("ArgumentValue", std::string(header));
     }
-    return verify_header(req, header, keys, now);
+    return verify_header(req, header, parameters, keys, now);
   }
   if (presigned) return verify_presigned(req, parameters, keys, now);
   if (version_two_query) return version_two();
@@ -756,6 +863,8 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
 std::optional<error_detail> check_payload_sha256(const verified_identity& identity, std::string_view body) {
   if (identity.payload != payload_kind::signed_hex) return std::nullopt;
   // Clients over plain HTTP sign every GET's empty body: no need to hash it.
+  if (body.empty() && hash::constant_time_equals(empty_sha256_hex, identity.payload_sha256_hex))
+    return std::nullopt;
   std::string computed = body.empty() ? std::string(empty_sha256_hex) : hash::to_hex(hash::sha256(body));
   if (hash::constant_time_equals(computed, identity.payload_sha256_hex)) return std::nullopt;
   return error_detail(error::x_amz_content_sha256_mismatch)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <initializer_list>
 #include <stdexcept>
 
@@ -27,16 +28,18 @@ struct digest_context {
   ~digest_context() { EVP_MD_CTX_free(ctx); }
 };
 
-std::string sha256_of(std::initializer_list<std::string_view> parts) {
+digest256 sha256_of(std::initializer_list<std::string_view> parts) {
   thread_local digest_context context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   bool ok = context.ctx != nullptr && EVP_DigestInit_ex(context.ctx, sha256_algorithm(), nullptr) == 1;
   for (const std::string_view part : parts)
     ok = ok && EVP_DigestUpdate(context.ctx, part.data(), part.size()) == 1;
-  if (!ok || EVP_DigestFinal_ex(context.ctx, digest, &length) != 1)
+  if (!ok || EVP_DigestFinal_ex(context.ctx, digest, &length) != 1 || length != sizeof(digest256))
     throw std::runtime_error("OpenSSL SHA-256 failed");
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  digest256 out;
+  std::memcpy(out.data(), digest, out.size());
+  return out;
 }
 
 int decode_char(char c) noexcept {
@@ -54,17 +57,21 @@ std::string md5(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-std::string sha256(std::string_view data) {
+digest256 sha256_digest(std::string_view data) {
   return sha256_of({data});
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+std::string sha256(std::string_view data) {
+  return std::string(bytes_of(sha256_digest(data)));
+}
+
+digest256 hmac_sha256_digest(std::string_view key, std::string_view data) {
   // HMAC (RFC 2104) over two SHA-256 passes: OpenSSL's one-shot HMAC() looks the algorithm
   // up again on every call, which costs more than the hashing for SigV4's short inputs.
   constexpr std::size_t block = 64;
   std::array<char, block> padded{};
   if (key.size() > block) {
-    const std::string digest = sha256(key);
+    const digest256 digest = sha256_digest(key);
     std::copy(digest.begin(), digest.end(), padded.begin());
   } else {
     std::copy(key.begin(), key.end(), padded.begin());
@@ -75,18 +82,29 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     inner_pad[i] = static_cast<char>(padded[i] ^ 0x36);
     outer_pad[i] = static_cast<char>(padded[i] ^ 0x5c);
   }
-  const std::string inner = sha256_of({std::string_view(inner_pad.data(), block), data});
-  return sha256_of({std::string_view(outer_pad.data(), block), inner});
+  const digest256 inner = sha256_of({std::string_view(inner_pad.data(), block), data});
+  return sha256_of({std::string_view(outer_pad.data(), block), bytes_of(inner)});
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return std::string(bytes_of(hmac_sha256_digest(key, data)));
+}
+
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const std::size_t start = out.size();
+  out.resize(start + bytes.size() * 2);
+  char* hex = out.data() + start;
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    *hex++ = digits[b >> 4];
+    *hex++ = digits[b & 15];
+  }
 }
 
 std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = digits[b >> 4];
-    out[2 * i + 1] = digits[b & 15];
-  }
+  std::string out;
+  append_hex(out, bytes);
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The access keys s3cors accepts, and the SigV4 signing-key derivation shared by header,
 // query-string, streaming-chunk and POST-policy signatures.
+#include "s3cors/hash/digest.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,10 @@ class credential_set {
 };
 
 /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+/// Cached per thread: the key changes once a day per secret, region and service.
+[[nodiscard]] hash::digest256 signing_key(std::string_view secret, std::string_view date,
+                                          std::string_view region, std::string_view service);
+/// signing_key as a 32-byte string.
 [[nodiscard]] std::string derive_signing_key(std::string_view secret, std::string_view date,
                                              std::string_view region, std::string_view service);
 

@@ -1,5 +1,6 @@
 #pragma once
 // Hashes and encodings that S3 headers carry (Content-MD5, ...). Pure functions.
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,8 +13,17 @@ namespace s3cors::hash {
 [[nodiscard]] std::string sha256(std::string_view data);
 /// The raw 32-byte HMAC-SHA256 of data under key (SigV4 signing).
 [[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);
+/// A raw SHA-256 or HMAC-SHA256 digest held by value, for hot paths that must not allocate.
+using digest256 = std::array<char, 32>;
+[[nodiscard]] digest256 sha256_digest(std::string_view data);
+[[nodiscard]] digest256 hmac_sha256_digest(std::string_view key, std::string_view data);
+[[nodiscard]] inline std::string_view bytes_of(const digest256& digest) noexcept {
+  return {digest.data(), digest.size()};
+}
 /// Lowercase hexadecimal of bytes.
 [[nodiscard]] std::string to_hex(std::string_view bytes);
+/// Appends the lowercase hexadecimal of bytes to out.
+void append_hex(std::string& out, std::string_view bytes);
 /// The bytes as S3 shows them in StringToSignBytes and CanonicalRequestBytes: lowercase hex
 /// pairs separated by spaces.
 [[nodiscard]] std::string to_spaced_hex(std::string_view bytes);
