@@ -53,6 +53,11 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) n
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
+constexpr bool is_hex_digit(char c) noexcept {
+  const char lower = static_cast<char>(c | 0x20);
+  return (c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f');
+}
+
 int hex_digit(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -61,7 +66,7 @@ int hex_digit(char c) noexcept {
 }
 
 bool is_sha256_hex(std::string_view text) noexcept {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return hex_digit(c) >= 0; });
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), is_hex_digit);
 }
 
 bool needs_decoding(std::string_view text, bool plus_is_space) noexcept {
@@ -397,12 +402,13 @@ struct signature_check {
   credential_scope scope;
   std::string_view signed_headers;  ///< the SignedHeaders list as sent
   std::string_view payload_hash;
+  payload_kind payload = payload_kind::unsigned_payload;  ///< what payload_hash says
   std::string_view provided_signature;
   bool presigned = false;
   const parsed_query* query = nullptr;
 };
 
-/// Looks the key up and compares signatures; the identity (minus the payload) on success.
+/// Looks the key up and compares signatures; the identity on success.
 result<verified_identity, error_detail> check_signature(const request& req, const credential_set& keys,
                                                         const signature_check& check) {
   const credential* key = keys.find(check.scope.access_key_id);
@@ -415,10 +421,10 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
                            *check.query);
   sts.clear();
   append_string_to_sign(sts, check.amz_date, check.scope.scope, creq);
-  const hash::digest256 signing =
-      signing_key(key->secret_access_key, check.scope.date, check.scope.region, service_name);
+  const signing_key& signing =
+      cached_signing_key(key->secret_access_key, check.scope.date, check.scope.region, service_name);
   std::string expected;
-  hash::append_hex(expected, hash::bytes_of(hash::hmac_sha256_digest(hash::bytes_of(signing), sts)));
+  hash::append_hex(expected, hash::bytes_of(signing.hmac.sign(sts)));
   // Hex digits compare without regard to case; most clients send lowercase already.
   std::string_view provided = check.provided_signature;
   std::string lowered;
@@ -434,16 +440,16 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   verified_identity identity;
   identity.access_key_id = check.scope.access_key_id;
   identity.presigned = check.presigned;
-  identity.signing_key = hash::bytes_of(signing);
-  identity.amz_date = check.amz_date;
-  identity.scope = check.scope.scope;
+  identity.payload = check.payload;
+  if (check.payload == payload_kind::signed_hex) identity.payload_sha256_hex = lowercase(check.payload_hash);
+  if (check.payload == payload_kind::streaming_signed ||
+      check.payload == payload_kind::streaming_signed_trailer) {
+    identity.signing_key = hash::bytes_of(signing.bytes);
+    identity.amz_date = check.amz_date;
+    identity.scope = check.scope.scope;
+  }
   identity.seed_signature = std::move(expected);
   return identity;
-}
-
-void set_payload(verified_identity& identity, payload_kind kind, std::string_view hash) {
-  identity.payload = kind;
-  if (kind == payload_kind::signed_hex) identity.payload_sha256_hex = lowercase(hash);
 }
 
 // ---- Authorization header -------------------------------------------------------------------
@@ -535,6 +541,7 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
   check.scope = *scope;
   check.signed_headers = *signed_text;
   check.payload_hash = *content_sha;
+  check.payload = *kind;
   check.provided_signature = *signature;
   check.query = &query;
   auto identity = check_signature(req, keys, check);
@@ -548,7 +555,6 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
         .with("MaxAllowedSkewMilliseconds",
               std::to_string(duration_cast<milliseconds>(max_clock_skew).count()));
   }
-  set_payload(*identity, *kind, *content_sha);
   return std::optional<verified_identity>(std::move(*identity));
 }
 
@@ -612,6 +618,7 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(const re
   check.scope = *scope;
   check.signed_headers = *signed_text;
   check.payload_hash = payload_hash;
+  check.payload = *kind;
   check.provided_signature = *signature;
   check.presigned = true;
   check.query = &query;
@@ -635,7 +642,6 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(const re
         .with("Expires", format_server_time(expiry))
         .with("ServerTime", format_server_time(now));
   }
-  set_payload(*identity, *kind, payload_hash);
   return std::optional<verified_identity>(std::move(*identity));
 }
 

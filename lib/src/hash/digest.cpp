@@ -1,45 +1,52 @@
 #include "s3cors/hash/digest.hpp"
 
+// SHA-256 through the low-level functions, deprecated since OpenSSL 3.0 but kept by it: they run
+// the same assembly as EVP without its per-call provider dispatch, which costs more than the
+// hashing itself for SigV4's short strings, and their state is a plain struct that an HMAC key
+// can hold with its pads already hashed.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <initializer_list>
 #include <stdexcept>
+#include <utility>
 
 namespace s3cors::hash {
 namespace {
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// SHA-256 fetched once, and one digest context per thread: SigV4 hashes several short strings
-// per request, where OpenSSL 3's implicit fetch (EVP_sha256() in EVP_Digest) would dominate.
-const EVP_MD* sha256_algorithm() {
-  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return fetched != nullptr ? fetched : EVP_sha256();
+void check(int status) {
+  if (status != 1) throw std::runtime_error("OpenSSL SHA-256 failed");
 }
 
-struct digest_context {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  digest_context() = default;
-  digest_context(const digest_context&) = delete;
-  digest_context& operator=(const digest_context&) = delete;
-  ~digest_context() { EVP_MD_CTX_free(ctx); }
-};
+SHA256_CTX sha256_start() {
+  SHA256_CTX state;
+  check(SHA256_Init(&state));
+  return state;
+}
 
-digest256 sha256_of(std::initializer_list<std::string_view> parts) {
-  thread_local digest_context context;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  bool ok = context.ctx != nullptr && EVP_DigestInit_ex(context.ctx, sha256_algorithm(), nullptr) == 1;
-  for (const std::string_view part : parts)
-    ok = ok && EVP_DigestUpdate(context.ctx, part.data(), part.size()) == 1;
-  if (!ok || EVP_DigestFinal_ex(context.ctx, digest, &length) != 1 || length != sizeof(digest256))
-    throw std::runtime_error("OpenSSL SHA-256 failed");
+void sha256_add(SHA256_CTX& state, std::string_view data) {
+  check(SHA256_Update(&state, data.data(), data.size()));
+}
+
+digest256 sha256_finish(SHA256_CTX& state) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  check(SHA256_Final(digest, &state));
   digest256 out;
+  static_assert(sizeof(digest) == std::tuple_size_v<digest256>);
   std::memcpy(out.data(), digest, out.size());
   return out;
+}
+
+digest256 sha256_of(std::initializer_list<std::string_view> parts) {
+  SHA256_CTX state = sha256_start();
+  for (const std::string_view part : parts) sha256_add(state, part);
+  return sha256_finish(state);
 }
 
 int decode_char(char c) noexcept {
@@ -65,25 +72,63 @@ std::string sha256(std::string_view data) {
   return std::string(bytes_of(sha256_digest(data)));
 }
 
-digest256 hmac_sha256_digest(std::string_view key, std::string_view data) {
-  // HMAC (RFC 2104) over two SHA-256 passes: OpenSSL's one-shot HMAC() looks the algorithm
-  // up again on every call, which costs more than the hashing for SigV4's short inputs.
-  constexpr std::size_t block = 64;
-  std::array<char, block> padded{};
-  if (key.size() > block) {
+namespace {
+
+constexpr std::size_t sha256_block = 64;
+using hmac_block = std::array<char, sha256_block>;
+
+/// The key XORed with ipad and with opad (RFC 2104).
+std::pair<hmac_block, hmac_block> hmac_pads(std::string_view key) {
+  hmac_block padded{};
+  if (key.size() > sha256_block) {
     const digest256 digest = sha256_digest(key);
     std::copy(digest.begin(), digest.end(), padded.begin());
   } else {
     std::copy(key.begin(), key.end(), padded.begin());
   }
-  std::array<char, block> inner_pad{};
-  std::array<char, block> outer_pad{};
-  for (std::size_t i = 0; i < block; ++i) {
-    inner_pad[i] = static_cast<char>(padded[i] ^ 0x36);
-    outer_pad[i] = static_cast<char>(padded[i] ^ 0x5c);
+  std::pair<hmac_block, hmac_block> pads;
+  for (std::size_t i = 0; i < sha256_block; ++i) {
+    pads.first[i] = static_cast<char>(padded[i] ^ 0x36);
+    pads.second[i] = static_cast<char>(padded[i] ^ 0x5c);
   }
-  const digest256 inner = sha256_of({std::string_view(inner_pad.data(), block), data});
-  return sha256_of({std::string_view(outer_pad.data(), block), bytes_of(inner)});
+  return pads;
+}
+
+std::string_view view(const hmac_block& block) noexcept {
+  return {block.data(), block.size()};
+}
+
+}  // namespace
+
+digest256 hmac_sha256_digest(std::string_view key, std::string_view data) {
+  // HMAC over two SHA-256 passes: OpenSSL's one-shot HMAC() goes through EVP (see above).
+  const auto [inner_pad, outer_pad] = hmac_pads(key);
+  const digest256 inner = sha256_of({view(inner_pad), data});
+  return sha256_of({view(outer_pad), bytes_of(inner)});
+}
+
+struct hmac_sha256_key::padded_states {
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+};
+
+hmac_sha256_key::hmac_sha256_key(std::string_view key) : states_(std::make_unique<padded_states>()) {
+  const auto [inner_pad, outer_pad] = hmac_pads(key);
+  states_->inner = sha256_start();
+  sha256_add(states_->inner, view(inner_pad));
+  states_->outer = sha256_start();
+  sha256_add(states_->outer, view(outer_pad));
+}
+
+hmac_sha256_key::~hmac_sha256_key() = default;
+
+digest256 hmac_sha256_key::sign(std::string_view data) const {
+  SHA256_CTX inner = states_->inner;
+  sha256_add(inner, data);
+  const digest256 inner_digest = sha256_finish(inner);
+  SHA256_CTX outer = states_->outer;
+  sha256_add(outer, bytes_of(inner_digest));
+  return sha256_finish(outer);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

@@ -27,11 +27,18 @@ class credential_set {
   std::vector<credential> keys_;
 };
 
-/// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
-/// Cached per thread: the key changes once a day per secret, region and service.
-[[nodiscard]] hash::digest256 signing_key(std::string_view secret, std::string_view date,
-                                          std::string_view region, std::string_view service);
-/// signing_key as a 32-byte string.
+/// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"),
+/// with an HMAC keyed by it ready to sign.
+struct signing_key {
+  hash::digest256 bytes;
+  hash::hmac_sha256_key hmac;
+};
+
+/// The signing key of a credential scope, cached per thread: it changes once a day per secret,
+/// region and service. The reference stays valid until this thread derives four other keys.
+[[nodiscard]] const signing_key& cached_signing_key(std::string_view secret, std::string_view date,
+                                                    std::string_view region, std::string_view service);
+/// kSigning as a 32-byte string.
 [[nodiscard]] std::string derive_signing_key(std::string_view secret, std::string_view date,
                                              std::string_view region, std::string_view service);
 

@@ -42,11 +42,12 @@ struct verified_identity {
   bool presigned = false;
   payload_kind payload = payload_kind::unsigned_payload;
   std::string payload_sha256_hex;  ///< signed_hex only: the lowercase hash the body must have
-  // For the signatures of aws-chunked bodies (see verify_chunk_signatures):
-  std::string signing_key;     ///< raw 32-byte kSigning of the credential scope
-  std::string amz_date;        ///< "20130524T000000Z"
-  std::string scope;           ///< "20130524/us-east-1/s3/aws4_request"
-  std::string seed_signature;  ///< lowercase hex signature of the request itself
+  std::string seed_signature;      ///< lowercase hex signature of the request itself
+  // What the chunk signatures of aws-chunked bodies chain from (see verify_chunk_signatures);
+  // filled for streaming_signed and streaming_signed_trailer only:
+  std::string signing_key;  ///< raw 32-byte kSigning of the credential scope
+  std::string amz_date;     ///< "20130524T000000Z"
+  std::string scope;        ///< "20130524/us-east-1/s3/aws4_request"
 };
 
 /// Verifies the request's SigV4 signature against keys at time now.

@@ -1,6 +1,7 @@
 #pragma once
 // Hashes and encodings that S3 headers carry (Content-MD5, ...). Pure functions.
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,20 @@ using digest256 = std::array<char, 32>;
 [[nodiscard]] inline std::string_view bytes_of(const digest256& digest) noexcept {
   return {digest.data(), digest.size()};
 }
+/// An HMAC-SHA256 key with its two padded blocks hashed once: each sign() then hashes two
+/// blocks fewer than hmac_sha256_digest. sign() may be called from several threads at once.
+class hmac_sha256_key {
+ public:
+  explicit hmac_sha256_key(std::string_view key);
+  ~hmac_sha256_key();
+  hmac_sha256_key(const hmac_sha256_key&) = delete;
+  hmac_sha256_key& operator=(const hmac_sha256_key&) = delete;
+  [[nodiscard]] digest256 sign(std::string_view data) const;
+
+ private:
+  struct padded_states;  // OpenSSL digest contexts, kept out of this header
+  std::unique_ptr<padded_states> states_;
+};
 /// Lowercase hexadecimal of bytes.
 [[nodiscard]] std::string to_hex(std::string_view bytes);
 /// Appends the lowercase hexadecimal of bytes to out.
