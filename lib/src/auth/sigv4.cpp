@@ -5,6 +5,7 @@
 #include "s3cors/http/date.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <utility>
 
@@ -175,6 +176,7 @@ class parsed_query {
  public:
   explicit parsed_query(std::string_view raw) {
     storage_.reserve(needs_decoding(raw, true) ? raw.size() : 0);  // decoding never lengthens
+    if (!raw.empty()) parameters_.reserve(static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '&')) + 1);
     const auto decode = [&](std::string_view text) {
       if (!needs_decoding(text, true)) return text;
       const std::size_t start = storage_.size();
@@ -657,31 +659,44 @@ std::vector<std::string> all_header_names(const request& req) {
 
 namespace {
 
-bool is_unreserved(char c, bool keep_slash) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~' || (keep_slash && c == '/');
+/// AWS's unreserved bytes, A-Z a-z 0-9 - . _ ~, as a table: every byte of every signed name,
+/// value and path goes through it.
+constexpr std::array<bool, 256> unreserved_bytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<std::size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+  }
+  return table;
+}();
+
+inline bool is_unreserved(char c, bool keep_slash) noexcept {
+  return unreserved_bytes[static_cast<unsigned char>(c)] || (keep_slash && c == '/');
+}
+
+/// The length of the prefix of bytes that uri_encode keeps as it is.
+std::size_t unreserved_prefix(std::string_view bytes, bool keep_slash) noexcept {
+  std::size_t i = 0;
+  while (i < bytes.size() && is_unreserved(bytes[i], keep_slash)) ++i;
+  return i;
 }
 
 bool needs_encoding(std::string_view bytes, bool keep_slash) noexcept {
-  return !std::all_of(bytes.begin(), bytes.end(),
-                      [keep_slash](char c) { return is_unreserved(c, keep_slash); });
+  return unreserved_prefix(bytes, keep_slash) != bytes.size();
 }
 
 /// Appends uri_encode(bytes, keep_slash): at most three bytes out for each byte in.
 void append_uri_encoded(std::string& out, std::string_view bytes, bool keep_slash) {
   static constexpr char digits[] = "0123456789ABCDEF";
-  if (!needs_encoding(bytes, keep_slash)) {
-    out.append(bytes);
-    return;
-  }
-  for (const char c : bytes) {
+  const std::size_t kept = unreserved_prefix(bytes, keep_slash);
+  out.append(bytes.substr(0, kept));
+  for (const char c : bytes.substr(kept)) {
     const auto b = static_cast<unsigned char>(c);
     if (is_unreserved(c, keep_slash)) {
       out += c;
     } else {
-      out += '%';
-      out += digits[b >> 4];
-      out += digits[b & 15];
+      const char escape[] = {'%', digits[b >> 4], digits[b & 15]};
+      out.append(escape, sizeof escape);
     }
   }
 }
