@@ -34,20 +34,6 @@ std::string_view to_string(method m) noexcept {
   return "OTHER";
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    // ASCII letters differ from their other case only in bit 0x20.
-    const char x = a[i];
-    const char y = b[i];
-    if (x == y) continue;
-    if ((x | 0x20) != (y | 0x20)) return false;
-    const char lower = static_cast<char>(x | 0x20);
-    if (lower < 'a' || lower > 'z') return false;
-  }
-  return true;
-}
-
 void header_list::set(std::string_view name, std::string value) {
   remove(name);
   fields_.emplace_back(std::string(name), std::move(value));

@@ -14,8 +14,21 @@ enum class method { get, head, put, post, delete_, options, other };
 [[nodiscard]] method method_from_string(std::string_view name) noexcept;
 [[nodiscard]] std::string_view to_string(method m) noexcept;
 
-/// ASCII case-insensitive equality, as HTTP field names compare.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality, as HTTP field names compare. Inline: header lookups and
+/// SigV4 canonicalisation call it for every field of every request.
+[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    // ASCII letters differ from their other case only in bit 0x20.
+    const char x = a[i];
+    const char y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20)) return false;
+    const char lower = static_cast<char>(x | 0x20);
+    if (lower < 'a' || lower > 'z') return false;
+  }
+  return true;
+}
 
 /// An ordered list of header fields with case-insensitive lookup.
 class header_list {
