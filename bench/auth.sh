@@ -12,7 +12,7 @@
 #                       the signed header's x-amz-date must stay within S3's clock skew)
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
-#   BENCH_ROUNDS        rounds of the three rows, interleaved; the median is kept (default 3)
+#   BENCH_ROUNDS        rounds of the five rows, interleaved; the median is kept (default 5)
 #
 # Two s3cors instances over the same data root, one without and one with credentials, measured
 # in one run (rows interleaved, BENCH_ROUNDS rounds, median kept):
@@ -22,7 +22,8 @@
 #                        every request is fully verified (canonical request, HMAC, clock)
 #   presigned URL        the GET through a presigned URL, sent to both likewise
 # "verification cost" = 1 - (verified req/s / the same requests' req/s without credentials):
-# what verifying adds, apart from the bigger request that carries the signature.
+# what verifying adds, apart from the bigger request that carries the signature; from the
+# medians, and "paired" round by round (median of the per-round costs).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -149,7 +150,7 @@ run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
   python3 -c "print(f'{$reqs / ($dur_us / 1e6):.0f} {int($sock_err + $status_err)}')"
 }
 
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 open_presigned_url=${presigned_url/$auth_base/$open_base}
 echo "== auth: ${seconds}s per run, $rounds rounds (rows interleaved, median kept), wrk -t$wrk_threads" \
   "-c$connections, $(nproc) CPUs (wrk and s3cors share them)"
@@ -178,16 +179,28 @@ for i in "${!rows[@]}"; do
   medians[i]=$(median ${runs[i]})
 done
 cost() { python3 -c "print(f'{(1 - $1 / $2) * 100:.1f}%')"; }
-fmt='%-46s %8s %22s   %s\n'
+# The same cost taken round by round (each verified run against the unverified run just before
+# it), median kept: the machine's speed drifts between rounds far more than within one.
+paired_cost() { # $1 = verified runs, $2 = unverified runs
+  python3 -c "
+import statistics, sys
+verified, unverified = (list(map(float, a.split())) for a in sys.argv[1:])
+print(f'{statistics.median(1 - v / u for v, u in zip(verified, unverified)) * 100:.1f}%')" "$1" "$2"
+}
+fmt='%-46s %8s %18s %8s   %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" "1 KiB GET" "req/s" "verification cost" "runs"
+printf "$fmt" "1 KiB GET" "req/s" "verification cost" "paired" "runs"
 for i in "${!rows[@]}"; do
   IFS='|' read -r label _ _ <<<"${rows[$i]}"
   verification="-"
+  paired="-"
   # The verified rows against the same requests with no credentials configured.
-  ((i == 2 || i == 4)) && verification=$(cost "${medians[i]}" "${medians[i - 1]}")
+  if ((i == 2 || i == 4)); then
+    verification=$(cost "${medians[i]}" "${medians[i - 1]}")
+    paired=$(paired_cost "${runs[i]}" "${runs[i - 1]}")
+  fi
   # shellcheck disable=SC2059
-  printf "$fmt" "$label" "${medians[i]}" "$verification" "${runs[i]# }"
+  printf "$fmt" "$label" "${medians[i]}" "$verification" "$paired" "${runs[i]# }"
 done
 echo "signed header, verified, against the plain GET: $(cost "${medians[2]}" "${medians[0]}")"
 echo "errors or non-2xx responses: $errors"
