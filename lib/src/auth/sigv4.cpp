@@ -176,7 +176,8 @@ class parsed_query {
  public:
   explicit parsed_query(std::string_view raw) {
     storage_.reserve(needs_decoding(raw, true) ? raw.size() : 0);  // decoding never lengthens
-    if (!raw.empty()) parameters_.reserve(static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '&')) + 1);
+    if (!raw.empty())
+      parameters_.reserve(static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '&')) + 1);
     const auto decode = [&](std::string_view text) {
       if (!needs_decoding(text, true)) return text;
       const std::size_t start = storage_.size();
@@ -665,7 +666,8 @@ constexpr std::array<bool, 256> unreserved_bytes = [] {
   std::array<bool, 256> table{};
   for (int c = 0; c < 256; ++c) {
     table[static_cast<std::size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+                                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                                         c == '~';
   }
   return table;
 }();

@@ -32,7 +32,7 @@ class hmac_sha256_key {
   [[nodiscard]] digest256 sign(std::string_view data) const;
 
  private:
-  struct padded_states;  // OpenSSL digest contexts, kept out of this header
+  struct padded_states;  // OpenSSL SHA-256 states, kept out of this header
   std::unique_ptr<padded_states> states_;
 };
 /// Lowercase hexadecimal of bytes.
