@@ -38,32 +38,31 @@ constexpr char ascii_lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 void append_lowercase(std::string& out, std::string_view text) {
   const std::size_t start = out.size();
   out.append(text);
   for (std::size_t i = start; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
 }
 
+std::string lowercase(std::string_view text) {
+  std::string out;
+  append_lowercase(out, text);
+  return out;
+}
+
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) noexcept {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-constexpr bool is_hex_digit(char c) noexcept {
-  const char lower = static_cast<char>(c | 0x20);
-  return (c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f');
-}
-
-int hex_digit(char c) noexcept {
+constexpr int hex_digit(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+constexpr bool is_hex_digit(char c) noexcept {
+  return hex_digit(c) >= 0;
 }
 
 bool is_sha256_hex(std::string_view text) noexcept {
@@ -656,10 +655,6 @@ std::vector<std::string> all_header_names(const request& req) {
   return names;
 }
 
-}  // namespace
-
-namespace {
-
 /// AWS's unreserved bytes, A-Z a-z 0-9 - . _ ~, as a table: every byte of every signed name,
 /// value and path goes through it.
 constexpr std::array<bool, 256> unreserved_bytes = [] {
@@ -885,14 +880,17 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
 
 std::optional<error_detail> check_payload_sha256(const verified_identity& identity, std::string_view body) {
   if (identity.payload != payload_kind::signed_hex) return std::nullopt;
-  // Clients over plain HTTP sign every GET's empty body: no need to hash it.
-  if (body.empty() && hash::constant_time_equals(empty_sha256_hex, identity.payload_sha256_hex))
-    return std::nullopt;
-  std::string computed = body.empty() ? std::string(empty_sha256_hex) : hash::to_hex(hash::sha256(body));
-  if (hash::constant_time_equals(computed, identity.payload_sha256_hex)) return std::nullopt;
+  // Clients over plain HTTP sign every GET's empty body: no need to hash it, nor to copy its hash.
+  std::string computed;
+  std::string_view body_hash = empty_sha256_hex;
+  if (!body.empty()) {
+    computed = hash::to_hex(hash::bytes_of(hash::sha256_digest(body)));
+    body_hash = computed;
+  }
+  if (hash::constant_time_equals(body_hash, identity.payload_sha256_hex)) return std::nullopt;
   return error_detail(error::x_amz_content_sha256_mismatch)
       .with("ClientComputedContentSHA256", identity.payload_sha256_hex)
-      .with("S3ComputedContentSHA256", std::move(computed));
+      .with("S3ComputedContentSHA256", std::string(body_hash));
 }
 
 std::optional<error_detail> verify_chunk_signatures(const verified_identity& identity,
