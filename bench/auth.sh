@@ -8,14 +8,15 @@
 #   PATH_TO_S3CORS      default build/release/server/s3cors (built with the release preset
 #                       when missing)
 # Environment:
-#   BENCH_SECONDS       wrk duration per row (default 10; stay under 15 minutes in total:
+#   BENCH_SECONDS       wrk duration per row (default 4; stay under 15 minutes in total:
 #                       the signed header's x-amz-date must stay within S3's clock skew)
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
-#   BENCH_ROUNDS        rounds of the five rows, interleaved; the median is kept (default 5)
+#   BENCH_ROUNDS        rounds of the five rows, interleaved; the median is kept (default 12)
 #
 # Two s3cors instances over the same data root, one without and one with credentials, measured
-# in one run (rows interleaved, BENCH_ROUNDS rounds, median kept):
+# in one run (rows interleaved, in reverse order every other round, BENCH_ROUNDS rounds, median
+# kept):
 #   plain GET            GET /bench/1k.bin, no credentials (the read-path row)
 #   signed header        the GET signed in the Authorization header (botocore's S3 signer),
 #                        sent to both: without credentials the signature is ignored, with them
@@ -23,7 +24,9 @@
 #   presigned URL        the GET through a presigned URL, sent to both likewise
 # "verification cost" = 1 - (verified req/s / the same requests' req/s without credentials):
 # what verifying adds, apart from the bigger request that carries the signature; from the
-# medians, and "paired" round by round (median of the per-round costs).
+# medians, and "paired" round by round (median of the per-round costs, with their range). The
+# row order flips every round, so that a drift of the machine's speed during a round favours
+# neither side of a pair.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +34,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo_root/bench/lib/common.sh"
 default_bin="$repo_root/build/release/server/s3cors"
 bin=${1:-$default_bin}
-seconds=${BENCH_SECONDS:-10}
+seconds=${BENCH_SECONDS:-4}
 connections=${BENCH_CONNECTIONS:-64}
 wrk_threads=${BENCH_THREADS:-2}
 access_key=AKIDBENCHMARK
@@ -150,7 +153,7 @@ run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
   python3 -c "print(f'{$reqs / ($dur_us / 1e6):.0f} {int($sock_err + $status_err)}')"
 }
 
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-12}
 open_presigned_url=${presigned_url/$auth_base/$open_base}
 echo "== auth: ${seconds}s per run, $rounds rounds (rows interleaved, median kept), wrk -t$wrk_threads" \
   "-c$connections, $(nproc) CPUs (wrk and s3cors share them)"
@@ -165,7 +168,11 @@ rows=(
 declare -a runs
 errors=0
 for ((round = 0; round < rounds; round++)); do
+  order=()
   for i in "${!rows[@]}"; do
+    if ((round % 2 == 0)); then order+=("$i"); else order=("$i" "${order[@]}"); fi
+  done
+  for i in "${order[@]}"; do
     IFS='|' read -r _ url lua <<<"${rows[$i]}"
     read -r rps err <<<"$(run_wrk "$url" "$lua")"
     runs[i]="${runs[i]:-} $rps"
@@ -179,17 +186,19 @@ for i in "${!rows[@]}"; do
   medians[i]=$(median ${runs[i]})
 done
 cost() { python3 -c "print(f'{(1 - $1 / $2) * 100:.1f}%')"; }
-# The same cost taken round by round (each verified run against the unverified run just before
-# it), median kept: the machine's speed drifts between rounds far more than within one.
+# The same cost taken round by round (each verified run against the unverified run next to it),
+# median kept, and the range of the per-round costs: the machine's speed drifts between rounds
+# far more than within one.
 paired_cost() { # $1 = verified runs, $2 = unverified runs
   python3 -c "
 import statistics, sys
 verified, unverified = (list(map(float, a.split())) for a in sys.argv[1:])
-print(f'{statistics.median(1 - v / u for v, u in zip(verified, unverified)) * 100:.1f}%')" "$1" "$2"
+costs = [(1 - v / u) * 100 for v, u in zip(verified, unverified)]
+print(f'{statistics.median(costs):.1f}% ({min(costs):.1f}..{max(costs):.1f})')" "$1" "$2"
 }
-fmt='%-46s %8s %18s %8s   %s\n'
+fmt='%-46s %8s %18s %22s   %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" "1 KiB GET" "req/s" "verification cost" "paired" "runs"
+printf "$fmt" "1 KiB GET" "req/s" "verification cost" "paired (range)" "runs"
 for i in "${!rows[@]}"; do
   IFS='|' read -r label _ _ <<<"${rows[$i]}"
   verification="-"

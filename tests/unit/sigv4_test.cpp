@@ -224,9 +224,11 @@ TEST_CASE("sigv4: the single-chunk examples of the S3 documentation verify", "[s
     const verified_identity identity = expect_identity(req);
     CHECK(identity.access_key_id == key_id);
     CHECK_FALSE(identity.presigned);
-    CHECK(identity.seed_signature == example.signature);
     CHECK(identity.payload == payload_kind::signed_hex);
-    CHECK(identity.payload_sha256_hex == *req.headers.find("x-amz-content-sha256"));
+    CHECK(s3cors::hash::to_hex(s3cors::hash::bytes_of(identity.payload_sha256)) ==
+          *req.headers.find("x-amz-content-sha256"));
+    // The seed of chunk signatures only: this body is not aws-chunked.
+    CHECK(identity.seed_signature.empty());
     CHECK_FALSE(s3cors::auth::check_payload_sha256(identity, example.body));
   }
 }
@@ -243,7 +245,7 @@ TEST_CASE("sigv4: the canonical request of the GET Object example is AWS's", "[s
 TEST_CASE("sigv4: a key sent unencoded is the same object as the encoded key", "[sigv4]") {
   request req = example_request(single_chunk_examples[1]);
   req.target = "/test$file.text";
-  CHECK(expect_identity(req).seed_signature == single_chunk_examples[1].signature);
+  CHECK(expect_identity(req).access_key_id == key_id);
 }
 
 TEST_CASE("sigv4: the payload hash is checked against the body", "[sigv4]") {
@@ -275,7 +277,6 @@ TEST_CASE("sigv4: the presigned URL example of the S3 documentation verifies", "
   const verified_identity identity = expect_identity(req);
   CHECK(identity.presigned);
   CHECK(identity.payload == payload_kind::unsigned_payload);
-  CHECK(identity.seed_signature == "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
   CHECK(s3cors::auth::canonical_query_string(req.target.substr(req.target.find('?') + 1), true) ==
         "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%"
         "2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host");
@@ -714,6 +715,12 @@ TEST_CASE("sigv4: the canonical query string decodes, encodes and sorts", "[sigv
       {"a=1&&b=2&", false, "a=1&b=2"},
       {"X-Amz-Signature=abc&a=1", false, "X-Amz-Signature=abc&a=1"},
       {"X-Amz-Signature=abc&a=1&x-amz-signature=def", true, "a=1"},
+      // Text sent in canonical form is copied as it came; anything else is decoded and encoded.
+      {"a=%2F%3D&b=%E2%82%AC", false, "a=%2F%3D&b=%E2%82%AC"},
+      {"a=%2f&b=%41%2d%7E", false, "a=%2F&b=A-~"},
+      {"a=%2&b=%zz&c=%", false, "a=%252&b=%25zz&c=%25"},
+      {"%3D=1&=v&a==b", false, "=v&%3D=1&a=%3Db"},
+      {"b=1&%41=2&a+b=3", false, "A=2&a%20b=3&b=1"},
   };
   for (const auto& c : cases) {
     INFO(c.query);
@@ -767,14 +774,17 @@ TEST_CASE("sigv4: a signed request verifies and names its key", "[sigv4]") {
   const verified_identity identity = expect_identity(req);
   CHECK(identity.access_key_id == key_id);
   CHECK(identity.payload == payload_kind::signed_hex);
-  CHECK(identity.payload_sha256_hex == empty_sha);
+  CHECK(s3cors::hash::to_hex(s3cors::hash::bytes_of(identity.payload_sha256)) == empty_sha);
   // The chunk-signing material is for aws-chunked bodies only.
   CHECK(identity.signing_key.empty());
   CHECK(identity.scope.empty());
-  CHECK(*req.headers.find("Authorization") ==
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-meta-color, Signature=" +
-            identity.seed_signature);
+  CHECK(identity.seed_signature.empty());
+  const std::string_view authorization = *req.headers.find("Authorization");
+  const std::string_view before_signature =
+      "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+      "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-meta-color, Signature=";
+  CHECK(authorization.starts_with(before_signature));
+  CHECK(authorization.size() == before_signature.size() + 64);
 }
 
 TEST_CASE("sigv4: anonymous requests and disabled authentication yield no identity", "[sigv4]") {
@@ -830,7 +840,7 @@ TEST_CASE("sigv4: the Date header stands in for x-amz-date", "[sigv4]") {
       s3cors::auth::string_to_sign(stamp, scope,
                                    s3cors::auth::canonical_request(req, names, empty_sha, false)));
   req.headers.add("Authorization", authorization("date;host;x-amz-content-sha256", signature));
-  CHECK(expect_identity(req).seed_signature == signature);
+  CHECK(expect_identity(req).access_key_id == key_id);
 }
 
 TEST_CASE("sigv4: a wrong secret gets the strings the server signed", "[sigv4]") {

@@ -54,11 +54,21 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) n
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
+/// The value of each byte as a hex digit, -1 for the bytes that are none: signatures, payload
+/// hashes and percent escapes are decoded through it.
+constexpr std::array<signed char, 256> hex_digit_values = [] {
+  std::array<signed char, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<std::size_t>(c)] = static_cast<signed char>(c >= '0' && c <= '9'   ? c - '0'
+                                                                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                                         : -1);
+  }
+  return table;
+}();
+
 constexpr int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return hex_digit_values[static_cast<unsigned char>(c)];
 }
 
 constexpr bool is_hex_digit(char c) noexcept {
@@ -67,6 +77,35 @@ constexpr bool is_hex_digit(char c) noexcept {
 
 bool is_sha256_hex(std::string_view text) noexcept {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), is_hex_digit);
+}
+
+/// Decodes 64 hex digits of either case into digest; false (digest unspecified) otherwise.
+bool decode_hex_digest(std::string_view hex, hash::digest256& digest) noexcept {
+  if (hex.size() != 2 * digest.size()) return false;
+  bool valid = true;
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    const int high = hex_digit(hex[2 * i]);
+    const int low = hex_digit(hex[2 * i + 1]);
+    valid = valid && high >= 0 && low >= 0;
+    digest[i] = static_cast<char>(high * 16 + low);
+  }
+  return valid;
+}
+
+/// AWS's unreserved bytes, A-Z a-z 0-9 - . _ ~, as a table: every byte of every signed name,
+/// value and path goes through it.
+constexpr std::array<bool, 256> unreserved_bytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<std::size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                                         c == '~';
+  }
+  return table;
+}();
+
+inline bool is_unreserved(char c, bool keep_slash) noexcept {
+  return unreserved_bytes[static_cast<unsigned char>(c)] || (keep_slash && c == '/');
 }
 
 bool needs_decoding(std::string_view text, bool plus_is_space) noexcept {
@@ -164,33 +203,92 @@ target_parts split_target(std::string_view target) {
   return {target.substr(0, question), target.substr(question + 1)};
 }
 
+/// How a query name or value is written, from one scan of it as sent.
+struct query_text_form {
+  bool escaped = false;   ///< holds '%' or '+': decoding changes it
+  bool canonical = true;  ///< already what uri_encode of its decoded bytes gives
+};
+
+constexpr bool is_uppercase_hex_digit(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/// Where a query name or value that starts at `at` ends (at the next '&', or for a name at the
+/// next '=' too), and its form, in one scan.
+struct scanned_query_text {
+  std::size_t end;
+  query_text_form form;
+};
+
+scanned_query_text scan_query_text(std::string_view query, std::size_t at, bool name) noexcept {
+  query_text_form form;
+  std::size_t i = at;
+  for (; i < query.size(); ++i) {
+    const char c = query[i];
+    if (is_unreserved(c, false)) continue;
+    if (c == '&' || (name && c == '=')) break;
+    if (c == '%' || c == '+') form.escaped = true;
+    // "%XX" in uppercase stays as it is, unless it escapes a byte that uri_encode keeps; '+' is
+    // a space, which encodes as "%20".
+    if (c == '%' && i + 2 < query.size() && is_uppercase_hex_digit(query[i + 1]) &&
+        is_uppercase_hex_digit(query[i + 2]) &&
+        !is_unreserved(static_cast<char>(hex_digit(query[i + 1]) * 16 + hex_digit(query[i + 2])), false)) {
+      i += 2;
+      continue;
+    }
+    form.canonical = false;
+  }
+  return {i, form};
+}
+
 struct query_parameter {
   std::string_view name;  ///< decoded
   std::string_view value;
+  std::string_view raw_name;  ///< as sent
+  std::string_view raw_value;
+  query_text_form name_form;
+  query_text_form value_form;
 };
 
 /// A raw query string as decoded parameters. The views point into the raw query where nothing
 /// needed decoding, else into storage_, which is reserved up front so that it never moves.
+/// Each parameter keeps its text as sent too: SDKs send it in canonical form, which the
+/// canonical query then copies instead of encoding the decoded bytes again.
 class parsed_query {
  public:
   explicit parsed_query(std::string_view raw) {
-    storage_.reserve(needs_decoding(raw, true) ? raw.size() : 0);  // decoding never lengthens
-    if (!raw.empty())
-      parameters_.reserve(static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '&')) + 1);
+    if (!raw.empty()) parameters_.reserve(8);  // a presigned URL's six, and room
+    std::size_t escaped_bytes = 0;
+    for (std::size_t at = 0; at < raw.size();) {
+      query_parameter parameter;
+      const scanned_query_text name = scan_query_text(raw, at, true);
+      parameter.raw_name = parameter.name = raw.substr(at, name.end - at);
+      parameter.name_form = name.form;
+      std::size_t end = name.end;
+      if (end < raw.size() && raw[end] == '=') {
+        const scanned_query_text value = scan_query_text(raw, end + 1, false);
+        parameter.raw_value = parameter.value = raw.substr(end + 1, value.end - end - 1);
+        parameter.value_form = value.form;
+        end = value.end;
+      }
+      if (end > at) {  // "a&&b" holds no empty parameter
+        if (parameter.name_form.escaped) escaped_bytes += parameter.raw_name.size();
+        if (parameter.value_form.escaped) escaped_bytes += parameter.raw_value.size();
+        parameters_.push_back(parameter);
+      }
+      at = end + 1;
+    }
+    if (escaped_bytes == 0) return;
+    storage_.reserve(escaped_bytes);  // decoding never lengthens
     const auto decode = [&](std::string_view text) {
-      if (!needs_decoding(text, true)) return text;
       const std::size_t start = storage_.size();
       append_percent_decoded(storage_, text, true);
       return std::string_view(storage_).substr(start);
     };
-    for_each_part(raw, '&', [&](std::string_view pair) {
-      if (pair.empty()) return true;
-      const auto equals = pair.find('=');
-      parameters_.push_back({decode(pair.substr(0, equals)), equals == std::string_view::npos
-                                                                 ? std::string_view()
-                                                                 : decode(pair.substr(equals + 1))});
-      return true;
-    });
+    for (auto& parameter : parameters_) {
+      if (parameter.name_form.escaped) parameter.name = decode(parameter.raw_name);
+      if (parameter.value_form.escaped) parameter.value = decode(parameter.raw_value);
+    }
   }
   parsed_query(const parsed_query&) = delete;
   parsed_query& operator=(const parsed_query&) = delete;
@@ -425,16 +523,11 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   append_string_to_sign(sts, check.amz_date, check.scope.scope, creq);
   const signing_key& signing =
       cached_signing_key(key->secret_access_key, check.scope.date, check.scope.region, service_name);
-  std::string expected;
-  hash::append_hex(expected, hash::bytes_of(signing.hmac.sign(sts)));
-  // Hex digits compare without regard to case; most clients send lowercase already.
-  std::string_view provided = check.provided_signature;
-  std::string lowered;
-  if (std::any_of(provided.begin(), provided.end(), [](char c) { return c >= 'A' && c <= 'F'; })) {
-    lowered = lowercase(provided);
-    provided = lowered;
-  }
-  if (!hash::constant_time_equals(provided, expected)) {
+  const hash::digest256 expected = signing.hmac.sign(sts);
+  // The bytes the hex spells are compared, so that its letter case does not matter, as in S3.
+  hash::digest256 provided{};
+  const bool provided_is_hex = decode_hex_digest(check.provided_signature, provided);
+  if (!hash::constant_time_equals(hash::bytes_of(provided), hash::bytes_of(expected)) || !provided_is_hex) {
     return signature_mismatch(check.scope.access_key_id, sts, check.provided_signature)
         .with("CanonicalRequest", creq)
         .with("CanonicalRequestBytes", hash::to_spaced_hex(creq));
@@ -443,14 +536,15 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   identity.access_key_id = check.scope.access_key_id;
   identity.presigned = check.presigned;
   identity.payload = check.payload;
-  if (check.payload == payload_kind::signed_hex) identity.payload_sha256_hex = lowercase(check.payload_hash);
+  if (check.payload == payload_kind::signed_hex)
+    decode_hex_digest(check.payload_hash, identity.payload_sha256);
   if (check.payload == payload_kind::streaming_signed ||
       check.payload == payload_kind::streaming_signed_trailer) {
+    identity.seed_signature = hash::to_hex(hash::bytes_of(expected));
     identity.signing_key = hash::bytes_of(signing.bytes);
     identity.amz_date = check.amz_date;
     identity.scope = check.scope.scope;
   }
-  identity.seed_signature = std::move(expected);
   return identity;
 }
 
@@ -655,31 +749,11 @@ std::vector<std::string> all_header_names(const request& req) {
   return names;
 }
 
-/// AWS's unreserved bytes, A-Z a-z 0-9 - . _ ~, as a table: every byte of every signed name,
-/// value and path goes through it.
-constexpr std::array<bool, 256> unreserved_bytes = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[static_cast<std::size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                                         c == '~';
-  }
-  return table;
-}();
-
-inline bool is_unreserved(char c, bool keep_slash) noexcept {
-  return unreserved_bytes[static_cast<unsigned char>(c)] || (keep_slash && c == '/');
-}
-
 /// The length of the prefix of bytes that uri_encode keeps as it is.
 std::size_t unreserved_prefix(std::string_view bytes, bool keep_slash) noexcept {
   std::size_t i = 0;
   while (i < bytes.size() && is_unreserved(bytes[i], keep_slash)) ++i;
   return i;
-}
-
-bool needs_encoding(std::string_view bytes, bool keep_slash) noexcept {
-  return unreserved_prefix(bytes, keep_slash) != bytes.size();
 }
 
 /// Appends uri_encode(bytes, keep_slash): at most three bytes out for each byte in.
@@ -715,20 +789,24 @@ void append_canonical_query(std::string& out, const parsed_query& query, bool pr
   pairs.clear();
   encoded.clear();
   std::size_t longest = 0;
-  for (const auto& parameter : query.parameters())
-    longest += 3 * (parameter.name.size() + parameter.value.size());
+  for (const auto& parameter : query.parameters()) {
+    if (!parameter.name_form.canonical) longest += 3 * parameter.name.size();
+    if (!parameter.value_form.canonical) longest += 3 * parameter.value.size();
+  }
   encoded.reserve(longest);
-  const auto encode = [&](std::string_view text) {
-    if (!needs_encoding(text, false)) return text;
+  const auto encode = [&](std::string_view decoded, std::string_view raw, query_text_form form) {
+    if (form.canonical) return raw;
     const std::size_t start = encoded.size();
-    append_uri_encoded(encoded, text, false);
+    append_uri_encoded(encoded, decoded, false);
     return std::string_view(encoded).substr(start);
   };
   for (const auto& parameter : query.parameters()) {
     if (presigned && iequals(parameter.name, "X-Amz-Signature")) continue;
-    pairs.emplace_back(encode(parameter.name), encode(parameter.value));
+    pairs.emplace_back(encode(parameter.name, parameter.raw_name, parameter.name_form),
+                       encode(parameter.value, parameter.raw_value, parameter.value_form));
   }
-  std::sort(pairs.begin(), pairs.end());
+  // SDKs send the parameters sorted already.
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     if (i != 0) out += '&';
     out.append(pairs[i].first).append(1, '=').append(pairs[i].second);
@@ -880,17 +958,14 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
 
 std::optional<error_detail> check_payload_sha256(const verified_identity& identity, std::string_view body) {
   if (identity.payload != payload_kind::signed_hex) return std::nullopt;
-  // Clients over plain HTTP sign every GET's empty body: no need to hash it, nor to copy its hash.
-  std::string computed;
-  std::string_view body_hash = empty_sha256_hex;
-  if (!body.empty()) {
-    computed = hash::to_hex(hash::bytes_of(hash::sha256_digest(body)));
-    body_hash = computed;
-  }
-  if (hash::constant_time_equals(body_hash, identity.payload_sha256_hex)) return std::nullopt;
+  // Clients over plain HTTP sign every GET's empty body: no need to hash it.
+  static const hash::digest256 empty_body_sha256 = hash::sha256_digest({});
+  const hash::digest256 computed = body.empty() ? empty_body_sha256 : hash::sha256_digest(body);
+  if (hash::constant_time_equals(hash::bytes_of(computed), hash::bytes_of(identity.payload_sha256)))
+    return std::nullopt;
   return error_detail(error::x_amz_content_sha256_mismatch)
-      .with("ClientComputedContentSHA256", identity.payload_sha256_hex)
-      .with("S3ComputedContentSHA256", std::string(body_hash));
+      .with("ClientComputedContentSHA256", hash::to_hex(hash::bytes_of(identity.payload_sha256)))
+      .with("S3ComputedContentSHA256", hash::to_hex(hash::bytes_of(computed)));
 }
 
 std::optional<error_detail> verify_chunk_signatures(const verified_identity& identity,

@@ -7,6 +7,7 @@
 // (verify_request), so a round trip through both proves nothing by itself; the unit tests pin
 // both to AWS's published vectors.
 #include "s3cors/auth/credentials.hpp"
+#include "s3cors/hash/digest.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/aws_chunked.hpp"
@@ -41,13 +42,13 @@ struct verified_identity {
   std::string access_key_id;
   bool presigned = false;
   payload_kind payload = payload_kind::unsigned_payload;
-  std::string payload_sha256_hex;  ///< signed_hex only: the lowercase hash the body must have
-  std::string seed_signature;      ///< lowercase hex signature of the request itself
+  hash::digest256 payload_sha256{};  ///< signed_hex only: the SHA-256 the body must have
   // What the chunk signatures of aws-chunked bodies chain from (see verify_chunk_signatures);
   // filled for streaming_signed and streaming_signed_trailer only:
-  std::string signing_key;  ///< raw 32-byte kSigning of the credential scope
-  std::string amz_date;     ///< "20130524T000000Z"
-  std::string scope;        ///< "20130524/us-east-1/s3/aws4_request"
+  std::string seed_signature;  ///< lowercase hex signature of the request itself
+  std::string signing_key;     ///< raw 32-byte kSigning of the credential scope
+  std::string amz_date;        ///< "20130524T000000Z"
+  std::string scope;           ///< "20130524/us-east-1/s3/aws4_request"
 };
 
 /// Verifies the request's SigV4 signature against keys at time now.
