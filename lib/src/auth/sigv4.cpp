@@ -76,7 +76,7 @@ constexpr bool is_hex_digit(char c) noexcept {
 }
 
 bool is_sha256_hex(std::string_view text) noexcept {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), is_hex_digit);
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return is_hex_digit(c); });
 }
 
 /// Decodes 64 hex digits of either case into digest; false (digest unspecified) otherwise.
@@ -469,7 +469,10 @@ std::optional<payload_kind> classify_payload(std::string_view value) {
 std::optional<error_detail> check_signed_headers(const request& req, std::string_view signed_headers) {
   const auto is_signed = [&](std::string_view name) {
     bool found = false;
-    for_each_signed_header(signed_headers, [&](std::string_view s) { found = found || iequals(s, name); });
+    for_each_part(signed_headers, ';', [&](std::string_view s) {
+      found = iequals(s, name);
+      return !found;  // stop at the first match
+    });
     return found;
   };
   std::vector<std::string> missing;
