@@ -539,6 +539,7 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   identity.access_key_id = check.scope.access_key_id;
   identity.presigned = check.presigned;
   identity.payload = check.payload;
+  // classify_payload has seen 64 hex digits.
   if (check.payload == payload_kind::signed_hex)
     decode_hex_digest(check.payload_hash, identity.payload_sha256);
   if (check.payload == payload_kind::streaming_signed ||
