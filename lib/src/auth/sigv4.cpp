@@ -295,19 +295,48 @@ class parsed_query {
 
   [[nodiscard]] const std::vector<query_parameter>& parameters() const noexcept { return parameters_; }
 
-  /// The first parameter of that name, compared without regard to letter case as S3 does for
-  /// the X-Amz-* parameters.
-  [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept {
-    for (const auto& parameter : parameters_) {
-      if (iequals(parameter.name, name)) return parameter.value;
-    }
-    return std::nullopt;
-  }
-
  private:
   std::string storage_;
   std::vector<query_parameter> parameters_;
 };
+
+/// The query parameters that authenticate a request, gathered in one pass: each the first of
+/// its name, compared without regard to letter case as S3 does.
+struct auth_parameters {
+  std::optional<std::string_view> algorithm;
+  std::optional<std::string_view> credential;
+  std::optional<std::string_view> signature;
+  std::optional<std::string_view> date;
+  std::optional<std::string_view> signed_headers;
+  std::optional<std::string_view> expires;
+  std::optional<std::string_view> content_sha256;
+  bool version_two = false;  ///< AWSAccessKeyId: a SigV2 presigned URL
+
+  [[nodiscard]] bool presigned() const noexcept {
+    return algorithm.has_value() || signature.has_value() || credential.has_value();
+  }
+};
+
+auth_parameters find_auth_parameters(const parsed_query& query) noexcept {
+  constexpr std::string_view prefix = "X-Amz-";
+  auth_parameters found;
+  for (const query_parameter& parameter : query.parameters()) {
+    const std::string_view name = parameter.name;
+    if (iequals(name, "AWSAccessKeyId")) found.version_two = true;
+    if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) continue;
+    const std::string_view rest = name.substr(prefix.size());
+    std::optional<std::string_view>* slot = iequals(rest, "Algorithm")        ? &found.algorithm
+                                            : iequals(rest, "Credential")     ? &found.credential
+                                            : iequals(rest, "Signature")      ? &found.signature
+                                            : iequals(rest, "Date")           ? &found.date
+                                            : iequals(rest, "SignedHeaders")  ? &found.signed_headers
+                                            : iequals(rest, "Expires")        ? &found.expires
+                                            : iequals(rest, "Content-Sha256") ? &found.content_sha256
+                                                                              : nullptr;
+    if (slot != nullptr && !slot->has_value()) *slot = parameter.value;
+  }
+  return found;
+}
 
 // ---- Time -----------------------------------------------------------------------------------
 
@@ -680,14 +709,15 @@ result<std::int64_t, error_detail> parse_expires(std::string_view text) {
 
 result<std::optional<verified_identity>, error_detail> verify_presigned(const request& req,
                                                                         const parsed_query& query,
+                                                                        const auth_parameters& auth,
                                                                         const credential_set& keys,
                                                                         sys_seconds now) {
-  const auto algorithm = query.find("X-Amz-Algorithm");
-  const auto credential_text = query.find("X-Amz-Credential");
-  const auto signature = query.find("X-Amz-Signature");
-  const auto date_text = query.find("X-Amz-Date");
-  const auto signed_text = query.find("X-Amz-SignedHeaders");
-  const auto expires_text = query.find("X-Amz-Expires");
+  const auto& algorithm = auth.algorithm;
+  const auto& credential_text = auth.credential;
+  const auto& signature = auth.signature;
+  const auto& date_text = auth.date;
+  const auto& signed_text = auth.signed_headers;
+  const auto& expires_text = auth.expires;
   if (!algorithm || !credential_text || !signature || !date_text || !signed_text || !expires_text) {
     return query_error(
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
@@ -707,7 +737,7 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(const re
 
   // SDKs may sign the payload hash as a parameter; otherwise a presigned URL's payload is unsigned.
   std::string_view payload_hash = unsigned_payload;
-  if (const auto content_sha = query.find("X-Amz-Content-Sha256")) payload_hash = *content_sha;
+  if (auth.content_sha256) payload_hash = *auth.content_sha256;
   const auto kind = classify_payload(payload_hash);
   if (!kind) return invalid_payload_hash("X-Amz-Content-Sha256", payload_hash);
 
@@ -939,9 +969,9 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
   if (keys.empty()) return std::optional<verified_identity>();
   const auto [path, query] = split_target(req.target);
   const parsed_query parameters(query);
-  const bool presigned = parameters.find("X-Amz-Algorithm") || parameters.find("X-Amz-Signature") ||
-                         parameters.find("X-Amz-Credential");
-  const bool version_two_query = parameters.find("AWSAccessKeyId").has_value();
+  const auth_parameters auth = find_auth_parameters(parameters);
+  const bool presigned = auth.presigned();
+  const bool version_two_query = auth.version_two;
   const std::string_view header = detail::trim_ows(req.headers.find("Authorization").value_or(""));
 
   if (!header.empty()) {
@@ -955,7 +985,7 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
     }
     return verify_header(req, header, parameters, keys, now);
   }
-  if (presigned) return verify_presigned(req, parameters, keys, now);
+  if (presigned) return verify_presigned(req, parameters, auth, keys, now);
   if (version_two_query) return version_two();
   return std::optional<verified_identity>();
 }
