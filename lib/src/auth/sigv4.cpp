@@ -310,7 +310,7 @@ struct auth_parameters {
   std::optional<std::string_view> signed_headers;
   std::optional<std::string_view> expires;
   std::optional<std::string_view> content_sha256;
-  bool version_two = false;  ///< AWSAccessKeyId: a SigV2 presigned URL
+  bool version_two_access_key = false;  ///< AWSAccessKeyId: a SigV2 presigned URL
 
   [[nodiscard]] bool presigned() const noexcept {
     return algorithm.has_value() || signature.has_value() || credential.has_value();
@@ -322,7 +322,7 @@ auth_parameters find_auth_parameters(const parsed_query& query) noexcept {
   auth_parameters found;
   for (const query_parameter& parameter : query.parameters()) {
     const std::string_view name = parameter.name;
-    if (iequals(name, "AWSAccessKeyId")) found.version_two = true;
+    if (iequals(name, "AWSAccessKeyId")) found.version_two_access_key = true;
     if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) continue;
     const std::string_view rest = name.substr(prefix.size());
     std::optional<std::string_view>* slot = iequals(rest, "Algorithm")        ? &found.algorithm
@@ -736,8 +736,7 @@ result<std::optional<verified_identity>, error_detail> verify_presigned(const re
   if (!expires) return expires.error();
 
   // SDKs may sign the payload hash as a parameter; otherwise a presigned URL's payload is unsigned.
-  std::string_view payload_hash = unsigned_payload;
-  if (auth.content_sha256) payload_hash = *auth.content_sha256;
+  const std::string_view payload_hash = auth.content_sha256.value_or(unsigned_payload);
   const auto kind = classify_payload(payload_hash);
   if (!kind) return invalid_payload_hash("X-Amz-Content-Sha256", payload_hash);
 
@@ -970,12 +969,10 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
   const auto [path, query] = split_target(req.target);
   const parsed_query parameters(query);
   const auth_parameters auth = find_auth_parameters(parameters);
-  const bool presigned = auth.presigned();
-  const bool version_two_query = auth.version_two;
   const std::string_view header = detail::trim_ows(req.headers.find("Authorization").value_or(""));
 
   if (!header.empty()) {
-    if (presigned || version_two_query) {
+    if (auth.presigned() || auth.version_two_access_key) {
       return error_detail(
                  error::invalid_argument,
                  "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
@@ -985,8 +982,8 @@ result<std::optional<verified_identity>, error_detail> verify_request(const requ
     }
     return verify_header(req, header, parameters, keys, now);
   }
-  if (presigned) return verify_presigned(req, parameters, auth, keys, now);
-  if (version_two_query) return version_two();
+  if (auth.presigned()) return verify_presigned(req, parameters, auth, keys, now);
+  if (auth.version_two_access_key) return version_two();
   return std::optional<verified_identity>();
 }
 
