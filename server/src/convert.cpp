@@ -38,7 +38,7 @@ s3::request_context make_context(server_state& state) {
   return ctx;
 }
 
-request to_core_request(http::request<http::string_body>&& req) {
+request to_core_request(const http::request_header<>& req) {
   request out;
   out.method_name = std::string(req.method_string());
   out.verb = method_from_string(out.method_name);
@@ -46,7 +46,6 @@ request to_core_request(http::request<http::string_body>&& req) {
   out.version = static_cast<int>(req.version());
   out.headers.reserve(16);
   for (const auto& field : req) out.headers.add(std::string(field.name_string()), std::string(field.value()));
-  out.body = std::move(req.body());
   return out;
 }
 

@@ -94,8 +94,14 @@ struct http_server::impl {
 
 http_server::http_server(server_options options, request_handler handler) : impl_(std::make_unique<impl>()) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+  // Workers mostly wait for the disk: more of them than cores keeps slow requests from
+  // queueing behind each other.
+  if (options.workers == 0)
+    options.workers = std::max(8u, 4 * std::max(1u, std::thread::hardware_concurrency()));
   const unsigned threads = options.threads;
-  impl_->state = std::make_unique<server_state>(std::move(options), std::move(handler), threads);
+  const unsigned workers = options.workers;
+  if (!handler.start) throw std::invalid_argument("http_server: the request handler has no start function");
+  impl_->state = std::make_unique<server_state>(std::move(options), std::move(handler), threads, workers);
   impl_->state->request_id_seed = std::random_device{}() * 0x100000001ull ^ std::random_device{}();
 }
 
@@ -161,6 +167,10 @@ void http_server::stop() {
     state.sessions_changed.wait_for(lock, std::chrono::milliseconds(500),
                                     [&] { return state.sessions.empty(); });
   }
+  // Jobs still queued for the workers are dropped (their connections are gone); one that
+  // runs finishes first, so no worker posts to a context that no longer exists.
+  state.workers.stop();
+  state.workers.join();
   impl_->work.clear();
   for (auto& context : state.contexts) context->stop();
   for (auto& t : impl_->threads) t.join();

@@ -5,6 +5,7 @@
 #include "s3cors/config/config.hpp"
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/net/http_server.hpp"
+#include "s3cors/net/service_handler.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/store/fs_store.hpp"
 
@@ -281,6 +282,7 @@ int run(int argc, char** argv) {
   service_options.routing.domain = cli.domain.value_or(file_config.domain);
   service_options.cors_debug_header = file_config.cors_debug_header;
   service_options.credentials = s3cors::auth::credential_set(std::move(credentials));
+  service_options.max_object_size = file_config.limit.max_body_bytes;
   service_options.access_log_details =
       format == s3cors::net::log_format::json && level != s3cors::net::log_level::off;
   s3cors::s3::service service(store, cors, service_options);
@@ -294,7 +296,6 @@ int run(int argc, char** argv) {
   options.level = level;
   const auto& limit = file_config.limit;
   options.header_limit = static_cast<std::size_t>(limit.max_header_bytes);
-  options.body_limit = limit.max_body_bytes;
   options.max_connections = static_cast<std::size_t>(limit.max_connections);
   options.idle_timeout = std::chrono::seconds(limit.idle_timeout_seconds);
   options.header_timeout = std::chrono::seconds(limit.header_timeout_seconds);
@@ -309,10 +310,7 @@ int run(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  s3cors::net::http_server server(
-      options, [&service](const s3cors::request& req, const s3cors::s3::request_context& ctx) {
-        return service.handle(req, ctx);
-      });
+  s3cors::net::http_server server(options, s3cors::net::service_handler(service));
   const std::uint16_t port = server.start();
   const bool v6 = listen->host.find(':') != std::string::npos && listen->host.front() != '[';
   std::printf("s3cors listening on http://%s%s%s:%u\n", v6 ? "[" : "", listen->host.c_str(), v6 ? "]" : "",

@@ -1,6 +1,8 @@
 #pragma once
 // State shared by the listener and every session of one http_server.
 #include "beast.hpp"
+
+#include <boost/asio/thread_pool.hpp>
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/s3/error.hpp"
 
@@ -19,6 +21,8 @@ class session;
 struct server_state {
   server_options options;
   request_handler handler;
+  /// Where anything that may wait for a disk runs (network threads never do).
+  asio::thread_pool workers;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_request{0};
   std::uint64_t request_id_seed = 0;
@@ -36,8 +40,8 @@ struct server_state {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::atomic<std::size_t> next_context{0};
 
-  server_state(server_options opts, request_handler h, unsigned threads)
-      : options(std::move(opts)), handler(std::move(h)) {
+  server_state(server_options opts, request_handler h, unsigned threads, unsigned worker_count)
+      : options(std::move(opts)), handler(std::move(h)), workers(worker_count) {
     for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
   }
 
@@ -50,8 +54,8 @@ struct server_state {
 /// Fills the request/host ids and the clock for one request.
 [[nodiscard]] s3::request_context make_context(server_state& state);
 
-/// Beast request -> core request, moving the body.
-[[nodiscard]] request to_core_request(http::request<http::string_body>&& req);
+/// A Beast request header -> core request (without body).
+[[nodiscard]] request to_core_request(const http::request_header<>& header);
 
 /// Writes the status line and header fields of a response (Content-Length and Connection
 /// included) into out, replacing its content.
@@ -69,16 +73,25 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   enum class phase { idle, reading, processing, writing };
+  /// A body piece buffer: two per upload, one filling from the socket while a worker stores
+  /// the other.
+  static constexpr std::size_t piece_size = 512 * 1024;
 
   void start();
   void do_read();
   void on_first_bytes(beast::error_code ec, std::size_t n);
   void do_read_header();
   void on_read_header(beast::error_code ec, std::size_t n);
-  void on_read_body(beast::error_code ec, std::size_t n);
   void process();
+  void on_started(started_request&& started);
+  void do_read_piece();
+  void on_read_piece(int buffer, beast::error_code ec, std::size_t n);
+  void store_piece(int buffer);
+  void on_piece_stored(int buffer, std::optional<response>&& refused);
+  void finish_body();
   void respond(response&& res);
   void respond_protocol_error(s3::error code, std::string_view why);
+  void send_response();
   void on_write(bool close, beast::error_code ec, std::size_t n);
   void do_sendfile();
   /// Sends what the socket takes without blocking; returns the count sent.
@@ -88,6 +101,9 @@ class session : public std::enable_shared_from_this<session> {
   void on_body_sent();
   void do_close();
   void log_access(unsigned status, std::uint64_t bytes);
+  /// Runs job on a worker thread, then then_fn with its result back on this connection's thread.
+  template <class Job, class Then>
+  void on_worker(Job job, Then then_fn);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -95,11 +111,24 @@ class session : public std::enable_shared_from_this<session> {
   std::uint64_t id_;
   bool reject_;
   phase phase_ = phase::idle;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  request request_;  ///< the request being answered (header only)
+  bool expects_continue_ = false;
+
+  // The body of an accepted request, streamed to the sink in pieces.
+  std::unique_ptr<body_sink> sink_;
+  std::unique_ptr<char[]> pieces_[2];
+  std::size_t piece_length_[2] = {0, 0};
+  int reading_into_ = -1;  ///< the buffer a socket read fills, or -1
+  int storing_ = -1;       ///< the buffer a worker is storing, or -1
+  int waiting_ = -1;       ///< a filled buffer waiting for the worker, or -1
+  bool body_done_ = false;
+  bool body_refused_ = false;  ///< answered before the body ended: the rest is not read
 
   // The response in flight, kept until its write completes.
   std::string out_;
   file_slice slice_;
+  std::uint64_t resident_until_ = 0;  ///< slice_ bytes below this offset are in memory
   bool close_after_ = false;
   bool keep_alive_ = true;
   unsigned version_ = 11;
@@ -112,6 +141,7 @@ class session : public std::enable_shared_from_this<session> {
   std::string log_request_id_, log_bucket_, log_key_, log_cors_;
   unsigned log_status_ = 0;
   std::uint64_t log_bytes_ = 0;
+  s3::request_context ctx_;
 };
 
 }  // namespace s3cors::net

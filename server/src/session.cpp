@@ -136,12 +136,13 @@ void session::do_read_header() {
   phase_ = phase::reading;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
-  parser_->body_limit(state_.options.body_limit);
-  parser_->eager(true);
-  // Fast path: a request that arrived whole is parsed from the buffer, with no further
-  // read and no timer.
+  // Bodies stream to a sink that bounds what each operation accepts (service_options).
+  parser_->body_limit(boost::none);
+  // Fast path: a header that arrived whole is parsed from the buffer, with no further read
+  // and no timer. Parsing stops at the end of the header: the body is read only once the
+  // request is accepted.
   beast::error_code ec;
-  while (buffer_.size() > 0 && !parser_->is_done()) {
+  while (buffer_.size() > 0 && !parser_->is_header_done()) {
     const std::size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
     if (ec == http::error::need_more) {
@@ -150,8 +151,7 @@ void session::do_read_header() {
     }
     if (ec || used == 0) break;
   }
-  if (ec || parser_->is_done()) return on_read_header(ec, 0);
-  if (parser_->is_header_done()) return on_read_header({}, 0);
+  if (ec || parser_->is_header_done()) return on_read_header(ec, 0);
   stream_.expires_after(state_.options.header_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
@@ -161,8 +161,6 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
   if (ec == http::error::header_limit) {
     return respond_protocol_error(s3::error::request_header_section_too_large, "header limit exceeded");
   }
-  if (ec == http::error::body_limit)
-    return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
   if (ec) {
     if (is_benign(ec) || ec == http::error::partial_message) {
       fail(ec, "read header");
@@ -170,71 +168,193 @@ void session::on_read_header(beast::error_code ec, std::size_t) {
     }
     return respond_protocol_error(s3::error::bad_request, fmt::format("malformed request: {}", ec.message()));
   }
-  // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it.
-  static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-  const bool expects_continue =
-      parser_->get().version() == 11 && beast::iequals(parser_->get()[http::field::expect], "100-continue");
-  if (parser_->is_done()) {
-    // An empty body is complete with its header and could be answered at once, but botocore
-    // before 1.43.77 then reads the next response on that connection against this one's
-    // status line (boto/botocore#3755: an upload after an empty one stalls until the read
-    // timeout). The interim response, which HTTP allows here, keeps those clients working.
-    if (const auto length = parser_->content_length(); expects_continue && length && *length == 0) {
-      (void)send_now(go_on, 0);
-    }
-    return process();
-  }
-  if (expects_continue)
-    (void)send_now(go_on, 0);  // best effort: a client that misses it sends the body anyway
-  stream_.expires_after(state_.options.body_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+  process();
 }
 
-void session::on_read_body(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit || ec == http::error::partial_message) {
-    // The header was read: the access line names the request.
-    const auto& header = parser_->get();
-    log_method_.assign(header.method_string());
-    log_target_.assign(header.target());
-    log_origin_.assign(header[http::field::origin]);
-  }
-  if (ec == http::error::body_limit)
-    return respond_protocol_error(s3::error::entity_too_large, "body limit exceeded");
-  // The client ended its stream (EOF, or a half-close) before Content-Length bytes or the
-  // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
-  // by the body timeout instead.
-  if (ec == http::error::partial_message)
-    return respond_protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body");
-  if (ec) {
-    fail(ec, "read body");
-    return do_close();
-  }
-  process();
+template <class Job, class Then>
+void session::on_worker(Job job, Then then_fn) {
+  asio::post(state_.workers, [self = shared_from_this(), job = std::move(job),
+                              then_fn = std::move(then_fn)]() mutable {
+    auto outcome = std::make_shared<decltype(job())>(job());
+    asio::post(self->stream_.get_executor(),
+               [self, outcome, then_fn = std::move(then_fn)]() mutable { then_fn(std::move(*outcome)); });
+  });
 }
 
 void session::process() {
   phase_ = phase::processing;
   started_ = std::chrono::steady_clock::now();
-  auto beast_request = parser_->release();
-  parser_.reset();
-  keep_alive_ = beast_request.keep_alive();
-  version_ = beast_request.version();
-  request req = to_core_request(std::move(beast_request));
-  log_method_ = req.method_name;
-  log_target_ = req.target;
-  log_origin_.assign(req.headers.find("Origin").value_or(""));
-  const s3::request_context ctx = make_context(state_);
-  if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx.now);
-  if (current_log_format() == log_format::json) log_request_id_ = ctx.request_id;
-  response res;
-  try {
-    res = state_.handler(req, ctx);
-  } catch (const std::exception& e) {
-    res = s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx, req.verb == method::head);
-    res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+  const auto& header = parser_->get();
+  keep_alive_ = header.keep_alive();
+  version_ = header.version();
+  request_ = to_core_request(header);
+  request_.has_body = !parser_->is_done();
+  if (const auto length = parser_->content_length()) request_.content_length = *length;
+  log_method_ = request_.method_name;
+  log_target_ = request_.target;
+  log_origin_.assign(request_.headers.find("Origin").value_or(""));
+  ctx_ = make_context(state_);
+  if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx_.now);
+  if (current_log_format() == log_format::json) log_request_id_ = ctx_.request_id;
+  // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it; it
+  // is sent only once the request is accepted (on_started).
+  expects_continue_ = version_ == 11 && iequals(request_.headers.find("Expect").value_or(""), "100-continue");
+  if (expects_continue_ && !request_.has_body) {
+    // An empty body is complete with its header and could be answered at once, but botocore
+    // before 1.43.77 then reads the next response on that connection against this one's
+    // status line (boto/botocore#3755: an upload after an empty one stalls until the read
+    // timeout). The interim response, which HTTP allows here, keeps those clients working.
+    (void)send_now("HTTP/1.1 100 Continue\r\n\r\n", 0);
+    expects_continue_ = false;
   }
-  respond(std::move(res));
+
+  auto failed = [this](const std::exception& e) {
+    started_request out;
+    out.res = s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx_,
+                                      request_.verb == method::head);
+    out.res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+    return out;
+  };
+  // Requests without a body are first tried here: most are answered from memory and the
+  // page cache. Anything that could wait for a disk goes to a worker.
+  if (!request_.has_body && state_.handler.try_start) {
+    std::optional<started_request> now;
+    try {
+      now = state_.handler.try_start(request_, ctx_);
+    } catch (const std::exception& e) {
+      now = failed(e);
+    }
+    if (now) return on_started(std::move(*now));
+  }
+  on_worker(
+      [self = shared_from_this(), failed]() {
+        try {
+          return self->state_.handler.start(self->request_, self->ctx_);
+        } catch (const std::exception& e) {
+          return failed(e);
+        }
+      },
+      [self = shared_from_this()](started_request&& started) { self->on_started(std::move(started)); });
+}
+
+void session::on_started(started_request&& started) {
+  if (!started.body) {
+    // A body that was not accepted is not read: the connection cannot carry another request.
+    if (request_.has_body) started.res.close = true;
+    return respond(std::move(started.res));
+  }
+  sink_ = std::move(started.body);
+  if (expects_continue_) (void)send_now("HTTP/1.1 100 Continue\r\n\r\n", 0);  // best effort
+  body_done_ = false;
+  body_refused_ = false;
+  for (auto& piece : pieces_) {
+    if (!piece) piece = std::make_unique<char[]>(piece_size);
+  }
+  do_read_piece();
+}
+
+void session::do_read_piece() {
+  const int free_buffer = storing_ != 0 && waiting_ != 0 ? 0 : storing_ != 1 && waiting_ != 1 ? 1 : -1;
+  if (free_buffer < 0 || reading_into_ >= 0 || body_done_) return;
+  reading_into_ = free_buffer;
+  auto& body = parser_->get().body();
+  body.data = pieces_[free_buffer].get();
+  body.size = piece_size;
+  body.more = true;
+  stream_.expires_after(state_.options.body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&session::on_read_piece, shared_from_this(), free_buffer));
+}
+
+void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
+  reading_into_ = -1;
+  if (body_refused_) return;  // answered already; this connection closes
+  if (ec == http::error::need_buffer) ec = {};
+  // The client ended its stream (EOF, or a half-close) before Content-Length bytes or the
+  // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
+  // by the body timeout instead.
+  if (ec == http::error::partial_message) {
+    sink_.reset();
+    return respond_protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body");
+  }
+  if (ec) {
+    fail(ec, "read body");
+    if (!is_benign(ec)) {
+      sink_.reset();
+      return respond_protocol_error(s3::error::bad_request, fmt::format("malformed body: {}", ec.message()));
+    }
+    return do_close();
+  }
+  piece_length_[buffer] = piece_size - parser_->get().body().size;
+  body_done_ = parser_->is_done();
+  if (piece_length_[buffer] > 0) {
+    if (storing_ < 0) {
+      store_piece(buffer);
+    } else {
+      waiting_ = buffer;
+    }
+  }
+  if (body_done_) {
+    if (storing_ < 0) finish_body();
+    return;
+  }
+  do_read_piece();
+}
+
+void session::store_piece(int buffer) {
+  storing_ = buffer;
+  on_worker(
+      [self = shared_from_this(), buffer]() -> std::optional<response> {
+        try {
+          return self->sink_->write(
+              std::string_view(self->pieces_[buffer].get(), self->piece_length_[buffer]));
+        } catch (const std::exception& e) {
+          response res =
+              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false);
+          res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+          return res;
+        }
+      },
+      [self = shared_from_this(), buffer](std::optional<response>&& refused) {
+        self->on_piece_stored(buffer, std::move(refused));
+      });
+}
+
+void session::on_piece_stored(int buffer, std::optional<response>&& refused) {
+  (void)buffer;
+  storing_ = -1;
+  if (refused) {
+    // The rest of the body is not read; a read still in flight finds body_refused_ set.
+    body_refused_ = true;
+    sink_.reset();
+    refused->close = true;
+    return respond(std::move(*refused));
+  }
+  if (waiting_ >= 0) {
+    const int next = std::exchange(waiting_, -1);
+    store_piece(next);
+  } else if (body_done_) {
+    return finish_body();
+  }
+  do_read_piece();
+}
+
+void session::finish_body() {
+  on_worker(
+      [self = shared_from_this()]() {
+        try {
+          return self->sink_->finish();
+        } catch (const std::exception& e) {
+          response res =
+              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false);
+          res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+          return res;
+        }
+      },
+      [self = shared_from_this()](response&& res) {
+        self->sink_.reset();
+        self->respond(std::move(res));
+      });
 }
 
 void session::respond_protocol_error(s3::error code, std::string_view why) {
@@ -273,25 +393,48 @@ void session::respond(response&& res) {
   auto* slice = std::get_if<file_slice>(&res.body);
   if (slice && slice->length > small_body_limit && slice->object->native_handle() >= 0) {
     slice_ = std::move(*slice);  // sent with sendfile() once the head is out
+    resident_until_ = slice_.offset;
   } else if (auto* text = std::get_if<std::string>(&res.body)) {
     out_ += *text;
   } else if (slice) {
     const std::size_t head = out_.size();
     out_.resize(head + slice->length);
-    std::uint64_t done = 0;
-    while (done < slice->length) {
-      auto n = slice->object->read_at(slice->offset + done,
-                                      std::span<char>(out_.data() + head + done, slice->length - done));
-      if (!n || *n == 0) {
-        // The file shrank or failed after its size was promised: the connection cannot carry
-        // a correct response any more.
-        log_line(log_level::warn,
-                 fmt::format("read failed for {}: object changed or unreadable", log_target_));
-        return do_close();
+    auto read_into_out = [](const file_slice& from, std::string& into, std::size_t at) {
+      std::uint64_t done = 0;
+      while (done < from.length) {
+        auto n = from.object->read_at(from.offset + done,
+                                      std::span<char>(into.data() + at + done, from.length - done));
+        if (!n || *n == 0) return false;
+        done += *n;
       }
-      done += *n;
+      return true;
+    };
+    if (!slice->object->is_resident(slice->offset, slice->length)) {
+      // Reading it could wait for the disk: a worker reads, this thread sends.
+      return on_worker(
+          [self = shared_from_this(), from = std::move(*slice), head, read_into_out]() {
+            return read_into_out(from, self->out_, head);
+          },
+          [self = shared_from_this()](bool read) {
+            if (!read) {
+              log_line(log_level::warn,
+                       fmt::format("read failed for {}: object changed or unreadable", self->log_target_));
+              return self->do_close();
+            }
+            self->send_response();
+          });
+    }
+    if (!read_into_out(*slice, out_, head)) {
+      // The file shrank or failed after its size was promised: the connection cannot carry
+      // a correct response any more.
+      log_line(log_level::warn, fmt::format("read failed for {}: object changed or unreadable", log_target_));
+      return do_close();
     }
   }
+  send_response();
+}
+
+void session::send_response() {
   // Most responses fit in the socket buffer: send now, and wait for writability only for
   // what remains. MSG_MORE holds a head back until sendfile() adds the body.
   const std::size_t sent = send_now(out_, slice_.object ? MSG_MORE : 0);
@@ -338,6 +481,23 @@ void session::do_sendfile() {
   while (slice_.length > 0) {
     auto offset = static_cast<off_t>(slice_.offset);
     const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(slice_.length, sendfile_chunk));
+    if (slice_.offset >= resident_until_) {
+      // sendfile() would wait for the disk on data not in memory: a worker brings the next
+      // chunk in first, and this thread stays free for other connections.
+      const std::uint64_t from = slice_.offset;
+      if (!slice_.object->is_resident(from, count)) {
+        return on_worker(
+            [object = slice_.object, from, count]() {
+              object->prefetch(from, count);
+              return true;
+            },
+            [self = shared_from_this(), from, count](bool) {
+              self->resident_until_ = from + count;
+              self->do_sendfile();
+            });
+      }
+      resident_until_ = from + count;
+    }
     const ssize_t sent = ::sendfile(socket.native_handle(), fd, &offset, count);
     if (sent > 0) {
       slice_.offset += static_cast<std::uint64_t>(sent);

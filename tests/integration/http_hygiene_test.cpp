@@ -122,9 +122,9 @@ TEST_CASE("http: a client vanishing mid-body does not take the server down", "[i
 }
 
 TEST_CASE("http: a body over the limit is refused with EntityTooLarge and stores nothing", "[integration]") {
-  auto options = server_fixture::quiet_options();
-  options.body_limit = 1024;
-  server_fixture server(options);
+  s3cors::s3::service_options limits;
+  limits.max_object_size = 1024;
+  server_fixture server(server_fixture::quiet_options(), limits);
   const auto answer =
       raw_request(server.port(), "PUT /media/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
                                      std::string(5000, 'x'));

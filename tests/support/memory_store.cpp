@@ -19,6 +19,8 @@ class string_object final : public store::readable_object {
 
   [[nodiscard]] std::uint64_t size() const noexcept override { return content_->size(); }
   [[nodiscard]] int native_handle() const noexcept override { return -1; }
+  [[nodiscard]] bool is_resident(std::uint64_t, std::uint64_t) const noexcept override { return true; }
+  void prefetch(std::uint64_t, std::uint64_t) const noexcept override {}
   [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
     if (offset >= content_->size()) return std::size_t{0};
     const auto start = static_cast<std::size_t>(offset);
@@ -178,17 +180,68 @@ result<void> memory_store::delete_bucket(std::string_view bucket_name) {
   return {};
 }
 
-result<store::object_info> memory_store::put_object(std::string_view bucket_name, std::string_view key,
-                                                    std::string_view content,
-                                                    const store::object_attributes& attributes) {
+namespace {
+
+// Holds an upload's bytes until commit.
+class memory_writer final : public store::object_writer {
+ public:
+  [[nodiscard]] result<void> write(std::string_view piece) override {
+    content.append(piece);
+    return {};
+  }
+  [[nodiscard]] result<void> copy_from(const store::readable_object& source, std::uint64_t offset,
+                                       std::uint64_t length) override {
+    std::string buffer(static_cast<std::size_t>(length), '\0');
+    std::size_t done = 0;
+    while (done < buffer.size()) {
+      auto n = source.read_at(offset + done, std::span<char>(buffer.data() + done, buffer.size() - done));
+      if (!n) return n.error();
+      if (*n == 0) return make_error_code(errc::no_such_key);
+      done += *n;
+    }
+    content += buffer;
+    return {};
+  }
+  [[nodiscard]] std::uint64_t size() const noexcept override { return content.size(); }
+
+  std::string bucket;
+  std::string upload_id;
+  int part_number = 0;
+  std::string content;
+};
+
+}  // namespace
+
+result<std::shared_ptr<const store::object_attributes>> memory_store::attributes_of(
+    std::string_view bucket_name, std::string_view key) const {
+  auto info = stat(bucket_name, key);
+  if (!info) return info.error();
+  return info->attributes;
+}
+
+result<std::unique_ptr<store::object_writer>> memory_store::create_object_writer(
+    std::string_view bucket_name) {
+  if (auto found = stat_bucket(bucket_name); !found) return found.error();
+  auto writer = std::make_unique<memory_writer>();
+  writer->bucket = std::string(bucket_name);
+  return std::unique_ptr<store::object_writer>(std::move(writer));
+}
+
+result<store::object_info> memory_store::commit_object(store::object_writer& writer,
+                                                       std::string_view bucket_name, std::string_view key,
+                                                       std::string_view etag,
+                                                       const store::object_attributes& attributes) {
+  auto& held = dynamic_cast<memory_writer&>(writer);
   if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
   {
     const std::shared_lock lock{mutex_};
     if (!buckets_.contains(bucket_name)) return make_error_code(errc::no_such_bucket);
   }
-  put(bucket_name, std::string(key), std::string(content), store::seconds_time{}, "", attributes);
-  const std::shared_lock lock{mutex_};
-  return buckets_.find(bucket_name)->second.objects.find(key)->second.info;
+  put(bucket_name, std::string(key), std::move(held.content), store::seconds_time{}, "", attributes);
+  const std::unique_lock lock{mutex_};
+  auto& info = buckets_.find(bucket_name)->second.objects.find(key)->second.info;
+  info.etag = std::string(etag);
+  return info;
 }
 
 result<void> memory_store::set_attributes(std::string_view bucket_name, std::string_view key,
@@ -232,15 +285,26 @@ result<std::string> memory_store::create_upload(std::string_view bucket_name, st
   return id;
 }
 
-result<store::part_info> memory_store::put_part(std::string_view bucket_name, std::string_view upload_id,
-                                                int part_number, std::string_view content) {
+result<std::unique_ptr<store::object_writer>> memory_store::create_part_writer(std::string_view bucket_name,
+                                                                               std::string_view upload_id,
+                                                                               int part_number) {
+  if (auto found = get_upload(bucket_name, upload_id); !found) return found.error();
+  auto writer = std::make_unique<memory_writer>();
+  writer->bucket = std::string(bucket_name);
+  writer->upload_id = std::string(upload_id);
+  writer->part_number = part_number;
+  return std::unique_ptr<store::object_writer>(std::move(writer));
+}
+
+result<store::part_info> memory_store::commit_part(store::object_writer& writer, std::string_view etag) {
+  auto& held = dynamic_cast<memory_writer&>(writer);
   const std::unique_lock lock{mutex_};
-  const auto it = buckets_.find(bucket_name);
+  const auto it = buckets_.find(held.bucket);
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
-  const auto found = it->second.uploads.find(upload_id);
+  const auto found = it->second.uploads.find(held.upload_id);
   if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
-  store::part_info info{part_number, content.size(), store::md5_hex(content), now_};
-  found->second.parts.insert_or_assign(part_number, part{info, std::string(content)});
+  store::part_info info{held.part_number, held.content.size(), std::string(etag), now_};
+  found->second.parts.insert_or_assign(held.part_number, part{info, std::move(held.content)});
   return info;
 }
 

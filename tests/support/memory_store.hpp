@@ -43,16 +43,24 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
   [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
   [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
-  [[nodiscard]] result<store::object_info> put_object(std::string_view bucket, std::string_view key,
-                                                      std::string_view content,
-                                                      const store::object_attributes& attributes) override;
+  [[nodiscard]] result<std::shared_ptr<const store::object_attributes>> attributes_of(
+      std::string_view bucket, std::string_view key) const override;
+  [[nodiscard]] result<std::unique_ptr<store::object_writer>> create_object_writer(
+      std::string_view bucket) override;
+  [[nodiscard]] result<store::object_info> commit_object(store::object_writer& writer,
+                                                         std::string_view bucket, std::string_view key,
+                                                         std::string_view etag,
+                                                         const store::object_attributes& attributes) override;
   [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
                                             const store::object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
   [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key,
                                                   const store::object_attributes& attributes) override;
-  [[nodiscard]] result<store::part_info> put_part(std::string_view bucket, std::string_view upload_id,
-                                                  int part_number, std::string_view content) override;
+  [[nodiscard]] result<std::unique_ptr<store::object_writer>> create_part_writer(std::string_view bucket,
+                                                                                 std::string_view upload_id,
+                                                                                 int part_number) override;
+  [[nodiscard]] result<store::part_info> commit_part(store::object_writer& writer,
+                                                     std::string_view etag) override;
   [[nodiscard]] result<std::vector<store::part_info>> list_parts(std::string_view bucket,
                                                                  std::string_view upload_id) const override;
   [[nodiscard]] result<store::upload_info> get_upload(std::string_view bucket,

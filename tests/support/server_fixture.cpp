@@ -21,10 +21,7 @@ server_fixture::server_fixture(net::server_options options, s3::service_options 
   root_.make_dir("media");
   store_ = std::make_unique<store::fs_store>(store::fs_store_options{root_.path(), false});
   service_ = std::make_unique<s3::service>(*store_, cors_, std::move(service));
-  server_ = std::make_unique<net::http_server>(
-      options, [svc = service_.get()](const request& req, const s3::request_context& ctx) {
-        return svc->handle(req, ctx);
-      });
+  server_ = std::make_unique<net::http_server>(options, net::service_handler(*service_));
   port_ = server_->start();
 }
 

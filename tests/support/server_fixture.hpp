@@ -3,6 +3,7 @@
 // Readiness is start() returning; the destructor stops the server.
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/net/http_server.hpp"
+#include "s3cors/net/service_handler.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/store/fs_store.hpp"
 #include "temp_dir.hpp"

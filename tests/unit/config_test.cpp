@@ -62,7 +62,7 @@ TEST_CASE("config: an empty object gives the defaults", "[config]") {
   CHECK_FALSE(c.default_cors.has_value());
   const s3cors::config::limits defaults;
   CHECK(c.limit.max_header_bytes == 16 * 1024);
-  CHECK(c.limit.max_body_bytes == 512ull * 1024 * 1024);
+  CHECK(c.limit.max_body_bytes == 5ull * 1024 * 1024 * 1024);
   CHECK(c.limit.max_connections == defaults.max_connections);
   CHECK(c.limit.idle_timeout_seconds == defaults.idle_timeout_seconds);
   CHECK(c.limit.header_timeout_seconds == defaults.header_timeout_seconds);

@@ -75,6 +75,7 @@ const table_row rows[] = {
      "The body of your POST request is not well-formed multipart/form-data."},
     {error::malformed_xml, 400, "MalformedXML",
      "The XML you provided was not well-formed or did not validate against our published schema"},
+    {error::max_message_length_exceeded, 400, "MaxMessageLengthExceeded", "Your request was too big."},
     {error::max_post_pre_data_length_exceeded, 400, "MaxPostPreDataLengthExceeded",
      "Your POST request fields preceeding the upload file was too large."},
     {error::method_not_allowed, 405, "MethodNotAllowed",

@@ -2,6 +2,7 @@
 
 #include "detail/parse_text.hpp"
 #include "s3cors/hash/digest.hpp"
+#include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/date.hpp"
 
 #include <algorithm>
@@ -922,13 +923,20 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
   return out;
 }
 
-std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
-                                 std::string_view previous_signature, std::string_view chunk_data) {
+std::string chunk_string_to_sign_for_hash(std::string_view amz_date, std::string_view scope,
+                                          std::string_view previous_signature,
+                                          std::string_view chunk_sha256_hex) {
   std::string out("AWS4-HMAC-SHA256-PAYLOAD\n");
   out.append(amz_date).append("\n").append(scope).append("\n").append(previous_signature).append("\n");
   out.append(empty_sha256_hex).append("\n");
-  out += hash::to_hex(hash::sha256(chunk_data));
+  out += chunk_sha256_hex;
   return out;
+}
+
+std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
+                                 std::string_view previous_signature, std::string_view chunk_data) {
+  return chunk_string_to_sign_for_hash(amz_date, scope, previous_signature,
+                                       hash::to_hex(hash::sha256(chunk_data)));
 }
 
 std::string trailer_string_to_sign(std::string_view amz_date, std::string_view scope,
@@ -999,33 +1007,74 @@ std::optional<error_detail> check_payload_sha256(const verified_identity& identi
       .with("S3ComputedContentSHA256", hash::to_hex(hash::bytes_of(computed)));
 }
 
-std::optional<error_detail> verify_chunk_signatures(const verified_identity& identity,
-                                                    const s3::decoded_body& body) {
-  const bool trailer = identity.payload == payload_kind::streaming_signed_trailer;
-  if (identity.payload != payload_kind::streaming_signed && !trailer) return std::nullopt;
-  std::string previous = identity.seed_signature;
-  for (const auto& chunk : body.chunks) {
-    const std::string_view data = std::string_view(body.data).substr(chunk.offset, chunk.length);
-    const std::string sts = chunk_string_to_sign(identity.amz_date, identity.scope, previous, data);
-    std::string expected = hex_signature(identity.signing_key, sts);
-    if (!hash::constant_time_equals(lowercase(chunk.signature), expected)) {
-      return signature_mismatch(identity.access_key_id, sts, chunk.signature);
-    }
-    previous = std::move(expected);
+struct chunk_signature_verifier::state {
+  const verified_identity* identity = nullptr;
+  bool active = false;
+  bool trailer = false;
+  std::string previous;  ///< the signature the next chunk's chains from
+  hash::hasher chunk{hash::algorithm::sha256};
+  bool saw_final = false;
+};
+
+chunk_signature_verifier::chunk_signature_verifier(const verified_identity& identity)
+    : state_(std::make_unique<state>()) {
+  state_->identity = &identity;
+  state_->trailer = identity.payload == payload_kind::streaming_signed_trailer;
+  state_->active = identity.payload == payload_kind::streaming_signed || state_->trailer;
+  if (state_->active) state_->previous = identity.seed_signature;
+}
+
+chunk_signature_verifier::~chunk_signature_verifier() = default;
+chunk_signature_verifier::chunk_signature_verifier(chunk_signature_verifier&&) noexcept = default;
+chunk_signature_verifier& chunk_signature_verifier::operator=(chunk_signature_verifier&&) noexcept = default;
+
+void chunk_signature_verifier::update(std::string_view chunk_bytes) {
+  if (state_->active) state_->chunk.update(chunk_bytes);
+}
+
+std::optional<error_detail> chunk_signature_verifier::end_chunk(std::string_view provided_signature) {
+  if (!state_->active) return std::nullopt;
+  const verified_identity& identity = *state_->identity;
+  const std::string digest = state_->chunk.finish();
+  const std::string sts = chunk_string_to_sign_for_hash(identity.amz_date, identity.scope, state_->previous,
+                                                        hash::to_hex(digest));
+  std::string expected = hex_signature(identity.signing_key, sts);
+  if (!hash::constant_time_equals(lowercase(provided_signature), expected)) {
+    return signature_mismatch(identity.access_key_id, sts, provided_signature);
   }
-  // The chain must end with the signed 0-size chunk; the decoder always records it.
-  if (body.chunks.empty() || body.chunks.back().length != 0) {
+  state_->saw_final = digest == hash::sha256({});
+  state_->previous = std::move(expected);
+  return std::nullopt;
+}
+
+std::optional<error_detail> chunk_signature_verifier::finish(const s3::aws_chunked_trailers& trailers) {
+  if (!state_->active) return std::nullopt;
+  const verified_identity& identity = *state_->identity;
+  // The chain must end with the signed 0-size chunk.
+  if (!state_->saw_final) {
     return signature_mismatch(identity.access_key_id,
-                              chunk_string_to_sign(identity.amz_date, identity.scope, previous, {}), {});
+                              chunk_string_to_sign(identity.amz_date, identity.scope, state_->previous, {}),
+                              {});
   }
-  if (!trailer) return std::nullopt;
+  if (!state_->trailer) return std::nullopt;
   const std::string sts =
-      trailer_string_to_sign(identity.amz_date, identity.scope, previous, body.canonical_trailers);
-  const std::string provided = body.trailer_signature.value_or("");
+      trailer_string_to_sign(identity.amz_date, identity.scope, state_->previous, trailers.canonical);
+  const std::string provided = trailers.signature.value_or("");
   if (!hash::constant_time_equals(lowercase(provided), hex_signature(identity.signing_key, sts))) {
     return signature_mismatch(identity.access_key_id, sts, provided);
   }
   return std::nullopt;
+}
+
+std::optional<error_detail> verify_chunk_signatures(const verified_identity& identity,
+                                                    const s3::decoded_body& body) {
+  chunk_signature_verifier verifier(identity);
+  for (const auto& chunk : body.chunks) {
+    verifier.update(std::string_view(body.data).substr(chunk.offset, chunk.length));
+    if (auto refused = verifier.end_chunk(chunk.signature)) return refused;
+  }
+  return verifier.finish(
+      s3::aws_chunked_trailers{body.trailers, body.trailer_signature, body.canonical_trailers});
 }
 
 void sign_request(request& req, const credential& key, sys_seconds now, const signing_options& options) {

@@ -2,6 +2,7 @@
 
 #include "detail/parse_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -32,66 +33,136 @@ bool is_aws_chunked(const header_list& headers) {
   return encoding && encoding->find("aws-chunked") != std::string_view::npos;
 }
 
-result<decoded_body, error_detail> decode_aws_chunked(std::string_view body,
-                                                      std::optional<std::uint64_t> expected_length) {
-  const auto incomplete = [] { return error_detail(error::incomplete_body); };
-  const auto malformed = [] {
-    return error_detail(error::invalid_request, "The aws-chunked body is not well formed.");
-  };
-  decoded_body out;
-  for (;;) {
-    const auto line_end = body.find("\r\n");
-    if (line_end == std::string_view::npos) return incomplete();
-    const std::string_view line = body.substr(0, line_end);
-    const auto semicolon = line.find(';');
-    const std::string_view size_field = line.substr(0, semicolon);
-    std::uint64_t size = 0;
-    const auto [end, ec] =
-        std::from_chars(size_field.data(), size_field.data() + size_field.size(), size, 16);
-    if (size_field.empty() || ec != std::errc{} || end != size_field.data() + size_field.size())
-      return malformed();
-    aws_chunk chunk;
-    if (semicolon != std::string_view::npos) chunk.signature = chunk_signature(line.substr(semicolon + 1));
-    chunk.offset = out.data.size();
-    body.remove_prefix(line_end + 2);
-    if (size == 0) {
-      out.chunks.push_back(std::move(chunk));
-      break;
+namespace {
+
+error_detail malformed_chunks() {
+  return error_detail(error::invalid_request, "The aws-chunked body is not well formed.");
+}
+
+// Generous bounds for what is held: a size line with its signature extension is under 100
+// bytes, and S3 allows a few checksum trailers.
+constexpr std::size_t max_size_line = 4096;
+constexpr std::size_t max_trailers = 16384;
+
+}  // namespace
+
+std::optional<error_detail> aws_chunked_decoder::feed(std::string_view piece, handler& out) {
+  while (!piece.empty()) {
+    switch (state_) {
+      case state::size_line: {
+        const auto newline = piece.find('\n');
+        line_.append(piece.substr(0, newline == std::string_view::npos ? piece.size() : newline + 1));
+        piece.remove_prefix(newline == std::string_view::npos ? piece.size() : newline + 1);
+        if (line_.size() > max_size_line) return malformed_chunks();
+        if (newline == std::string_view::npos) break;
+        if (line_.size() < 2 || line_[line_.size() - 2] != '\r') return malformed_chunks();
+        const std::string_view line = std::string_view(line_).substr(0, line_.size() - 2);
+        const auto semicolon = line.find(';');
+        const std::string_view size_field = line.substr(0, semicolon);
+        std::uint64_t size = 0;
+        const auto [end, ec] =
+            std::from_chars(size_field.data(), size_field.data() + size_field.size(), size, 16);
+        if (size_field.empty() || ec != std::errc{} || end != size_field.data() + size_field.size())
+          return malformed_chunks();
+        signature_ =
+            semicolon == std::string_view::npos ? std::string() : chunk_signature(line.substr(semicolon + 1));
+        line_.clear();
+        if (size == 0) {
+          state_ = state::trailers;
+          if (auto refused = out.on_chunk_end(signature_)) return refused;
+        } else {
+          left_ = size;
+          state_ = state::data;
+        }
+        break;
+      }
+      case state::data: {
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, piece.size()));
+        if (auto refused = out.on_data(piece.substr(0, take))) return refused;
+        piece.remove_prefix(take);
+        left_ -= take;
+        decoded_ += take;
+        if (left_ == 0) state_ = state::data_end;
+        break;
+      }
+      case state::data_end: {
+        // The CRLF after a chunk's data, possibly split between pieces.
+        const std::size_t want = 2 - line_.size();
+        line_.append(piece.substr(0, want));
+        piece.remove_prefix(std::min(want, piece.size()));
+        if (line_.size() < 2) break;
+        if (line_ != "\r\n") return malformed_chunks();
+        line_.clear();
+        state_ = state::size_line;
+        if (auto refused = out.on_chunk_end(signature_)) return refused;
+        break;
+      }
+      case state::trailers:
+        if (line_.size() + piece.size() > max_trailers) return malformed_chunks();
+        line_.append(piece);
+        piece = {};
+        break;
     }
-    if (size > body.size() || body.size() - size < 2) return incomplete();
-    chunk.length = static_cast<std::size_t>(size);
-    out.data.append(body.substr(0, chunk.length));
-    if (body.substr(chunk.length, 2) != "\r\n") return malformed();
-    body.remove_prefix(chunk.length + 2);
-    out.chunks.push_back(std::move(chunk));
   }
+  return std::nullopt;
+}
+
+result<aws_chunked_trailers, error_detail> aws_chunked_decoder::finish() {
+  if (state_ != state::trailers) return error_detail(error::incomplete_body);
   // Trailers, then the empty line (some clients omit it when there are no trailers). AWS's
   // documented example puts an empty line between the final chunk and the trailers; the SDKs
   // do not.
+  std::string_view body = line_;
   if (body.starts_with("\r\n") && body.size() > 2 && !body.substr(2).starts_with("\r\n")) {
     body.remove_prefix(2);
   }
+  aws_chunked_trailers out;
   while (!body.empty()) {
     const auto line_end = body.find("\r\n");
     const std::string_view line = body.substr(0, line_end);
     body.remove_prefix(line_end == std::string_view::npos ? body.size() : line_end + 2);
     if (line.empty()) break;
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos) return malformed();
+    if (colon == std::string_view::npos) return malformed_chunks();
     std::string name(detail::trim_ows(line.substr(0, colon)));
     std::string value(detail::trim_ows(line.substr(colon + 1)));
     if (iequals(name, "x-amz-trailer-signature")) {
-      out.trailer_signature = std::move(value);
+      out.signature = std::move(value);
       continue;
     }
-    for (const char c : name) {
-      out.canonical_trailers += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    out.canonical_trailers.append(":").append(value).append("\n");
-    out.trailers.emplace_back(std::move(name), std::move(value));
+    for (const char c : name) out.canonical += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.canonical.append(":").append(value).append("\n");
+    out.fields.emplace_back(std::move(name), std::move(value));
   }
-  if (expected_length && *expected_length != out.data.size()) return incomplete();
   return out;
+}
+
+result<decoded_body, error_detail> decode_aws_chunked(std::string_view body,
+                                                      std::optional<std::uint64_t> expected_length) {
+  // The whole-body form of the decoder, for bodies already in memory.
+  struct collector final : aws_chunked_decoder::handler {
+    decoded_body out;
+    std::size_t chunk_start = 0;
+    std::optional<error_detail> on_data(std::string_view bytes) override {
+      out.data.append(bytes);
+      return std::nullopt;
+    }
+    std::optional<error_detail> on_chunk_end(std::string_view signature) override {
+      out.chunks.push_back(aws_chunk{std::string(signature), chunk_start, out.data.size() - chunk_start});
+      chunk_start = out.data.size();
+      return std::nullopt;
+    }
+  } collect;
+  aws_chunked_decoder decoder;
+  if (auto refused = decoder.feed(body, collect)) return *refused;
+  auto trailers = decoder.finish();
+  if (!trailers) return trailers.error();
+  if (expected_length && *expected_length != collect.out.data.size())
+    return error_detail(error::incomplete_body);
+  collect.out.trailers = std::move(trailers->fields);
+  collect.out.trailer_signature = std::move(trailers->signature);
+  collect.out.canonical_trailers = std::move(trailers->canonical);
+  return std::move(collect.out);
 }
 
 }  // namespace s3cors::s3

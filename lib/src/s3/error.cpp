@@ -40,6 +40,7 @@ const error_info& info(error e) noexcept {
       {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
       {400, "MalformedXML",
        "The XML you provided was not well-formed or did not validate against our published schema"},
+      {400, "MaxMessageLengthExceeded", "Your request was too big."},
       {400, "MaxPostPreDataLengthExceeded",
        "Your POST request fields preceeding the upload file was too large."},
       {405, "MethodNotAllowed", "The specified method is not allowed against this resource."},

@@ -166,24 +166,55 @@ response create_multipart_upload(store::object_store& store, std::string_view bu
   return xml_response(std::move(doc).str(), ctx);
 }
 
-response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
-                     std::string_view upload_id, std::string_view part_number_text, std::string_view content,
-                     const request_context& ctx) {
+part_start begin_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                      std::string_view upload_id, std::string_view part_number_text,
+                      const request_context& ctx) {
+  part_start out;
   const auto number = parse_count(part_number_text);
   if (!number || *number < 1 || *number > static_cast<std::uint64_t>(max_part_number)) {
-    return invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
-                            part_number_text, ctx);
+    out.refusal = invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                                   "partNumber", part_number_text, ctx);
+    return out;
   }
   // An upload id names one key: using it under another is NoSuchUpload, as in S3.
   auto upload = store.get_upload(bucket, upload_id);
-  if (!upload) return store_failure(upload.error(), "UploadPart", bucket, key, ctx, upload_id);
-  if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
-  auto part = store.put_part(bucket, upload_id, static_cast<int>(*number), content);
+  if (!upload) {
+    out.refusal = store_failure(upload.error(), "UploadPart", bucket, key, ctx, upload_id);
+    return out;
+  }
+  if (upload->key != key) {
+    out.refusal = no_such_upload(bucket, key, upload_id, ctx);
+    return out;
+  }
+  auto writer = store.create_part_writer(bucket, upload_id, static_cast<int>(*number));
+  if (!writer) {
+    out.refusal = store_failure(writer.error(), "UploadPart", bucket, key, ctx, upload_id);
+    return out;
+  }
+  out.writer = std::move(*writer);
+  return out;
+}
+
+response commit_part(store::object_store& store, store::object_writer& writer, std::string_view etag,
+                     std::string_view bucket, std::string_view key, std::string_view upload_id,
+                     const request_context& ctx) {
+  auto part = store.commit_part(writer, etag);
   if (!part) return store_failure(part.error(), "UploadPart", bucket, key, ctx, upload_id);
   response res;
   add_common_headers(res, ctx);
   res.headers.add("ETag", quoted(part->etag));
   return res;
+}
+
+response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                     std::string_view upload_id, std::string_view part_number_text, std::string_view content,
+                     const request_context& ctx) {
+  auto started = begin_part(store, bucket, key, upload_id, part_number_text, ctx);
+  if (!started.writer) return std::move(started.refusal);
+  if (auto written = started.writer->write(content); !written) {
+    return store_failure(written.error(), "UploadPart", bucket, key, ctx, upload_id);
+  }
+  return commit_part(store, *started.writer, hash::to_hex(hash::md5(content)), bucket, key, upload_id, ctx);
 }
 
 response complete_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,

@@ -11,6 +11,7 @@
 #include "s3cors/errc.hpp"
 #include "s3cors/hash/checksum.hpp"
 #include "s3cors/hash/digest.hpp"
+#include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/date.hpp"
 #include "s3cors/mime/mime.hpp"
 #include "s3cors/range/range.hpp"
@@ -20,6 +21,7 @@
 #include "s3cors/s3/multipart.hpp"
 #include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/store_error.hpp"
+#include "s3cors/s3/upload_stream.hpp"
 #include "s3cors/store/names.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "s3cors/xml/xml_writer.hpp"
@@ -28,6 +30,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <span>
+#include <vector>
 
 namespace s3cors::s3 {
 namespace {
@@ -70,6 +74,13 @@ void add_stored_attributes(const request& req, const store::object_info& info, s
   }
 }
 
+// A POST Object form is held in memory until the streaming form parser lands; its file may
+// be this large.
+// The largest source one CopyObject or UploadPartCopy may copy (S3: 5 GiB).
+constexpr std::uint64_t max_copy_size = std::uint64_t{5} << 30;
+
+constexpr std::size_t post_form_limit = std::size_t{64} << 20;
+
 // GET/HEAD /_s3cors/health: the server is up and answering. Never cached.
 response health_response(const request_context& ctx) {
   response res;
@@ -101,7 +112,142 @@ service::service(store::object_store& store, cors::cors_registry& cors, service_
   }
 }
 
+// A request whose answer waits for its body: what finalize() and the handlers need then.
+struct service::held_request {
+  request req;  ///< the header; the body, for documents, once it arrived
+  routed r;
+  std::optional<auth::verified_identity> identity;
+  request_context ctx;
+};
+
+// PutObject and UploadPart: the body streams through upload_stream into a store writer.
+class service::upload_sink final : public body_sink {
+ public:
+  upload_sink(const service& owner, held_request held, std::unique_ptr<store::object_writer> writer,
+              store::object_attributes attributes)
+      : owner_(owner),
+        held_(std::move(held)),
+        writer_(std::move(writer)),
+        attributes_(std::move(attributes)) {}
+
+  /// Header-level checks of the body (Content-MD5, x-amz-decoded-content-length); the refusal, if any.
+  std::optional<error_detail> open() {
+    auto started =
+        upload_stream::start(held_.req.headers, held_.identity ? &*held_.identity : nullptr, *writer_);
+    if (!started) return started.error();
+    stream_.emplace(std::move(*started));
+    return std::nullopt;
+  }
+
+  std::optional<response> write(std::string_view piece) override {
+    auto refused = stream_->write(piece);
+    if (!refused && writer_->size() > owner_.options_.max_object_size) refused = too_large(owner_.options_);
+    if (!refused) return std::nullopt;
+    return refuse(*refused, true);
+  }
+
+  /// The answer to a refused upload; close: the rest of its body will not be read.
+  response refuse(const error_detail& why, bool close) {
+    response res = make_error_response(why, held_.ctx, false);
+    res.close = close;
+    owner_.finalize(held_.req, held_.r, res);
+    return res;
+  }
+
+  response finish() override {
+    response res = commit();
+    owner_.finalize(held_.req, held_.r, res);
+    return res;
+  }
+
+  static error_detail too_large(const service_options& options) {
+    return error_detail(error::entity_too_large)
+        .with("ProposedSize", "more")
+        .with("MaxSizeAllowed", std::to_string(options.max_object_size));
+  }
+
+ private:
+  response commit() {
+    auto verified = stream_->finish();
+    if (!verified) return make_error_response(verified.error(), held_.ctx, false);
+    store::object_store& store = owner_.store_;
+    if (const auto* part = std::get_if<multipart_op>(&held_.r.op)) {
+      response res = commit_part(store, *writer_, verified->md5_hex, part->bucket, part->key, part->upload_id,
+                                 held_.ctx);
+      if (res.status == 200) {
+        for (const auto& [name, value] : verified->checksums) res.headers.add(name, value);
+      }
+      return res;
+    }
+    const auto& op = std::get<put_object_op>(held_.r.op);
+    attributes_.checksums = verified->checksums;
+    auto stored = store.commit_object(*writer_, op.bucket, op.key, verified->md5_hex, attributes_);
+    if (!stored) return store_failure(stored.error(), "PutObject", op.bucket, op.key, held_.ctx);
+    response res;
+    add_common_headers(res, held_.ctx);
+    res.headers.add("ETag", quoted(stored->etag));
+    for (const auto& [name, value] : verified->checksums) res.headers.add(name, value);
+    return res;
+  }
+
+  const service& owner_;
+  held_request held_;
+  std::unique_ptr<store::object_writer> writer_;
+  store::object_attributes attributes_;
+  std::optional<upload_stream> stream_;
+};
+
+// Requests whose body is a document (XML, a form): held in memory up to a bound, then
+// handled whole.
+class service::document_sink final : public body_sink {
+ public:
+  document_sink(const service& owner, held_request held, std::size_t limit, error over_limit)
+      : owner_(owner), held_(std::move(held)), limit_(limit), over_limit_(over_limit) {}
+
+  std::optional<response> write(std::string_view piece) override {
+    if (piece.size() <= limit_ - held_.req.body.size()) {
+      held_.req.body.append(piece);
+      return std::nullopt;
+    }
+    response res = make_error_response(error_detail(over_limit_), held_.ctx, false);
+    res.close = true;
+    owner_.finalize(held_.req, held_.r, res);
+    return res;
+  }
+
+  response finish() override {
+    response res;
+    const auth::verified_identity* identity = held_.identity ? &*held_.identity : nullptr;
+    if (auto mismatch = identity ? auth::check_payload_sha256(*identity, held_.req.body) : std::nullopt) {
+      res = make_error_response(*mismatch, held_.ctx, held_.req.verb == method::head);
+    } else {
+      res = owner_.dispatch(held_.req, held_.r, held_.ctx);
+    }
+    owner_.finalize(held_.req, held_.r, res);
+    return res;
+  }
+
+ private:
+  const service& owner_;
+  held_request held_;
+  std::size_t limit_;
+  error over_limit_;
+};
+
 response service::handle(const request& req, const request_context& ctx) const {
+  request header = req;
+  header.has_body = header.has_body || !req.body.empty();
+  if (!header.content_length) header.content_length = req.body.size();
+  header.body.clear();
+  started_request started = start(header, ctx);
+  if (!started.body) return std::move(started.res);
+  if (!req.body.empty()) {
+    if (auto refused = started.body->write(req.body)) return std::move(*refused);
+  }
+  return started.body->finish();
+}
+
+started_request service::start(const request& req, const request_context& ctx) const {
   auto routed_request = route(req, options_.routing);
   if (!routed_request) {
     error_detail detail = routed_request.error();
@@ -112,24 +258,104 @@ response service::handle(const request& req, const request_context& ctx) const {
       res.log_bucket = target_bucket(req, options_.routing);
       finish_log_details(req, res);
     }
-    return res;
+    return {std::move(res), nullptr};
   }
   std::optional<auth::verified_identity> identity;
-  auto refusal = authorize(req, *routed_request, ctx, identity);
-  response res =
-      refusal ? std::move(*refusal) : dispatch(req, *routed_request, identity ? &*identity : nullptr, ctx);
+  if (auto refusal = authorize(req, *routed_request, ctx, identity)) {
+    finalize(req, *routed_request, *refusal);
+    return {std::move(*refusal), nullptr};
+  }
+  const bool streams = std::holds_alternative<put_object_op>(routed_request->op) ||
+                       (std::holds_alternative<multipart_op>(routed_request->op) &&
+                        std::get<multipart_op>(routed_request->op).what == multipart_op::kind::upload_part);
+  if (streams) return start_upload(req, std::move(*routed_request), std::move(identity), ctx);
+  if (req.has_body) {
+    // A POST form carries the file: it may be as large as an object.
+    const bool form = std::holds_alternative<post_object_op>(routed_request->op);
+    const std::size_t limit = form ? post_form_limit : options_.max_document_size;
+    request header = req;
+    header.body.clear();
+    auto sink = std::make_unique<document_sink>(
+        *this, held_request{std::move(header), std::move(*routed_request), std::move(identity), ctx}, limit,
+        form ? error::entity_too_large : error::max_message_length_exceeded);
+    return {response{}, std::move(sink)};
+  }
+  response res;
+  if (auto mismatch = identity ? auth::check_payload_sha256(*identity, {}) : std::nullopt) {
+    res = make_error_response(*mismatch, ctx, req.verb == method::head);
+  } else {
+    res = dispatch(req, *routed_request, ctx);
+  }
+  finalize(req, *routed_request, res);
+  return {std::move(res), nullptr};
+}
+
+started_request service::start_upload(const request& req, routed&& r,
+                                      std::optional<auth::verified_identity>&& identity,
+                                      const request_context& ctx) const {
+  const auto refuse = [&](response res) {
+    // The body is not read: the connection closes after the answer.
+    res.close = req.has_body;
+    finalize(req, r, res);
+    return started_request{std::move(res), nullptr};
+  };
+  // The announced size decides before any byte arrives (aws-chunked announces the decoded one).
+  std::optional<std::uint64_t> announced = req.content_length;
+  if (const auto decoded = req.headers.find("x-amz-decoded-content-length")) {
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(decoded->data(), decoded->data() + decoded->size(), value);
+    if (ec == std::errc{} && end == decoded->data() + decoded->size()) announced = value;
+  }
+  if (announced && *announced > options_.max_object_size) {
+    return refuse(make_error_response(error_detail(error::entity_too_large)
+                                          .with("ProposedSize", std::to_string(*announced))
+                                          .with("MaxSizeAllowed", std::to_string(options_.max_object_size)),
+                                      ctx, false));
+  }
+  std::unique_ptr<store::object_writer> writer;
+  store::object_attributes attributes;
+  if (const auto* part = std::get_if<multipart_op>(&r.op)) {
+    auto started = begin_part(store_, part->bucket, part->key, part->upload_id, part->part_number, ctx);
+    if (!started.writer) return refuse(std::move(started.refusal));
+    writer = std::move(started.writer);
+  } else {
+    const auto& op = std::get<put_object_op>(r.op);
+    auto requested = upload_attributes(req.headers);
+    if (!requested) return refuse(make_error_response(requested.error(), ctx, false));
+    attributes = std::move(*requested);
+    if (!store::is_valid_key(op.key)) {
+      return refuse(store_failure(make_error_code(errc::invalid_key), "PutObject", op.bucket, op.key, ctx));
+    }
+    auto created = store_.create_object_writer(op.bucket);
+    if (!created) return refuse(store_failure(created.error(), "PutObject", op.bucket, op.key, ctx));
+    writer = std::move(*created);
+  }
+  request header = req;
+  header.body.clear();
+  auto sink = std::make_unique<upload_sink>(
+      *this, held_request{std::move(header), std::move(r), std::move(identity), ctx}, std::move(writer),
+      std::move(attributes));
+  if (auto refused = sink->open()) return {sink->refuse(*refused, req.has_body), nullptr};
+  if (!req.has_body) {
+    // An empty upload: nothing to wait for.
+    return {sink->finish(), nullptr};
+  }
+  return {response{}, std::move(sink)};
+}
+
+void service::finalize(const request& req, const routed& r, response& res) const {
   if (req.verb == method::head && std::holds_alternative<std::string>(res.body)) {
     // HEAD announces the length of the body GET would send, and sends none.
     res.body = std::monostate{};
   }
-  if (!std::holds_alternative<preflight_op>(routed_request->op)) {
+  if (!std::holds_alternative<preflight_op>(r.op)) {
     // Every actual response is decorated after the handler ran, so 403/404/416/304 carry
     // the headers too (S3-CORS.md §10).
     std::visit(
         [&](const auto& op) {
           if constexpr (requires { op.bucket; }) apply_cors(req, op.bucket, res);
         },
-        routed_request->op);
+        r.op);
   }
   if (options_.access_log_details) {
     std::visit(
@@ -137,14 +363,12 @@ response service::handle(const request& req, const request_context& ctx) const {
           if constexpr (requires { op.bucket; }) res.log_bucket = op.bucket;
           if constexpr (requires { op.key; }) res.log_key = op.key;
         },
-        routed_request->op);
+        r.op);
     finish_log_details(req, res);
   }
-  return res;
 }
 
-response service::dispatch(const request& req, const routed& r, const auth::verified_identity* identity,
-                           const request_context& ctx) const {
+response service::dispatch(const request& req, const routed& r, const request_context& ctx) const {
   return std::visit(
       [&](const auto& op) -> response {
         using op_type = std::decay_t<decltype(op)>;
@@ -167,7 +391,9 @@ response service::dispatch(const request& req, const routed& r, const auth::veri
         } else if constexpr (std::is_same_v<op_type, get_bucket_location_op>) {
           return get_bucket_location(op, ctx);
         } else if constexpr (std::is_same_v<op_type, put_object_op>) {
-          return put_object(req, op, identity, ctx);
+          // Uploads stream through upload_sink (start_upload) and never come here.
+          (void)op;
+          return make_error_response(error_detail(error::internal_error), ctx, false);
         } else if constexpr (std::is_same_v<op_type, delete_object_op>) {
           return delete_object(op, ctx);
         } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
@@ -175,7 +401,7 @@ response service::dispatch(const request& req, const routed& r, const auth::veri
         } else if constexpr (std::is_same_v<op_type, delete_objects_op>) {
           return delete_objects(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, multipart_op>) {
-          return multipart(req, r, op, identity, ctx);
+          return multipart(req, r, op, ctx);
         } else if constexpr (std::is_same_v<op_type, acl_op>) {
           return acl(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, post_object_op>) {
@@ -475,79 +701,8 @@ response service::get_bucket_location(const get_bucket_location_op& op, const re
   return res;
 }
 
-result<service::upload_content, error_detail> service::upload_body(const request& req,
-                                                                   const auth::verified_identity* identity,
-                                                                   std::string& storage) {
-  upload_content out{req.body, {}};
-  decoded_body decoded;
-  if (is_aws_chunked(req.headers)) {
-    std::optional<std::uint64_t> expected;
-    if (const auto length = req.headers.find("x-amz-decoded-content-length")) {
-      std::uint64_t value = 0;
-      const auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
-      if (ec != std::errc{} || end != length->data() + length->size()) {
-        return error_detail(error::invalid_argument, "Invalid x-amz-decoded-content-length");
-      }
-      expected = value;
-    }
-    auto result = decode_aws_chunked(req.body, expected);
-    if (!result) return result.error();
-    if (identity) {
-      if (auto forged = auth::verify_chunk_signatures(*identity, *result)) return *forged;
-    }
-    decoded = std::move(*result);
-    storage = std::move(decoded.data);
-    out.data = storage;
-  }
-  if (auto bad = check_content_md5(req.headers, out.data)) return *bad;
-  // Additional checksums come as headers or, with aws-chunked, as trailers.
-  auto verify = [&](std::string_view name, std::string_view sent) -> std::optional<error_detail> {
-    constexpr std::string_view prefix = "x-amz-checksum-";
-    if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) return std::nullopt;
-    const auto computed = hash::checksum_for_header(name, out.data);
-    if (!computed) return std::nullopt;  // an algorithm s3cors does not compute (e.g. CRC64NVME)
-    std::string lowered(name);
-    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (*computed != sent) {
-      std::string algorithm = lowered.substr(prefix.size());
-      for (char& c : algorithm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      return error_detail(
-          error::bad_digest,
-          fmt::format("The {} you specified did not match the calculated checksum.", algorithm));
-    }
-    out.checksums.emplace_back(std::move(lowered), *computed);
-    return std::nullopt;
-  };
-  for (const auto& [name, value] : req.headers.fields()) {
-    if (auto bad = verify(name, value)) return *bad;
-  }
-  for (const auto& [name, value] : decoded.trailers) {
-    if (auto bad = verify(name, value)) return *bad;
-  }
-  return out;
-}
-
-response service::put_object(const request& req, const put_object_op& op,
-                             const auth::verified_identity* identity, const request_context& ctx) const {
-  std::string storage;
-  const auto content = upload_body(req, identity, storage);
-  if (!content) return make_error_response(content.error(), ctx, false);
-  auto attributes = upload_attributes(req.headers);
-  if (!attributes) return make_error_response(attributes.error(), ctx, false);
-  attributes->checksums = content->checksums;
-  auto stored = store_.put_object(op.bucket, op.key, content->data, *attributes);
-  if (!stored) {
-    return store_failure(stored.error(), "PutObject", op.bucket, op.key, ctx);
-  }
-  response res;
-  add_common_headers(res, ctx);
-  res.headers.add("ETag", quoted(stored->etag));
-  for (const auto& [name, value] : content->checksums) res.headers.add(name, value);
-  return res;
-}
-
 response service::multipart(const request& req, const routed& r, const multipart_op& op,
-                            const auth::verified_identity* identity, const request_context& ctx) const {
+                            const request_context& ctx) const {
   using kind = multipart_op::kind;
   switch (op.what) {
     case kind::create:
@@ -556,16 +711,9 @@ response service::multipart(const request& req, const routed& r, const multipart
       } else {
         return create_multipart_upload(store_, op.bucket, op.key, *attributes, ctx);
       }
-    case kind::upload_part: {
-      std::string storage;
-      const auto content = upload_body(req, identity, storage);
-      if (!content) return make_error_response(content.error(), ctx, false);
-      response res = upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, content->data, ctx);
-      if (res.status == 200) {
-        for (const auto& [name, value] : content->checksums) res.headers.add(name, value);
-      }
-      return res;
-    }
+    case kind::upload_part:
+      // Parts stream through upload_sink (start_upload) and never come here.
+      return make_error_response(error_detail(error::internal_error), ctx, false);
     case kind::upload_part_copy:
       return upload_part_copy(req, op, ctx);
     case kind::complete:
@@ -609,10 +757,9 @@ response service::list_objects(const query_list& query, const list_objects_op& o
   return res;
 }
 
-result<service::copy_source, error_detail> service::read_copy_source(const request& req,
-                                                                     std::string_view bucket,
-                                                                     std::string_view key,
-                                                                     bool allow_range) const {
+result<service::copied, error_detail> service::copy_source(const request& req, std::string_view bucket,
+                                                           std::string_view key, bool allow_range,
+                                                           store::object_writer& writer) const {
   auto source = store_.open(bucket, key);
   if (!source) return store_error(source.error(), bucket, key);
   const conditional::precondition_headers conditions{
@@ -629,7 +776,8 @@ result<service::copy_source, error_detail> service::read_copy_source(const reque
   }
   std::uint64_t offset = 0;
   std::uint64_t length = source->info.size;
-  if (const auto range_text = req.headers.find("x-amz-copy-source-range"); allow_range && range_text) {
+  const auto range_text = req.headers.find("x-amz-copy-source-range");
+  if (allow_range && range_text) {
     // Only "bytes=first-last" inside the object, unlike a GET's Range.
     const auto argument = [&](std::string message) {
       return error_detail(error::invalid_argument, std::move(message))
@@ -658,22 +806,47 @@ result<service::copy_source, error_detail> service::read_copy_source(const reque
     offset = first;
     length = last - first + 1;
   }
-  // Held in memory like a PutObject body (both are bounded by the request body limit).
-  copy_source out{std::move(source->info.attributes), std::string(length, '\0')};
-  std::uint64_t done = 0;
-  while (done < length) {
-    auto n = source->body->read_at(offset + done, std::span<char>(out.bytes.data() + done, length - done));
+  // S3 copies at most 5 GiB in one request; larger objects are copied in parts.
+  if (length > max_copy_size) {
+    return error_detail(
+        error::invalid_request,
+        fmt::format("The specified copy source is larger than the maximum allowable size for a "
+                    "copy source: {}",
+                    max_copy_size));
+  }
+  if (auto written = writer.copy_from(*source->body, offset, length); !written) {
+    return store_error(
+        written.error() == errc::no_such_key ? make_error_code(errc::io_error) : written.error(), bucket,
+        key);
+  }
+  copied out{std::move(source->info.attributes), {}};
+  // A whole object whose ETag is its MD5 keeps it; anything else is hashed, in bounded pieces.
+  const std::string& etag = source->info.etag;
+  if (offset == 0 && length == source->info.size && etag.size() == 32 &&
+      etag.find('-') == std::string::npos && !range_text) {
+    out.md5_hex = etag;
+    return out;
+  }
+  hash::hasher md5(hash::algorithm::md5);
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 20)));
+  for (std::uint64_t done = 0; done < length;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, buffer.size()));
+    auto n = source->body->read_at(offset + done, std::span<char>(buffer.data(), want));
     if (!n || *n == 0) return error_detail(error::internal_error);  // the source changed while read
+    md5.update(std::string_view(buffer.data(), *n));
     done += *n;
   }
+  out.md5_hex = hash::to_hex(md5.finish());
   return out;
 }
 
 response service::upload_part_copy(const request& req, const multipart_op& op,
                                    const request_context& ctx) const {
-  auto source = read_copy_source(req, op.source_bucket, op.source_key, true);
+  auto started = begin_part(store_, op.bucket, op.key, op.upload_id, op.part_number, ctx);
+  if (!started.writer) return std::move(started.refusal);
+  auto source = copy_source(req, op.source_bucket, op.source_key, true, *started.writer);
   if (!source) return make_error_response(source.error(), ctx, false);
-  response res = upload_part(store_, op.bucket, op.key, op.upload_id, op.part_number, source->bytes, ctx);
+  response res = commit_part(store_, *started.writer, source->md5_hex, op.bucket, op.key, op.upload_id, ctx);
   if (res.status != 200) return res;
   // UploadPartCopy answers with a document instead of UploadPart's ETag header.
   const std::string etag(res.headers.find("ETag").value_or(""));
@@ -699,13 +872,17 @@ response service::copy_object(const request& req, const copy_object_op& op,
             "the object's metadata, storage class, website redirect location or encryption attributes."),
         ctx, false);
   }
-  auto source = read_copy_source(req, op.source_bucket, op.source_key, false);
-  if (!source) return make_error_response(source.error(), ctx, false);
-  const std::string& content = source->bytes;
   // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
   // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
   auto requested = upload_attributes(req.headers);
   if (!requested) return make_error_response(requested.error(), ctx, false);
+  if (!store::is_valid_key(op.key)) {
+    return store_failure(make_error_code(errc::invalid_key), "CopyObject", op.bucket, op.key, ctx);
+  }
+  auto writer = store_.create_object_writer(op.bucket);
+  if (!writer) return store_failure(writer.error(), "CopyObject", op.bucket, op.key, ctx);
+  auto source = copy_source(req, op.source_bucket, op.source_key, false, **writer);
+  if (!source) return make_error_response(source.error(), ctx, false);
   store::object_attributes attributes;
   if (replace) {
     attributes = std::move(*requested);
@@ -715,7 +892,7 @@ response service::copy_object(const request& req, const copy_object_op& op,
   }
   if (source->attributes) attributes.checksums = source->attributes->checksums;
   attributes.etag.clear();
-  auto stored = store_.put_object(op.bucket, op.key, content, attributes);
+  auto stored = store_.commit_object(**writer, op.bucket, op.key, source->md5_hex, attributes);
   if (!stored) {
     return store_failure(stored.error(), "CopyObject", op.bucket, op.key, ctx);
   }

@@ -57,9 +57,7 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
     return res;
   }
   if (*verified) {
-    if (auto mismatch = auth::check_payload_sha256(**verified, req.body)) {
-      return make_error_response(*mismatch, ctx, req.verb == method::head);
-    }
+    // The payload hash is checked as the body arrives (upload_stream, document_sink, start).
     identity = std::move(*verified);
     return std::nullopt;
   }
@@ -72,9 +70,10 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
           if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
         } else if constexpr (std::is_same_v<op_type, get_object_op>) {
           if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
-          const auto info = store_.stat(op.bucket, op.key);
-          if (info && info->attributes &&
-              anonymous_may(anonymous_access::read, "private", info->attributes->acl)) {
+          // The object's own ACL, read without hashing or opening its content.
+          const auto attributes = store_.attributes_of(op.bucket, op.key);
+          if (attributes && *attributes &&
+              anonymous_may(anonymous_access::read, "private", (*attributes)->acl)) {
             return std::nullopt;
           }
         } else if constexpr (std::is_same_v<op_type, put_object_op> ||
@@ -86,9 +85,8 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
           // Writing the copy, and reading its source.
           if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) {
             if (anonymous_may(anonymous_access::read, bucket_acl(op.source_bucket), {})) return std::nullopt;
-            const auto source = store_.stat(op.source_bucket, op.source_key);
-            if (source && source->attributes &&
-                anonymous_may(anonymous_access::read, "private", source->attributes->acl)) {
+            const auto source = store_.attributes_of(op.source_bucket, op.source_key);
+            if (source && *source && anonymous_may(anonymous_access::read, "private", (*source)->acl)) {
               return std::nullopt;
             }
           }

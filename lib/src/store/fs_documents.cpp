@@ -33,6 +33,7 @@ std::filesystem::path fs_store::document_path(std::string_view bucket, std::stri
 
 result<std::optional<std::string>> fs_store::get_bucket_document(std::string_view bucket,
                                                                  std::string_view name) const {
+  detail::require_blocking_allowed();
   if (!is_document_name(name)) return make_error_code(errc::invalid_key);
   auto exists = stat_bucket(bucket);
   if (!exists) return exists.error();
@@ -46,6 +47,7 @@ result<std::optional<std::string>> fs_store::get_bucket_document(std::string_vie
 
 result<void> fs_store::put_bucket_document(std::string_view bucket, std::string_view name,
                                            std::string_view content) {
+  detail::require_blocking_allowed();
   if (!is_document_name(name)) return make_error_code(errc::invalid_key);
   auto exists = stat_bucket(bucket);
   if (!exists) return exists.error();
@@ -70,6 +72,7 @@ result<void> fs_store::put_bucket_document(std::string_view bucket, std::string_
 }
 
 result<void> fs_store::delete_bucket_document(std::string_view bucket, std::string_view name) {
+  detail::require_blocking_allowed();
   if (!is_document_name(name)) return make_error_code(errc::invalid_key);
   auto exists = stat_bucket(bucket);
   if (!exists) return exists.error();

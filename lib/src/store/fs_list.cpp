@@ -8,6 +8,7 @@
 // sort name), and the walk can then stop as soon as it has enough keys.
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
+#include "store/fs_util.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -166,6 +167,7 @@ class walker {
 
 result<std::vector<listed_object>> fs_store::list_objects(std::string_view bucket,
                                                           const list_page_request& page) const {
+  detail::require_blocking_allowed();
   try {
     // Refuses invalid names, missing buckets and bucket links leaving the root.
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();

@@ -13,6 +13,7 @@
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
 #include "store/fs_util.hpp"
+#include "store/fs_writer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 namespace s3cors::store {
@@ -148,14 +150,29 @@ std::optional<part_info> read_part(const fs::path& path, int number) {
   return info;
 }
 
-// Appends the parts' bytes (after their headers) to out_fd.
+// Appends the parts' bytes (after their headers) to out_fd: copy_file_range where the file
+// system offers it (no trip through user space; shared blocks on XFS and Btrfs), bounded
+// reads and writes otherwise.
 result<void> copy_parts(int out_fd, const fs::path& upload_dir, const std::vector<int>& numbers) {
-  std::vector<char> buffer(std::size_t{256} * 1024);
+  std::vector<char> buffer;
   for (const int number : numbers) {
     const int raw = ::open((upload_dir / part_name(number)).c_str(), O_RDONLY | O_CLOEXEC);
     if (raw < 0) return make_error_code(errno == ENOENT ? errc::no_such_upload : errc::io_error);
     const fd_guard in{raw};
-    auto offset = static_cast<::off_t>(part_header_size);
+    auto offset = static_cast<::off64_t>(part_header_size);
+    bool kernel_copy = true;
+    while (kernel_copy) {
+      const ::ssize_t n = ::copy_file_range(in.get(), &offset, out_fd, nullptr, std::size_t{1} << 30, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        kernel_copy = false;
+        break;
+      }
+      if (n < 0) return make_error_code(errc::io_error);
+      if (n == 0) break;
+    }
+    if (kernel_copy) continue;
+    buffer.resize(std::size_t{256} * 1024);
     while (true) {
       const ssize_t n = ::pread(in.get(), buffer.data(), buffer.size(), offset);
       if (n < 0 && errno == EINTR) continue;
@@ -173,6 +190,7 @@ result<void> copy_parts(int out_fd, const fs::path& upload_dir, const std::vecto
 
 result<std::string> fs_store::create_upload(std::string_view bucket, std::string_view key,
                                             const object_attributes& attributes) {
+  detail::require_blocking_allowed();
   try {
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();
     if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
@@ -204,6 +222,7 @@ result<std::string> fs_store::create_upload(std::string_view bucket, std::string
 }
 
 result<upload_info> fs_store::get_upload(std::string_view bucket, std::string_view upload_id) const {
+  detail::require_blocking_allowed();
   try {
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();
     if (!is_upload_id(upload_id)) return make_error_code(errc::no_such_upload);
@@ -216,19 +235,43 @@ result<upload_info> fs_store::get_upload(std::string_view bucket, std::string_vi
   }
 }
 
-result<part_info> fs_store::put_part(std::string_view bucket, std::string_view upload_id, int part_number,
-                                     std::string_view content) {
+result<std::unique_ptr<object_writer>> fs_store::create_part_writer(std::string_view bucket,
+                                                                    std::string_view upload_id,
+                                                                    int part_number) {
+  detail::require_blocking_allowed();
   try {
     if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
     if (part_number < 1 || part_number > 99999) return make_error_code(errc::invalid_key);
-    const fs::path target = options_.root / ".s3cors" / "uploads" / std::string(bucket) /
-                            std::string(upload_id) / part_name(part_number);
-    const std::string etag = md5_hex(content);
-    if (auto written = write_atomically(options_.root / ".s3cors" / "tmp", target, {etag, "\n", content});
-        !written) {
-      return written.error();
+    auto writer = std::make_unique<detail::fs_writer>(options_.root / ".s3cors" / "tmp", std::string(bucket),
+                                                      part_header_size);
+    writer->upload_id = std::string(upload_id);
+    writer->part_number = part_number;
+    return std::unique_ptr<object_writer>(std::move(writer));
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<part_info> fs_store::commit_part(object_writer& writer, std::string_view etag) {
+  detail::require_blocking_allowed();
+  auto* temp = dynamic_cast<detail::fs_writer*>(&writer);
+  if (temp == nullptr || temp->fd() < 0 || temp->part_number == 0) {
+    throw std::logic_error("commit_part: not an open part writer of this store");
+  }
+  try {
+    if (etag.size() != part_header_size - 1) return make_error_code(errc::io_error);
+    const std::string header = std::string(etag) + '\n';
+    if (::pwrite(temp->fd(), header.data(), header.size(), 0) != static_cast<::ssize_t>(header.size())) {
+      return make_error_code(errc::io_error);
     }
-    auto info = read_part(target, part_number);
+    temp->close();
+    const fs::path target = options_.root / ".s3cors" / "uploads" / temp->bucket() / temp->upload_id /
+                            part_name(temp->part_number);
+    if (std::rename(temp->temp_path().c_str(), target.c_str()) != 0) {
+      return make_error_code(errno == ENOENT ? errc::no_such_upload : errc::io_error);
+    }
+    temp->release();
+    auto info = read_part(target, temp->part_number);
     if (!info) return make_error_code(errc::no_such_upload);  // aborted or completed meanwhile
     return *info;
   } catch (const std::exception&) {
@@ -238,6 +281,7 @@ result<part_info> fs_store::put_part(std::string_view bucket, std::string_view u
 
 result<std::vector<part_info>> fs_store::list_parts(std::string_view bucket,
                                                     std::string_view upload_id) const {
+  detail::require_blocking_allowed();
   try {
     if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
     const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id);
@@ -262,6 +306,7 @@ result<std::vector<part_info>> fs_store::list_parts(std::string_view bucket,
 }
 
 result<std::vector<upload_info>> fs_store::list_uploads(std::string_view bucket) const {
+  detail::require_blocking_allowed();
   try {
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();
     const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket);
@@ -289,6 +334,7 @@ result<std::vector<upload_info>> fs_store::list_uploads(std::string_view bucket)
 result<object_info> fs_store::complete_upload(std::string_view bucket, std::string_view upload_id,
                                               const std::vector<int>& part_numbers,
                                               std::string_view multipart_etag) {
+  detail::require_blocking_allowed();
   try {
     auto upload = get_upload(bucket, upload_id);
     if (!upload) return upload.error();
@@ -367,6 +413,7 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
 }
 
 result<void> fs_store::abort_upload(std::string_view bucket, std::string_view upload_id) {
+  detail::require_blocking_allowed();
   try {
     if (auto upload = get_upload(bucket, upload_id); !upload) return upload.error();
     std::error_code ec;
@@ -379,6 +426,7 @@ result<void> fs_store::abort_upload(std::string_view bucket, std::string_view up
 }
 
 result<std::size_t> fs_store::remove_uploads_older_than(seconds_time cutoff) {
+  detail::require_blocking_allowed();
   try {
     const fs::path uploads = options_.root / ".s3cors" / "uploads";
     std::size_t removed = 0;

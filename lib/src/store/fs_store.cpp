@@ -1,12 +1,14 @@
 #include "s3cors/store/fs_store.hpp"
 
 #include "s3cors/errc.hpp"
+#include "store/fs_util.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,6 +113,33 @@ std::string proc_fd_path(int fd) {
   return "/proc/self/fd/" + std::to_string(fd);
 }
 
+using detail::nonblocking_thread;
+using detail::require_blocking_allowed;
+
+// cachestat(2) (Linux 6.5): how many pages of a range are in the page cache. Declared here
+// because Debian 12's C library predates it.
+struct cachestat_range {
+  std::uint64_t off;
+  std::uint64_t len;
+};
+struct cachestat_result {
+  std::uint64_t nr_cache;
+  std::uint64_t nr_dirty;
+  std::uint64_t nr_writeback;
+  std::uint64_t nr_evicted;
+  std::uint64_t nr_recently_evicted;
+};
+constexpr long cachestat_syscall = 451;
+std::atomic<bool> cachestat_missing{false};
+
+// True when one byte at offset can be read without waiting (RWF_NOWAIT): the fallback probe
+// where cachestat is missing.
+bool byte_is_resident(int fd, std::uint64_t offset) noexcept {
+  char byte = 0;
+  ::iovec vec{&byte, 1};
+  return ::preadv2(fd, &vec, 1, static_cast<::off_t>(offset), RWF_NOWAIT) >= 0;
+}
+
 // ---------------------------------------------------------------------------------------
 // MD5
 
@@ -177,11 +206,34 @@ result<hash_outcome> hash_fd(int fd, const file_version& before) {
   return hash_outcome{std::move(*digest), stable, nullptr};
 }
 
+// The ETag of a file version too large to hash on demand: MD5 of its identity (inode, size,
+// mtime and ctime to the nanosecond; not the device number, which may change between mounts)
+// in the multipart form "<32 hex>-<parts>", with the part count the aws CLI would use for the
+// size (8 MiB parts, doubled until at most 10,000). S3 clients never check a multipart ETag
+// against the content, exactly as for objects the aws CLI uploads in parts. Any rewrite
+// changes ctime, so the ETag changes with the content; it is stable across restarts because
+// the file is. docs/etags.md explains the choice.
+std::string identity_etag(const file_version& v) {
+  const std::string identity = std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' +
+                               std::to_string(v.mtime_sec) + '.' + std::to_string(v.mtime_nsec) + ' ' +
+                               std::to_string(v.ctime_sec) + '.' + std::to_string(v.ctime_nsec);
+  std::uint64_t part = std::uint64_t{8} << 20;
+  const auto size = static_cast<std::uint64_t>(std::max<::off_t>(v.size, 0));
+  while ((size + part - 1) / part > 10'000) part *= 2;
+  const std::uint64_t parts = std::max<std::uint64_t>(1, (size + part - 1) / part);
+  md5_hasher hasher;
+  hasher.update(identity.data(), identity.size());
+  auto digest = hasher.finish();
+  if (!digest) throw std::runtime_error("MD5 is not available from OpenSSL");
+  return *digest + '-' + std::to_string(parts);
+}
+
 // An object version's ETag and attributes: from its record when that carries the ETag, else
-// by hashing the file that open_fd() returns.
+// the content MD5 (files up to md5_limit, hashing the file that open_fd() returns), else the
+// identity ETag.
 template <class OpenFd>
 result<hash_outcome> describe_version(std::optional<object_attributes> record, const file_version& version,
-                                      OpenFd&& open_fd) {
+                                      std::uint64_t md5_limit, OpenFd&& open_fd) {
   std::shared_ptr<const object_attributes> attributes;
   if (record) {
     if (!record->etag.empty()) {
@@ -190,6 +242,9 @@ result<hash_outcome> describe_version(std::optional<object_attributes> record, c
                           std::make_shared<const object_attributes>(std::move(*record)), false};
     }
     attributes = std::make_shared<const object_attributes>(std::move(*record));
+  }
+  if (static_cast<std::uint64_t>(std::max<::off_t>(version.size, 0)) > md5_limit) {
+    return hash_outcome{identity_etag(version), true, std::move(attributes), false};
   }
   auto fd = std::forward<OpenFd>(open_fd)();
   if (!fd) return fd.error();
@@ -207,6 +262,38 @@ class fd_object final : public readable_object {
 
   [[nodiscard]] std::uint64_t size() const noexcept override { return size_; }
   [[nodiscard]] int native_handle() const noexcept override { return fd_.get(); }
+
+  [[nodiscard]] bool is_resident(std::uint64_t offset, std::uint64_t length) const noexcept override {
+    if (length == 0) return true;
+    if (!cachestat_missing.load(std::memory_order_relaxed)) {
+      const long page = ::sysconf(_SC_PAGESIZE);
+      const auto page_size = static_cast<std::uint64_t>(page > 0 ? page : 4096);
+      const std::uint64_t first = offset / page_size * page_size;
+      cachestat_range range{first, offset + length - first};
+      cachestat_result cached{};
+      if (::syscall(cachestat_syscall, fd_.get(), &range, &cached, 0) == 0) {
+        return cached.nr_cache >= (range.len + page_size - 1) / page_size;
+      }
+      if (errno != ENOSYS) return false;
+      cachestat_missing.store(true, std::memory_order_relaxed);
+    }
+    // Older kernels: the first and last byte stand for the range (page-cache readahead
+    // brings files in as runs).
+    return byte_is_resident(fd_.get(), offset) && byte_is_resident(fd_.get(), offset + length - 1);
+  }
+
+  void prefetch(std::uint64_t offset, std::uint64_t length) const noexcept override {
+    // Reading is the one portable way to wait until the bytes are in the page cache.
+    thread_local std::vector<char> scratch(std::size_t{1} << 20);
+    while (length > 0) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, scratch.size()));
+      const ::ssize_t n = ::pread(fd_.get(), scratch.data(), want, static_cast<::off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      offset += static_cast<std::uint64_t>(n);
+      length -= static_cast<std::uint64_t>(n);
+    }
+  }
 
   [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
     if (out.empty()) return std::size_t{0};
@@ -402,20 +489,46 @@ std::string fast_path_name(std::string_view root_prefix, std::string_view bucket
   return path;
 }
 
-std::optional<unique_fd> open_without_symlinks(int root_fd, std::string_view bucket, std::string_view key,
-                                               struct ::stat& st) {
-  if (root_fd < 0 || !is_valid_bucket_name(bucket) || !is_valid_key(key)) return std::nullopt;
+// What the fast path found: an opened regular file, a definite "missing", or nothing (the
+// careful path decides).
+struct fast_lookup {
+  std::optional<unique_fd> fd;
+  std::optional<errc> missing;
+};
+
+// Inside a nonblocking_scope the lookups use RESOLVE_CACHED, which fails with EAGAIN instead
+// of reading a directory from disk; a cached "not found" is still an answer (a 404 needs no
+// worker thread).
+fast_lookup open_without_symlinks(int root_fd, std::string_view bucket, std::string_view key,
+                                  struct ::stat& st) {
+  if (root_fd < 0 || !is_valid_bucket_name(bucket) || !is_valid_key(key)) return {};
   std::string relative;
   relative.reserve(bucket.size() + 1 + key.size());
   relative.append(bucket).append(1, '/').append(key);
+  const std::uint64_t cached_only = nonblocking_thread ? RESOLVE_CACHED : 0;
   struct open_how how {};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | cached_only;
   const long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) {
+    if (!nonblocking_thread || !is_not_found(errno)) return {};
+    // Tell a missing key from a missing bucket without leaving the cache.
+    struct open_how bucket_how {};
+    bucket_how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    bucket_how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_CACHED;
+    const std::string bucket_name(bucket);
+    const long bucket_fd =
+        ::syscall(SYS_openat2, root_fd, bucket_name.c_str(), &bucket_how, sizeof bucket_how);
+    if (bucket_fd >= 0) {
+      ::close(static_cast<int>(bucket_fd));
+      return {std::nullopt, errc::no_such_key};
+    }
+    if (is_not_found(errno)) return {std::nullopt, errc::no_such_bucket};
+    return {};
+  }
   unique_fd opened{static_cast<int>(fd)};
-  if (::fstat(opened.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return opened;
+  if (::fstat(opened.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  return {std::move(opened), std::nullopt};
 }
 
 class fs_store::etag_cache {
@@ -442,6 +555,9 @@ class fs_store::etag_cache {
       entry = it->second;
     }
     if (entry->ready.load(std::memory_order_acquire)) return entry->description;
+    // Reading a record or hashing waits for the disk, and so may waiting for another thread
+    // that does.
+    require_blocking_allowed();
 
     const std::lock_guard lock{entry->mutex};
     if (entry->ready.load(std::memory_order_acquire)) return entry->description;
@@ -510,6 +626,7 @@ std::uint64_t fs_store::etag_computations() const noexcept {
 }
 
 result<std::vector<bucket_info>> fs_store::list_buckets() const {
+  require_blocking_allowed();
   try {
     std::vector<bucket_info> buckets;
     std::error_code ec;
@@ -538,6 +655,20 @@ result<std::vector<bucket_info>> fs_store::list_buckets() const {
 
 result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
   try {
+    if (nonblocking_thread) {
+      if (!is_valid_bucket_name(bucket)) return make_error_code(errc::invalid_bucket_name);
+      struct open_how how {};
+      how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+      how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_CACHED;
+      const std::string name(bucket);
+      const long fd = ::syscall(SYS_openat2, root_fd_, name.c_str(), &how, sizeof how);
+      if (fd < 0 && is_not_found(errno)) return make_error_code(errc::no_such_bucket);
+      if (fd < 0) throw would_block{};  // uncached, or a symlinked bucket: the careful path
+      const unique_fd bucket_fd{static_cast<int>(fd)};
+      struct ::stat st {};
+      if (::fstat(bucket_fd.get(), &st) != 0) return make_error_code(errc::io_error);
+      return bucket_info{name, to_seconds(st.st_mtim)};
+    }
     return stat_bucket_at(root_prefix_, options_.follow_symlinks_outside_root, bucket);
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
@@ -547,28 +678,33 @@ result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
 result<object_info> fs_store::stat(std::string_view bucket, std::string_view key) const {
   try {
     struct ::stat fast_st {};
-    if (auto fast = open_without_symlinks(root_fd_, bucket, key, fast_st)) {
+    auto fast_result = open_without_symlinks(root_fd_, bucket, key, fast_st);
+    if (fast_result.missing) return make_error_code(*fast_result.missing);
+    if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
             return describe_version(read_record(bucket, key, stamp_text(version)), version,
-                                    [&]() -> result<int> { return fast->get(); });
+                                    options_.md5_etag_limit, [&]() -> result<int> { return fast->get(); });
           });
       if (!etag) return etag.error();
       return info_from(fast_st, std::move(*etag));
     }
+    require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
     if (!found) return found.error();
     const file_version version = version_of(found->st);
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       struct ::stat opened {};
       unique_fd reopened;
-      return describe_version(read_record(bucket, key, stamp_text(version)), version, [&]() -> result<int> {
-        auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
-        if (!fd) return fd.error();
-        reopened = std::move(*fd);
-        return reopened.get();
-      });
+      return describe_version(read_record(bucket, key, stamp_text(version)), version, options_.md5_etag_limit,
+                              [&]() -> result<int> {
+                                auto fd =
+                                    reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
+                                if (!fd) return fd.error();
+                                reopened = std::move(*fd);
+                                return reopened.get();
+                              });
     });
     if (!etag) return etag.error();
     return info_from(found->st, std::move(*etag));
@@ -580,19 +716,22 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
 result<opened_object> fs_store::open(std::string_view bucket, std::string_view key) const {
   try {
     struct ::stat fast_st {};
-    if (auto fast = open_without_symlinks(root_fd_, bucket, key, fast_st)) {
+    auto fast_result = open_without_symlinks(root_fd_, bucket, key, fast_st);
+    if (fast_result.missing) return make_error_code(*fast_result.missing);
+    if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
       const int raw_fd = fast->get();
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
             return describe_version(read_record(bucket, key, stamp_text(version)), version,
-                                    [&]() -> result<int> { return raw_fd; });
+                                    options_.md5_etag_limit, [&]() -> result<int> { return raw_fd; });
           });
       if (!etag) return etag.error();
       object_info info = info_from(fast_st, std::move(*etag));
       auto body = std::make_shared<const fd_object>(std::move(*fast), info.size);
       return opened_object{std::move(info), std::move(body)};
     }
+    require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
     if (!found) return found.error();
     // Describe the descriptor that will be served (its own fstat), not the path looked up.
@@ -604,7 +743,7 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     const file_version version = version_of(st);
     const int raw_fd = fd->get();
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
-      return describe_version(read_record(bucket, key, stamp_text(version)), version,
+      return describe_version(read_record(bucket, key, stamp_text(version)), version, options_.md5_etag_limit,
                               [&]() -> result<int> { return raw_fd; });
     });
     if (!etag) return etag.error();
@@ -616,8 +755,35 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
   }
 }
 
+nonblocking_scope::nonblocking_scope() noexcept : previous_(nonblocking_thread) {
+  nonblocking_thread = true;
+}
+
+nonblocking_scope::~nonblocking_scope() {
+  nonblocking_thread = previous_;
+}
+
+bool nonblocking_scope::active() noexcept {
+  return nonblocking_thread;
+}
+
+result<std::shared_ptr<const object_attributes>> fs_store::attributes_of(std::string_view bucket,
+                                                                         std::string_view key) const {
+  require_blocking_allowed();
+  try {
+    auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
+    if (!found) return found.error();
+    auto record = read_record(bucket, key, stamp_text(version_of(found->st)));
+    if (!record) return std::shared_ptr<const object_attributes>{};
+    return std::make_shared<const object_attributes>(std::move(*record));
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
 result<void> fs_store::set_attributes(std::string_view bucket, std::string_view key,
                                       const object_attributes& attributes) {
+  require_blocking_allowed();
   try {
     auto opened = open(bucket, key);
     if (!opened) return opened.error();

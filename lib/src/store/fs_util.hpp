@@ -1,5 +1,7 @@
 #pragma once
 // Private helpers shared by the fs_store source files.
+#include "s3cors/store/fs_store.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,6 +18,14 @@
 #include <system_error>
 
 namespace s3cors::store::detail {
+
+/// Set on a thread while a nonblocking_scope exists there.
+inline thread_local bool nonblocking_thread = false;
+
+/// Inside a nonblocking_scope, anything that may wait for the disk is refused (would_block).
+inline void require_blocking_allowed() {
+  if (nonblocking_thread) throw would_block{};
+}
 
 /// Writes all of content to fd, retrying on EINTR; false on any failure.
 inline bool write_all(int fd, std::string_view content) {

@@ -5,15 +5,20 @@
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/store/fs_store.hpp"
 #include "store/fs_util.hpp"
+#include "store/fs_writer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <span>
+#include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace s3cors::store {
 namespace {
@@ -28,6 +33,7 @@ std::atomic<std::uint64_t> upload_counter{0};
 }  // namespace
 
 result<void> fs_store::create_bucket(std::string_view bucket) {
+  detail::require_blocking_allowed();
   if (!is_valid_bucket_name(bucket)) return make_error_code(errc::invalid_bucket_name);
   const fs::path dir = options_.root / std::string(bucket);
   if (::mkdir(dir.c_str(), 0755) != 0) {
@@ -37,6 +43,7 @@ result<void> fs_store::create_bucket(std::string_view bucket) {
 }
 
 result<void> fs_store::delete_bucket(std::string_view bucket) {
+  detail::require_blocking_allowed();
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
   const fs::path dir = options_.root / std::string(bucket);
   std::error_code ec;
@@ -56,8 +63,92 @@ result<void> fs_store::delete_bucket(std::string_view bucket) {
   return {};
 }
 
-result<object_info> fs_store::put_object(std::string_view bucket, std::string_view key,
-                                         std::string_view content, const object_attributes& attributes) {
+detail::fs_writer::fs_writer(const fs::path& temp_dir, std::string bucket, std::size_t header_size)
+    : bucket_(std::move(bucket)) {
+  std::error_code ec;
+  fs::create_directories(temp_dir, ec);
+  temp_ = temp_dir / ("upload-" + std::to_string(::getpid()) + "-" + std::to_string(upload_counter++));
+  fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "create temp file");
+  if (header_size > 0) {
+    const std::string blank(header_size, '\n');
+    if (!write_all(fd_, blank)) {
+      const int error = errno;
+      close();
+      ::unlink(temp_.c_str());
+      throw std::system_error(error, std::generic_category(), "write temp file");
+    }
+  }
+}
+
+detail::fs_writer::~fs_writer() {
+  close();
+  if (owned_) ::unlink(temp_.c_str());
+}
+
+void detail::fs_writer::close() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+result<void> detail::fs_writer::write(std::string_view piece) {
+  if (fd_ < 0 || !write_all(fd_, piece)) return make_error_code(errc::io_error);
+  size_ += piece.size();
+  return {};
+}
+
+result<void> detail::fs_writer::copy_from(const readable_object& source, std::uint64_t offset,
+                                          std::uint64_t length) {
+  if (fd_ < 0) return make_error_code(errc::io_error);
+  // copy_file_range lets the file system share or copy blocks without a trip through user
+  // space (a reflink on XFS and Btrfs); where it cannot (another file system, no descriptor),
+  // bounded reads and writes do the same.
+  if (const int in = source.native_handle(); in >= 0) {
+    while (length > 0) {
+      auto from = static_cast<::off64_t>(offset);
+      const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 30));
+      const ::ssize_t n = ::copy_file_range(in, &from, fd_, nullptr, count, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) break;
+      if (n < 0) return make_error_code(errc::io_error);
+      if (n == 0) return make_error_code(errc::no_such_key);  // the source shrank
+      offset += static_cast<std::uint64_t>(n);
+      length -= static_cast<std::uint64_t>(n);
+      size_ += static_cast<std::uint64_t>(n);
+    }
+  }
+  std::vector<char> buffer(std::min<std::uint64_t>(length, std::uint64_t{256} * 1024));
+  while (length > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, buffer.size()));
+    auto n = source.read_at(offset, std::span<char>(buffer.data(), want));
+    if (!n) return n.error();
+    if (*n == 0) return make_error_code(errc::no_such_key);
+    if (auto written = write(std::string_view(buffer.data(), *n)); !written) return written;
+    offset += *n;
+    length -= *n;
+  }
+  return {};
+}
+
+result<std::unique_ptr<object_writer>> fs_store::create_object_writer(std::string_view bucket) {
+  detail::require_blocking_allowed();
+  if (auto exists = stat_bucket(bucket); !exists) return exists.error();
+  try {
+    return std::unique_ptr<object_writer>(
+        std::make_unique<detail::fs_writer>(options_.root / ".s3cors" / "tmp", std::string(bucket), 0));
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<object_info> fs_store::commit_object(object_writer& writer, std::string_view bucket,
+                                            std::string_view key, std::string_view etag,
+                                            const object_attributes& attributes) {
+  detail::require_blocking_allowed();
+  auto* temp = dynamic_cast<detail::fs_writer*>(&writer);
+  if (temp == nullptr || temp->fd() < 0 || temp->bucket() != bucket) {
+    throw std::logic_error("commit_object: not an open writer of this store for this bucket");
+  }
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
   const fs::path target = options_.root / std::string(bucket) / std::string(key);
@@ -75,53 +166,63 @@ result<object_info> fs_store::put_object(std::string_view bucket, std::string_vi
   if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
 
   object_info info;
-  info.size = content.size();
-  info.etag = hash::to_hex(hash::md5(content));
+  info.size = temp->size();
+  info.etag = std::string(etag);
   std::shared_ptr<object_attributes> recorded;
-  if (!attributes.empty()) {
+  // A record keeps the metadata and saves hashing the file after a restart; a file whose
+  // ETag is its MD5 and whose attributes are empty needs none below the MD5 limit.
+  if (!attributes.empty() || info.size > options_.md5_etag_limit ||
+      etag.find('-') != std::string_view::npos) {
     recorded = std::make_shared<object_attributes>(attributes);
-    recorded->etag = info.etag;  // saves hashing the file again after a restart
+    recorded->etag = info.etag;
   }
 
-  // Writes the content to temp, records the attributes for that version (the rename keeps
-  // it), and renames temp over the target. Returns 0 or the rename's errno.
+  // Records the attributes for the temp file's version (the rename keeps it), then renames
+  // it over the target. Returns 0 or the rename's errno.
   struct ::stat st {};
-  auto write_and_rename = [&](const fs::path& temp) -> result<int> {
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return make_error_code(errc::io_error);
-    std::optional<std::string> stamp;
-    bool written = write_all(fd, content) && ::fstat(fd, &st) == 0 && (stamp = version_stamp(fd));
-    ::close(fd);
-    if (written && recorded) written = static_cast<bool>(write_record(bucket, key, *stamp, *recorded));
-    if (!written) {
-      fs::remove(temp, ec);
-      return make_error_code(errc::io_error);
+  auto record_and_rename = [&](int fd, const fs::path& from) -> result<int> {
+    const std::optional<std::string> stamp = ::fstat(fd, &st) == 0 ? version_stamp(fd) : std::nullopt;
+    if (!stamp) return make_error_code(errc::io_error);
+    if (recorded) {
+      if (auto written = write_record(bucket, key, *stamp, *recorded); !written) return written.error();
     }
-    if (std::rename(temp.c_str(), target.c_str()) != 0) {
-      const int error = errno;
-      fs::remove(temp, ec);
-      return error;
-    }
+    if (std::rename(from.c_str(), target.c_str()) != 0) return errno;
     // A record of the previous version no longer matches; removing it just saves space.
     if (!recorded) remove_record(bucket, key);
     return 0;
   };
-  const fs::path temp_dir = options_.root / ".s3cors" / "tmp";
-  fs::create_directories(temp_dir, ec);
-  auto renamed = write_and_rename(
-      temp_dir / ("upload-" + std::to_string(::getpid()) + "-" + std::to_string(upload_counter++)));
+  auto renamed = record_and_rename(temp->fd(), temp->temp_path());
+  // After a plain rename the temp file is the object; after a copy the writer removes it.
+  if (renamed && *renamed == 0) temp->release();
   if (renamed && *renamed == EXDEV) {
-    // A bucket on another file system (a linked folder) cannot take a rename from the root.
-    renamed = write_and_rename(target.parent_path() / (".s3cors-upload-" + std::to_string(upload_counter++)));
+    // A bucket on another file system (a linked folder) cannot take a rename from the root:
+    // copy the bytes beside the target first.
+    const fs::path near = target.parent_path() / (".s3cors-upload-" + std::to_string(upload_counter++));
+    const int out = ::open(near.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) return make_error_code(errc::io_error);
+    bool copied = true;
+    ::off64_t from = 0;
+    std::uint64_t left = temp->size();
+    while (copied && left > 0) {
+      const ::ssize_t n = ::copy_file_range(temp->fd(), &from, out, nullptr, left, 0);
+      if (n < 0 && errno == EINTR) continue;
+      copied = n > 0;
+      if (copied) left -= static_cast<std::uint64_t>(n);
+    }
+    renamed = copied ? record_and_rename(out, near) : result<int>(make_error_code(errc::io_error));
+    ::close(out);
+    if (!renamed || *renamed != 0) fs::remove(near, ec);
   }
   if (!renamed) return renamed.error();
   if (*renamed != 0) return make_error_code(errc::io_error);
+  temp->close();
   info.last_modified = seconds_time{std::chrono::seconds{st.st_mtim.tv_sec}};
   info.attributes = std::move(recorded);
   return info;
 }
 
 result<void> fs_store::delete_object(std::string_view bucket, std::string_view key) {
+  detail::require_blocking_allowed();
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
   const fs::path bucket_dir = options_.root / std::string(bucket);

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,27 @@ struct verified_identity {
 [[nodiscard]] std::optional<s3::error_detail> check_payload_sha256(const verified_identity& identity,
                                                                    std::string_view body);
 
+/// Checks the chunk signatures of an aws-chunked body as its chunks arrive (streaming uploads):
+/// feed each chunk's bytes with update(), then end_chunk() with the signature sent for it;
+/// after the final 0-size chunk, finish() checks that it came and, for
+/// streaming_signed_trailer, the trailer signature. Nothing is checked for other payload kinds.
+/// Errors are SignatureDoesNotMatch as verify_chunk_signatures documents.
+class chunk_signature_verifier {
+ public:
+  explicit chunk_signature_verifier(const verified_identity& identity);
+  ~chunk_signature_verifier();
+  chunk_signature_verifier(chunk_signature_verifier&&) noexcept;
+  chunk_signature_verifier& operator=(chunk_signature_verifier&&) noexcept;
+
+  void update(std::string_view chunk_bytes);
+  [[nodiscard]] std::optional<s3::error_detail> end_chunk(std::string_view provided_signature);
+  [[nodiscard]] std::optional<s3::error_detail> finish(const s3::aws_chunked_trailers& trailers);
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
 /// Checks every chunk signature of a decoded aws-chunked body (the chain starts at the seed
 /// signature and includes the final 0-size chunk) and, for streaming_signed_trailer, the
 /// x-amz-trailer-signature. Nothing to check for the other payload kinds. Returns
@@ -110,6 +132,10 @@ struct verified_identity {
 
 /// "AWS4-HMAC-SHA256-PAYLOAD\n" + date + "\n" + scope + "\n" + previous + "\n" + hex(sha256(""))
 /// + "\n" + hex(sha256(chunk_data)): what each aws-chunked chunk signature signs.
+/// As chunk_string_to_sign, for a chunk whose SHA-256 (lowercase hex) is already known.
+[[nodiscard]] std::string chunk_string_to_sign_for_hash(std::string_view amz_date, std::string_view scope,
+                                                        std::string_view previous_signature,
+                                                        std::string_view chunk_sha256_hex);
 [[nodiscard]] std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
                                                std::string_view previous_signature,
                                                std::string_view chunk_data);

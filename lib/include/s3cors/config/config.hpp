@@ -14,12 +14,13 @@ namespace s3cors::config {
 
 struct limits {
   std::uint64_t max_header_bytes = 16 * 1024;
-  /// Request bodies are held in memory until uploads stream to disk: far below S3's 5 GiB.
-  std::uint64_t max_body_bytes = 512ull * 1024 * 1024;
+  /// The largest object one PutObject, UploadPart or POST upload may carry (S3: 5 GiB).
+  /// Bodies stream to disk, so this bounds disk use, not memory.
+  std::uint64_t max_body_bytes = 5ull * 1024 * 1024 * 1024;
   std::uint64_t max_connections = 10000;
   std::uint64_t idle_timeout_seconds = 60;
   std::uint64_t header_timeout_seconds = 10;
-  std::uint64_t body_timeout_seconds = 300;
+  std::uint64_t body_timeout_seconds = 60;  ///< the longest wait for the next bytes of a body
   std::uint64_t write_timeout_seconds = 60;
 };
 

@@ -55,6 +55,12 @@ struct request {
   std::string target;       ///< raw request-target, e.g. "/media/a%20b.ts?x-id=GetObject"
   int version = 11;         ///< 10 or 11
   header_list headers;
+  /// A body follows the header (Content-Length above 0, or chunked transfer coding). The
+  /// transport then delivers it in pieces to the body_sink the application returns.
+  bool has_body = false;
+  /// The body's length when the header announced it (absent with chunked transfer coding).
+  std::optional<std::uint64_t> content_length;
+  /// The whole body, for callers that have it in memory (service::handle); empty otherwise.
   std::string body;
 };
 

@@ -36,6 +36,7 @@ enum class error {
   invalid_uri,
   malformed_post_request,
   malformed_xml,
+  max_message_length_exceeded,
   max_post_pre_data_length_exceeded,
   method_not_allowed,
   missing_security_header,

@@ -5,17 +5,15 @@
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/context.hpp"
 #include "s3cors/store/object_attributes.hpp"
+#include "s3cors/store/object_store.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-namespace s3cors::store {
-class object_store;
-}
 
 namespace s3cors::s3 {
 
@@ -38,7 +36,24 @@ inline constexpr std::size_t max_list_parts = 1000;
                                                const store::object_attributes& attributes,
                                                const request_context& ctx);
 
-/// PUT /bucket/key?partNumber=N&uploadId=ID: 200 with the part's quoted ETag header.
+/// What UploadPart and UploadPartCopy decide before any byte of the part: a writer for the
+/// part, or the refusal (InvalidArgument for a part number outside 1..10000, NoSuchUpload when
+/// the id is unknown or belongs to another key, NoSuchBucket, InternalError).
+struct part_start {
+  std::unique_ptr<store::object_writer> writer;
+  response refusal;
+};
+[[nodiscard]] part_start begin_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                                    std::string_view upload_id, std::string_view part_number_text,
+                                    const request_context& ctx);
+/// Stores the part writer holds (from begin_part) with etag: 200 with the quoted ETag header;
+/// NoSuchUpload when the upload ended meanwhile, InternalError.
+[[nodiscard]] response commit_part(store::object_store& store, store::object_writer& writer,
+                                   std::string_view etag, std::string_view bucket, std::string_view key,
+                                   std::string_view upload_id, const request_context& ctx);
+
+/// PUT /bucket/key?partNumber=N&uploadId=ID with the part in memory: begin_part, then
+/// commit_part with the content's MD5.
 /// InvalidArgument when part_number_text is not an integer in 1..10000; NoSuchUpload when
 /// the id is unknown or belongs to another key; NoSuchBucket, InternalError.
 [[nodiscard]] response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,

@@ -1,6 +1,7 @@
 #pragma once
 // The S3 application: request in, response out. No sockets, no clock, no logging.
 #include "s3cors/auth/credentials.hpp"
+#include "s3cors/http/body_sink.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/access.hpp"
@@ -11,6 +12,7 @@
 
 namespace s3cors::store {
 class object_store;
+class object_writer;
 struct object_attributes;
 }  // namespace s3cors::store
 namespace s3cors::cors {
@@ -33,6 +35,12 @@ struct service_options {
   /// Fills response::log_bucket, log_key and cors_decision for a structured access log.
   /// Off by default: they cost allocations nobody reads without one.
   bool access_log_details = false;
+  /// The largest object a PutObject, a part or a POST upload may carry (S3: 5 GiB); larger
+  /// ones are refused with EntityTooLarge before their body is read.
+  std::uint64_t max_object_size = std::uint64_t{5} << 30;
+  /// Bodies that are documents (CORS, ACL, DeleteObjects, CompleteMultipartUpload, ...) are
+  /// held in memory up to this size; larger ones get MaxMessageLengthExceeded.
+  std::size_t max_document_size = std::size_t{2} << 20;
 };
 
 class service {
@@ -41,15 +49,29 @@ class service {
   /// many threads.
   service(store::object_store& store, cors::cors_registry& cors, service_options options);
 
-  /// Always returns a response; failures become S3 error responses.
+  /// Decides on a request's header alone (routing, authentication, authorisation, the bucket,
+  /// every header-level check): either the answer, or a sink for the body when the request is
+  /// accepted. Never reads req.body. Uploads stream through the sink into the store, with
+  /// memory bounded whatever their size.
+  [[nodiscard]] started_request start(const request& req, const request_context& ctx) const;
+
+  /// start(), then req.body fed to the sink in one piece: for callers that hold the whole
+  /// request. Always returns a response; failures become S3 error responses.
   [[nodiscard]] response handle(const request& req, const request_context& ctx) const;
 
   /// Bucket ACLs from the configuration file (startup and reload).
   [[nodiscard]] acl_registry& acls() noexcept { return acls_; }
 
  private:
-  [[nodiscard]] response dispatch(const request& req, const routed& r,
-                                  const auth::verified_identity* identity, const request_context& ctx) const;
+  struct held_request;
+  class upload_sink;
+  class document_sink;
+  /// The CORS headers and log details every answer gets, HEAD's body removed.
+  void finalize(const request& req, const routed& r, response& res) const;
+  [[nodiscard]] started_request start_upload(const request& req, routed&& r,
+                                             std::optional<auth::verified_identity>&& identity,
+                                             const request_context& ctx) const;
+  [[nodiscard]] response dispatch(const request& req, const routed& r, const request_context& ctx) const;
   /// Verifies the signature (when credentials are configured) and, for anonymous requests,
   /// the ACLs. Returns the refusal, or nullopt with identity set for signed requests.
   [[nodiscard]] std::optional<response> authorize(const request& req, const routed& r,
@@ -79,9 +101,6 @@ class service {
   [[nodiscard]] response delete_bucket(const delete_bucket_op& op, const request_context& ctx) const;
   [[nodiscard]] response get_bucket_location(const get_bucket_location_op& op,
                                              const request_context& ctx) const;
-  [[nodiscard]] response put_object(const request& req, const put_object_op& op,
-                                    const auth::verified_identity* identity,
-                                    const request_context& ctx) const;
   [[nodiscard]] response list_objects(const query_list& query, const list_objects_op& op,
                                       const request_context& ctx) const;
   [[nodiscard]] response copy_object(const request& req, const copy_object_op& op,
@@ -89,27 +108,18 @@ class service {
   [[nodiscard]] response delete_objects(const request& req, const delete_objects_op& op,
                                         const request_context& ctx) const;
   [[nodiscard]] response multipart(const request& req, const routed& r, const multipart_op& op,
-                                   const auth::verified_identity* identity, const request_context& ctx) const;
-  /// The body of a PutObject/UploadPart, aws-chunked decoded (into storage), with Content-MD5
-  /// and x-amz-checksum-* (headers or trailers) verified; the checksums are echoed as S3 does.
-  struct upload_content {
-    std::string_view data;
-    std::vector<std::pair<std::string, std::string>> checksums;
-  };
-  /// With an identity, the chunk signatures of a signed aws-chunked body are verified too.
-  [[nodiscard]] static result<upload_content, error_detail> upload_body(
-      const request& req, const auth::verified_identity* identity, std::string& storage);
+                                   const request_context& ctx) const;
   [[nodiscard]] response delete_object(const delete_object_op& op, const request_context& ctx) const;
-  /// A CopyObject/UploadPartCopy source read into memory after its x-amz-copy-source-if-*
-  /// conditions hold; with allow_range, only the bytes of x-amz-copy-source-range.
-  struct copy_source {
+  /// Copies a CopyObject/UploadPartCopy source into writer after its x-amz-copy-source-if-*
+  /// conditions hold (with allow_range, only the bytes of x-amz-copy-source-range), without
+  /// holding it in memory. Returns the source's attributes and the copy's MD5 (hex).
+  struct copied {
     std::shared_ptr<const store::object_attributes> attributes;
-    std::string bytes;
+    std::string md5_hex;
   };
-  [[nodiscard]] result<copy_source, error_detail> read_copy_source(const request& req,
-                                                                   std::string_view bucket,
-                                                                   std::string_view key,
-                                                                   bool allow_range) const;
+  [[nodiscard]] result<copied, error_detail> copy_source(const request& req, std::string_view bucket,
+                                                         std::string_view key, bool allow_range,
+                                                         store::object_writer& writer) const;
   [[nodiscard]] response upload_part_copy(const request& req, const multipart_op& op,
                                           const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records

@@ -18,11 +18,36 @@ namespace s3cors::store {
 /// Throws std::runtime_error only if the crypto library cannot provide MD5 (e.g. a FIPS-only build).
 [[nodiscard]] std::string md5_hex(std::string_view data);
 
+/// Thrown by a store method called inside a nonblocking_scope instead of doing anything that
+/// might wait for a disk (a directory walk, an uncached path lookup, a read of uncached data).
+/// The caller then runs the same call again where waiting is allowed. Deliberately not a
+/// std::exception: handlers that turn exceptions into errors must let it pass.
+struct would_block {};
+
+/// While one exists on a thread, fs_store throws would_block rather than wait for a
+/// disk. For network threads.
+class nonblocking_scope {
+ public:
+  nonblocking_scope() noexcept;
+  ~nonblocking_scope();
+  nonblocking_scope(const nonblocking_scope&) = delete;
+  nonblocking_scope& operator=(const nonblocking_scope&) = delete;
+  /// True on a thread inside a nonblocking_scope.
+  [[nodiscard]] static bool active() noexcept;
+
+ private:
+  bool previous_;
+};
+
 struct fs_store_options {
   std::filesystem::path root;
   /// When false (the default), a bucket or key whose real location (after symlinks)
   /// leaves the data root fails with errc::outside_root.
   bool follow_symlinks_outside_root = false;
+  /// Files dropped into a bucket up to this size get their content MD5 as ETag (computed
+  /// once per file version, off the network threads); larger ones an ETag derived from the
+  /// file's identity (docs/etags.md).
+  std::uint64_t md5_etag_limit = 1024 * 1024;
 };
 
 class fs_store final : public object_store {
@@ -46,6 +71,8 @@ class fs_store final : public object_store {
   /// As stat(); the info is built from the opened descriptor, so it describes the bytes
   /// the returned body serves even if the file is replaced meanwhile.
   [[nodiscard]] result<opened_object> open(std::string_view bucket, std::string_view key) const override;
+  [[nodiscard]] result<std::shared_ptr<const object_attributes>> attributes_of(
+      std::string_view bucket, std::string_view key) const override;
   /// Walks the bucket directory in key order, descending only into directories whose keys
   /// can match the page. Skips what stat() would refuse (symlinks leaving the root, names
   /// that are not valid keys, non-regular files). ETags come from the cache (hashing only
@@ -59,9 +86,10 @@ class fs_store final : public object_store {
   [[nodiscard]] result<void> delete_bucket_document(std::string_view bucket, std::string_view name) override;
   [[nodiscard]] result<void> create_bucket(std::string_view bucket) override;
   [[nodiscard]] result<void> delete_bucket(std::string_view bucket) override;
-  [[nodiscard]] result<object_info> put_object(std::string_view bucket, std::string_view key,
-                                               std::string_view content,
-                                               const object_attributes& attributes) override;
+  [[nodiscard]] result<std::unique_ptr<object_writer>> create_object_writer(std::string_view bucket) override;
+  [[nodiscard]] result<object_info> commit_object(object_writer& writer, std::string_view bucket,
+                                                  std::string_view key, std::string_view etag,
+                                                  const object_attributes& attributes) override;
   [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
                                             const object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
@@ -71,8 +99,10 @@ class fs_store final : public object_store {
   // completed object's multipart ETag goes into its record (see below).
   [[nodiscard]] result<std::string> create_upload(std::string_view bucket, std::string_view key,
                                                   const object_attributes& attributes) override;
-  [[nodiscard]] result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
-                                           int part_number, std::string_view content) override;
+  [[nodiscard]] result<std::unique_ptr<object_writer>> create_part_writer(std::string_view bucket,
+                                                                          std::string_view upload_id,
+                                                                          int part_number) override;
+  [[nodiscard]] result<part_info> commit_part(object_writer& writer, std::string_view etag) override;
   [[nodiscard]] result<std::vector<part_info>> list_parts(std::string_view bucket,
                                                           std::string_view upload_id) const override;
   [[nodiscard]] result<upload_info> get_upload(std::string_view bucket,

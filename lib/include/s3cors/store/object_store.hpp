@@ -39,6 +39,28 @@ class readable_object {
   [[nodiscard]] virtual int native_handle() const noexcept = 0;
   /// Reads up to out.size() bytes at offset; returns the count (0 at end) or an error.
   [[nodiscard]] virtual result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const = 0;
+  /// True when reading [offset, offset + length) cannot wait for a disk (the bytes are in
+  /// memory): a network thread may then send them itself. False when unknown.
+  [[nodiscard]] virtual bool is_resident(std::uint64_t offset, std::uint64_t length) const noexcept = 0;
+  /// Brings [offset, offset + length) into memory, waiting for the disk (worker threads only),
+  /// so that a later send does not wait.
+  virtual void prefetch(std::uint64_t offset, std::uint64_t length) const noexcept = 0;
+};
+
+/// The bytes of a new object or part, written in pieces to a place no reader sees until the
+/// store commits it. Destroying an uncommitted writer discards what it wrote.
+class object_writer {
+ public:
+  virtual ~object_writer() = default;
+  /// Appends piece. errc::io_error (disk full, ...).
+  [[nodiscard]] virtual result<void> write(std::string_view piece) = 0;
+  /// Appends length bytes of source from offset, without passing them through memory where
+  /// the file system allows (copy_file_range, reflinks). errc::io_error, or no_such_key when
+  /// the source is shorter than promised.
+  [[nodiscard]] virtual result<void> copy_from(const readable_object& source, std::uint64_t offset,
+                                               std::uint64_t length) = 0;
+  /// Bytes written so far.
+  [[nodiscard]] virtual std::uint64_t size() const noexcept = 0;
 };
 
 /// One entry of an object listing.
@@ -86,6 +108,10 @@ class object_store {
   [[nodiscard]] virtual result<bucket_info> stat_bucket(std::string_view bucket) const = 0;
   /// errc::no_such_bucket, no_such_key, invalid_key, outside_root or io_error.
   [[nodiscard]] virtual result<object_info> stat(std::string_view bucket, std::string_view key) const = 0;
+  /// The attributes of the object as it is now (null when it has none), without computing
+  /// its ETag: what an access check needs. Errors as stat().
+  [[nodiscard]] virtual result<std::shared_ptr<const object_attributes>> attributes_of(
+      std::string_view bucket, std::string_view key) const = 0;
   /// As stat(), and opens the object for reading.
   [[nodiscard]] virtual result<opened_object> open(std::string_view bucket, std::string_view key) const = 0;
   /// Objects of a bucket with key > page.start_after and starting with page.prefix, in
@@ -109,11 +135,20 @@ class object_store {
   [[nodiscard]] virtual result<void> create_bucket(std::string_view bucket) = 0;
   /// errc::no_such_bucket, bucket_not_empty.
   [[nodiscard]] virtual result<void> delete_bucket(std::string_view bucket) = 0;
-  /// Stores content under key (creating intermediate folders) with its attributes (their
-  /// etag is ignored: a PutObject's ETag is the content MD5) and returns its info.
-  [[nodiscard]] virtual result<object_info> put_object(std::string_view bucket, std::string_view key,
-                                                       std::string_view content,
-                                                       const object_attributes& attributes) = 0;
+  /// A writer for a new object of bucket: errc::invalid_bucket_name, no_such_bucket, io_error.
+  [[nodiscard]] virtual result<std::unique_ptr<object_writer>> create_object_writer(
+      std::string_view bucket) = 0;
+  /// Makes what writer (from create_object_writer of the same bucket) holds the object key,
+  /// replacing any previous one atomically (creating intermediate folders), with etag and
+  /// attributes (whose etag field is ignored). The writer is spent either way.
+  /// errc::invalid_key, outside_root, no_such_bucket or io_error.
+  [[nodiscard]] virtual result<object_info> commit_object(object_writer& writer, std::string_view bucket,
+                                                          std::string_view key, std::string_view etag,
+                                                          const object_attributes& attributes) = 0;
+  /// Stores content under key in one piece: create_object_writer, write, commit_object with
+  /// the content's MD5 as ETag.
+  [[nodiscard]] result<object_info> put_object(std::string_view bucket, std::string_view key,
+                                               std::string_view content, const object_attributes& attributes);
   /// Replaces the attributes of the object as it is now, leaving its bytes, ETag and
   /// Last-Modified alone (PutObjectAcl). errc::no_such_bucket, no_such_key, invalid_key, io_error.
   [[nodiscard]] virtual result<void> set_attributes(std::string_view bucket, std::string_view key,
@@ -131,10 +166,17 @@ class object_store {
   /// no_such_bucket, invalid_key or io_error.
   [[nodiscard]] virtual result<std::string> create_upload(std::string_view bucket, std::string_view key,
                                                           const object_attributes& attributes) = 0;
-  /// Stores (or replaces) one part; part_number is 1..10000 (checked by the caller).
+  /// A writer for one part; part_number is 1..10000 (checked by the caller).
   /// errc::no_such_bucket, no_such_upload or io_error.
-  [[nodiscard]] virtual result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
-                                                   int part_number, std::string_view content) = 0;
+  [[nodiscard]] virtual result<std::unique_ptr<object_writer>> create_part_writer(std::string_view bucket,
+                                                                                  std::string_view upload_id,
+                                                                                  int part_number) = 0;
+  /// Stores (or replaces) the part that writer (from create_part_writer) holds, with etag.
+  /// errc::no_such_upload (aborted or completed meanwhile) or io_error.
+  [[nodiscard]] virtual result<part_info> commit_part(object_writer& writer, std::string_view etag) = 0;
+  /// One part in one piece, with the content's MD5 as ETag.
+  [[nodiscard]] result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
+                                           int part_number, std::string_view content);
   /// The upload's parts sorted by number. errc::no_such_bucket, no_such_upload or io_error.
   [[nodiscard]] virtual result<std::vector<part_info>> list_parts(std::string_view bucket,
                                                                   std::string_view upload_id) const = 0;

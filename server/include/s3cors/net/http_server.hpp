@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP transport: Beast/Asio stay behind this header, so main and the integration tests
 // compile without them.
+#include "s3cors/http/body_sink.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/context.hpp"
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,21 +22,32 @@ enum class log_level { debug, info, warn, error, off };
 struct server_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9000;  ///< 0 binds a free port
-  unsigned threads = 0;       ///< 0: one per core
+  unsigned threads = 0;       ///< network threads; 0: one per core
+  /// Worker threads for what may wait for a disk (opening uncached files, listings, writing
+  /// bodies, hashing, copies); 0: four per core, at least 8.
+  unsigned workers = 0;
   std::size_t header_limit = 16 * 1024;
-  std::uint64_t body_limit = 512ull * 1024 * 1024;
   std::size_t max_connections = 10000;
   std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive wait for the next request
   std::chrono::milliseconds header_timeout{10'000};  ///< from first byte to end of headers
-  std::chrono::milliseconds body_timeout{300'000};
+  /// The longest wait for the next bytes of a body (an upload may take as long as it needs
+  /// while bytes keep coming).
+  std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds write_timeout{60'000};  ///< a stalled reader is cut off after this
   std::chrono::milliseconds shutdown_grace{10'000};
   log_level level = log_level::info;
 };
 
-/// Called on server threads, concurrently; must be thread-safe and must not throw (an
-/// exception becomes a logged 500 InternalError).
-using request_handler = std::function<response(const request&, const s3::request_context&)>;
+/// The application as the transport calls it. Both are called concurrently from many threads
+/// and must be thread-safe; an exception becomes a logged 500 InternalError.
+struct request_handler {
+  /// Called on a worker thread (it may wait for the disk): the answer, or a sink for the body.
+  std::function<started_request(const request&, const s3::request_context&)> start;
+  /// Called first on the network thread for requests without a body: the same answer as
+  /// start, or nullopt when giving it could wait for a disk (start then runs on a worker).
+  /// Empty: every request goes to a worker.
+  std::function<std::optional<started_request>(const request&, const s3::request_context&)> try_start;
+};
 
 class http_server {
  public:
