@@ -1,5 +1,7 @@
 #include "s3cors/http/multipart_form.hpp"
 
+#include "form_stream_driver.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -53,11 +55,18 @@ bool is_view_into(std::string_view view, std::string_view body) {
   return view.data() >= body.data() && view.data() + view.size() <= body.data() + body.size();
 }
 
+/// multipart_form_stream gives parse_multipart_form's answer however the body is cut.
+void check_splits(std::string_view type, std::string_view body, bool is_exhaustive = true) {
+  const auto failure = s3cors::test::check_every_split(type, body, is_exhaustive);
+  if (failure) FAIL_CHECK(failure->plan << ": " << failure->problem);
+}
+
 void check_error(std::string_view type, std::string_view body, error expected) {
   CAPTURE(type, body);
   const auto form = parse_multipart_form(type, body);
   REQUIRE(form.has_error());
   CHECK(form.error().code == expected);
+  check_splits(type, body);
 }
 
 }  // namespace
@@ -78,6 +87,7 @@ TEST_CASE("multipart_form: fields before the file and the file as a view into th
   CHECK(is_view_into(form->file, body));
   CHECK(form->find("ACL") == std::optional<std::string_view>("public-read"));
   CHECK_FALSE(form->find("policy").has_value());
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: the boundary parameter, quoted or not", "[multipart_form]") {
@@ -129,6 +139,7 @@ TEST_CASE("multipart_form: another media type is S3's 412 PreconditionFailed", "
   CHECK(form.error().fields[0] ==
         std::pair<std::string, std::string>{"Condition",
                                             "Bucket POST must be of the enclosure-type multipart/form-data"});
+  check_splits(type, body);
 }
 
 TEST_CASE("multipart_form: no usable boundary is MalformedPOSTRequest", "[multipart_form]") {
@@ -151,6 +162,7 @@ TEST_CASE("multipart_form: a body without the file is S3's InvalidArgument", "[m
   REQUIRE(form.error().fields.size() == 2);
   CHECK(form.error().fields[0] == std::pair<std::string, std::string>{"ArgumentName", "file"});
   CHECK(form.error().fields[1] == std::pair<std::string, std::string>{"ArgumentValue", "0"});
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: the file is the part named file, in any case, even without a filename",
@@ -167,6 +179,7 @@ TEST_CASE("multipart_form: the file is the part named file, in any case, even wi
   CHECK(form->filename.empty());
   CHECK(form->file_content_type.empty());
   CHECK(form->file == file.data);
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: a part with a filename but another name is a field", "[multipart_form]") {
@@ -186,6 +199,7 @@ TEST_CASE("multipart_form: an empty filename is kept apart from none", "[multipa
   CHECK(form->has_filename);
   CHECK(form->filename.empty());
   CHECK(form->file.empty());
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: filenames keep their path and quoted-pairs", "[multipart_form]") {
@@ -196,6 +210,7 @@ TEST_CASE("multipart_form: filenames keep their path and quoted-pairs", "[multip
   REQUIRE(form.has_value());
   // A backslash in a quoted-string escapes the next character (RFC 9110 §5.6.4).
   CHECK(form->filename == (file.filename->front() == 'C' ? "C:\\Program Files\\photo.jpg" : "dir/photo.jpg"));
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: fields after the file are ignored, well-formed or not", "[multipart_form]") {
@@ -206,6 +221,7 @@ TEST_CASE("multipart_form: fields after the file are ignored, well-formed or not
   REQUIRE(form->fields.size() == 1);
   CHECK_FALSE(form->find("submit").has_value());
   CHECK_FALSE(form->find("policy").has_value());
+  check_splits(content_type, body);
 
   // Garbage, another file, or no close delimiter after the file's end change nothing.
   body =
@@ -213,6 +229,7 @@ TEST_CASE("multipart_form: fields after the file are ignored, well-formed or not
   form = parse_multipart_form(content_type, body);
   REQUIRE(form.has_value());
   CHECK(form->file == "data");
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: field names are kept as sent and repeated fields stay apart", "[multipart_form]") {
@@ -223,6 +240,7 @@ TEST_CASE("multipart_form: field names are kept as sent and repeated fields stay
   CHECK(form->fields[0].first == "X-Amz-Meta-Tag");
   CHECK(form->fields[1].first == "x-amz-meta-tag");
   CHECK(form->find("x-amz-meta-TAG") == std::optional<std::string_view>("a"));
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: the boundary inside data is data unless it ends a delimiter line",
@@ -242,6 +260,7 @@ TEST_CASE("multipart_form: the boundary inside data is data unless it ends a del
   const auto form = parse_multipart_form(content_type, body);
   REQUIRE(form.has_value());
   CHECK(form->file == file.data);
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: RFC 2046 framing: preamble, padding, header-less parts, LWSP",
@@ -261,6 +280,7 @@ TEST_CASE("multipart_form: RFC 2046 framing: preamble, padding, header-less part
   CHECK(form->fields[0] == std::pair<std::string, std::string>{"key", "k"});
   CHECK(form->filename == "f");  // a folded header line is joined
   CHECK(form->file == "F");
+  check_splits(content_type, body);
 }
 
 TEST_CASE("multipart_form: malformed bodies are MalformedPOSTRequest", "[multipart_form]") {
@@ -299,6 +319,7 @@ TEST_CASE("multipart_form: every truncation of a body parses or fails cleanly", 
       CHECK((form.error().code == error::malformed_post_request ||
              form.error().code == error::invalid_argument));
     }
+    check_splits(content_type, prefix);
   }
 }
 
@@ -335,6 +356,7 @@ TEST_CASE("multipart_form: garbage and mutated bodies never crash", "[multipart_
       const auto code = form.error().code;
       CHECK((code == error::malformed_post_request || code == error::invalid_argument));
     }
+    check_splits(content_type, body, false);
   }
 }
 
@@ -347,6 +369,7 @@ TEST_CASE("multipart_form: at most 20 KB may precede the file's content", "[mult
   body = form_body({{"key", "k"}, {"x-ignore-pad", pad}});
   REQUIRE(body.find(file_part{}.data) == max_post_pre_data_length);
   CHECK(parse_multipart_form(content_type, body).has_value());
+  check_splits(content_type, body);
 
   // One byte more: S3's MaxPostPreDataLengthExceeded.
   body = form_body({{"key", "k"}, {"x-ignore-pad", pad + "p"}});
@@ -355,26 +378,32 @@ TEST_CASE("multipart_form: at most 20 KB may precede the file's content", "[mult
   CHECK(form.error().code == error::max_post_pre_data_length_exceeded);
   REQUIRE(form.error().fields.size() == 1);
   CHECK(form.error().fields[0] == std::pair<std::string, std::string>{"MaxPostPreDataLengthBytes", "20480"});
+  check_splits(content_type, body);
 
   // A large file misnamed: its content counts as a field, as on S3.
   file_part misnamed;
   misnamed.name = "upload";
   misnamed.data = std::string(100000, 'x');
-  form = parse_multipart_form(content_type, form_body({{"key", "k"}}, misnamed));
+  body = form_body({{"key", "k"}}, misnamed);
+  form = parse_multipart_form(content_type, body);
   REQUIRE(form.has_error());
   CHECK(form.error().fields.at(0).first == "MaxPostPreDataLengthBytes");
+  check_splits(content_type, body);
 
   // An over-long unterminated field too.
-  form = parse_multipart_form(content_type, "--" + std::string(boundary) +
-                                                "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" +
-                                                std::string(30000, 'a'));
+  body = "--" + std::string(boundary) + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" +
+         std::string(30000, 'a');
+  form = parse_multipart_form(content_type, body);
   REQUIRE(form.has_error());
   CHECK(form.error().fields.at(0).first == "MaxPostPreDataLengthBytes");
+  check_splits(content_type, body);
 
   // The file itself has no such limit.
   file_part big;
   big.data = std::string(1 << 20, 'b');
-  form = parse_multipart_form(content_type, form_body({{"key", "k"}}, big));
+  body = form_body({{"key", "k"}}, big);
+  form = parse_multipart_form(content_type, body);
   REQUIRE(form.has_value());
   CHECK(form->file.size() == big.data.size());
+  check_splits(content_type, body);
 }

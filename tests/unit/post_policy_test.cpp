@@ -1,6 +1,7 @@
 #include "s3cors/auth/post_policy.hpp"
 
 #include "s3cors/hash/digest.hpp"
+#include "s3cors/http/multipart_form_stream.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,11 +14,15 @@
 
 namespace {
 
+using s3cors::auth::check_post_size;
+using s3cors::auth::content_length_range;
 using s3cors::auth::credential;
 using s3cors::auth::credential_set;
 using s3cors::auth::evaluate_post_form;
+using s3cors::auth::evaluate_post_form_fields;
 using s3cors::auth::post_auth;
 using s3cors::auth::post_form_request;
+using s3cors::auth::post_size_check;
 using s3cors::auth::post_upload;
 using s3cors::auth::sign_post_form;
 using s3cors::http::multipart_form;
@@ -693,6 +698,161 @@ TEST_CASE("post_policy: content-length-range bounds the file size, inclusive", "
     CHECK(result.error().fields == fields_t{{"ProposedSize", std::to_string(r.data.size())},
                                             {"MaxSizeAllowed", r.data.size() == 3 ? "0" : "10"}});
   }
+}
+
+TEST_CASE("post_policy: a streamed file's size is checked after the fields: running, then final",
+          "[post_policy]") {
+  // The form is evaluated when the file begins, before any of its bytes (make_form's are not read).
+  const std::string doc = b64(policy_k(R"(["content-length-range", 5, 10])"));
+  const auto upload = evaluate_post_form_fields(
+      make_form({{"key", "k"}, {"policy", doc}}, "hello.txt", std::string(100, 'x')), "b", credential_set{},
+      now);
+  REQUIRE(upload.has_value());
+  CHECK(upload->data.empty());
+  CHECK(upload->size_ranges == std::vector<content_length_range>{{5, 10}});
+
+  struct row {
+    std::uint64_t size;
+    post_size_check when;
+    std::optional<error> code;
+  };
+  const auto r = GENERATE(values<row>({
+      {0, post_size_check::running, std::nullopt},  // too small only once final
+      {4, post_size_check::running, std::nullopt},
+      {10, post_size_check::running, std::nullopt},
+      {11, post_size_check::running, error::entity_too_large},  // as soon as the maximum is passed
+      {0, post_size_check::final, error::entity_too_small},
+      {4, post_size_check::final, error::entity_too_small},
+      {5, post_size_check::final, std::nullopt},
+      {10, post_size_check::final, std::nullopt},
+      {11, post_size_check::final, error::entity_too_large},
+  }));
+  CAPTURE(r.size, r.when == post_size_check::final);
+  const auto failure = check_post_size(*upload, r.size, r.when);
+  REQUIRE(failure.has_value() == r.code.has_value());
+  if (!failure) return;
+  CHECK(failure->code == *r.code);
+  if (*r.code == error::entity_too_large) {
+    CHECK(failure->message == "Your proposed upload exceeds the maximum allowed size");
+    CHECK(failure->fields == fields_t{{"ProposedSize", std::to_string(r.size)}, {"MaxSizeAllowed", "10"}});
+  } else {
+    CHECK(failure->message == "Your proposed upload is smaller than the minimum allowed size");
+    CHECK(failure->fields == fields_t{{"ProposedSize", std::to_string(r.size)}, {"MinSizeAllowed", "5"}});
+  }
+}
+
+TEST_CASE("post_policy: fields then size gives evaluate_post_form's answer for one size condition",
+          "[post_policy]") {
+  struct row {
+    std::string_view range;
+    std::size_t size;
+  };
+  const auto r = GENERATE(values<row>({
+      {R"(["content-length-range", 5, 10])", 4},
+      {R"(["content-length-range", 5, 10])", 5},
+      {R"(["content-length-range", 5, 10])", 10},
+      {R"(["content-length-range", 5, 10])", 11},
+      {R"(["content-length-range", "5", "10"])", 7},
+      {R"(["Content-Length-Range", 0, 0])", 0},
+      {R"(["content-length-range", 0, 0])", 1},
+      {R"(["content-length-range", "test", "10"])", 7},  // fails whatever the size
+      {R"(["content-length-range", 10, 5])", 7},         // no size fits
+  }));
+  CAPTURE(r.range, r.size);
+  const std::string data(r.size, 'd');
+  const fields_t fields{{"key", "k"}, {"policy", b64(policy_k(r.range))}};
+  const auto whole = unsigned_eval(fields, "b", data);
+  auto streamed = evaluate_post_form_fields(make_form(fields, "hello.txt", ""), "b", credential_set{}, now);
+  std::optional<error_detail> failure;
+  if (!streamed) {
+    failure = streamed.error();
+  } else {
+    // The whole file in one piece: a running check, then the final one.
+    failure = check_post_size(*streamed, r.size, post_size_check::running);
+    if (!failure) failure = check_post_size(*streamed, r.size, post_size_check::final);
+  }
+  REQUIRE(whole.has_value() == !failure.has_value());
+  if (!failure) return;
+  CHECK(failure->code == whole.error().code);
+  CHECK(failure->message == whole.error().message);
+  CHECK(failure->fields == whole.error().fields);
+}
+
+TEST_CASE("post_policy: several size conditions all apply, the first broken in policy order answers",
+          "[post_policy]") {
+  const std::string doc = b64(policy_k(R"(["content-length-range", 0, 100], ["content-length-range", 5, 8], )"
+                                       R"(["content-length-range", 2, 9])"));
+  const auto upload =
+      evaluate_post_form_fields(make_form({{"key", "k"}, {"policy", doc}}), "b", credential_set{}, now);
+  REQUIRE(upload.has_value());
+  CHECK(upload->size_ranges == std::vector<content_length_range>{{0, 100}, {5, 8}, {2, 9}});
+  CHECK_FALSE(check_post_size(*upload, 8, post_size_check::running).has_value());
+  auto failure = check_post_size(*upload, 9, post_size_check::running);
+  REQUIRE(failure.has_value());
+  CHECK(failure->fields == fields_t{{"ProposedSize", "9"}, {"MaxSizeAllowed", "8"}});
+  failure = check_post_size(*upload, 1, post_size_check::final);
+  REQUIRE(failure.has_value());
+  CHECK(failure->fields == fields_t{{"ProposedSize", "1"}, {"MinSizeAllowed", "5"}});
+  CHECK_FALSE(check_post_size(*upload, 6, post_size_check::final).has_value());
+}
+
+TEST_CASE("post_policy: without a size condition any streamed size passes", "[post_policy]") {
+  const auto fields =
+      GENERATE(as<fields_t>{}, fields_t{{"key", "k"}},
+               fields_t{{"key", "k"}, {"policy", b64(policy(R"(["starts-with", "$key", ""])"))}});
+  const auto upload = evaluate_post_form_fields(make_form(fields), "b", credential_set{}, now);
+  REQUIRE(upload.has_value());
+  CHECK(upload->size_ranges.empty());
+  CHECK_FALSE(check_post_size(*upload, 0, post_size_check::final).has_value());
+  CHECK_FALSE(check_post_size(*upload, std::uint64_t{1} << 40U, post_size_check::running).has_value());
+}
+
+TEST_CASE("post_policy: when the file begins, the fields answer before the size", "[post_policy]") {
+  // evaluate_post_form reports the first broken condition in policy order; the streamed path
+  // checks the size last, so the other condition answers (documented).
+  const std::string doc = b64(policy(R"(["content-length-range", 0, 1], {"acl": "private"})"));
+  CHECK(unsigned_eval({{"key", "k"}, {"policy", doc}}).error().code == error::entity_too_large);
+  const auto upload =
+      evaluate_post_form_fields(make_form({{"key", "k"}, {"policy", doc}}), "b", credential_set{}, now);
+  REQUIRE(upload.has_error());
+  CHECK(upload.error().code == error::access_denied);
+}
+
+TEST_CASE("post_policy: AWS's example form through the streaming parser", "[post_policy]") {
+  std::string body;
+  for (const auto& [name, value] : aws_example_form().fields) {
+    body += "--xYzZY\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+  }
+  body += "--xYzZY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"MyPhoto.jpg\"\r\n";
+  body += "Content-Type: image/jpeg\r\n\r\nJPEG\r\n--xYzZY--\r\n";
+  auto stream = s3cors::http::multipart_form_stream::create("multipart/form-data; boundary=xYzZY");
+  REQUIRE(stream.has_value());
+  std::optional<post_upload> upload;
+  std::string stored;
+  bool ended = false;
+  // Byte by byte: the upload is evaluated at the file's first byte and its size checked as it grows.
+  for (const char c : body) {
+    const auto events = stream->feed(std::string_view(&c, 1));
+    REQUIRE(events.has_value());
+    if (events->file_begin != nullptr) {
+      auto evaluated = evaluate_post_form_fields(*events->file_begin, "sigv4examplebucket",
+                                                 credential_set({example_key}), at(2015, 12, 29, 1));
+      REQUIRE(evaluated.has_value());
+      upload = std::move(*evaluated);
+    }
+    for (const auto slice : events->file_data()) stored += slice;
+    if (upload) {
+      REQUIRE_FALSE(check_post_size(*upload, stream->file_size(), post_size_check::running).has_value());
+    }
+    ended = ended || events->file_end;
+  }
+  REQUIRE(stream->finish().has_value());
+  CHECK(ended);
+  REQUIRE(upload.has_value());
+  CHECK_FALSE(check_post_size(*upload, stream->file_size(), post_size_check::final).has_value());
+  CHECK(upload->key == "user/user1/MyPhoto.jpg");
+  CHECK(upload->data.empty());
+  CHECK(stored == "JPEG");
 }
 
 TEST_CASE("post_policy: repeated fields are matched as their values joined by commas", "[post_policy]") {

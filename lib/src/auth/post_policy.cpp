@@ -334,22 +334,32 @@ bool starts_with_all(std::string_view value, std::string_view prefix, bool is_li
   }
 }
 
+/// A file's size against one content-length-range: too large as soon as it exceeds the
+/// maximum, too small only once it is final.
+std::optional<error_detail> check_size(const content_length_range& range, std::uint64_t size,
+                                       post_size_check when) {
+  if (size > range.max) {
+    return error_detail{error::entity_too_large, "Your proposed upload exceeds the maximum allowed size"}
+        .with("ProposedSize", std::to_string(size))
+        .with("MaxSizeAllowed", std::to_string(range.max));
+  }
+  if (when == post_size_check::final && size < range.min) {
+    return error_detail{error::entity_too_small,
+                        "Your proposed upload is smaller than the minimum allowed size"}
+        .with("ProposedSize", std::to_string(size))
+        .with("MinSizeAllowed", std::to_string(range.min));
+  }
+  return std::nullopt;
+}
+
+/// One condition. size: the file's final size, or nullopt while it is unknown (streaming):
+/// usable content-length-ranges then pass, for check_post_size to apply later.
 std::optional<error_detail> check_condition(const condition& c, const form_fields& fields,
-                                            std::string_view bucket, std::uint64_t size) {
+                                            std::string_view bucket, std::optional<std::uint64_t> size) {
   if (c.kind == condition_kind::content_length_range) {
     if (!c.is_range_usable) return policy_denied("Policy Condition failed: " + c.rendered);
-    if (size > c.max) {
-      return error_detail{error::entity_too_large, "Your proposed upload exceeds the maximum allowed size"}
-          .with("ProposedSize", std::to_string(size))
-          .with("MaxSizeAllowed", std::to_string(c.max));
-    }
-    if (size < c.min) {
-      return error_detail{error::entity_too_small,
-                          "Your proposed upload is smaller than the minimum allowed size"}
-          .with("ProposedSize", std::to_string(size))
-          .with("MinSizeAllowed", std::to_string(c.min));
-    }
-    return std::nullopt;
+    if (!size) return std::nullopt;
+    return check_size(content_length_range{c.min, c.max}, *size, post_size_check::final);
   }
   const auto name = condition_field(c);
   std::optional<std::string_view> actual;
@@ -369,8 +379,8 @@ std::optional<error_detail> check_condition(const condition& c, const form_field
 }
 
 std::optional<error_detail> check_policy(const policy_document& policy, const form_fields& fields,
-                                         std::string_view bucket, std::uint64_t size, bool is_sigv2,
-                                         std::chrono::sys_seconds now) {
+                                         std::string_view bucket, std::optional<std::uint64_t> size,
+                                         bool is_sigv2, std::chrono::sys_seconds now) {
   if (now > policy.expiration) return policy_denied("Policy expired.");
   for (const auto& c : policy.conditions) {
     if (auto failure = check_condition(c, fields, bucket, size)) return failure;
@@ -544,12 +554,11 @@ civil_time to_civil(std::chrono::sys_seconds t) {
           static_cast<unsigned>(hms.seconds().count())};
 }
 
-}  // namespace
-
-result<post_upload, error_detail> evaluate_post_form(const http::multipart_form& form,
-                                                     std::string_view bucket,
-                                                     const credential_set& credentials,
-                                                     std::chrono::sys_seconds now) {
+/// evaluate_post_form and evaluate_post_form_fields: size is the file's, or nullopt while it
+/// streams.
+result<post_upload, error_detail> evaluate(const http::multipart_form& form, std::string_view bucket,
+                                           const credential_set& credentials, std::chrono::sys_seconds now,
+                                           std::optional<std::uint64_t> size) {
   if (!form.has_file) {
     return error_detail{error::invalid_argument, "POST requires exactly one file upload per request."}
         .with("ArgumentName", "file")
@@ -585,13 +594,15 @@ result<post_upload, error_detail> evaluate_post_form(const http::multipart_form&
   if (policy != nullptr && !policy->empty()) {
     auto document = parse_policy(*policy);
     if (!document) return document.error();
-    if (auto failure = check_policy(*document, fields, bucket, form.file.size(), is_sigv2, now)) {
+    if (auto failure = check_policy(*document, fields, bucket, size, is_sigv2, now)) {
       return *std::move(failure);
+    }
+    for (const auto& c : document->conditions) {
+      if (c.kind == condition_kind::content_length_range) upload.size_ranges.push_back({c.min, c.max});
     }
   }
 
   upload.key = *key;
-  upload.data = form.file;
   for (const auto& field : fields.all()) {
     if (std::string header = header_name(field.lower_name); !header.empty()) {
       if (field.lower_name == "content-type") upload.content_type = field.value;
@@ -612,6 +623,32 @@ result<post_upload, error_detail> evaluate_post_form(const http::multipart_form&
     }
   }
   return upload;
+}
+
+}  // namespace
+
+result<post_upload, error_detail> evaluate_post_form(const http::multipart_form& form,
+                                                     std::string_view bucket,
+                                                     const credential_set& credentials,
+                                                     std::chrono::sys_seconds now) {
+  auto upload = evaluate(form, bucket, credentials, now, form.file.size());
+  if (upload) upload->data = form.file;
+  return upload;
+}
+
+result<post_upload, error_detail> evaluate_post_form_fields(const http::multipart_form& form,
+                                                            std::string_view bucket,
+                                                            const credential_set& credentials,
+                                                            std::chrono::sys_seconds now) {
+  return evaluate(form, bucket, credentials, now, std::nullopt);
+}
+
+std::optional<error_detail> check_post_size(const post_upload& upload, std::uint64_t size,
+                                            post_size_check when) {
+  for (const auto& range : upload.size_ranges) {
+    if (auto failure = check_size(range, size, when)) return failure;
+  }
+  return std::nullopt;
 }
 
 std::string post_policy_signature(std::string_view policy_base64, std::string_view secret,

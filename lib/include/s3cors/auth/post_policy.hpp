@@ -8,6 +8,8 @@
 #include "s3cors/s3/error.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,14 +24,26 @@ enum class post_auth {
   verified,    ///< the signature matches a configured key
 };
 
-/// What the service stores and answers once evaluate_post_form accepted a form.
+/// A content-length-range condition of a POST policy: the file's size in bytes, both bounds
+/// inclusive.
+struct content_length_range {
+  std::uint64_t min = 0;
+  std::uint64_t max = 0;
+
+  friend bool operator==(const content_length_range&, const content_length_range&) = default;
+};
+
+/// What the service stores and answers once evaluate_post_form (or evaluate_post_form_fields)
+/// accepted a form.
 struct post_upload {
   post_auth auth = post_auth::anonymous;
   std::string access_key_id;  ///< from x-amz-credential when signed
   std::string key;            ///< ${filename} expanded
-  std::string_view data;      ///< the file's bytes, a view into the request body
-  std::string content_type;   ///< the Content-Type field; empty: none (S3 then stores
-                              ///< binary/octet-stream: the file part's own type is not used)
+  /// The file's bytes, a view into the request body, from evaluate_post_form; empty from
+  /// evaluate_post_form_fields (the bytes stream past: multipart_form_stream).
+  std::string_view data;
+  std::string content_type;  ///< the Content-Type field; empty: none (S3 then stores
+                             ///< binary/octet-stream: the file part's own type is not used)
   /// Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Expires and
   /// x-amz-meta-* (lowercased) as the headers a PUT would have carried, in form order.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -40,6 +54,9 @@ struct post_upload {
   /// Every field before the file, names lowercased, ${filename} expanded, repeated names
   /// joined with ',': for x-amz-storage-class, tagging, checksums and other fields.
   std::vector<std::pair<std::string, std::string>> fields;
+  /// The policy's content-length-range conditions, in policy order; empty: no policy or no such
+  /// condition. check_post_size applies them to a streamed file.
+  std::vector<content_length_range> size_ranges;
 };
 
 /// Authorizes a parsed POST Object form for the bucket named in the request's URL, in S3's
@@ -51,10 +68,39 @@ struct post_upload {
 ///
 /// With an empty credential set nothing is verified, but a policy that is present is still
 /// enforced. With credentials, SigV2 forms (AWSAccessKeyId, signature) are refused.
+///
+/// The file's size is form.file.size() (the whole body is in memory). The same rules as
+/// evaluate_post_form_fields followed by check_post_size(final), except that the first failing
+/// condition in policy order answers, size conditions included.
 [[nodiscard]] result<post_upload, s3::error_detail> evaluate_post_form(const http::multipart_form& form,
                                                                        std::string_view bucket,
                                                                        const credential_set& credentials,
                                                                        std::chrono::sys_seconds now);
+
+/// evaluate_post_form for a file whose size is not known yet: call it when the file part begins
+/// (multipart_form_stream's file_begin; form.file is not read), then check_post_size as the
+/// file's bytes arrive and once it ended. Everything is checked but content-length-range
+/// conditions, which are returned in size_ranges (a range whose bounds are not numbers still
+/// fails here: it fails whatever the size). Errors: evaluate_post_form's but EntityTooSmall and
+/// EntityTooLarge. Since the size is checked last, a form that breaks both a size condition
+/// and another gets the other's error, whatever their order in the policy.
+[[nodiscard]] result<post_upload, s3::error_detail> evaluate_post_form_fields(
+    const http::multipart_form& form, std::string_view bucket, const credential_set& credentials,
+    std::chrono::sys_seconds now);
+
+/// When a file's size is checked against the policy's content-length-range conditions.
+enum class post_size_check {
+  running,  ///< bytes received so far: only the maximum can already be broken
+  final,    ///< the file ended: both bounds
+};
+
+/// Checks a file's size against upload.size_ranges, in policy order. Returns nullopt when it
+/// passes; otherwise 400 EntityTooLarge (size above a maximum, ProposedSize and MaxSizeAllowed;
+/// running or final) or 400 EntityTooSmall (final size below a minimum, ProposedSize and
+/// MinSizeAllowed). A running check fails as soon as the bytes so far exceed a maximum, with
+/// ProposedSize the bytes so far, so the rest of the body need not be read.
+[[nodiscard]] std::optional<s3::error_detail> check_post_size(const post_upload& upload, std::uint64_t size,
+                                                              post_size_check when);
 
 /// hex(HMAC-SHA256(signing key for date/region/s3, policy_base64)): the x-amz-signature of a
 /// POST policy. date is the credential's yyyyMMdd.
