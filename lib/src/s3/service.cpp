@@ -269,15 +269,14 @@ started_request service::start(const request& req, const request_context& ctx) c
                        (std::holds_alternative<multipart_op>(routed_request->op) &&
                         std::get<multipart_op>(routed_request->op).what == multipart_op::kind::upload_part);
   if (streams) return start_upload(req, std::move(*routed_request), std::move(identity), ctx);
+  if (const auto* post = std::get_if<post_object_op>(&routed_request->op))
+    return start_post_object(req, *post, ctx);
   if (req.has_body) {
-    // A POST form carries the file: it may be as large as an object.
-    const bool form = std::holds_alternative<post_object_op>(routed_request->op);
-    const std::size_t limit = form ? post_form_limit : options_.max_document_size;
     request header = req;
     header.body.clear();
     auto sink = std::make_unique<document_sink>(
-        *this, held_request{std::move(header), std::move(*routed_request), std::move(identity), ctx}, limit,
-        form ? error::entity_too_large : error::max_message_length_exceeded);
+        *this, held_request{std::move(header), std::move(*routed_request), std::move(identity), ctx},
+        options_.max_document_size, error::max_message_length_exceeded);
     return {response{}, std::move(sink)};
   }
   response res;
@@ -405,7 +404,9 @@ response service::dispatch(const request& req, const routed& r, const request_co
         } else if constexpr (std::is_same_v<op_type, acl_op>) {
           return acl(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, post_object_op>) {
-          return post_object(req, op, ctx);
+          // POST forms stream through post_sink (start_post_object) and never come here.
+          (void)op;
+          return make_error_response(error_detail(error::internal_error), ctx, false);
         } else if constexpr (std::is_same_v<op_type, list_objects_op>) {
           return list_objects(r.query, op, ctx);
         } else if constexpr (std::is_same_v<op_type, health_op>) {

@@ -3,7 +3,9 @@
 #include "s3cors/auth/post_policy.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/errc.hpp"
-#include "s3cors/http/multipart_form.hpp"
+#include "s3cors/hash/digest.hpp"
+#include "s3cors/hash/hasher.hpp"
+#include "s3cors/http/multipart_form_stream.hpp"
 #include "s3cors/s3/access.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/s3/store_error.hpp"
@@ -13,6 +15,9 @@
 
 namespace s3cors::s3 {
 namespace {
+
+// What a POST form may add to its file: S3's 20 KB of fields before it, and the delimiters.
+constexpr std::uint64_t post_form_overhead = 64 * 1024;
 
 response access_denied(const request& req, const request_context& ctx) {
   response res = make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head);
@@ -154,60 +159,147 @@ response service::acl(const request& req, const acl_op& op, const request_contex
   return res;
 }
 
-response service::post_object(const request& req, const post_object_op& op,
-                              const request_context& ctx) const {
-  if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
-    return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
-  }
-  auto form = http::parse_multipart_form(req.headers.find("Content-Type").value_or(""), req.body);
-  if (!form) return make_error_response(form.error(), ctx, false);
-  auto upload = auth::evaluate_post_form(*form, op.bucket, options_.credentials, ctx.now);
-  if (!upload) {
-    response res = make_error_response(upload.error(), ctx, false);
-    res.diagnostic = "POST upload refused";
-    return res;
-  }
-  if (!options_.credentials.empty() && upload->auth == auth::post_auth::anonymous &&
-      !anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) {
-    return access_denied(req, ctx);
-  }
-  store::object_attributes attributes;
-  attributes.headers = upload->headers;
-  // S3 stores binary/octet-stream when the form names no Content-Type, whatever the file part says.
-  if (!attributes.header("Content-Type"))
-    attributes.headers.emplace_back("Content-Type", "binary/octet-stream");
-  if (!upload->acl.empty()) {
-    if (!is_canned_acl(upload->acl)) {
-      return make_error_response(error_detail(error::invalid_argument)
-                                     .with("ArgumentName", "acl")
-                                     .with("ArgumentValue", upload->acl),
-                                 ctx, false);
-    }
-    if (upload->acl != "private") attributes.acl = upload->acl;
-  }
-  auto stored = store_.put_object(op.bucket, upload->key, upload->data, attributes);
-  if (!stored) return store_failure(stored.error(), "PostObject", op.bucket, upload->key, ctx);
+// POST Object: the form streams through multipart_form_stream; its fields are judged when the
+// file begins, and the file's bytes go to a store writer as they arrive.
+class service::post_sink final : public body_sink {
+ public:
+  post_sink(const service& owner, request req, post_object_op op, request_context ctx,
+            http::multipart_form_stream form, std::unique_ptr<store::object_writer> writer)
+      : owner_(owner),
+        req_(std::move(req)),
+        op_(std::move(op)),
+        ctx_(std::move(ctx)),
+        form_(std::move(form)),
+        writer_(std::move(writer)) {}
 
-  // Location names the object as this request reached the bucket (path or virtual-hosted style).
-  const std::string host(req.headers.find("Host").value_or("localhost"));
-  const bool virtual_hosted = host.starts_with(op.bucket + ".");
-  const std::string bucket_url = "http://" + host + (virtual_hosted ? "" : "/" + op.bucket);
-  response res;
-  add_common_headers(res, ctx);
-  if (!upload->redirect.empty()) {
-    res.status = 303;
-    res.headers.add("Location",
-                    auth::post_redirect_location(upload->redirect, op.bucket, upload->key, stored->etag));
+  std::optional<response> write(std::string_view piece) override {
+    auto events = form_.feed(piece);
+    if (!events) return refuse(events.error());
+    if (auto refused = take(*events)) return refused;
+    return std::nullopt;
+  }
+
+  response finish() override {
+    response res = complete();
+    owner_.finalize_post(req_, op_, res);
     return res;
   }
-  res.headers.add("ETag", "\"" + stored->etag + "\"");
-  res.headers.add("Location", auth::post_object_location(bucket_url, upload->key));
-  res.status = upload->success_action_status;
-  if (res.status == 201) {
-    res.headers.add("Content-Type", "application/xml");
-    res.set_text_body(auth::render_post_response(bucket_url, op.bucket, upload->key, stored->etag));
+
+ private:
+  // Judges the fields when the file begins, stores file bytes, notes the end.
+  std::optional<response> take(const http::multipart_form_stream::events& events) {
+    if (events.file_begin) {
+      auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket,
+                                                    owner_.options_.credentials, ctx_.now);
+      if (!upload) return refuse(upload.error(), "POST upload refused");
+      if (!owner_.options_.credentials.empty() && upload->auth == auth::post_auth::anonymous &&
+          !anonymous_may(anonymous_access::write, owner_.bucket_acl(op_.bucket), {})) {
+        return refuse(error_detail(error::access_denied), "anonymous request refused by the ACLs");
+      }
+      if (!upload->acl.empty() && !is_canned_acl(upload->acl)) {
+        return refuse(error_detail(error::invalid_argument)
+                          .with("ArgumentName", "acl")
+                          .with("ArgumentValue", upload->acl));
+      }
+      upload_ = std::move(*upload);
+    }
+    for (const std::string_view data : events.file_data()) {
+      if (!upload_) break;
+      md5_.update(data);
+      if (auto written = writer_->write(data); !written) return refuse(error_detail(error::internal_error));
+      if (auto too_large = auth::check_post_size(*upload_, writer_->size(), auth::post_size_check::running))
+        return refuse(*too_large);
+      if (writer_->size() > owner_.options_.max_object_size)
+        return refuse(error_detail(error::entity_too_large));
+    }
+    if (events.file_end) file_ended_ = true;
+    return std::nullopt;
   }
-  return res;
+
+  response refuse(const error_detail& why, std::string_view note = {}) {
+    response res = make_error_response(why, ctx_, false);
+    res.close = true;
+    res.diagnostic = std::string(note);
+    owner_.finalize_post(req_, op_, res);
+    return res;
+  }
+
+  response complete() {
+    auto events = form_.finish();
+    if (!events) return make_error_response(events.error(), ctx_, false);
+    if (auto refused = take(*events)) return std::move(*refused);
+    if (!upload_ || !file_ended_)
+      return make_error_response(error_detail(error::malformed_post_request), ctx_, false);
+    if (auto size = auth::check_post_size(*upload_, writer_->size(), auth::post_size_check::final)) {
+      return make_error_response(*size, ctx_, false);
+    }
+    store::object_attributes attributes;
+    attributes.headers = upload_->headers;
+    // S3 stores binary/octet-stream when the form names no Content-Type, whatever the file part says.
+    if (!attributes.header("Content-Type"))
+      attributes.headers.emplace_back("Content-Type", "binary/octet-stream");
+    if (!upload_->acl.empty() && upload_->acl != "private") attributes.acl = upload_->acl;
+    auto stored = owner_.store_.commit_object(*writer_, op_.bucket, upload_->key, hash::to_hex(md5_.finish()),
+                                              attributes);
+    if (!stored) return store_failure(stored.error(), "PostObject", op_.bucket, upload_->key, ctx_);
+
+    // Location names the object as this request reached the bucket (path or virtual-hosted style).
+    const std::string host(req_.headers.find("Host").value_or("localhost"));
+    const bool virtual_hosted = host.starts_with(op_.bucket + ".");
+    const std::string bucket_url = "http://" + host + (virtual_hosted ? "" : "/" + op_.bucket);
+    response res;
+    add_common_headers(res, ctx_);
+    if (!upload_->redirect.empty()) {
+      res.status = 303;
+      res.headers.add("Location", auth::post_redirect_location(upload_->redirect, op_.bucket, upload_->key,
+                                                               stored->etag));
+      return res;
+    }
+    res.headers.add("ETag", "\"" + stored->etag + "\"");
+    res.headers.add("Location", auth::post_object_location(bucket_url, upload_->key));
+    res.status = upload_->success_action_status;
+    if (res.status == 201) {
+      res.headers.add("Content-Type", "application/xml");
+      res.set_text_body(auth::render_post_response(bucket_url, op_.bucket, upload_->key, stored->etag));
+    }
+    return res;
+  }
+
+  const service& owner_;
+  request req_;
+  post_object_op op_;
+  request_context ctx_;
+  http::multipart_form_stream form_;
+  std::unique_ptr<store::object_writer> writer_;
+  std::optional<auth::post_upload> upload_;
+  hash::hasher md5_{hash::algorithm::md5};
+  bool file_ended_ = false;
+};
+
+started_request service::start_post_object(const request& req, const post_object_op& op,
+                                           const request_context& ctx) const {
+  auto refuse = [&](response res) {
+    res.close = req.has_body;
+    finalize_post(req, op, res);
+    return started_request{std::move(res), nullptr};
+  };
+  auto writer = store_.create_object_writer(op.bucket);
+  if (!writer) return refuse(store_failure(writer.error(), "PostObject", op.bucket, {}, ctx));
+  auto form = http::multipart_form_stream::create(req.headers.find("Content-Type").value_or(""));
+  if (!form) return refuse(make_error_response(form.error(), ctx, false));
+  if (req.content_length && *req.content_length > options_.max_object_size + post_form_overhead) {
+    return refuse(make_error_response(error_detail(error::entity_too_large), ctx, false));
+  }
+  request header = req;
+  header.body.clear();
+  auto sink =
+      std::make_unique<post_sink>(*this, std::move(header), op, ctx, std::move(*form), std::move(*writer));
+  if (!req.has_body) return {sink->finish(), nullptr};
+  return {response{}, std::move(sink)};
+}
+
+void service::finalize_post(const request& req, const post_object_op& op, response& res) const {
+  finalize(req, routed{op, {}}, res);
 }
 
 }  // namespace s3cors::s3

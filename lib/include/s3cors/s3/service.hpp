@@ -66,6 +66,10 @@ class service {
   struct held_request;
   class upload_sink;
   class document_sink;
+  class post_sink;
+  [[nodiscard]] started_request start_post_object(const request& req, const post_object_op& op,
+                                                  const request_context& ctx) const;
+  void finalize_post(const request& req, const post_object_op& op, response& res) const;
   /// The CORS headers and log details every answer gets, HEAD's body removed.
   void finalize(const request& req, const routed& r, response& res) const;
   [[nodiscard]] started_request start_upload(const request& req, routed&& r,
@@ -83,8 +87,6 @@ class service {
   [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
       const header_list& headers);
   [[nodiscard]] response acl(const request& req, const acl_op& op, const request_context& ctx) const;
-  [[nodiscard]] response post_object(const request& req, const post_object_op& op,
-                                     const request_context& ctx) const;
   [[nodiscard]] response list_buckets(const request_context& ctx) const;
   [[nodiscard]] response head_bucket(const head_bucket_op& op, const request_context& ctx) const;
   [[nodiscard]] response get_object(const request& req, const get_object_op& op,
