@@ -13,6 +13,7 @@
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
 #   BENCH_NO_BUILD=1    never (re)build the default binary
+#   BENCH_TMPDIR        parent of the temp dir (default ${TMPDIR:-/tmp})
 #
 # Both servers get the identical request: OPTIONS /media/hls/index.m3u8 with
 # Origin, Access-Control-Request-Method: GET and Access-Control-Request-Headers:
@@ -24,158 +25,46 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$repo_root/bench/lib/common.sh"
-default_bin="$repo_root/build/release/server/s3cors"
-bin=${1:-$default_bin}
+bench_name=preflight
+bin=${1:-$bench_default_bin}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 wrk_threads=${BENCH_THREADS:-2}
-no_build=${BENCH_NO_BUILD:-0}
 
-die() { echo "preflight.sh: $*" >&2; exit 1; }
-
-for tool in wrk curl nginx python3; do
-  command -v "$tool" >/dev/null || die "$tool not found in PATH"
-done
-nginx_bin=$(command -v nginx)
-
-if [[ $bin == "$default_bin" && $no_build != 1 ]]; then
-  if [[ ! -x $bin ]]; then
-    echo "== $bin missing, building the release preset" >&2
-    (cd "$repo_root" && cmake --preset release >&2 &&
-      cmake --build --preset release --target s3cors_server >&2)
-  elif [[ -n $(cd "$repo_root" && find lib server CMakeLists.txt cmake -newer "$bin" \
-    \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.cmake' \) \
-    -print -quit 2>/dev/null) ]]; then
-    echo "== $bin is older than the sources, rebuilding (BENCH_NO_BUILD=1 to skip)" >&2
-    (cd "$repo_root" && cmake --build --preset release --target s3cors_server >&2)
-  fi
-fi
-[[ -x $bin ]] || die "s3cors binary not found: $bin"
+require_tools wrk curl nginx python3
+ensure_s3cors "$bin"
 
 # ---------------------------------------------------------------------------
-# Temp dir, data set, cleanup of only the processes started here.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-preflight.XXXXXX")
-s3cors_pid=""
-nginx_pid=""
-
-
-cleanup() {
-  local rc=$?
-  stop_pid "$s3cors_pid"
-  stop_pid "$nginx_pid"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$tmp/s3cors.err" "$tmp/nginx/error.log"; do
-      [[ -s $log ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+# Temp dir, data set; bench_setup's cleanup stops only the processes started here.
+bench_setup preflight
+tmp=$bench_tmp
 origin="https://player.example.com"
 path="/media/hls/index.m3u8"
 data="$tmp/root"
-mkdir -p "$data/media/hls" "$tmp/nginx/logs"
+mkdir -p "$data/media/hls"
 printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg0.ts\n#EXT-X-ENDLIST\n' \
   >"$data/media/hls/index.m3u8"
 chmod 755 "$tmp" "$data" "$data/media" "$data/media/hls"
 
-# The bucket's CORS rule (CLI JSON form). A second, non-matching rule first, so
-# s3cors really walks the rule list like a typical configuration would.
-cat >"$tmp/cors-media.json" <<EOF
-{"CORSRules": [
-  {"ID": "uploads", "AllowedOrigins": ["https://upload.example.com"],
-   "AllowedMethods": ["PUT", "POST"], "AllowedHeaders": ["*"]},
-  {"ID": "player", "AllowedOrigins": ["$origin"],
-   "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["Range", "x-amz-*"],
-   "ExposeHeaders": ["ETag", "Content-Range"], "MaxAgeSeconds": 3000}
-]}
-EOF
+# The bucket's CORS rules and nginx's constant answers come from bench/lib/common.sh
+# (cors_rules_json, nginx_cors_http, nginx_cors_location), shared with per_cpu.sh.
+cors_rules_json "$origin" >"$tmp/cors-media.json"
 cat >"$tmp/s3cors.json" <<'EOF'
 {"root": "root", "buckets": {"media": {"cors": "cors-media.json"}}, "cors_debug_header": false}
 EOF
 
-
 # ---------------------------------------------------------------------------
 # nginx: the same answer from a static config (one origin comparison via a map).
 nginx_port=$(free_port)
-user_line=""
-[[ $EUID -eq 0 ]] && user_line="user root;"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-$user_line
-worker_processes auto;
-daemon off;
-master_process on;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    default_type application/octet-stream;
-    access_log off;
-    server_tokens off;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    client_body_temp_path $tmp/nginx/client_body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-
-    map "\$request_method \$http_origin" \$cors_preflight_ok {
-        default 0;
-        "OPTIONS $origin" 1;
-    }
-
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $data;
-
-        location /media/ {
-            if (\$cors_preflight_ok) {
-                add_header Access-Control-Allow-Origin "$origin" always;
-                add_header Access-Control-Allow-Credentials "true" always;
-                add_header Access-Control-Allow-Methods "GET, HEAD" always;
-                add_header Access-Control-Allow-Headers "range" always;
-                add_header Access-Control-Expose-Headers "ETag, Content-Range" always;
-                add_header Access-Control-Max-Age "3000" always;
-                add_header Vary "Origin, Access-Control-Request-Headers, Access-Control-Request-Method" always;
-                return 200;
-            }
-            if (\$request_method = OPTIONS) {
-                return 403;
-            }
-        }
-    }
-}
-EOF
-"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -t -q ||
-  die "generated nginx.conf is invalid"
-"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" \
-  </dev/null >"$tmp/nginx/stdout" 2>&1 &
-nginx_pid=$!
+nginx_conf "$tmp/nginx" "$nginx_port" "$data" auto "$(nginx_cors_http "$origin")" \
+  "$(nginx_cors_location /media/ "$origin")"
+start_nginx "$tmp/nginx"
 
 # ---------------------------------------------------------------------------
 # s3cors
-"$bin" --root "$data" --listen 127.0.0.1:0 --config "$tmp/s3cors.json" --log-level warn \
-  </dev/null >"$tmp/s3cors.out" 2>"$tmp/s3cors.err" &
-s3cors_pid=$!
-s3cors_port=""
-for ((i = 0; i < 100; i++)); do
-  line=$(grep -m1 -E '^s3cors listening on http://' "$tmp/s3cors.out" 2>/dev/null || true)
-  if [[ -n $line ]]; then
-    s3cors_port=${line##*:}
-    break
-  fi
-  alive "$s3cors_pid" || die "s3cors exited during startup"
-  sleep 0.1
-done
-[[ -n $s3cors_port ]] || die "s3cors did not print its listening line within 10 s"
+start_s3cors s3cors "$bin" --root "$data" --config "$tmp/s3cors.json"
+s3cors_pid=$started_pid
+s3cors_port=${started_base##*:}
 
 # ---------------------------------------------------------------------------
 # Correctness gate: both answer the preflight with 200 and the same CORS headers,
@@ -192,9 +81,6 @@ preflight() { # preflight BASE ORIGIN HEADERS_FILE -> prints the status
   curl -s --max-time 10 -o /dev/null -D "$3" -w '%{http_code}' -X OPTIONS \
     -H "Origin: $2" -H 'Access-Control-Request-Method: GET' -H 'Access-Control-Request-Headers: Range' \
     "$1$path"
-}
-cors_headers() { # sorted Access-Control-* and Vary lines, CR stripped
-  tr -d '\r' <"$1" | grep -iE '^(access-control-[a-z-]*|vary):' | sort -f
 }
 check() { # $1 = name, $2 = base url
   local name=$1 base=$2 code acao
@@ -218,46 +104,35 @@ $(cat "$tmp/diff")"
 fi
 
 # ---------------------------------------------------------------------------
-# wrk script: the preflight request, exact totals printed from done().
-cat >"$tmp/preflight.lua" <<EOF
+# wrk script: the preflight request, exact totals printed from done() (wrk_lua).
+wrk_lua "$tmp/preflight.lua" <<EOF
 wrk.method = "OPTIONS"
 wrk.headers["Origin"] = "$origin"
 wrk.headers["Access-Control-Request-Method"] = "GET"
 wrk.headers["Access-Control-Request-Headers"] = "Range"
-
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %d %d %d %.0f %.0f\n",
-    summary.requests, summary.bytes, summary.duration,
-    e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99)))
-end
 EOF
 
 # run_wrk URL -> prints "req/s p50_ms p99_ms errors"
 run_wrk() {
-  local url=$1 out line
-  out=$(timeout $((seconds + 60)) wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --timeout 10s \
-    -s "$tmp/preflight.lua" "$url" 2>&1) || die "wrk failed for $url: $out"
-  line=$(grep -m1 '^BENCH ' <<<"$out") || die "unexpected wrk output for $url: $out"
-  read -r _ reqs _ dur_us sock_err status_err p50 p99 <<<"$line"
-  python3 - "$reqs" "$dur_us" "$sock_err" "$status_err" "$p50" "$p99" <<'EOF'
-import sys
-reqs, dur_us, sock_err, status_err, p50, p99 = (float(x) for x in sys.argv[1:])
-print(f"{reqs / (dur_us / 1e6):.0f} {p50 / 1000:.2f} {p99 / 1000:.2f} {int(sock_err + status_err)}")
-EOF
+  local parsed rps p50 p99 errors
+  parsed=$(wrk_run "$1" "$tmp/preflight.lua" "$seconds" "$connections" "$wrk_threads") ||
+    die "wrk failed for $1"
+  read -r rps _ p50 p99 errors _ <<<"$parsed"
+  echo "$rps $p50 $p99 $errors"
 }
 
 echo "== preflight: ${seconds}s per server, wrk -t$wrk_threads -c$connections, $(nproc) CPUs" \
   "(wrk and the server share them)"
 echo "== OPTIONS $path  Origin: $origin  Access-Control-Request-Method: GET  Access-Control-Request-Headers: Range"
-echo "== s3cors: $s3cors_base ($bin)  nginx: $nginx_base ($("$nginx_bin" -v 2>&1 | sed 's/.*: //'))"
+echo "== s3cors: $s3cors_base ($bin)  nginx: $nginx_base ($(nginx_version))"
 
 echo "-- s3cors" >&2
-read -r s_rps s_p50 s_p99 s_err <<<"$(run_wrk "$s3cors_base$path")"
+measured=$(run_wrk "$s3cors_base$path") || exit 1
+read -r s_rps s_p50 s_p99 s_err <<<"$measured"
 alive "$s3cors_pid" || die "s3cors died during the measurement"
 echo "-- nginx" >&2
-read -r n_rps n_p50 n_p99 n_err <<<"$(run_wrk "$nginx_base$path")"
+measured=$(run_wrk "$nginx_base$path") || exit 1
+read -r n_rps n_p50 n_p99 n_err <<<"$measured"
 ratio=$(python3 -c "print(f'{$s_rps / $n_rps:.2f}' if $n_rps else '-')")
 
 echo

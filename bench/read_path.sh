@@ -6,12 +6,14 @@
 #
 # Usage: bench/read_path.sh [PATH_TO_S3CORS]
 #   PATH_TO_S3CORS      default build/release/server/s3cors (built with the
-#                       release preset when missing)
+#                       release preset when missing or older than the sources)
 # Environment:
 #   BENCH_SECONDS       wrk duration per row and server (default 10)
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
 #   BENCH_NGINX_ONLY=1  skip s3cors entirely (measure nginx alone)
+#   BENCH_NO_BUILD=1    never (re)build the default binary
+#   BENCH_TMPDIR        parent of the temp dir (default ${TMPDIR:-/tmp})
 #
 # Both servers serve an identical tree, so URLs are the same (/bench/1k.bin ...).
 # Throughput is body + header bytes as counted by wrk, in MiB/s.
@@ -20,55 +22,22 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$repo_root/bench/lib/common.sh"
-default_bin="$repo_root/build/release/server/s3cors"
-bin=${1:-$default_bin}
+bench_name=read_path
+bin=${1:-$bench_default_bin}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 wrk_threads=${BENCH_THREADS:-2}
 nginx_only=${BENCH_NGINX_ONLY:-0}
 
-die() { echo "read_path.sh: $*" >&2; exit 1; }
-
-for tool in wrk curl nginx python3; do
-  command -v "$tool" >/dev/null || die "$tool not found in PATH"
-done
-nginx_bin=$(command -v nginx)
-
-if [[ $nginx_only != 1 && ! -x $bin ]]; then
-  if [[ $bin == "$default_bin" ]]; then
-    echo "== $bin missing, building the release preset" >&2
-    (cd "$repo_root" && cmake --preset release >&2 &&
-      cmake --build --preset release --target s3cors_server >&2)
-    [[ -x $bin ]] || die "build finished but $bin does not exist"
-  else
-    die "s3cors binary not found: $bin"
-  fi
-fi
+require_tools wrk curl nginx python3
+[[ $nginx_only == 1 ]] || ensure_s3cors "$bin"
 
 # ---------------------------------------------------------------------------
-# Temp dir, data set, cleanup of only the processes started here.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench.XXXXXX")
-s3cors_pid=""
-nginx_pid=""
-
-
-cleanup() {
-  local rc=$?
-  stop_pid "$s3cors_pid"
-  stop_pid "$nginx_pid"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$tmp/s3cors.err" "$tmp/nginx/error.log"; do
-      [[ -s $log ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+# Temp dir, data set; bench_setup's cleanup stops only the processes started here.
+bench_setup read_path
+tmp=$bench_tmp
 data="$tmp/root"
-mkdir -p "$data/bench" "$tmp/nginx/logs"
+mkdir -p "$data/bench"
 head -c 1024 /dev/urandom >"$data/bench/1k.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$data/bench/1m.bin"
 head -c $((16 * 1024 * 1024)) /dev/urandom >"$data/bench/16m.bin"
@@ -76,83 +45,24 @@ head -c $((16 * 1024 * 1024)) /dev/urandom >"$data/bench/16m.bin"
 chmod 755 "$tmp" "$data" "$data/bench"
 chmod 644 "$data"/bench/*.bin
 
-
 # ---------------------------------------------------------------------------
-# nginx
+# nginx (worker_processes auto) and s3cors (one thread per core)
 nginx_port=$(free_port)
-user_line=""
-[[ $EUID -eq 0 ]] && user_line="user root;"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-$user_line
-worker_processes auto;
-daemon off;
-master_process on;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    access_log off;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    client_body_temp_path $tmp/nginx/client_body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $data;
-    }
-}
-EOF
-"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -t -q ||
-  die "generated nginx.conf is invalid"
-"$nginx_bin" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" \
-  </dev/null >"$tmp/nginx/stdout" 2>&1 &
-nginx_pid=$!
-
-# ---------------------------------------------------------------------------
-# s3cors
+nginx_conf "$tmp/nginx" "$nginx_port" "$data" auto
+start_nginx "$tmp/nginx"
 s3cors_port=""
+s3cors_pid=""
 if [[ $nginx_only != 1 ]]; then
-  "$bin" --root "$data" --listen 127.0.0.1:0 --log-level warn \
-    </dev/null >"$tmp/s3cors.out" 2>"$tmp/s3cors.err" &
-  s3cors_pid=$!
-  for ((i = 0; i < 100; i++)); do
-    line=$(grep -m1 -E '^s3cors listening on http://' "$tmp/s3cors.out" 2>/dev/null || true)
-    if [[ -n $line ]]; then
-      s3cors_port=${line##*:}
-      break
-    fi
-    alive "$s3cors_pid" || die "s3cors exited during startup"
-    sleep 0.1
-  done
-  [[ -n $s3cors_port ]] || die "s3cors did not print its listening line within 10 s"
+  start_s3cors s3cors "$bin" --root "$data"
+  s3cors_pid=$started_pid
+  s3cors_port=${started_base##*:}
 fi
 
 # ---------------------------------------------------------------------------
 # Correctness gate: both servers must answer 200 / 206 with the right sizes.
-wait_ready() { # $1 = base url
-  local i
-  for ((i = 0; i < 100; i++)); do
-    curl -s -o /dev/null "$1/bench/1k.bin" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 check() { # $1 = name, $2 = base url
   local name=$1 base=$2 out
-  wait_ready "$base" || die "$name does not accept connections at $base"
+  wait_http "$base/bench/1k.bin" || die "$name does not accept connections at $base"
   for spec in "1k.bin 200 1024" "1m.bin 200 1048576" "16m.bin 200 16777216"; do
     read -r file want_code want_size <<<"$spec"
     out=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$base/bench/$file")
@@ -174,36 +84,12 @@ if [[ -n $s3cors_port ]]; then
 fi
 
 # ---------------------------------------------------------------------------
-# wrk scripts: one prints exact totals from done(); the range one adds the header.
-cat >"$tmp/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %d %d %d %.0f %.0f\n",
-    summary.requests, summary.bytes, summary.duration,
-    e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99)))
-end
-EOF
-{
-  echo 'wrk.headers["Range"] = "bytes=65536-131071"'
-  cat "$tmp/report.lua"
-} >"$tmp/range.lua"
+# wrk scripts: exact totals printed from done() (bench/lib/common.sh wrk_lua).
+wrk_lua "$tmp/report.lua" </dev/null
+echo 'wrk.headers["Range"] = "bytes=65536-131071"' | wrk_lua "$tmp/range.lua"
 
-# run_wrk URL LUA -> prints "req/s MiB/s p50_ms p99_ms errors"
-run_wrk() {
-  local url=$1 lua=$2 out line
-  out=$(wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --timeout 30s -s "$lua" "$url" 2>&1) ||
-    die "wrk failed for $url: $out"
-  line=$(grep -m1 '^BENCH ' <<<"$out") || die "unexpected wrk output for $url: $out"
-  read -r _ reqs bytes dur_us sock_err status_err p50 p99 <<<"$line"
-  python3 - "$reqs" "$bytes" "$dur_us" "$sock_err" "$status_err" "$p50" "$p99" <<'EOF'
-import sys
-reqs, nbytes, dur_us, sock_err, status_err, p50, p99 = (float(x) for x in sys.argv[1:])
-secs = dur_us / 1e6
-print(f"{reqs / secs:.0f} {nbytes / secs / 1048576:.1f} {p50 / 1000:.2f} {p99 / 1000:.2f} "
-      f"{int(sock_err + status_err)}")
-EOF
-}
+# run_wrk URL LUA -> prints "req/s MiB/s p50_ms p99_ms errors ..." (wrk_parse's fields)
+run_wrk() { wrk_run "$1" "$2" "$seconds" "$connections" "$wrk_threads"; }
 
 rows=(
   "1KiB GET|/bench/1k.bin|report.lua"
@@ -214,7 +100,7 @@ rows=(
 
 echo "== read_path: ${seconds}s per run, wrk -t$wrk_threads -c$connections, $(nproc) CPUs" \
   "(wrk and the server share them)"
-echo "== s3cors: ${s3cors_base:-skipped}  nginx: $nginx_base ($("$nginx_bin" -v 2>&1 | sed 's/.*: //'))"
+echo "== s3cors: ${s3cors_base:-skipped}  nginx: $nginx_base ($(nginx_version))"
 
 results=()
 errors_note=""
@@ -227,12 +113,12 @@ for row in "${rows[@]}"; do
   elif [[ -n $s3cors_port ]]; then
     echo "-- $label: s3cors" >&2
     if measured=$(run_wrk "$s3cors_base$path" "$tmp/$lua") && alive "$s3cors_pid"; then
-      read -r s_rps s_mib _ s_p99 s_err <<<"$measured"
+      read -r s_rps s_mib _ s_p99 s_err _ <<<"$measured"
       [[ $s_err -eq 0 ]] || errors_note+="  s3cors $label: $s_err errors/non-2xx responses"$'\n'
     elif ! alive "$s3cors_pid"; then
       status=0
       wait "$s3cors_pid" || status=$?
-      s3cors_pid=""
+      untrack_pid "$s3cors_pid"
       s3cors_died="s3cors exited with status $status"
       ((status > 128)) && s3cors_died+=" (SIG$(kill -l $((status - 128))))"
       s3cors_died+=" during or right after the '$label' run"
@@ -242,8 +128,8 @@ for row in "${rows[@]}"; do
     fi
   fi
   echo "-- $label: nginx" >&2
-  measured=$(run_wrk "$nginx_base$path" "$tmp/$lua")
-  read -r n_rps n_mib _ n_p99 n_err <<<"$measured"
+  measured=$(run_wrk "$nginx_base$path" "$tmp/$lua") || die "wrk failed against nginx for '$label'"
+  read -r n_rps n_mib _ n_p99 n_err _ <<<"$measured"
   [[ $n_err -eq 0 ]] || errors_note+="  nginx $label: $n_err errors/non-2xx responses"$'\n'
   if [[ $s_rps =~ ^[0-9]+$ && $n_rps -gt 0 ]]; then
     ratio=$(python3 -c "print(f'{$s_rps / $n_rps:.2f}')")
