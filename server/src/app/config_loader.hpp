@@ -1,5 +1,5 @@
 #pragma once
-// Reads the configuration file and the CORS documents it names (main's file I/O), and
+// Reads the configuration file and the CORS documents it names (the application's file I/O), and
 // notices when any of them changes so that the CORS rules can be reloaded without a restart.
 #include "s3cors/config/config.hpp"
 #include "s3cors/cors/registry.hpp"
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace s3cors::server {
+namespace s3cors::app {
 
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path);
 
@@ -51,4 +51,4 @@ class file_watch {
   std::vector<std::pair<std::filesystem::path, stamp>> stamps_;
 };
 
-}  // namespace s3cors::server
+}  // namespace s3cors::app

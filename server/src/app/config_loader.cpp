@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace s3cors::server {
+namespace s3cors::app {
 
 std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -109,4 +109,4 @@ bool file_watch::changed() const {
   return false;
 }
 
-}  // namespace s3cors::server
+}  // namespace s3cors::app
