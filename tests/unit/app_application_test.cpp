@@ -183,3 +183,34 @@ TEST_CASE("app application: abandoned_upload_seconds 0 never sweeps", "[app_appl
   CHECK_FALSE(swept->has_run);
   CHECK(application.store().get_upload("media", *id).has_value());
 }
+
+TEST_CASE("app application: load_settings checks the environment, the file, the root, then the rest",
+          "[app_application]") {
+  const config_fixture f;
+  app::flags flags;
+  flags.config = f.config.string();
+  flags.listen = "not an address";
+  SECTION("an invalid environment value comes first") {
+    f.dir.write("config.json", "{");
+    const auto env = [](std::string_view name) -> std::optional<std::string> {
+      if (name == "S3CORS_THREADS") return "many";
+      return std::nullopt;
+    };
+    const auto loaded = app::load_settings(flags, env, 1);
+    REQUIRE_FALSE(loaded.has_value());
+    CHECK(loaded.error().message == "S3CORS_THREADS expects a number from 1 to 1024, not 'many'");
+  }
+  SECTION("then the file") {
+    f.dir.write("config.json", "{");
+    CHECK_THROWS_WITH(app::load_settings(flags, no_environment(), 1), Catch::Contains("invalid config file"));
+  }
+  SECTION("then the root") {
+    flags.root = (f.dir.path() / "missing").string();
+    CHECK_THROWS_WITH(app::load_settings(flags, no_environment(), 1), Catch::Contains("is not a directory"));
+  }
+  SECTION("then the other settings") {
+    const auto loaded = app::load_settings(flags, no_environment(), 1);
+    REQUIRE_FALSE(loaded.has_value());
+    CHECK_THAT(loaded.error().message, Catch::StartsWith("the listen address"));
+  }
+}

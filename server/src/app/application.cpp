@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -39,10 +38,7 @@ std::vector<std::filesystem::path> watch_files_of(const config::server_config& c
 }
 
 const std::filesystem::path& checked_root(const std::filesystem::path& root) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) {
-    throw std::runtime_error(fmt::format("data root '{}' is not a directory", root.string()));
-  }
+  check_data_root(root);
   return root;
 }
 

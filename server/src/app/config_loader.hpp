@@ -17,6 +17,9 @@ namespace s3cors::app {
 /// Parses the configuration file; throws std::runtime_error naming the file and field.
 [[nodiscard]] config::server_config load_config_file(const std::filesystem::path& path);
 
+/// Throws std::runtime_error ("data root '...' is not a directory") unless root is one.
+void check_data_root(const std::filesystem::path& root);
+
 struct file_cors {
   std::map<std::string, cors::config_ptr, std::less<>> buckets;
   cors::config_ptr default_config;

@@ -107,6 +107,24 @@ result<std::vector<auth::credential>, usage_error> merged_credentials(std::vecto
   return keys;
 }
 
+// The flags merged with the environment's settings. Fails on an invalid environment value,
+// even one a flag overrides.
+result<flags, usage_error> given_settings(const flags& command_line, const env_lookup& environment) {
+  auto from_env = environment_flags(environment);
+  if (!from_env) return from_env.error();
+  return merge(command_line, std::move(*from_env));
+}
+
+result<std::filesystem::path, usage_error> resolve_root(const flags& given,
+                                                        const std::optional<config_file>& file) {
+  // Tagged: usage_error is constructible from a path too (through std::string).
+  using boost::system::in_place_value;
+  if (given.root) return {in_place_value, *given.root};
+  // A root in the config file is relative to the file, so the file works from any directory.
+  if (file && file->content.root) return {in_place_value, file->path.parent_path() / *file->content.root};
+  return usage_error{"--root DIR (or S3CORS_ROOT, or \"root\" in the config file) is required"};
+}
+
 }  // namespace
 
 result<flags, usage_error> parse_flags(std::span<const std::string_view> args) {
@@ -171,23 +189,16 @@ std::optional<std::filesystem::path> config_file_of(const flags& command_line,
 
 result<settings, usage_error> resolve_settings(const flags& command_line, const env_lookup& environment,
                                                std::optional<config_file> file, unsigned default_threads) {
-  auto from_env = environment_flags(environment);
-  if (!from_env) return from_env.error();
-  const flags given = merge(command_line, std::move(*from_env));
+  auto merged = given_settings(command_line, environment);
+  if (!merged) return merged.error();
+  const flags& given = *merged;
 
   settings out;
+  auto root = resolve_root(given, file);
+  if (!root) return root.error();
+  out.root = std::move(*root);
   out.file = std::move(file);
   const config::server_config& in_file = out.file_settings();
-  const std::filesystem::path config_dir = out.file ? out.file->path.parent_path() : std::filesystem::path{};
-
-  if (given.root) {
-    out.root = *given.root;
-  } else if (in_file.root) {
-    // A root in the config file is relative to the file, so the file works from any directory.
-    out.root = config_dir / *in_file.root;
-  } else {
-    return usage_error{"--root DIR (or S3CORS_ROOT, or \"root\" in the config file) is required"};
-  }
 
   const std::string listen_text = given.listen.value_or(in_file.listen.value_or("127.0.0.1:9000"));
   auto listen = config::parse_listen(listen_text);
@@ -224,10 +235,17 @@ result<settings, usage_error> resolve_settings(const flags& command_line, const 
 
 result<settings, usage_error> load_settings(const flags& command_line, const env_lookup& environment,
                                             unsigned default_threads) {
+  // The order of the checks is the binary's: the environment's values, the file, the root
+  // (present, then a directory), then the other settings.
+  const auto given = given_settings(command_line, environment);
+  if (!given) return given.error();
   std::optional<config_file> file;
   if (auto path = config_file_of(command_line, environment)) {
     file = config_file{*path, load_config_file(*path)};
   }
+  const auto root = resolve_root(*given, file);
+  if (!root) return root.error();
+  check_data_root(*root);
   return resolve_settings(command_line, environment, std::move(file), default_threads);
 }
 

@@ -85,8 +85,10 @@ struct settings {
                                                              std::optional<config_file> file,
                                                              unsigned default_threads);
 
-/// config_file_of, reads and parses that file, then resolve_settings. Throws
-/// std::runtime_error naming the file (and the field) when it cannot be read or parsed.
+/// config_file_of, reads and parses that file, then resolve_settings, checking in the
+/// binary's order: environment values, the file, the root, the other settings. Throws
+/// std::runtime_error naming the file (and the field) when it cannot be read or parsed, and
+/// when the data root is not a directory.
 [[nodiscard]] result<settings, usage_error> load_settings(const flags& command_line,
                                                           const env_lookup& environment,
                                                           unsigned default_threads);
