@@ -1,10 +1,14 @@
 #include "s3cors/net/http_server.hpp"
 
+#include "s3cors/net/connection_limit.hpp"
 #include "server_state.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <csignal>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -13,9 +17,37 @@
 namespace s3cors::net {
 namespace {
 
+// nginx disables accept events for 500 ms when accept() runs out of descriptors or memory
+// (ngx_event_accept.c): the pending connections wait in the backlog instead of making every
+// accept fail at once, and the open connections keep being served meanwhile.
+constexpr std::chrono::milliseconds accept_pause{500};
+
+// Errors that retrying at once cannot fix: the process or the system is out of descriptors
+// (EMFILE, ENFILE) or of socket memory (ENOBUFS, ENOMEM).
+bool is_resource_exhaustion(const beast::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (best effort: a failure keeps the soft
+// one) and returns the soft limit in force, UINT64_MAX when there is none.
+std::uint64_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::numeric_limits<std::uint64_t>::max();
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return std::numeric_limits<std::uint64_t>::max();
+  return static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  explicit listener(server_state& state) : state_(state), acceptor_(*state.contexts.front()) {}
+  explicit listener(server_state& state)
+      : state_(state), acceptor_(*state.contexts.front()), pause_timer_(acceptor_.get_executor()) {}
 
   // Bind failures are fatal and reported to the caller, unlike Beast's example listener.
   std::uint16_t open(const tcp::endpoint& endpoint, std::string_view shown_host) {
@@ -41,6 +73,7 @@ class listener : public std::enable_shared_from_this<listener> {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->pause_timer_.cancel();
     });
   }
 
@@ -52,6 +85,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (is_resource_exhaustion(ec)) return pause_accepting(ec);
     if (ec) {
       log_line(log_level::warn, fmt::format("accept: {}", ec.message()));
     } else {
@@ -65,8 +99,28 @@ class listener : public std::enable_shared_from_this<listener> {
     do_accept();
   }
 
+  // Accepting again at once would fail again at once: a busy loop of failed accepts and log
+  // lines. One line per pause; the connections that arrive meanwhile wait in the backlog.
+  void pause_accepting(const beast::error_code& ec) {
+    std::size_t open = 0;
+    {
+      std::lock_guard lock(state_.sessions_mutex);
+      open = state_.sessions.size();
+    }
+    log_line(log_level::warn, fmt::format("accept: {}; not accepting for {} ms ({} connections open)",
+                                          ec.message(), accept_pause.count(), open));
+    pause_timer_.expires_after(accept_pause);
+    pause_timer_.async_wait(beast::bind_front_handler(&listener::on_pause_end, shared_from_this()));
+  }
+
+  void on_pause_end(beast::error_code ec) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    do_accept();
+  }
+
   server_state& state_;
   tcp::acceptor acceptor_;
+  asio::steady_timer pause_timer_;
 };
 
 tcp::endpoint resolve(asio::io_context& ioc, const std::string& host, std::uint16_t port) {
@@ -115,6 +169,18 @@ std::uint16_t http_server::start() {
   // not the process.
   std::signal(SIGPIPE, SIG_IGN);
   server_state& state = *impl_->state;
+  // Sessions beyond what the descriptors allow would make accept() fail with EMFILE; capped,
+  // they are answered SlowDown instead. systemd's soft limit (1024) is below our default
+  // max_connections, its hard limit usually far above.
+  const std::size_t configured = state.options.max_connections;
+  const std::uint64_t descriptors = raise_descriptor_limit();
+  state.options.max_connections =
+      effective_connection_limit(descriptors, configured, static_cast<unsigned>(state.contexts.size()));
+  if (state.options.max_connections < configured) {
+    log_line(log_level::info, fmt::format("serving at most {} connections, not max_connections {}: the "
+                                          "descriptor limit (RLIMIT_NOFILE) is {}",
+                                          state.options.max_connections, configured, descriptors));
+  }
   const tcp::endpoint endpoint = resolve(*state.contexts.front(), state.options.host, state.options.port);
   impl_->acceptor = std::make_shared<listener>(state);
   const std::uint16_t port = impl_->acceptor->open(endpoint, state.options.host);

@@ -1,4 +1,4 @@
-#include "cors_cli.hpp"
+#include "s3cors/app/cors_command.hpp"
 
 #include "config_loader.hpp"
 #include "s3cors/cors/evaluate.hpp"
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace s3cors::server {
+namespace s3cors::app {
 namespace {
 
 constexpr std::string_view cors_usage = R"(Usage:
@@ -169,4 +169,4 @@ int run_cors_command(int argc, char** argv) {
   }
 }
 
-}  // namespace s3cors::server
+}  // namespace s3cors::app

@@ -8,8 +8,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
-namespace s3cors::server {
+namespace s3cors::app {
 
 std::string read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -27,6 +28,13 @@ config::server_config load_config_file(const std::filesystem::path& path) {
                                          e.pointer.empty() ? "" : ": ", e.message));
   }
   return std::move(*parsed);
+}
+
+void check_data_root(const std::filesystem::path& root) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    throw std::runtime_error(fmt::format("data root '{}' is not a directory", root.string()));
+  }
 }
 
 namespace {
@@ -109,4 +117,4 @@ bool file_watch::changed() const {
   return false;
 }
 
-}  // namespace s3cors::server
+}  // namespace s3cors::app

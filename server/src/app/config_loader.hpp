@@ -1,5 +1,5 @@
 #pragma once
-// Reads the configuration file and the CORS documents it names (main's file I/O), and
+// Reads the configuration file and the CORS documents it names (the application's file I/O), and
 // notices when any of them changes so that the CORS rules can be reloaded without a restart.
 #include "s3cors/config/config.hpp"
 #include "s3cors/cors/registry.hpp"
@@ -10,12 +10,15 @@
 #include <string>
 #include <vector>
 
-namespace s3cors::server {
+namespace s3cors::app {
 
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path);
 
 /// Parses the configuration file; throws std::runtime_error naming the file and field.
 [[nodiscard]] config::server_config load_config_file(const std::filesystem::path& path);
+
+/// Throws std::runtime_error ("data root '...' is not a directory") unless root is one.
+void check_data_root(const std::filesystem::path& root);
 
 struct file_cors {
   std::map<std::string, cors::config_ptr, std::less<>> buckets;
@@ -51,4 +54,4 @@ class file_watch {
   std::vector<std::pair<std::filesystem::path, stamp>> stamps_;
 };
 
-}  // namespace s3cors::server
+}  // namespace s3cors::app

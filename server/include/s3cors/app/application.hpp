@@ -1,0 +1,79 @@
+#pragma once
+// The running application behind the transport: the object store, the CORS rules, the S3
+// service and the server options, built from resolved settings. It reloads the configuration
+// file's CORS rules and ACLs, and sweeps abandoned multipart uploads; the caller says when
+// (main: on SIGHUP, on a file change, once a second) and what time it is.
+#include "s3cors/app/settings.hpp"
+#include "s3cors/cors/registry.hpp"
+#include "s3cors/net/http_server.hpp"
+#include "s3cors/result.hpp"
+#include "s3cors/s3/service.hpp"
+#include "s3cors/store/object_store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace s3cors::app {
+
+enum class reload_status {
+  applied,         ///< the file's new CORS rules and ACLs are in force
+  rejected,        ///< the file or a CORS document it names is invalid; the previous ones stay
+  no_config_file,  ///< the server runs without a configuration file: nothing to reload
+};
+
+struct reload_outcome {
+  reload_status status = reload_status::no_config_file;
+  std::string reason;  ///< why it was rejected (the file and the field); empty otherwise
+};
+
+/// Uploads are swept at most once per interval, and at the first call.
+inline constexpr std::chrono::seconds sweep_interval{60};
+
+struct sweep_outcome {
+  bool has_run = false;     ///< false: not due yet, or expiry is 0 (never)
+  std::size_t removed = 0;  ///< uploads removed
+};
+
+class application {
+ public:
+  /// Opens the store and loads the CORS rules: the configuration file's and those set with
+  /// PutBucketCors (a stored document that no longer parses is logged and skipped). Throws
+  /// std::runtime_error when the data root is not a directory or a CORS document the file
+  /// names is invalid.
+  explicit application(settings resolved);
+  ~application();
+  application(const application&) = delete;
+  application& operator=(const application&) = delete;
+
+  [[nodiscard]] const settings& current_settings() const noexcept;
+  /// Listen address, threads, log level and the file's limits.
+  [[nodiscard]] const net::server_options& server_options() const noexcept;
+  /// Handles requests; thread-safe.
+  [[nodiscard]] s3::service& service() noexcept;
+  [[nodiscard]] cors::cors_registry& cors() noexcept;
+  [[nodiscard]] store::object_store& store() noexcept;
+
+  /// Re-reads the configuration file and the CORS documents it names, and replaces the
+  /// file's CORS rules and bucket ACLs. An invalid edit is rejected with its reason and the
+  /// rules in force stay. Logs one line either way (reason says why it was asked: "SIGHUP").
+  reload_outcome reload(std::string_view reason);
+
+  /// Whether the configuration file, or a CORS document it names, changed since the last
+  /// (re)load; false without a configuration file.
+  [[nodiscard]] bool has_config_changed() const;
+
+  /// Removes the multipart uploads initiated before now - abandoned_upload_seconds, at most
+  /// once per sweep_interval of the times given (the first call sweeps). No clock inside: now
+  /// is the caller's. A store failure is reported as an error; the next call is then due
+  /// after sweep_interval as well.
+  [[nodiscard]] result<sweep_outcome> sweep(store::seconds_time now);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace s3cors::app

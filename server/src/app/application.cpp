@@ -1,0 +1,176 @@
+#include "s3cors/app/application.hpp"
+
+#include "config_loader.hpp"
+#include "s3cors/store/fs_store.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace s3cors::app {
+namespace {
+
+// The buckets' "acl" settings of the configuration file (s3/access.hpp says what they allow).
+std::map<std::string, std::string, std::less<>> bucket_acls_of(const config::server_config& config) {
+  std::map<std::string, std::string, std::less<>> acls;
+  for (const auto& [bucket, settings] : config.buckets) {
+    if (settings.acl) acls.emplace(bucket, *settings.acl);
+  }
+  return acls;
+}
+
+// The files a failed reload keeps watching: the config file and the CORS files it named
+// before, so that the next edit is noticed.
+std::vector<std::filesystem::path> watch_files_of(const config::server_config& config,
+                                                  const std::filesystem::path& dir,
+                                                  const std::filesystem::path& config_file) {
+  std::vector<std::filesystem::path> files{config_file};
+  for (const auto& [bucket, settings] : config.buckets) {
+    if (settings.cors_file) files.push_back(dir / *settings.cors_file);
+  }
+  if (config.default_cors && config.default_cors->cors_file)
+    files.push_back(dir / *config.default_cors->cors_file);
+  return files;
+}
+
+const std::filesystem::path& checked_root(const std::filesystem::path& root) {
+  check_data_root(root);
+  return root;
+}
+
+net::server_options server_options_of(const settings& s) {
+  net::server_options options;
+  options.host = s.listen.host;
+  options.port = s.listen.port;
+  options.threads = s.threads;
+  options.level = s.log_level;
+  const auto& limit = s.file_settings().limit;
+  options.header_limit = static_cast<std::size_t>(limit.max_header_bytes);
+  options.max_connections = static_cast<std::size_t>(limit.max_connections);
+  options.idle_timeout = std::chrono::seconds(limit.idle_timeout_seconds);
+  options.header_timeout = std::chrono::seconds(limit.header_timeout_seconds);
+  options.body_timeout = std::chrono::seconds(limit.body_timeout_seconds);
+  options.write_timeout = std::chrono::seconds(limit.write_timeout_seconds);
+  return options;
+}
+
+s3::service_options service_options_of(const settings& s) {
+  s3::service_options options;
+  options.routing.domain = s.domain;
+  options.cors_debug_header = s.file_settings().cors_debug_header;
+  options.credentials = auth::credential_set(s.credentials);
+  options.access_log_details = s.log_format == net::log_format::json && s.log_level != net::log_level::off;
+  options.max_object_size = s.file_settings().limit.max_body_bytes;
+  return options;
+}
+
+}  // namespace
+
+struct application::impl {
+  settings current;
+  std::filesystem::path config_dir;
+  // The configuration whose CORS rules and ACLs are in force (startup or last reload).
+  config::server_config applied;
+  net::server_options options;
+  // Declared in dependency order: the service refers to the store and the registry.
+  store::fs_store store;
+  cors::cors_registry cors;
+  s3::service service;
+  file_watch watch;
+  std::optional<store::seconds_time> next_sweep;
+
+  explicit impl(settings s)
+      : current(std::move(s)),
+        config_dir(current.file ? current.file->path.parent_path() : std::filesystem::path{}),
+        applied(current.file_settings()),
+        options(server_options_of(current)),
+        store(store::fs_store_options{checked_root(current.root), current.follow_symlinks}),
+        service(store, cors, service_options_of(current)) {}
+};
+
+application::application(settings resolved) : impl_(std::make_unique<impl>(std::move(resolved))) {
+  // With no key pair, any signature is accepted (local development); with one, every
+  // request is verified (README "Authentication").
+  if (!impl_->current.credentials.empty()) {
+    net::log_line(net::log_level::debug,
+                  fmt::format("{} access key pair(s) configured", impl_->current.credentials.size()));
+  }
+  // CORS rules: the config file's (per bucket, and an optional default), and those set with
+  // PutBucketCors, which win for their bucket (see README).
+  auto loaded = load_file_cors(impl_->applied, impl_->config_dir);
+  if (impl_->current.file) loaded.files.push_back(impl_->current.file->path);
+  impl_->watch.watch(loaded.files);
+  impl_->cors.set_file_configs(std::move(loaded.buckets), std::move(loaded.default_config));
+  for (const auto& warning : load_api_cors(impl_->store, impl_->cors)) {
+    net::log_line(net::log_level::warn, warning);
+  }
+  impl_->service.acls().set_file_acls(bucket_acls_of(impl_->applied));
+}
+
+application::~application() = default;
+
+const settings& application::current_settings() const noexcept {
+  return impl_->current;
+}
+
+const net::server_options& application::server_options() const noexcept {
+  return impl_->options;
+}
+
+s3::service& application::service() noexcept {
+  return impl_->service;
+}
+
+cors::cors_registry& application::cors() noexcept {
+  return impl_->cors;
+}
+
+store::object_store& application::store() noexcept {
+  return impl_->store;
+}
+
+reload_outcome application::reload(std::string_view reason) {
+  if (!impl_->current.file) return {reload_status::no_config_file, {}};
+  const std::filesystem::path& path = impl_->current.file->path;
+  try {
+    auto config = load_config_file(path);
+    auto loaded = load_file_cors(config, impl_->config_dir);
+    loaded.files.push_back(path);
+    impl_->watch.watch(loaded.files);
+    impl_->cors.set_file_configs(std::move(loaded.buckets), std::move(loaded.default_config));
+    impl_->service.acls().set_file_acls(bucket_acls_of(config));
+    impl_->applied = std::move(config);
+    net::log_line(net::log_level::info, fmt::format("CORS configuration reloaded ({})", reason));
+    return {reload_status::applied, {}};
+  } catch (const std::exception& e) {
+    impl_->watch.watch(watch_files_of(impl_->applied, impl_->config_dir, path));
+    net::log_line(net::log_level::warn,
+                  fmt::format("configuration reload rejected ({}): {}; the previous CORS configuration "
+                              "stays in force",
+                              reason, e.what()));
+    return {reload_status::rejected, e.what()};
+  }
+}
+
+bool application::has_config_changed() const {
+  return impl_->current.file && impl_->watch.changed();
+}
+
+result<sweep_outcome> application::sweep(store::seconds_time now) {
+  // A reload replaces CORS rules and ACLs only: the expiry stays the startup file's.
+  const std::chrono::seconds expiry(impl_->current.file_settings().abandoned_upload_seconds);
+  if (expiry.count() == 0 || (impl_->next_sweep && now < *impl_->next_sweep)) return sweep_outcome{};
+  impl_->next_sweep = now + sweep_interval;
+  auto removed = impl_->store.remove_uploads_older_than(now - expiry);
+  if (!removed) return removed.error();
+  if (*removed > 0) {
+    net::log_line(net::log_level::info, fmt::format("removed {} abandoned multipart upload(s)", *removed));
+  }
+  return sweep_outcome{true, *removed};
+}
+
+}  // namespace s3cors::app
