@@ -25,6 +25,8 @@ class server_fixture {
     return root_.write(relative, content);
   }
   void stop();
+  /// The store the server serves from.
+  [[nodiscard]] store::fs_store& store() noexcept { return *store_; }
   /// The registry the server evaluates CORS from (as the config file would fill it).
   [[nodiscard]] cors::cors_registry& cors() noexcept { return cors_; }
   /// Sets a bucket's configuration as the config file would; text in any accepted form.

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -646,4 +647,82 @@ TEST_CASE("memory_store: buckets, objects and reads", "[memory_store]") {
     CHECK_THROWS_AS(store.put("alpha", "a//b", "", at(0)), std::logic_error);
     CHECK_THROWS_AS(store.add_bucket("Bad_Name", at(0)), std::logic_error);
   }
+}
+
+TEST_CASE("fs_store: large dropped-in files get an identity ETag, never hashed, stable, changed by a rewrite",
+          "[fs_store][etag]") {
+  temp_dir root;
+  root.make_dir("media");
+  // 1,000 files of 100 MB: sparse, so the test writes no data.
+  for (int i = 0; i < 1000; ++i) {
+    const fs::path file = root.path() / "media" / ("seg" + std::to_string(1000 + i) + ".mp4");
+    std::ofstream{file};
+    fs::resize_file(file, 100'000'000);
+  }
+  std::vector<std::string> etags;
+  {
+    fs_store store(fs_store_options{root.path()});
+    auto listed = store.list_objects("media", {"", "", 1000});
+    REQUIRE(listed.has_value());
+    REQUIRE(listed->size() == 1000);
+    for (const auto& entry : *listed) etags.push_back(entry.etag);
+    CHECK(store.etag_computations() == 0);
+    // The multipart form (S3 clients never check it against the content), with the part
+    // count the aws CLI would use for 100 MB in 8 MiB parts.
+    for (const auto& etag : etags) {
+      CHECK(etag.size() == 35);
+      CHECK(etag.substr(32) == "-12");
+    }
+    CHECK(store.stat("media", "seg1000.mp4")->etag == etags.front());
+  }
+  // After a restart: the same ETags.
+  fs_store restarted(fs_store_options{root.path()});
+  auto again = restarted.list_objects("media", {"", "", 1000});
+  REQUIRE(again.has_value());
+  for (std::size_t i = 0; i < etags.size(); ++i) CHECK((*again)[i].etag == etags[i]);
+
+  // A same-size rewrite with the old mtime restored still changes the ETag (ctime moved).
+  const fs::path first = root.path() / "media" / "seg1000.mp4";
+  struct ::stat before {};
+  REQUIRE(::stat(first.c_str(), &before) == 0);
+  {
+    std::fstream rewrite(first, std::ios::in | std::ios::out | std::ios::binary);
+    rewrite << "new content";
+  }
+  std::array<::timespec, 2> times{before.st_atim, before.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, first.c_str(), times.data(), 0) == 0);
+  CHECK(restarted.stat("media", "seg1000.mp4")->etag != etags.front());
+  CHECK(restarted.etag_computations() == 0);
+}
+
+TEST_CASE("fs_store: dropped-in files up to the MD5 limit get their content MD5", "[fs_store][etag]") {
+  temp_dir root;
+  root.make_dir("media");
+  root.write("media/playlist.m3u8", "#EXTM3U\n");
+  root.write("media/init.mp4", std::string(1024 * 1024, 'i'));  // exactly the limit
+  fs_store store(fs_store_options{root.path()});
+  CHECK(store.stat("media", "playlist.m3u8")->etag == s3cors::store::md5_hex("#EXTM3U\n"));
+  CHECK(store.stat("media", "init.mp4")->etag == s3cors::store::md5_hex(std::string(1024 * 1024, 'i')));
+  CHECK(store.etag_computations() == 2);
+}
+
+TEST_CASE("fs_store: inside a nonblocking_scope, what could wait for the disk throws would_block",
+          "[fs_store][nonblocking]") {
+  temp_dir root;
+  root.make_dir("media");
+  root.write("media/a.txt", "aaa");
+  fs_store store(fs_store_options{root.path()});
+  {
+    const s3cors::store::nonblocking_scope scope;
+    // Listing walks directories; the first stat of a file reads its record and hashes it.
+    CHECK_THROWS_AS(store.list_objects("media", {}), s3cors::store::would_block);
+    CHECK_THROWS_AS(store.stat("media", "a.txt"), s3cors::store::would_block);
+  }
+  REQUIRE(store.stat("media", "a.txt").has_value());  // on a thread that may wait
+  REQUIRE(store.stat("media", "missing.txt").error() == errc::no_such_key);
+  const s3cors::store::nonblocking_scope scope;
+  // Now known: answered from memory; a cached miss is an answer too.
+  CHECK(store.stat("media", "a.txt")->etag == s3cors::store::md5_hex("aaa"));
+  CHECK(store.open("media", "a.txt").has_value());
+  CHECK(store.stat("media", "missing.txt").error() == errc::no_such_key);
 }
