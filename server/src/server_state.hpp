@@ -87,9 +87,9 @@ class session : public std::enable_shared_from_this<session> {
   void do_read_piece();
   void on_read_piece(int buffer, beast::error_code ec, std::size_t n);
   void store_piece(int buffer);
-  void on_piece_stored(int buffer, std::optional<response>&& refused);
+  void on_piece_stored(int buffer, std::optional<answer>&& refused);
   void finish_body();
-  void respond(response&& res);
+  void respond(answer&& reply);
   void respond_protocol_error(s3::error code, std::string_view why);
   void send_response();
   void on_write(bool close, beast::error_code ec, std::size_t n);

@@ -210,9 +210,9 @@ void session::process() {
 
   auto failed = [this](const std::exception& e) {
     started_request out;
-    out.res = s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx_,
-                                      request_.verb == method::head);
-    out.res.diagnostic = fmt::format("unhandled exception: {}", e.what());
+    out.reply = answer(s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx_,
+                                               request_.verb == method::head),
+                       fmt::format("unhandled exception: {}", e.what()));
     return out;
   };
   // Requests without a body are first tried here: most are answered from memory and the
@@ -240,8 +240,8 @@ void session::process() {
 void session::on_started(started_request&& started) {
   if (!started.body) {
     // A body that was not accepted is not read: the connection cannot carry another request.
-    if (request_.has_body) started.res.close = true;
-    return respond(std::move(started.res));
+    if (request_.has_body) started.reply.res.close = true;
+    return respond(std::move(started.reply));
   }
   sink_ = std::move(started.body);
   if (expects_continue_) (void)send_now("HTTP/1.1 100 Continue\r\n\r\n", 0);  // best effort
@@ -304,30 +304,29 @@ void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
 void session::store_piece(int buffer) {
   storing_ = buffer;
   on_worker(
-      [self = shared_from_this(), buffer]() -> std::optional<response> {
+      [self = shared_from_this(), buffer]() -> std::optional<answer> {
         try {
           return self->sink_->write(
               std::string_view(self->pieces_[buffer].get(), self->piece_length_[buffer]));
         } catch (const std::exception& e) {
-          response res =
-              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false);
-          res.diagnostic = fmt::format("unhandled exception: {}", e.what());
-          return res;
+          return answer(
+              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false),
+              fmt::format("unhandled exception: {}", e.what()));
         }
       },
-      [self = shared_from_this(), buffer](std::optional<response>&& refused) {
+      [self = shared_from_this(), buffer](std::optional<answer>&& refused) {
         self->on_piece_stored(buffer, std::move(refused));
       });
 }
 
-void session::on_piece_stored(int buffer, std::optional<response>&& refused) {
+void session::on_piece_stored(int buffer, std::optional<answer>&& refused) {
   (void)buffer;
   storing_ = -1;
   if (refused) {
     // The rest of the body is not read; a read still in flight finds body_refused_ set.
     body_refused_ = true;
     sink_.reset();
-    refused->close = true;
+    refused->res.close = true;
     return respond(std::move(*refused));
   }
   if (waiting_ >= 0) {
@@ -345,15 +344,14 @@ void session::finish_body() {
         try {
           return self->sink_->finish();
         } catch (const std::exception& e) {
-          response res =
-              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false);
-          res.diagnostic = fmt::format("unhandled exception: {}", e.what());
-          return res;
+          return answer(
+              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false),
+              fmt::format("unhandled exception: {}", e.what()));
         }
       },
-      [self = shared_from_this()](response&& res) {
+      [self = shared_from_this()](answer&& reply) {
         self->sink_.reset();
-        self->respond(std::move(res));
+        self->respond(std::move(reply));
       });
 }
 
@@ -367,22 +365,22 @@ void session::respond_protocol_error(s3::error code, std::string_view why) {
   const s3::request_context ctx = make_context(state_);
   log_time_ = format_iso8601(ctx.now);
   log_request_id_ = ctx.request_id;
-  response res = s3::make_error_response(s3::error_detail(code), ctx, false);
-  res.close = true;
-  res.diagnostic = std::string(why);
+  answer reply(s3::make_error_response(s3::error_detail(code), ctx, false), std::string(why));
+  reply.res.close = true;
   keep_alive_ = false;
-  respond(std::move(res));
+  respond(std::move(reply));
 }
 
-void session::respond(response&& res) {
+void session::respond(answer&& reply) {
+  response& res = reply.res;
   phase_ = phase::writing;
   close_after_ = res.close || !keep_alive_ || state_.draining.load();
   log_status_ = res.status;
-  log_note_ = std::move(res.diagnostic);
+  log_note_ = std::move(reply.log.note);
   if (current_log_format() == log_format::json) {
-    log_bucket_ = std::move(res.log_bucket);
-    log_key_ = std::move(res.log_key);
-    log_cors_ = std::move(res.cors_decision);
+    log_bucket_ = std::move(reply.log.bucket);
+    log_key_ = std::move(reply.log.key);
+    log_cors_ = std::move(reply.log.cors);
   }
   log_bytes_ = 0;
   stream_.expires_after(state_.options.write_timeout);

@@ -231,13 +231,13 @@ TEST_CASE("fs_multipart: the core handlers run the whole flow on disk", "[fs_mul
   const std::string big(s3cors::s3::min_part_size, 'z');
   auto id = f.store.create_upload("media", "movie", {});
   REQUIRE(id.has_value());
-  REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "1", big, ctx).status == 200);
-  REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "2", "end", ctx).status == 200);
+  REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "1", big, ctx).res.status == 200);
+  REQUIRE(s3cors::s3::upload_part(f.store, "media", "movie", *id, "2", "end", ctx).res.status == 200);
   const std::string body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
                            s3cors::store::md5_hex(big) +
                            "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>\"" +
                            s3cors::store::md5_hex("end") + "\"</ETag></Part></CompleteMultipartUpload>";
-  const auto res = s3cors::s3::complete_multipart_upload(f.store, "media", "movie", *id, body, ctx);
+  const auto res = s3cors::s3::complete_multipart_upload(f.store, "media", "movie", *id, body, ctx).res;
   REQUIRE(res.status == 200);
   const std::string expected =
       s3cors::s3::multipart_etag({s3cors::store::md5_hex(big), s3cors::store::md5_hex("end")});

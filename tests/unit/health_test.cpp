@@ -95,7 +95,7 @@ TEST_CASE("health: other paths and methods are not the health endpoint", "[healt
 
 TEST_CASE("health: the service answers 200 application/json {\"status\":\"ok\"}", "[health]") {
   const fixture f;
-  const response res = f.svc.handle(make_request(method::get, "/_s3cors/health"), ctx);
+  const auto [res, res_log] = f.svc.handle(make_request(method::get, "/_s3cors/health"), ctx);
   CHECK(res.status == 200);
   CHECK(header(res, "Content-Type") == "application/json");
   CHECK(header(res, "Cache-Control") == "no-store");
@@ -104,7 +104,7 @@ TEST_CASE("health: the service answers 200 application/json {\"status\":\"ok\"}"
   CHECK(std::get<std::string>(res.body) == R"({"status":"ok"})");
   CHECK(res.content_length == std::get<std::string>(res.body).size());
 
-  const response head = f.svc.handle(make_request(method::head, "/_s3cors/health"), ctx);
+  const auto [head, head_log] = f.svc.handle(make_request(method::head, "/_s3cors/health"), ctx);
   CHECK(head.status == 200);
   CHECK(std::holds_alternative<std::monostate>(head.body));
   CHECK(head.content_length == 15);
@@ -114,7 +114,7 @@ TEST_CASE("health: the endpoint carries no CORS headers, even with an Origin", "
   const fixture f;
   auto req = make_request(method::get, "/_s3cors/health");
   req.headers.add("Origin", "http://page.test");
-  const response res = f.svc.handle(req, ctx);
+  const auto [res, res_log] = f.svc.handle(req, ctx);
   CHECK(res.status == 200);
   CHECK_FALSE(res.headers.contains("Access-Control-Allow-Origin"));
 }
@@ -125,11 +125,11 @@ TEST_CASE("access log details: left empty unless asked for", "[health][log]") {
   const fixture f(false);
   auto req = make_request(method::get, "/media/hls/a%20b.m3u8");
   req.headers.add("Origin", "http://page.test");
-  const response res = f.svc.handle(req, ctx);
+  const auto [res, res_log] = f.svc.handle(req, ctx);
   CHECK(res.status == 200);
-  CHECK(res.log_bucket.empty());
-  CHECK(res.log_key.empty());
-  CHECK(res.cors_decision.empty());
+  CHECK(res_log.bucket.empty());
+  CHECK(res_log.key.empty());
+  CHECK(res_log.cors.empty());
 }
 
 TEST_CASE("access log details: bucket, decoded key and the CORS decision", "[health][log]") {
@@ -137,70 +137,70 @@ TEST_CASE("access log details: bucket, decoded key and the CORS decision", "[hea
   SECTION("an allowed cross-origin GET names the rule") {
     auto req = make_request(method::get, "/media/hls/a%20b.m3u8");
     req.headers.add("Origin", "http://page.test");
-    const response res = f.svc.handle(req, ctx);
+    const auto [res, res_log] = f.svc.handle(req, ctx);
     CHECK(res.status == 200);
-    CHECK(res.log_bucket == "media");
-    CHECK(res.log_key == "hls/a b.m3u8");
-    CHECK(res.cors_decision == "allowed rule 1");
+    CHECK(res_log.bucket == "media");
+    CHECK(res_log.key == "hls/a b.m3u8");
+    CHECK(res_log.cors == "allowed rule 1");
   }
   SECTION("a refused origin says why") {
     auto req = make_request(method::get, "/media/hls/a%20b.m3u8");
     req.headers.add("Origin", "http://evil.test");
-    const response res = f.svc.handle(req, ctx);
+    const auto [res, res_log] = f.svc.handle(req, ctx);
     CHECK(res.status == 200);
-    CHECK_THAT(res.cors_decision, Catch::StartsWith("no match: rule 0 origin_mismatch"));
+    CHECK_THAT(res_log.cors, Catch::StartsWith("no match: rule 0 origin_mismatch"));
     CHECK_FALSE(res.headers.contains("Access-Control-Allow-Origin"));
   }
   SECTION("no Origin: not cross-origin") {
-    const response res = f.svc.handle(make_request(method::get, "/media/missing"), ctx);
+    const auto [res, res_log] = f.svc.handle(make_request(method::get, "/media/missing"), ctx);
     CHECK(res.status == 404);
-    CHECK(res.log_bucket == "media");
-    CHECK(res.log_key == "missing");
-    CHECK(res.cors_decision == "not cross-origin");
+    CHECK(res_log.bucket == "media");
+    CHECK(res_log.key == "missing");
+    CHECK(res_log.cors == "not cross-origin");
   }
   SECTION("virtual-hosted style names the bucket from Host") {
-    const response res =
+    const auto [res, res_log] =
         f.svc.handle(make_request(method::head, "/hls/a%20b.m3u8", "media.localhost:9000"), ctx);
     CHECK(res.status == 200);
-    CHECK(res.log_bucket == "media");
-    CHECK(res.log_key == "hls/a b.m3u8");
+    CHECK(res_log.bucket == "media");
+    CHECK(res_log.key == "hls/a b.m3u8");
   }
   SECTION("a preflight reports its decision") {
     auto req = make_request(method::options, "/media/hls/a%20b.m3u8");
     req.headers.add("Origin", "http://page.test");
     req.headers.add("Access-Control-Request-Method", "GET");
-    const response allowed = f.svc.handle(req, ctx);
+    const auto [allowed, allowed_log] = f.svc.handle(req, ctx);
     CHECK(allowed.status == 200);
-    CHECK(allowed.cors_decision == "preflight allowed rule 1");
-    CHECK(allowed.log_bucket == "media");
+    CHECK(allowed_log.cors == "preflight allowed rule 1");
+    CHECK(allowed_log.bucket == "media");
 
     auto refused_req = make_request(method::options, "/media/hls/a%20b.m3u8");
     refused_req.headers.add("Origin", "http://page.test");
     refused_req.headers.add("Access-Control-Request-Method", "DELETE");
-    const response refused = f.svc.handle(refused_req, ctx);
+    const auto [refused, refused_log] = f.svc.handle(refused_req, ctx);
     CHECK(refused.status == 403);
-    CHECK_THAT(refused.cors_decision, Catch::StartsWith("preflight refused: "));
+    CHECK_THAT(refused_log.cors, Catch::StartsWith("preflight refused: "));
   }
   SECTION("a bucket without CORS rules") {
     f.store.add_bucket("plain", ctx.now);
     auto req = make_request(method::get, "/plain?list-type=2");
     req.headers.add("Origin", "http://page.test");
-    const response res = f.svc.handle(req, ctx);
-    CHECK(res.log_bucket == "plain");
-    CHECK(res.log_key.empty());
-    CHECK(res.cors_decision == "no CORS: bucket plain has no CORS configuration");
+    const auto [res, res_log] = f.svc.handle(req, ctx);
+    CHECK(res_log.bucket == "plain");
+    CHECK(res_log.key.empty());
+    CHECK(res_log.cors == "no CORS: bucket plain has no CORS configuration");
   }
   SECTION("a routing error still names the bucket") {
-    const response res = f.svc.handle(make_request(method::get, "/media/a?torrent"), ctx);
+    const auto [res, res_log] = f.svc.handle(make_request(method::get, "/media/a?torrent"), ctx);
     CHECK(res.status == 501);
-    CHECK(res.log_bucket == "media");
-    CHECK(res.cors_decision == "not cross-origin");
+    CHECK(res_log.bucket == "media");
+    CHECK(res_log.cors == "not cross-origin");
   }
   SECTION("the health endpoint") {
     auto req = make_request(method::get, "/_s3cors/health");
     req.headers.add("Origin", "http://page.test");
-    const response res = f.svc.handle(req, ctx);
-    CHECK(res.log_bucket.empty());
-    CHECK(res.cors_decision == "no CORS headers (not a bucket request)");
+    const auto [res, res_log] = f.svc.handle(req, ctx);
+    CHECK(res_log.bucket.empty());
+    CHECK(res_log.cors == "no CORS headers (not a bucket request)");
   }
 }

@@ -84,14 +84,14 @@ struct fixture {
   }
 
   std::string start(std::string_view key) {
-    const response res = s3cors::s3::create_multipart_upload(store, "media", key, {}, ctx);
+    const response res = s3cors::s3::create_multipart_upload(store, "media", key, {}, ctx).res;
     REQUIRE(res.status == 200);
     return element(body(res), "UploadId");
   }
 
   std::string put(std::string_view key, const std::string& id, int number, std::string_view content) {
     const response res =
-        s3cors::s3::upload_part(store, "media", key, id, std::to_string(number), content, ctx);
+        s3cors::s3::upload_part(store, "media", key, id, std::to_string(number), content, ctx).res;
     REQUIRE(res.status == 200);
     return header(res, "ETag");
   }
@@ -116,7 +116,8 @@ TEST_CASE("multipart: the ETag is the MD5 of the parts' binary MD5s, then -N", "
 
 TEST_CASE("multipart: create, upload, list, complete, then the object is the concatenation", "[multipart]") {
   fixture f;
-  const response created = s3cors::s3::create_multipart_upload(f.store, "media", "dir/video.mp4", {}, ctx);
+  const response created =
+      s3cors::s3::create_multipart_upload(f.store, "media", "dir/video.mp4", {}, ctx).res;
   REQUIRE(created.status == 200);
   CHECK(header(created, "Content-Type") == "application/xml");
   CHECK(header(created, "x-amz-request-id") == "REQID");
@@ -132,7 +133,7 @@ TEST_CASE("multipart: create, upload, list, complete, then the object is the con
   CHECK(etag1 == "\"" + s3cors::store::md5_hex(big) + "\"");
   CHECK(etag2 == "\"" + s3cors::store::md5_hex(tail) + "\"");
 
-  const response listed = s3cors::s3::list_parts(f.store, "media", "dir/video.mp4", id, {}, ctx);
+  const response listed = s3cors::s3::list_parts(f.store, "media", "dir/video.mp4", id, {}, ctx).res;
   REQUIRE(listed.status == 200);
   CHECK(body(listed) ==
         std::string(declaration) + "<ListPartsResult xmlns=\"" + std::string(xmlns) +
@@ -151,8 +152,9 @@ TEST_CASE("multipart: create, upload, list, complete, then the object is the con
 
   // ETags may come with or without quotes.
   const response completed = s3cors::s3::complete_multipart_upload(
-      f.store, "media", "dir/video.mp4", id, complete_body({{1, etag1}, {2, s3cors::store::md5_hex(tail)}}),
-      ctx);
+                                 f.store, "media", "dir/video.mp4", id,
+                                 complete_body({{1, etag1}, {2, s3cors::store::md5_hex(tail)}}), ctx)
+                                 .res;
   REQUIRE(completed.status == 200);
   const std::string expected_etag =
       hex(s3cors::hash::md5(s3cors::hash::md5(big) + s3cors::hash::md5(tail))) + "-2";
@@ -173,7 +175,7 @@ TEST_CASE("multipart: create, upload, list, complete, then the object is the con
   CHECK(content == big + tail);
 
   // The upload is gone.
-  CHECK(error_code_of(s3cors::s3::list_parts(f.store, "media", "dir/video.mp4", id, {}, ctx)) ==
+  CHECK(error_code_of(s3cors::s3::list_parts(f.store, "media", "dir/video.mp4", id, {}, ctx).res) ==
         "NoSuchUpload");
   CHECK(f.store.list_uploads("media")->empty());
 }
@@ -183,7 +185,8 @@ TEST_CASE("multipart: a single small part completes (the last part has no minimu
   const std::string id = f.start("a.txt");
   const std::string etag = f.put("a.txt", id, 3, "tiny");
   const response res =
-      s3cors::s3::complete_multipart_upload(f.store, "media", "a.txt", id, complete_body({{3, etag}}), ctx);
+      s3cors::s3::complete_multipart_upload(f.store, "media", "a.txt", id, complete_body({{3, etag}}), ctx)
+          .res;
   REQUIRE(res.status == 200);
   CHECK(f.store.stat("media", "a.txt")->etag == hex(s3cors::hash::md5(s3cors::hash::md5("tiny"))) + "-1");
 }
@@ -195,11 +198,11 @@ TEST_CASE("multipart: a re-uploaded part replaces the earlier one", "[multipart]
   const std::string second = f.put("k", id, 1, "second");
   CHECK(first != second);
   const response stale =
-      s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, complete_body({{1, first}}), ctx);
+      s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, complete_body({{1, first}}), ctx).res;
   CHECK(stale.status == 400);
   CHECK(error_code_of(stale) == "InvalidPart");
   const response res =
-      s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, complete_body({{1, second}}), ctx);
+      s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, complete_body({{1, second}}), ctx).res;
   REQUIRE(res.status == 200);
   auto opened = f.store.open("media", "k");
   REQUIRE(opened.has_value());
@@ -211,7 +214,7 @@ TEST_CASE("multipart: upload_part refuses part numbers outside 1..10000", "[mult
   const std::string id = f.start("k");
   const std::string_view text = GENERATE("0", "10001", "-1", "", "abc", "1.5", "99999999999999999999999");
   CAPTURE(text);
-  const response res = s3cors::s3::upload_part(f.store, "media", "k", id, text, "x", ctx);
+  const response res = s3cors::s3::upload_part(f.store, "media", "k", id, text, "x", ctx).res;
   CHECK(res.status == 400);
   CHECK(error_code_of(res) == "InvalidArgument");
   CHECK(element(body(res), "ArgumentName") == "partNumber");
@@ -221,8 +224,8 @@ TEST_CASE("multipart: upload_part refuses part numbers outside 1..10000", "[mult
 TEST_CASE("multipart: part numbers 1 and 10000 are accepted", "[multipart]") {
   fixture f;
   const std::string id = f.start("k");
-  CHECK(s3cors::s3::upload_part(f.store, "media", "k", id, "1", "x", ctx).status == 200);
-  CHECK(s3cors::s3::upload_part(f.store, "media", "k", id, "10000", "y", ctx).status == 200);
+  CHECK(s3cors::s3::upload_part(f.store, "media", "k", id, "1", "x", ctx).res.status == 200);
+  CHECK(s3cors::s3::upload_part(f.store, "media", "k", id, "10000", "y", ctx).res.status == 200);
   CHECK(f.store.list_parts("media", id)->size() == 2);
 }
 
@@ -240,33 +243,35 @@ TEST_CASE("multipart: an unknown upload id, or one of another key, is NoSuchUplo
     CHECK(element(body(res), "UploadId") == upload_id);
   };
   SECTION("unknown") {
-    check(s3cors::s3::upload_part(f.store, "media", "k", "nope", "1", "x", ctx), "nope");
+    check(s3cors::s3::upload_part(f.store, "media", "k", "nope", "1", "x", ctx).res, "nope");
     check(
-        s3cors::s3::complete_multipart_upload(f.store, "media", "k", "nope", complete_body({{1, etag}}), ctx),
+        s3cors::s3::complete_multipart_upload(f.store, "media", "k", "nope", complete_body({{1, etag}}), ctx)
+            .res,
         "nope");
-    check(s3cors::s3::abort_multipart_upload(f.store, "media", "k", "nope", ctx), "nope");
-    check(s3cors::s3::list_parts(f.store, "media", "k", "nope", {}, ctx), "nope");
+    check(s3cors::s3::abort_multipart_upload(f.store, "media", "k", "nope", ctx).res, "nope");
+    check(s3cors::s3::list_parts(f.store, "media", "k", "nope", {}, ctx).res, "nope");
   }
   SECTION("another key") {
-    check(s3cors::s3::upload_part(f.store, "media", "other", id, "1", "x", ctx), id);
+    check(s3cors::s3::upload_part(f.store, "media", "other", id, "1", "x", ctx).res, id);
     check(
-        s3cors::s3::complete_multipart_upload(f.store, "media", "other", id, complete_body({{1, etag}}), ctx),
+        s3cors::s3::complete_multipart_upload(f.store, "media", "other", id, complete_body({{1, etag}}), ctx)
+            .res,
         id);
-    check(s3cors::s3::abort_multipart_upload(f.store, "media", "other", id, ctx), id);
-    check(s3cors::s3::list_parts(f.store, "media", "other", id, {}, ctx), id);
+    check(s3cors::s3::abort_multipart_upload(f.store, "media", "other", id, ctx).res, id);
+    check(s3cors::s3::list_parts(f.store, "media", "other", id, {}, ctx).res, id);
     CHECK(f.store.get_upload("media", id).has_value());  // untouched
   }
 }
 
 TEST_CASE("multipart: a missing bucket is NoSuchBucket, a bad key InvalidArgument", "[multipart]") {
   fixture f;
-  const response missing = s3cors::s3::create_multipart_upload(f.store, "nothere", "k", {}, ctx);
+  const response missing = s3cors::s3::create_multipart_upload(f.store, "nothere", "k", {}, ctx).res;
   CHECK(missing.status == 404);
   CHECK(error_code_of(missing) == "NoSuchBucket");
-  const response bad_key = s3cors::s3::create_multipart_upload(f.store, "media", "a/../b", {}, ctx);
+  const response bad_key = s3cors::s3::create_multipart_upload(f.store, "media", "a/../b", {}, ctx).res;
   CHECK(bad_key.status == 400);
   CHECK(error_code_of(bad_key) == "InvalidArgument");
-  CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "nothere", {}, ctx)) == "NoSuchBucket");
+  CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "nothere", {}, ctx).res) == "NoSuchBucket");
 }
 
 TEST_CASE("multipart: complete validates the parts list", "[multipart]") {
@@ -276,7 +281,7 @@ TEST_CASE("multipart: complete validates the parts list", "[multipart]") {
   const std::string etag2 = f.put("k", id, 2, "small");
   const std::string etag3 = f.put("k", id, 3, "last");
   const auto complete = [&](const std::string& xml) {
-    return s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, xml, ctx);
+    return s3cors::s3::complete_multipart_upload(f.store, "media", "k", id, xml, ctx).res;
   };
 
   SECTION("malformed XML") {
@@ -347,11 +352,12 @@ TEST_CASE("multipart: abort removes the upload and answers 204", "[multipart]") 
   fixture f;
   const std::string id = f.start("k");
   f.put("k", id, 1, "x");
-  const response res = s3cors::s3::abort_multipart_upload(f.store, "media", "k", id, ctx);
+  const response res = s3cors::s3::abort_multipart_upload(f.store, "media", "k", id, ctx).res;
   CHECK(res.status == 204);
   CHECK(std::holds_alternative<std::monostate>(res.body));
   CHECK(header(res, "x-amz-request-id") == "REQID");
-  CHECK(error_code_of(s3cors::s3::abort_multipart_upload(f.store, "media", "k", id, ctx)) == "NoSuchUpload");
+  CHECK(error_code_of(s3cors::s3::abort_multipart_upload(f.store, "media", "k", id, ctx).res) ==
+        "NoSuchUpload");
   CHECK_FALSE(f.store.stat("media", "k").has_value());
 }
 
@@ -361,15 +367,17 @@ TEST_CASE("multipart: list_parts pages with max-parts and part-number-marker", "
   for (int n : {1, 2, 5, 7}) f.put("k", id, n, "x");
   SECTION("first page") {
     const std::string doc =
-        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "2"}}, ctx));
+        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "2"}}, ctx).res);
     CHECK(element(doc, "IsTruncated") == "true");
     CHECK(element(doc, "NextPartNumberMarker") == "2");
     CHECK(element(doc, "MaxParts") == "2");
     CHECK(element(doc, "PartNumberMarker") == "0");
   }
   SECTION("after a marker") {
-    const std::string doc = body(s3cors::s3::list_parts(
-        f.store, "media", "k", id, {{"max-parts", "2"}, {"part-number-marker", "2"}}, ctx));
+    const std::string doc =
+        body(s3cors::s3::list_parts(f.store, "media", "k", id,
+                                    {{"max-parts", "2"}, {"part-number-marker", "2"}}, ctx)
+                 .res);
     CHECK(element(doc, "IsTruncated") == "false");
     CHECK(element(doc, "PartNumberMarker") == "2");
     CHECK(element(doc, "NextPartNumberMarker") == "7");
@@ -377,12 +385,12 @@ TEST_CASE("multipart: list_parts pages with max-parts and part-number-marker", "
   }
   SECTION("exactly filled page is not truncated") {
     const std::string doc =
-        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "4"}}, ctx));
+        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "4"}}, ctx).res);
     CHECK(element(doc, "IsTruncated") == "false");
   }
   SECTION("max-parts 0 lists nothing") {
     const std::string doc =
-        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "0"}}, ctx));
+        body(s3cors::s3::list_parts(f.store, "media", "k", id, {{"max-parts", "0"}}, ctx).res);
     CHECK(element(doc, "IsTruncated") == "true");
     CHECK(element(doc, "Part") == "<absent>");
   }
@@ -390,7 +398,7 @@ TEST_CASE("multipart: list_parts pages with max-parts and part-number-marker", "
     const auto [name, value] = GENERATE(std::pair<std::string, std::string>{"max-parts", "-1"},
                                         std::pair<std::string, std::string>{"max-parts", "x"},
                                         std::pair<std::string, std::string>{"part-number-marker", "1e3"});
-    const response res = s3cors::s3::list_parts(f.store, "media", "k", id, {{name, value}}, ctx);
+    const response res = s3cors::s3::list_parts(f.store, "media", "k", id, {{name, value}}, ctx).res;
     CHECK(res.status == 400);
     CHECK(error_code_of(res) == "InvalidArgument");
   }
@@ -407,7 +415,7 @@ TEST_CASE("multipart: list_multipart_uploads lists by key then initiation, with 
   const std::string c = f.start("dir/c");
 
   SECTION("all") {
-    const response res = s3cors::s3::list_multipart_uploads(f.store, "media", {}, ctx);
+    const response res = s3cors::s3::list_multipart_uploads(f.store, "media", {}, ctx).res;
     REQUIRE(res.status == 200);
     const std::string upload_tail = "<Initiator>" + std::string(owner) + "</Initiator><Owner>" +
                                     std::string(owner) +
@@ -427,36 +435,42 @@ TEST_CASE("multipart: list_multipart_uploads lists by key then initiation, with 
   }
   SECTION("prefix") {
     const std::string doc =
-        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"prefix", "dir/"}}, ctx));
+        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"prefix", "dir/"}}, ctx).res);
     CHECK(element(doc, "Key") == "dir/c");
     CHECK(element(doc, "Prefix") == "dir/");
   }
   SECTION("pages") {
     const std::string first =
-        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"max-uploads", "2"}}, ctx));
+        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"max-uploads", "2"}}, ctx).res);
     CHECK(element(first, "IsTruncated") == "true");
     CHECK(element(first, "NextKeyMarker") == "b");
     CHECK(element(first, "NextUploadIdMarker") == b1);
-    const std::string second = body(s3cors::s3::list_multipart_uploads(
-        f.store, "media", {{"key-marker", "b"}, {"upload-id-marker", b1}}, ctx));
+    const std::string second =
+        body(s3cors::s3::list_multipart_uploads(f.store, "media",
+                                                {{"key-marker", "b"}, {"upload-id-marker", b1}}, ctx)
+                 .res);
     CHECK(element(second, "IsTruncated") == "false");
     CHECK(element(second, "UploadId") == b2);
     const std::string after_key =
-        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"key-marker", "b"}}, ctx));
+        body(s3cors::s3::list_multipart_uploads(f.store, "media", {{"key-marker", "b"}}, ctx).res);
     CHECK(element(after_key, "UploadId") == c);
   }
   SECTION("encoding-type=url") {
     const std::string doc = body(s3cors::s3::list_multipart_uploads(
-        f.store, "media", {{"encoding-type", "url"}, {"prefix", "dir/"}}, ctx));
+                                     f.store, "media", {{"encoding-type", "url"}, {"prefix", "dir/"}}, ctx)
+                                     .res);
     CHECK(element(doc, "EncodingType") == "url");
   }
   SECTION("errors") {
-    CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "media", {{"max-uploads", "x"}}, ctx)) ==
+    CHECK(error_code_of(
+              s3cors::s3::list_multipart_uploads(f.store, "media", {{"max-uploads", "x"}}, ctx).res) ==
           "InvalidArgument");
-    CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "media", {{"encoding-type", "b64"}},
-                                                           ctx)) == "InvalidArgument");
-    CHECK(error_code_of(s3cors::s3::list_multipart_uploads(f.store, "media", {{"delimiter", "/"}}, ctx)) ==
-          "NotImplemented");
+    CHECK(error_code_of(
+              s3cors::s3::list_multipart_uploads(f.store, "media", {{"encoding-type", "b64"}}, ctx).res) ==
+          "InvalidArgument");
+    CHECK(
+        error_code_of(s3cors::s3::list_multipart_uploads(f.store, "media", {{"delimiter", "/"}}, ctx).res) ==
+        "NotImplemented");
   }
 }
 

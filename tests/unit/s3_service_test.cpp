@@ -66,7 +66,7 @@ struct service_fixture {
     req.target = std::move(target);
     req.headers.add("Host", "localhost:9000");
     for (const auto& [name, value] : headers) req.headers.add(std::string(name), std::string(value));
-    return svc.handle(req, ctx);
+    return svc.handle(req, ctx).res;
   }
 };
 
@@ -484,7 +484,7 @@ TEST_CASE("service: ListBuckets on an empty store has an empty Buckets element",
   const s3cors::s3::service svc(store, cors, {});
   s3cors::request req;
   req.target = "/";
-  const response res = svc.handle(req, ctx);
+  const response res = svc.handle(req, ctx).res;
   CHECK(res.status == 200);
   CHECK(text_body(res) ==
         std::string(declaration) +
@@ -530,7 +530,7 @@ TEST_CASE("service: virtual-hosted requests reach the bucket named by the Host",
   s3cors::request req;
   req.target = "/a.ts";
   req.headers.add("Host", host);
-  const response res = svc.handle(req, ctx);
+  const response res = svc.handle(req, ctx).res;
   CHECK(res.status == 200);
   CHECK(header(res, "ETag") == "\"781e5e245d69b566979b86e28d23f2c7\"");
 }

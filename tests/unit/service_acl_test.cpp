@@ -35,7 +35,7 @@ request make(method verb, std::string name, std::string target, bool sign) {
 }
 
 unsigned anonymous_get(const s3cors::s3::service& svc) {
-  return svc.handle(make(method::get, "GET", "/media/a.ts", false), ctx).status;
+  return svc.handle(make(method::get, "GET", "/media/a.ts", false), ctx).res.status;
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ TEST_CASE("service: bucket ACLs set through the API outlive the service, and Del
     request put_acl = make(method::put, "PUT", "/media?acl", false);
     put_acl.headers.add("x-amz-acl", "public-read");
     s3cors::auth::sign_request(put_acl, key, now);
-    REQUIRE(svc.handle(put_acl, ctx).status == 200);
+    REQUIRE(svc.handle(put_acl, ctx).res.status == 200);
     CHECK(anonymous_get(svc) == 200);
   }
   // A new service on the same store (a restart) finds the ACL in the bucket document.
@@ -60,8 +60,8 @@ TEST_CASE("service: bucket ACLs set through the API outlive the service, and Del
   CHECK(anonymous_get(restarted) == 200);
 
   store.remove("media", "a.ts");
-  REQUIRE(restarted.handle(make(method::delete_, "DELETE", "/media", true), ctx).status == 204);
-  REQUIRE(restarted.handle(make(method::put, "PUT", "/media", true), ctx).status == 200);
+  REQUIRE(restarted.handle(make(method::delete_, "DELETE", "/media", true), ctx).res.status == 204);
+  REQUIRE(restarted.handle(make(method::put, "PUT", "/media", true), ctx).res.status == 200);
   store.put("media", "a.ts", "segment", now);
   CHECK(anonymous_get(restarted) == 403);  // a new bucket of the same name is private again
 }

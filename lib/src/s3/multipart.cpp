@@ -153,8 +153,8 @@ std::string multipart_etag(const std::vector<std::string>& part_etags) {
   return hash::to_hex(hash::md5(digests)) + "-" + std::to_string(part_etags.size());
 }
 
-response create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
-                                 const store::object_attributes& attributes, const request_context& ctx) {
+answer create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                               const store::object_attributes& attributes, const request_context& ctx) {
   auto created = store.create_upload(bucket, key, attributes);
   if (!created) return store_failure(created.error(), "CreateMultipartUpload", bucket, key, ctx, {});
   xml::xml_writer doc;
@@ -195,9 +195,9 @@ part_start begin_part(store::object_store& store, std::string_view bucket, std::
   return out;
 }
 
-response commit_part(store::object_store& store, store::object_writer& writer, std::string_view etag,
-                     std::string_view bucket, std::string_view key, std::string_view upload_id,
-                     const request_context& ctx) {
+answer commit_part(store::object_store& store, store::object_writer& writer, std::string_view etag,
+                   std::string_view bucket, std::string_view key, std::string_view upload_id,
+                   const request_context& ctx) {
   auto part = store.commit_part(writer, etag);
   if (!part) return store_failure(part.error(), "UploadPart", bucket, key, ctx, upload_id);
   response res;
@@ -206,9 +206,9 @@ response commit_part(store::object_store& store, store::object_writer& writer, s
   return res;
 }
 
-response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
-                     std::string_view upload_id, std::string_view part_number_text, std::string_view content,
-                     const request_context& ctx) {
+answer upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                   std::string_view upload_id, std::string_view part_number_text, std::string_view content,
+                   const request_context& ctx) {
   auto started = begin_part(store, bucket, key, upload_id, part_number_text, ctx);
   if (!started.writer) return std::move(started.refusal);
   if (auto written = started.writer->write(content); !written) {
@@ -217,18 +217,17 @@ response upload_part(store::object_store& store, std::string_view bucket, std::s
   return commit_part(store, *started.writer, hash::to_hex(hash::md5(content)), bucket, key, upload_id, ctx);
 }
 
-response complete_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
-                                   std::string_view upload_id, std::string_view body_xml,
-                                   const request_context& ctx) {
+answer complete_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                                 std::string_view upload_id, std::string_view body_xml,
+                                 const request_context& ctx) {
   auto upload = store.get_upload(bucket, upload_id);
   if (!upload) return store_failure(upload.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
 
   const auto requested = parse_complete(body_xml);
   if (!requested) {
-    response res = make_error_response(error_detail(error::malformed_xml), ctx, false);
-    res.diagnostic = "CompleteMultipartUpload: body is not a CompleteMultipartUpload document with parts";
-    return res;
+    return {make_error_response(error_detail(error::malformed_xml), ctx, false),
+            "CompleteMultipartUpload: body is not a CompleteMultipartUpload document with parts"};
   }
   for (std::size_t i = 1; i < requested->size(); ++i) {
     if ((*requested)[i].number <= (*requested)[i - 1].number) {
@@ -284,8 +283,8 @@ response complete_multipart_upload(store::object_store& store, std::string_view 
   return xml_response(std::move(doc).str(), ctx);
 }
 
-response abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
-                                std::string_view upload_id, const request_context& ctx) {
+answer abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
+                              std::string_view upload_id, const request_context& ctx) {
   auto upload = store.get_upload(bucket, upload_id);
   if (!upload) return store_failure(upload.error(), "AbortMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
@@ -297,8 +296,8 @@ response abort_multipart_upload(store::object_store& store, std::string_view buc
   return res;
 }
 
-response list_parts(store::object_store& store, std::string_view bucket, std::string_view key,
-                    std::string_view upload_id, const query_type& query, const request_context& ctx) {
+answer list_parts(store::object_store& store, std::string_view bucket, std::string_view key,
+                  std::string_view upload_id, const query_type& query, const request_context& ctx) {
   std::uint64_t max_parts = max_list_parts;
   if (const auto text = query_value(query, "max-parts")) {
     const auto value = parse_count(*text);
@@ -357,8 +356,8 @@ response list_parts(store::object_store& store, std::string_view bucket, std::st
   return xml_response(std::move(doc).str(), ctx);
 }
 
-response list_multipart_uploads(store::object_store& store, std::string_view bucket, const query_type& query,
-                                const request_context& ctx) {
+answer list_multipart_uploads(store::object_store& store, std::string_view bucket, const query_type& query,
+                              const request_context& ctx) {
   if (const auto delimiter = query_value(query, "delimiter"); delimiter && !delimiter->empty()) {
     error_detail detail(error::not_implemented,
                         "ListMultipartUploads does not support the delimiter parameter");

@@ -92,11 +92,11 @@ response health_response(const request_context& ctx) {
 }
 
 // The access log's CORS field for requests apply_cors and preflight did not judge.
-void finish_log_details(const request& req, response& res) {
-  if (!res.cors_decision.empty()) return;
-  res.cors_decision = req.headers.contains("Origin") && !req.headers.find("Origin")->empty()
-                          ? "no CORS headers (not a bucket request)"
-                          : "not cross-origin";
+void finish_log_details(const request& req, access_note& log) {
+  if (!log.cors.empty()) return;
+  log.cors = req.headers.contains("Origin") && !req.headers.find("Origin")->empty()
+                 ? "no CORS headers (not a bucket request)"
+                 : "not cross-origin";
 }
 
 }  // namespace
@@ -139,7 +139,7 @@ class service::upload_sink final : public body_sink {
     return std::nullopt;
   }
 
-  std::optional<response> write(std::string_view piece) override {
+  std::optional<answer> write(std::string_view piece) override {
     auto refused = stream_->write(piece);
     if (!refused && writer_->size() > owner_.options_.max_object_size) refused = too_large(owner_.options_);
     if (!refused) return std::nullopt;
@@ -147,17 +147,17 @@ class service::upload_sink final : public body_sink {
   }
 
   /// The answer to a refused upload; close: the rest of its body will not be read.
-  response refuse(const error_detail& why, bool close) {
-    response res = make_error_response(why, held_.ctx, false);
-    res.close = close;
-    owner_.finalize(held_.req, held_.r, res);
-    return res;
+  answer refuse(const error_detail& why, bool close) {
+    answer out = make_error_response(why, held_.ctx, false);
+    out.res.close = close;
+    owner_.finalize(held_.req, held_.r, out);
+    return out;
   }
 
-  response finish() override {
-    response res = commit();
-    owner_.finalize(held_.req, held_.r, res);
-    return res;
+  answer finish() override {
+    answer out = commit();
+    owner_.finalize(held_.req, held_.r, out);
+    return out;
   }
 
   static error_detail too_large(const service_options& options) {
@@ -167,17 +167,17 @@ class service::upload_sink final : public body_sink {
   }
 
  private:
-  response commit() {
+  answer commit() {
     auto verified = stream_->finish();
     if (!verified) return make_error_response(verified.error(), held_.ctx, false);
     store::object_store& store = owner_.store_;
     if (const auto* part = std::get_if<multipart_op>(&held_.r.op)) {
-      response res = commit_part(store, *writer_, verified->md5_hex, part->bucket, part->key, part->upload_id,
-                                 held_.ctx);
-      if (res.status == 200) {
-        for (const auto& [name, value] : verified->checksums) res.headers.add(name, value);
+      answer out = commit_part(store, *writer_, verified->md5_hex, part->bucket, part->key, part->upload_id,
+                               held_.ctx);
+      if (out.res.status == 200) {
+        for (const auto& [name, value] : verified->checksums) out.res.headers.add(name, value);
       }
-      return res;
+      return out;
     }
     const auto& op = std::get<put_object_op>(held_.r.op);
     attributes_.checksums = verified->checksums;
@@ -204,27 +204,27 @@ class service::document_sink final : public body_sink {
   document_sink(const service& owner, held_request held, std::size_t limit, error over_limit)
       : owner_(owner), held_(std::move(held)), limit_(limit), over_limit_(over_limit) {}
 
-  std::optional<response> write(std::string_view piece) override {
+  std::optional<answer> write(std::string_view piece) override {
     if (piece.size() <= limit_ - held_.req.body.size()) {
       held_.req.body.append(piece);
       return std::nullopt;
     }
-    response res = make_error_response(error_detail(over_limit_), held_.ctx, false);
-    res.close = true;
-    owner_.finalize(held_.req, held_.r, res);
-    return res;
+    answer out = make_error_response(error_detail(over_limit_), held_.ctx, false);
+    out.res.close = true;
+    owner_.finalize(held_.req, held_.r, out);
+    return out;
   }
 
-  response finish() override {
-    response res;
+  answer finish() override {
+    answer out;
     const auth::verified_identity* identity = held_.identity ? &*held_.identity : nullptr;
     if (auto mismatch = identity ? auth::check_payload_sha256(*identity, held_.req.body) : std::nullopt) {
-      res = make_error_response(*mismatch, held_.ctx, held_.req.verb == method::head);
+      out = make_error_response(*mismatch, held_.ctx, held_.req.verb == method::head);
     } else {
-      res = owner_.dispatch(held_.req, held_.r, held_.ctx);
+      out = owner_.dispatch(held_.req, held_.r, held_.ctx);
     }
-    owner_.finalize(held_.req, held_.r, res);
-    return res;
+    owner_.finalize(held_.req, held_.r, out);
+    return out;
   }
 
  private:
@@ -234,13 +234,13 @@ class service::document_sink final : public body_sink {
   error over_limit_;
 };
 
-response service::handle(const request& req, const request_context& ctx) const {
+answer service::handle(const request& req, const request_context& ctx) const {
   request header = req;
   header.has_body = header.has_body || !req.body.empty();
   if (!header.content_length) header.content_length = req.body.size();
   header.body.clear();
   started_request started = start(header, ctx);
-  if (!started.body) return std::move(started.res);
+  if (!started.body) return std::move(started.reply);
   if (!req.body.empty()) {
     if (auto refused = started.body->write(req.body)) return std::move(*refused);
   }
@@ -252,13 +252,13 @@ started_request service::start(const request& req, const request_context& ctx) c
   if (!routed_request) {
     error_detail detail = routed_request.error();
     if (detail.resource.empty()) detail.resource = req.target.substr(0, req.target.find('?'));
-    response res = make_error_response(detail, ctx, req.verb == method::head);
-    if (req.verb != method::options) apply_cors(req, target_bucket(req, options_.routing), res);
+    answer out = make_error_response(detail, ctx, req.verb == method::head);
+    if (req.verb != method::options) apply_cors(req, target_bucket(req, options_.routing), out);
     if (options_.access_log_details) {
-      res.log_bucket = target_bucket(req, options_.routing);
-      finish_log_details(req, res);
+      out.log.bucket = target_bucket(req, options_.routing);
+      finish_log_details(req, out.log);
     }
-    return {std::move(res), nullptr};
+    return {std::move(out), nullptr};
   }
   std::optional<auth::verified_identity> identity;
   if (auto refusal = authorize(req, *routed_request, ctx, identity)) {
@@ -277,26 +277,26 @@ started_request service::start(const request& req, const request_context& ctx) c
     auto sink = std::make_unique<document_sink>(
         *this, held_request{std::move(header), std::move(*routed_request), std::move(identity), ctx},
         options_.max_document_size, error::max_message_length_exceeded);
-    return {response{}, std::move(sink)};
+    return {answer{}, std::move(sink)};
   }
-  response res;
+  answer out;
   if (auto mismatch = identity ? auth::check_payload_sha256(*identity, {}) : std::nullopt) {
-    res = make_error_response(*mismatch, ctx, req.verb == method::head);
+    out = make_error_response(*mismatch, ctx, req.verb == method::head);
   } else {
-    res = dispatch(req, *routed_request, ctx);
+    out = dispatch(req, *routed_request, ctx);
   }
-  finalize(req, *routed_request, res);
-  return {std::move(res), nullptr};
+  finalize(req, *routed_request, out);
+  return {std::move(out), nullptr};
 }
 
 started_request service::start_upload(const request& req, routed&& r,
                                       std::optional<auth::verified_identity>&& identity,
                                       const request_context& ctx) const {
-  const auto refuse = [&](response res) {
+  const auto refuse = [&](answer out) {
     // The body is not read: the connection closes after the answer.
-    res.close = req.has_body;
-    finalize(req, r, res);
-    return started_request{std::move(res), nullptr};
+    out.res.close = req.has_body;
+    finalize(req, r, out);
+    return started_request{std::move(out), nullptr};
   };
   // The announced size decides before any byte arrives (aws-chunked announces the decoded one).
   std::optional<std::uint64_t> announced = req.content_length;
@@ -339,37 +339,37 @@ started_request service::start_upload(const request& req, routed&& r,
     // An empty upload: nothing to wait for.
     return {sink->finish(), nullptr};
   }
-  return {response{}, std::move(sink)};
+  return {answer{}, std::move(sink)};
 }
 
-void service::finalize(const request& req, const routed& r, response& res) const {
-  if (req.verb == method::head && std::holds_alternative<std::string>(res.body)) {
+void service::finalize(const request& req, const routed& r, answer& out) const {
+  if (req.verb == method::head && std::holds_alternative<std::string>(out.res.body)) {
     // HEAD announces the length of the body GET would send, and sends none.
-    res.body = std::monostate{};
+    out.res.body = std::monostate{};
   }
   if (!std::holds_alternative<preflight_op>(r.op)) {
     // Every actual response is decorated after the handler ran, so 403/404/416/304 carry
     // the headers too (S3-CORS.md §10).
     std::visit(
         [&](const auto& op) {
-          if constexpr (requires { op.bucket; }) apply_cors(req, op.bucket, res);
+          if constexpr (requires { op.bucket; }) apply_cors(req, op.bucket, out);
         },
         r.op);
   }
   if (options_.access_log_details) {
     std::visit(
         [&](const auto& op) {
-          if constexpr (requires { op.bucket; }) res.log_bucket = op.bucket;
-          if constexpr (requires { op.key; }) res.log_key = op.key;
+          if constexpr (requires { op.bucket; }) out.log.bucket = op.bucket;
+          if constexpr (requires { op.key; }) out.log.key = op.key;
         },
         r.op);
-    finish_log_details(req, res);
+    finish_log_details(req, out.log);
   }
 }
 
-response service::dispatch(const request& req, const routed& r, const request_context& ctx) const {
+answer service::dispatch(const request& req, const routed& r, const request_context& ctx) const {
   return std::visit(
-      [&](const auto& op) -> response {
+      [&](const auto& op) -> answer {
         using op_type = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<op_type, list_buckets_op>) {
           return list_buckets(ctx);
@@ -419,12 +419,11 @@ response service::dispatch(const request& req, const routed& r, const request_co
       r.op);
 }
 
-response service::list_buckets(const request_context& ctx) const {
+answer service::list_buckets(const request_context& ctx) const {
   auto buckets = store_.list_buckets();
   if (!buckets) {
-    response res = make_error_response(error_detail(error::internal_error), ctx, false);
-    res.diagnostic = "list_buckets: " + buckets.error().message();
-    return res;
+    return {make_error_response(error_detail(error::internal_error), ctx, false),
+            "list_buckets: " + buckets.error().message()};
   }
   xml::xml_writer doc;
   doc.open("ListAllMyBucketsResult", s3_xmlns);
@@ -444,7 +443,7 @@ response service::list_buckets(const request_context& ctx) const {
   return res;
 }
 
-response service::head_bucket(const head_bucket_op& op, const request_context& ctx) const {
+answer service::head_bucket(const head_bucket_op& op, const request_context& ctx) const {
   auto bucket = store_.stat_bucket(op.bucket);
   if (!bucket) return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, true);
   response res;
@@ -453,23 +452,21 @@ response service::head_bucket(const head_bucket_op& op, const request_context& c
   return res;
 }
 
-response service::get_object(const request& req, const get_object_op& op, const request_context& ctx) const {
+answer service::get_object(const request& req, const get_object_op& op, const request_context& ctx) const {
   // HEAD needs no open file; GET opens first so the ETag describes the bytes it sends.
   store::opened_object object;
   if (op.is_head) {
     auto info = store_.stat(op.bucket, op.key);
     if (!info) {
-      response res = make_error_response(store_error(info.error(), op.bucket, op.key), ctx, true);
-      res.diagnostic = info.error().message();
-      return res;
+      return {make_error_response(store_error(info.error(), op.bucket, op.key), ctx, true),
+              info.error().message()};
     }
     object.info = std::move(*info);
   } else {
     auto opened = store_.open(op.bucket, op.key);
     if (!opened) {
-      response res = make_error_response(store_error(opened.error(), op.bucket, op.key), ctx, false);
-      res.diagnostic = opened.error().message();
-      return res;
+      return {make_error_response(store_error(opened.error(), op.bucket, op.key), ctx, false),
+              opened.error().message()};
     }
     object = std::move(*opened);
   }
@@ -523,7 +520,7 @@ response service::get_object(const request& req, const get_object_op& op, const 
   return res;
 }
 
-response service::preflight(const request& req, const preflight_op& op, const request_context& ctx) const {
+answer service::preflight(const request& req, const preflight_op& op, const request_context& ctx) const {
   // S3-CORS.md §8, answered from the configuration alone: never authenticated, never
   // touching the object. The disk is consulted only to tell "no such bucket" from "no
   // configuration" when there is no configuration.
@@ -542,7 +539,8 @@ response service::preflight(const request& req, const preflight_op& op, const re
     explanation = !refused || !outcome.cors.trace.empty() ? cors::one_line_explanation(outcome.cors)
                                                           : outcome.code + ": " + outcome.message;
   }
-  response res;
+  answer out;
+  response& res = out.res;
   if (refused) {
     error_detail detail(outcome.code == "BadRequest" ? error::bad_request : error::access_forbidden,
                         outcome.message);
@@ -550,7 +548,7 @@ response service::preflight(const request& req, const preflight_op& op, const re
     if (outcome.resource_type) detail.with("ResourceType", *outcome.resource_type);
     res = make_error_response(detail, ctx, false);
     res.status = outcome.status;
-    res.diagnostic = "CORS preflight refused: " + explanation;
+    out.log.note = "CORS preflight refused: " + explanation;
   } else {
     // §9: 200, empty body, Content-Length 0 and no Content-Type.
     add_common_headers(res, ctx);
@@ -558,43 +556,42 @@ response service::preflight(const request& req, const preflight_op& op, const re
     res.content_length = 0;
   }
   if (options_.access_log_details) {
-    res.cors_decision = refused
-                            ? "preflight refused: " + explanation
-                            : fmt::format("preflight allowed rule {}", outcome.cors.matched_rule.value_or(0));
+    out.log.cors = refused ? "preflight refused: " + explanation
+                           : fmt::format("preflight allowed rule {}", outcome.cors.matched_rule.value_or(0));
   }
   if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", explanation);
-  return res;
+  return out;
 }
 
-void service::apply_cors(const request& req, std::string_view bucket, response& res) const {
+void service::apply_cors(const request& req, std::string_view bucket, answer& out) const {
   const std::string_view origin = req.headers.find("Origin").value_or("");
   if (origin.empty()) return;  // §6: only Origin makes a request cross-origin
   const cors::config_ptr config = bucket.empty() ? nullptr : cors_.find(bucket);
   if (!config) {
     std::string why = bucket.empty() ? "no CORS: the request names no bucket"
                                      : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
-    res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
-    if (options_.access_log_details) res.cors_decision = why;
-    if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
+    out.log.add(why);
+    if (options_.access_log_details) out.log.cors = why;
+    if (options_.cors_debug_header) out.res.headers.add("x-s3cors-cors", std::move(why));
     return;
   }
   const cors::cors_request cors_req{origin, req.method_name,
                                     req.headers.find("Access-Control-Request-Method"),
                                     req.headers.find("Access-Control-Request-Headers")};
   const cors::decision decision = cors::evaluate(*config, cors_req, false);
-  for (const auto& [name, value] : decision.headers) res.headers.add(name, value);
+  for (const auto& [name, value] : decision.headers) out.res.headers.add(name, value);
   // Explanations cost allocations: only unmatched requests (logged) and the debug header need one.
   if (!decision.matched_rule || options_.cors_debug_header) {
     std::string why = cors::one_line_explanation(decision);
-    if (!decision.matched_rule) res.diagnostic += (res.diagnostic.empty() ? "" : "; ") + why;
-    if (!decision.matched_rule && options_.access_log_details) res.cors_decision = why;
-    if (options_.cors_debug_header) res.headers.add("x-s3cors-cors", std::move(why));
+    if (!decision.matched_rule) out.log.add(why);
+    if (!decision.matched_rule && options_.access_log_details) out.log.cors = why;
+    if (options_.cors_debug_header) out.res.headers.add("x-s3cors-cors", std::move(why));
   }
   if (decision.matched_rule && options_.access_log_details)
-    res.cors_decision = fmt::format("allowed rule {}", *decision.matched_rule);
+    out.log.cors = fmt::format("allowed rule {}", *decision.matched_rule);
 }
 
-response service::get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const {
+answer service::get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const {
   if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
@@ -612,8 +609,8 @@ response service::get_bucket_cors(const get_bucket_cors_op& op, const request_co
   return res;
 }
 
-response service::put_bucket_cors(const request& req, const put_bucket_cors_op& op,
-                                  const request_context& ctx) const {
+answer service::put_bucket_cors(const request& req, const put_bucket_cors_op& op,
+                                const request_context& ctx) const {
   if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
@@ -624,16 +621,14 @@ response service::put_bucket_cors(const request& req, const put_bucket_cors_op& 
     const error code = invalid.code == "InvalidRequest"    ? error::invalid_request
                        : invalid.code == "InvalidArgument" ? error::invalid_argument
                                                            : error::malformed_xml;
-    response res = make_error_response(error_detail(code, invalid.message), ctx, false);
-    res.diagnostic =
-        "PutBucketCors refused: " + invalid.message + (invalid.detail.empty() ? "" : " " + invalid.detail);
-    return res;
+    return {
+        make_error_response(error_detail(code, invalid.message), ctx, false),
+        "PutBucketCors refused: " + invalid.message + (invalid.detail.empty() ? "" : " " + invalid.detail)};
   }
   auto config = std::make_shared<const cors::cors_configuration>(std::move(*parsed));
   if (auto stored = store_.put_bucket_document(op.bucket, cors_document, cors::to_xml(*config)); !stored) {
-    response res = make_error_response(error_detail(error::internal_error), ctx, false);
-    res.diagnostic = "PutBucketCors: cannot persist: " + stored.error().message();
-    return res;
+    return {make_error_response(error_detail(error::internal_error), ctx, false),
+            "PutBucketCors: cannot persist: " + stored.error().message()};
   }
   cors_.set_api_config(op.bucket, std::move(config));
   response res;
@@ -641,7 +636,7 @@ response service::put_bucket_cors(const request& req, const put_bucket_cors_op& 
   return res;
 }
 
-response service::delete_bucket_cors(const delete_bucket_cors_op& op, const request_context& ctx) const {
+answer service::delete_bucket_cors(const delete_bucket_cors_op& op, const request_context& ctx) const {
   if (auto removed = store_.delete_bucket_document(op.bucket, cors_document); !removed) {
     return store_failure(removed.error(), "DeleteBucketCors", op.bucket, {}, ctx);
   }
@@ -653,8 +648,8 @@ response service::delete_bucket_cors(const delete_bucket_cors_op& op, const requ
   return res;
 }
 
-response service::create_bucket(const request& req, const create_bucket_op& op,
-                                const request_context& ctx) const {
+answer service::create_bucket(const request& req, const create_bucket_op& op,
+                              const request_context& ctx) const {
   const auto acl = req.headers.find("x-amz-acl");
   if (acl && !is_canned_acl(*acl)) {
     return make_error_response(error_detail(error::invalid_argument)
@@ -677,7 +672,7 @@ response service::create_bucket(const request& req, const create_bucket_op& op,
   return res;
 }
 
-response service::delete_bucket(const delete_bucket_op& op, const request_context& ctx) const {
+answer service::delete_bucket(const delete_bucket_op& op, const request_context& ctx) const {
   if (auto deleted = store_.delete_bucket(op.bucket); !deleted) {
     return store_failure(deleted.error(), "DeleteBucket", op.bucket, {}, ctx);
   }
@@ -689,7 +684,7 @@ response service::delete_bucket(const delete_bucket_op& op, const request_contex
   return res;
 }
 
-response service::get_bucket_location(const get_bucket_location_op& op, const request_context& ctx) const {
+answer service::get_bucket_location(const get_bucket_location_op& op, const request_context& ctx) const {
   if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
@@ -702,8 +697,8 @@ response service::get_bucket_location(const get_bucket_location_op& op, const re
   return res;
 }
 
-response service::multipart(const request& req, const routed& r, const multipart_op& op,
-                            const request_context& ctx) const {
+answer service::multipart(const request& req, const routed& r, const multipart_op& op,
+                          const request_context& ctx) const {
   using kind = multipart_op::kind;
   switch (op.what) {
     case kind::create:
@@ -714,7 +709,7 @@ response service::multipart(const request& req, const routed& r, const multipart
       }
     case kind::upload_part:
       // Parts stream through upload_sink (start_upload) and never come here.
-      return make_error_response(error_detail(error::internal_error), ctx, false);
+      return answer(make_error_response(error_detail(error::internal_error), ctx, false));
     case kind::upload_part_copy:
       return upload_part_copy(req, op, ctx);
     case kind::complete:
@@ -729,7 +724,7 @@ response service::multipart(const request& req, const routed& r, const multipart
   return make_error_response(error_detail(error::internal_error), ctx, false);
 }
 
-response service::delete_object(const delete_object_op& op, const request_context& ctx) const {
+answer service::delete_object(const delete_object_op& op, const request_context& ctx) const {
   if (auto deleted = store_.delete_object(op.bucket, op.key); !deleted) {
     return store_failure(deleted.error(), "DeleteObject", op.bucket, op.key, ctx);
   }
@@ -739,8 +734,8 @@ response service::delete_object(const delete_object_op& op, const request_contex
   return res;
 }
 
-response service::list_objects(const query_list& query, const list_objects_op& op,
-                               const request_context& ctx) const {
+answer service::list_objects(const query_list& query, const list_objects_op& op,
+                             const request_context& ctx) const {
   auto params = parse_list_params(query);
   if (!params) return make_error_response(params.error(), ctx, false);
   const fetch_page fetch =
@@ -841,14 +836,15 @@ result<service::copied, error_detail> service::copy_source(const request& req, s
   return out;
 }
 
-response service::upload_part_copy(const request& req, const multipart_op& op,
-                                   const request_context& ctx) const {
+answer service::upload_part_copy(const request& req, const multipart_op& op,
+                                 const request_context& ctx) const {
   auto started = begin_part(store_, op.bucket, op.key, op.upload_id, op.part_number, ctx);
   if (!started.writer) return std::move(started.refusal);
   auto source = copy_source(req, op.source_bucket, op.source_key, true, *started.writer);
   if (!source) return make_error_response(source.error(), ctx, false);
-  response res = commit_part(store_, *started.writer, source->md5_hex, op.bucket, op.key, op.upload_id, ctx);
-  if (res.status != 200) return res;
+  answer out = commit_part(store_, *started.writer, source->md5_hex, op.bucket, op.key, op.upload_id, ctx);
+  if (out.res.status != 200) return out;
+  response& res = out.res;
   // UploadPartCopy answers with a document instead of UploadPart's ETag header.
   const std::string etag(res.headers.find("ETag").value_or(""));
   res.headers.remove("ETag");
@@ -859,11 +855,10 @@ response service::upload_part_copy(const request& req, const multipart_op& op,
       .close();
   res.headers.add("Content-Type", "application/xml");
   res.set_text_body(std::move(doc).str());
-  return res;
+  return out;
 }
 
-response service::copy_object(const request& req, const copy_object_op& op,
-                              const request_context& ctx) const {
+answer service::copy_object(const request& req, const copy_object_op& op, const request_context& ctx) const {
   const bool replace = iequals(req.headers.find("x-amz-metadata-directive").value_or("COPY"), "REPLACE");
   if (op.source_bucket == op.bucket && op.source_key == op.key && !replace) {
     return make_error_response(
@@ -909,8 +904,8 @@ response service::copy_object(const request& req, const copy_object_op& op,
   return res;
 }
 
-response service::delete_objects(const request& req, const delete_objects_op& op,
-                                 const request_context& ctx) const {
+answer service::delete_objects(const request& req, const delete_objects_op& op,
+                               const request_context& ctx) const {
   if (auto bucket = store_.stat_bucket(op.bucket); !bucket) {
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }

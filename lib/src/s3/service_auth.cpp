@@ -19,10 +19,9 @@ namespace {
 // What a POST form may add to its file: S3's 20 KB of fields before it, and the delimiters.
 constexpr std::uint64_t post_form_overhead = 64 * 1024;
 
-response access_denied(const request& req, const request_context& ctx) {
-  response res = make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head);
-  res.diagnostic = "anonymous request refused by the ACLs";
-  return res;
+answer access_denied(const request& req, const request_context& ctx) {
+  return {make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head),
+          "anonymous request refused by the ACLs"};
 }
 
 }  // namespace
@@ -45,8 +44,8 @@ result<store::object_attributes, error_detail> service::upload_attributes(const 
   return attributes;
 }
 
-std::optional<response> service::authorize(const request& req, const routed& r, const request_context& ctx,
-                                           std::optional<auth::verified_identity>& identity) const {
+std::optional<answer> service::authorize(const request& req, const routed& r, const request_context& ctx,
+                                         std::optional<auth::verified_identity>& identity) const {
   if (options_.credentials.empty()) return std::nullopt;  // local development: everything goes
   // Preflights are never authenticated; the health check answers anyone; a POST upload
   // carries its signature in the form (post_object checks it).
@@ -57,9 +56,7 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
   auto verified = auth::verify_request(req, options_.credentials, ctx.now);
   if (!verified) {
     error_detail detail = verified.error();
-    response res = make_error_response(detail, ctx, req.verb == method::head);
-    res.diagnostic = "authentication failed";
-    return res;
+    return answer(make_error_response(detail, ctx, req.verb == method::head), "authentication failed");
   }
   if (*verified) {
     // The payload hash is checked as the body arrives (upload_stream, document_sink, start).
@@ -69,7 +66,7 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
 
   // Anonymous: only what the bucket's (or the object's) canned ACL grants everyone.
   return std::visit(
-      [&](const auto& op) -> std::optional<response> {
+      [&](const auto& op) -> std::optional<answer> {
         using op_type = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<op_type, head_bucket_op> || std::is_same_v<op_type, list_objects_op>) {
           if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
@@ -101,7 +98,7 @@ std::optional<response> service::authorize(const request& req, const routed& r, 
       r.op);
 }
 
-response service::acl(const request& req, const acl_op& op, const request_context& ctx) const {
+answer service::acl(const request& req, const acl_op& op, const request_context& ctx) const {
   const bool is_head = req.verb == method::head;
   // The resource must exist either way; an object's ACL lives in its record.
   std::shared_ptr<const store::object_attributes> attributes;
@@ -172,22 +169,22 @@ class service::post_sink final : public body_sink {
         form_(std::move(form)),
         writer_(std::move(writer)) {}
 
-  std::optional<response> write(std::string_view piece) override {
+  std::optional<answer> write(std::string_view piece) override {
     auto events = form_.feed(piece);
     if (!events) return refuse(events.error());
     if (auto refused = take(*events)) return refused;
     return std::nullopt;
   }
 
-  response finish() override {
-    response res = complete();
-    owner_.finalize_post(req_, op_, res);
-    return res;
+  answer finish() override {
+    answer out = complete();
+    owner_.finalize_post(req_, op_, out);
+    return out;
   }
 
  private:
   // Judges the fields when the file begins, stores file bytes, notes the end.
-  std::optional<response> take(const http::multipart_form_stream::events& events) {
+  std::optional<answer> take(const http::multipart_form_stream::events& events) {
     if (events.file_begin) {
       auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket,
                                                     owner_.options_.credentials, ctx_.now);
@@ -216,15 +213,14 @@ class service::post_sink final : public body_sink {
     return std::nullopt;
   }
 
-  response refuse(const error_detail& why, std::string_view note = {}) {
-    response res = make_error_response(why, ctx_, false);
-    res.close = true;
-    res.diagnostic = std::string(note);
-    owner_.finalize_post(req_, op_, res);
-    return res;
+  answer refuse(const error_detail& why, std::string_view note = {}) {
+    answer out(make_error_response(why, ctx_, false), std::string(note));
+    out.res.close = true;
+    owner_.finalize_post(req_, op_, out);
+    return out;
   }
 
-  response complete() {
+  answer complete() {
     auto events = form_.finish();
     if (!events) return make_error_response(events.error(), ctx_, false);
     if (auto refused = take(*events)) return std::move(*refused);
@@ -278,10 +274,10 @@ class service::post_sink final : public body_sink {
 
 started_request service::start_post_object(const request& req, const post_object_op& op,
                                            const request_context& ctx) const {
-  auto refuse = [&](response res) {
-    res.close = req.has_body;
-    finalize_post(req, op, res);
-    return started_request{std::move(res), nullptr};
+  auto refuse = [&](answer out) {
+    out.res.close = req.has_body;
+    finalize_post(req, op, out);
+    return started_request{std::move(out), nullptr};
   };
   auto writer = store_.create_object_writer(op.bucket);
   if (!writer) return refuse(store_failure(writer.error(), "PostObject", op.bucket, {}, ctx));
@@ -295,11 +291,11 @@ started_request service::start_post_object(const request& req, const post_object
   auto sink =
       std::make_unique<post_sink>(*this, std::move(header), op, ctx, std::move(*form), std::move(*writer));
   if (!req.has_body) return {sink->finish(), nullptr};
-  return {response{}, std::move(sink)};
+  return {answer{}, std::move(sink)};
 }
 
-void service::finalize_post(const request& req, const post_object_op& op, response& res) const {
-  finalize(req, routed{op, {}}, res);
+void service::finalize_post(const request& req, const post_object_op& op, answer& out) const {
+  finalize(req, routed{op, {}}, out);
 }
 
 }  // namespace s3cors::s3

@@ -44,11 +44,10 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
   return detail;
 }
 
-response store_failure(const std::error_code& ec, std::string_view operation, std::string_view bucket,
-                       std::string_view key, const request_context& ctx, std::string_view upload_id) {
-  response res = make_error_response(store_error(ec, bucket, key, upload_id), ctx, false);
-  res.diagnostic = std::string(operation) + ": " + ec.message();
-  return res;
+answer store_failure(const std::error_code& ec, std::string_view operation, std::string_view bucket,
+                     std::string_view key, const request_context& ctx, std::string_view upload_id) {
+  return {make_error_response(store_error(ec, bucket, key, upload_id), ctx, false),
+          std::string(operation) + ": " + ec.message()};
 }
 
 }  // namespace s3cors::s3

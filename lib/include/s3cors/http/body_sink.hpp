@@ -18,16 +18,16 @@ class body_sink {
   virtual ~body_sink() = default;
   /// The next piece of the body, transfer coding removed. A response ends the request at once:
   /// the rest of the body is not read and the connection is closed after the answer.
-  [[nodiscard]] virtual std::optional<response> write(std::string_view piece) = 0;
+  [[nodiscard]] virtual std::optional<answer> write(std::string_view piece) = 0;
   /// The whole body arrived: the answer.
-  [[nodiscard]] virtual response finish() = 0;
+  [[nodiscard]] virtual answer finish() = 0;
 };
 
 /// What the application makes of a request's header.
 struct started_request {
   /// The answer, when body is null. A request whose body was not accepted is answered without
   /// reading it, and the connection closes afterwards (as S3 does).
-  response res;
+  answer reply;
   /// Set when the body is wanted: the transport sends "100 Continue" if the client asked for
   /// it, then feeds the body to this sink and sends what finish() returns.
   std::unique_ptr<body_sink> body;

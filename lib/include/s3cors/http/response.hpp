@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 
 namespace s3cors {
@@ -29,19 +31,41 @@ struct response {
   std::uint64_t content_length = 0;
   /// The transport must close the connection after this response.
   bool close = false;
-  /// Why the core answered as it did, for the transport's log (never sent to the client).
-  std::string diagnostic;
-  /// For the structured (JSON) access log, filled only when the service is asked to
-  /// (service_options::access_log_details), so the default path pays nothing: the bucket and
-  /// key the request addressed, and the CORS decision ("allowed rule 0", "not cross-origin", ...).
-  std::string log_bucket;
-  std::string log_key;
-  std::string cors_decision;
 
   void set_text_body(std::string text) {
     content_length = text.size();
     body = std::move(text);
   }
+};
+
+/// What the access log says of an answered request; never sent to the client.
+struct access_note {
+  /// Why the core answered as it did (refusals, failures); empty for ordinary answers.
+  std::string note;
+  /// For the structured (JSON) access log, filled only when the service is asked to
+  /// (service_options::access_log_details), so the default path pays nothing: the bucket and
+  /// key the request addressed, and the CORS decision ("allowed rule 0", "not cross-origin", ...).
+  std::string bucket;
+  std::string key;
+  std::string cors;
+
+  /// Appends a reason to note ("; " between reasons).
+  void add(std::string_view reason) {
+    if (!note.empty()) note += "; ";
+    note += reason;
+  }
+};
+
+/// A response and the access log's record of it, kept apart: the transport sends one and logs
+/// the other.
+struct answer {
+  response res;
+  access_note log;
+
+  answer() = default;
+  // Implicit: a handler with nothing to log returns its response as it is.
+  answer(response r) : res(std::move(r)) {}  // NOLINT(google-explicit-constructor)
+  answer(response r, std::string note) : res(std::move(r)) { log.note = std::move(note); }
 };
 
 }  // namespace s3cors

@@ -31,63 +31,62 @@ inline constexpr std::size_t max_list_parts = 1000;
 /// POST /bucket/key?uploads: 200 with InitiateMultipartUploadResult (Bucket, Key, UploadId).
 /// NoSuchBucket, InvalidBucketName, InvalidArgument (key), InternalError.
 /// The attributes (metadata of the CreateMultipartUpload request) are the completed object's.
-[[nodiscard]] response create_multipart_upload(store::object_store& store, std::string_view bucket,
-                                               std::string_view key,
-                                               const store::object_attributes& attributes,
-                                               const request_context& ctx);
+[[nodiscard]] answer create_multipart_upload(store::object_store& store, std::string_view bucket,
+                                             std::string_view key, const store::object_attributes& attributes,
+                                             const request_context& ctx);
 
 /// What UploadPart and UploadPartCopy decide before any byte of the part: a writer for the
 /// part, or the refusal (InvalidArgument for a part number outside 1..10000, NoSuchUpload when
 /// the id is unknown or belongs to another key, NoSuchBucket, InternalError).
 struct part_start {
   std::unique_ptr<store::object_writer> writer;
-  response refusal;
+  answer refusal;
 };
 [[nodiscard]] part_start begin_part(store::object_store& store, std::string_view bucket, std::string_view key,
                                     std::string_view upload_id, std::string_view part_number_text,
                                     const request_context& ctx);
 /// Stores the part writer holds (from begin_part) with etag: 200 with the quoted ETag header;
 /// NoSuchUpload when the upload ended meanwhile, InternalError.
-[[nodiscard]] response commit_part(store::object_store& store, store::object_writer& writer,
-                                   std::string_view etag, std::string_view bucket, std::string_view key,
-                                   std::string_view upload_id, const request_context& ctx);
+[[nodiscard]] answer commit_part(store::object_store& store, store::object_writer& writer,
+                                 std::string_view etag, std::string_view bucket, std::string_view key,
+                                 std::string_view upload_id, const request_context& ctx);
 
 /// PUT /bucket/key?partNumber=N&uploadId=ID with the part in memory: begin_part, then
 /// commit_part with the content's MD5.
 /// InvalidArgument when part_number_text is not an integer in 1..10000; NoSuchUpload when
 /// the id is unknown or belongs to another key; NoSuchBucket, InternalError.
-[[nodiscard]] response upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
-                                   std::string_view upload_id, std::string_view part_number_text,
-                                   std::string_view content, const request_context& ctx);
+[[nodiscard]] answer upload_part(store::object_store& store, std::string_view bucket, std::string_view key,
+                                 std::string_view upload_id, std::string_view part_number_text,
+                                 std::string_view content, const request_context& ctx);
 
 /// POST /bucket/key?uploadId=ID with a CompleteMultipartUpload body: 200 with
 /// CompleteMultipartUploadResult (Location, Bucket, Key, ETag). MalformedXML (not the
 /// document, no part, a part without PartNumber/ETag), InvalidPartOrder (numbers not strictly
 /// ascending), InvalidPart (a part missing or its ETag different), EntityTooSmall (a part
 /// but the last below 5 MiB), NoSuchUpload, NoSuchBucket, InternalError.
-[[nodiscard]] response complete_multipart_upload(store::object_store& store, std::string_view bucket,
-                                                 std::string_view key, std::string_view upload_id,
-                                                 std::string_view body_xml, const request_context& ctx);
+[[nodiscard]] answer complete_multipart_upload(store::object_store& store, std::string_view bucket,
+                                               std::string_view key, std::string_view upload_id,
+                                               std::string_view body_xml, const request_context& ctx);
 
 /// DELETE /bucket/key?uploadId=ID: 204. NoSuchUpload, NoSuchBucket, InternalError.
-[[nodiscard]] response abort_multipart_upload(store::object_store& store, std::string_view bucket,
-                                              std::string_view key, std::string_view upload_id,
-                                              const request_context& ctx);
+[[nodiscard]] answer abort_multipart_upload(store::object_store& store, std::string_view bucket,
+                                            std::string_view key, std::string_view upload_id,
+                                            const request_context& ctx);
 
 /// GET /bucket/key?uploadId=ID: 200 with ListPartsResult. Reads max-parts (default and
 /// maximum 1000) and part-number-marker from query (decoded, in request order).
 /// InvalidArgument for a value that is not a non-negative integer; NoSuchUpload, NoSuchBucket.
-[[nodiscard]] response list_parts(store::object_store& store, std::string_view bucket, std::string_view key,
-                                  std::string_view upload_id,
-                                  const std::vector<std::pair<std::string, std::string>>& query,
-                                  const request_context& ctx);
+[[nodiscard]] answer list_parts(store::object_store& store, std::string_view bucket, std::string_view key,
+                                std::string_view upload_id,
+                                const std::vector<std::pair<std::string, std::string>>& query,
+                                const request_context& ctx);
 
 /// GET /bucket?uploads: 200 with ListMultipartUploadsResult. Reads prefix, key-marker,
 /// upload-id-marker, max-uploads (default and maximum 1000) and encoding-type=url.
 /// InvalidArgument for a bad max-uploads or encoding-type; NotImplemented for a delimiter;
 /// NoSuchBucket.
-[[nodiscard]] response list_multipart_uploads(store::object_store& store, std::string_view bucket,
-                                              const std::vector<std::pair<std::string, std::string>>& query,
-                                              const request_context& ctx);
+[[nodiscard]] answer list_multipart_uploads(store::object_store& store, std::string_view bucket,
+                                            const std::vector<std::pair<std::string, std::string>>& query,
+                                            const request_context& ctx);
 
 }  // namespace s3cors::s3

@@ -32,7 +32,7 @@ struct service_options {
   /// Adds x-s3cors-cors, a one-line explanation of the CORS decision. Off by default: S3
   /// sends no such header.
   bool cors_debug_header = false;
-  /// Fills response::log_bucket, log_key and cors_decision for a structured access log.
+  /// Fills access_note::bucket, key and cors of every answer, for a structured access log.
   /// Off by default: they cost allocations nobody reads without one.
   bool access_log_details = false;
   /// The largest object a PutObject, a part or a POST upload may carry (S3: 5 GiB); larger
@@ -57,7 +57,7 @@ class service {
 
   /// start(), then req.body fed to the sink in one piece: for callers that hold the whole
   /// request. Always returns a response; failures become S3 error responses.
-  [[nodiscard]] response handle(const request& req, const request_context& ctx) const;
+  [[nodiscard]] answer handle(const request& req, const request_context& ctx) const;
 
   /// Bucket ACLs from the configuration file (startup and reload).
   [[nodiscard]] acl_registry& acls() noexcept { return acls_; }
@@ -69,49 +69,48 @@ class service {
   class post_sink;
   [[nodiscard]] started_request start_post_object(const request& req, const post_object_op& op,
                                                   const request_context& ctx) const;
-  void finalize_post(const request& req, const post_object_op& op, response& res) const;
+  void finalize_post(const request& req, const post_object_op& op, answer& out) const;
   /// The CORS headers and log details every answer gets, HEAD's body removed.
-  void finalize(const request& req, const routed& r, response& res) const;
+  void finalize(const request& req, const routed& r, answer& out) const;
   [[nodiscard]] started_request start_upload(const request& req, routed&& r,
                                              std::optional<auth::verified_identity>&& identity,
                                              const request_context& ctx) const;
-  [[nodiscard]] response dispatch(const request& req, const routed& r, const request_context& ctx) const;
+  [[nodiscard]] answer dispatch(const request& req, const routed& r, const request_context& ctx) const;
   /// Verifies the signature (when credentials are configured) and, for anonymous requests,
   /// the ACLs. Returns the refusal, or nullopt with identity set for signed requests.
-  [[nodiscard]] std::optional<response> authorize(const request& req, const routed& r,
-                                                  const request_context& ctx,
-                                                  std::optional<auth::verified_identity>& identity) const;
+  [[nodiscard]] std::optional<answer> authorize(const request& req, const routed& r,
+                                                const request_context& ctx,
+                                                std::optional<auth::verified_identity>& identity) const;
   /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
   /// Metadata headers and x-amz-acl of an upload; InvalidArgument for an unknown canned ACL.
   [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
       const header_list& headers);
-  [[nodiscard]] response acl(const request& req, const acl_op& op, const request_context& ctx) const;
-  [[nodiscard]] response list_buckets(const request_context& ctx) const;
-  [[nodiscard]] response head_bucket(const head_bucket_op& op, const request_context& ctx) const;
-  [[nodiscard]] response get_object(const request& req, const get_object_op& op,
-                                    const request_context& ctx) const;
-  [[nodiscard]] response preflight(const request& req, const preflight_op& op,
-                                   const request_context& ctx) const;
-  [[nodiscard]] response get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const;
-  [[nodiscard]] response put_bucket_cors(const request& req, const put_bucket_cors_op& op,
-                                         const request_context& ctx) const;
-  [[nodiscard]] response delete_bucket_cors(const delete_bucket_cors_op& op,
-                                            const request_context& ctx) const;
-  [[nodiscard]] response create_bucket(const request& req, const create_bucket_op& op,
+  [[nodiscard]] answer acl(const request& req, const acl_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer list_buckets(const request_context& ctx) const;
+  [[nodiscard]] answer head_bucket(const head_bucket_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer get_object(const request& req, const get_object_op& op,
+                                  const request_context& ctx) const;
+  [[nodiscard]] answer preflight(const request& req, const preflight_op& op,
+                                 const request_context& ctx) const;
+  [[nodiscard]] answer get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer put_bucket_cors(const request& req, const put_bucket_cors_op& op,
                                        const request_context& ctx) const;
-  [[nodiscard]] response delete_bucket(const delete_bucket_op& op, const request_context& ctx) const;
-  [[nodiscard]] response get_bucket_location(const get_bucket_location_op& op,
-                                             const request_context& ctx) const;
-  [[nodiscard]] response list_objects(const query_list& query, const list_objects_op& op,
-                                      const request_context& ctx) const;
-  [[nodiscard]] response copy_object(const request& req, const copy_object_op& op,
+  [[nodiscard]] answer delete_bucket_cors(const delete_bucket_cors_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer create_bucket(const request& req, const create_bucket_op& op,
                                      const request_context& ctx) const;
-  [[nodiscard]] response delete_objects(const request& req, const delete_objects_op& op,
-                                        const request_context& ctx) const;
-  [[nodiscard]] response multipart(const request& req, const routed& r, const multipart_op& op,
+  [[nodiscard]] answer delete_bucket(const delete_bucket_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer get_bucket_location(const get_bucket_location_op& op,
+                                           const request_context& ctx) const;
+  [[nodiscard]] answer list_objects(const query_list& query, const list_objects_op& op,
+                                    const request_context& ctx) const;
+  [[nodiscard]] answer copy_object(const request& req, const copy_object_op& op,
                                    const request_context& ctx) const;
-  [[nodiscard]] response delete_object(const delete_object_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer delete_objects(const request& req, const delete_objects_op& op,
+                                      const request_context& ctx) const;
+  [[nodiscard]] answer multipart(const request& req, const routed& r, const multipart_op& op,
+                                 const request_context& ctx) const;
+  [[nodiscard]] answer delete_object(const delete_object_op& op, const request_context& ctx) const;
   /// Copies a CopyObject/UploadPartCopy source into writer after its x-amz-copy-source-if-*
   /// conditions hold (with allow_range, only the bytes of x-amz-copy-source-range), without
   /// holding it in memory. Returns the source's attributes and the copy's MD5 (hex).
@@ -122,11 +121,11 @@ class service {
   [[nodiscard]] result<copied, error_detail> copy_source(const request& req, std::string_view bucket,
                                                          std::string_view key, bool allow_range,
                                                          store::object_writer& writer) const;
-  [[nodiscard]] response upload_part_copy(const request& req, const multipart_op& op,
-                                          const request_context& ctx) const;
+  [[nodiscard]] answer upload_part_copy(const request& req, const multipart_op& op,
+                                        const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
   /// why there are none.
-  void apply_cors(const request& req, std::string_view bucket, response& res) const;
+  void apply_cors(const request& req, std::string_view bucket, answer& out) const;
 
   store::object_store& store_;
   cors::cors_registry& cors_;

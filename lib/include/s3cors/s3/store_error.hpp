@@ -17,8 +17,8 @@ namespace s3cors::s3 {
                                        std::string_view key, std::string_view upload_id = {});
 
 /// The error response for a failed store call, with "operation: cause" as its log diagnostic.
-[[nodiscard]] response store_failure(const std::error_code& ec, std::string_view operation,
-                                     std::string_view bucket, std::string_view key,
-                                     const request_context& ctx, std::string_view upload_id = {});
+[[nodiscard]] answer store_failure(const std::error_code& ec, std::string_view operation,
+                                   std::string_view bucket, std::string_view key, const request_context& ctx,
+                                   std::string_view upload_id = {});
 
 }  // namespace s3cors::s3
