@@ -76,6 +76,8 @@ class session : public std::enable_shared_from_this<session> {
   /// A body piece buffer: two per upload, one filling from the socket while a worker stores
   /// the other.
   static constexpr std::size_t piece_size = 512 * 1024;
+  /// How long a connection answered before its body ended keeps dropping that body.
+  static constexpr std::chrono::seconds linger_time{5};
 
   void start();
   void do_read();
@@ -100,6 +102,7 @@ class session : public std::enable_shared_from_this<session> {
   void on_write_timeout(beast::error_code ec);
   void on_body_sent();
   void do_close();
+  void do_linger();
   void log_access(unsigned status, std::uint64_t bytes);
   /// Runs job on a worker thread, then then_fn with its result back on this connection's thread.
   template <class Job, class Then>
@@ -124,6 +127,8 @@ class session : public std::enable_shared_from_this<session> {
   int waiting_ = -1;       ///< a filled buffer waiting for the worker, or -1
   bool body_done_ = false;
   bool body_refused_ = false;  ///< answered before the body ended: the rest is not read
+  std::chrono::steady_clock::time_point linger_deadline_;
+  bool lingering_ = false;
 
   // The response in flight, kept until its write completes.
   std::string out_;

@@ -28,18 +28,73 @@ void fail(const beast::error_code& ec, std::string_view what) {
   log_line(log_level::debug, fmt::format("{}: {}", what, ec.message()));
 }
 
+// RFC 9112 §6.3 and §3.2: what makes a request's framing unsafe to act on. A Transfer-Encoding
+// whose final coding is not chunked leaves the body's length unknown (its bytes would be read
+// as the next request); on HTTP/1.0 it is faulty framing; with a Content-Length beside it the
+// two disagree on where the body ends. One Host, and one is required on HTTP/1.1.
+std::optional<std::string_view> framing_error(const http::request_header<>& header) {
+  std::size_t hosts = 0;
+  std::string codings;
+  bool has_length = false;
+  for (const auto& field : header) {
+    const auto name = field.name_string();
+    if (beast::iequals(name, "Host")) ++hosts;
+    if (beast::iequals(name, "Content-Length")) has_length = true;
+    if (beast::iequals(name, "Transfer-Encoding")) {
+      if (!codings.empty()) codings += ',';
+      codings.append(field.value());
+    }
+  }
+  if (hosts > 1) return "more than one Host header";
+  if (hosts == 0 && header.version() >= 11) return "no Host header";
+  if (codings.empty()) return std::nullopt;
+  if (header.version() < 11) return "Transfer-Encoding on HTTP/1.0";
+  if (has_length) return "both Transfer-Encoding and Content-Length";
+  // The codings, comma-separated; chunked exactly once, and last.
+  std::size_t chunked = 0;
+  std::string_view last;
+  std::string_view rest = codings;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view coding = rest.substr(0, comma);
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+    if (coding.empty()) continue;
+    if (beast::iequals(coding, "chunked")) ++chunked;
+    last = coding;
+  }
+  if (chunked != 1 || !beast::iequals(last, "chunked"))
+    return "a Transfer-Encoding that does not end in chunked";
+  return std::nullopt;
+}
+
 bool has_no_body_status(unsigned status) {
   return status == 304 || status == 204 || (status >= 100 && status < 200);
 }
 
-// Header values can carry request data (response-content-type=...): a CR or LF would let
-// a client inject headers, so they become spaces.
+// Header values can carry request data (response-content-type=..., POST form fields, stored
+// metadata): a CR or LF would let a client inject headers, and no control byte may reach a
+// client raw (RFC 9110 §5.5), so each becomes a space.
 void append_field_value(std::string& out, std::string_view value) {
   const std::size_t start = out.size();
   out.append(value);
   for (std::size_t i = start; i < out.size(); ++i) {
-    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+    const auto c = static_cast<unsigned char>(out[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) out[i] = ' ';
   }
+}
+
+// A field name must be an RFC 9110 token; a field whose name is not is never sent.
+bool is_token(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -52,6 +107,7 @@ void serialize_head(const response& res, unsigned version, bool keep_alive, std:
   out += http::obsolete_reason(http::int_to_status(res.status));
   out += "\r\n";
   for (const auto& [name, value] : res.headers.fields()) {
+    if (!is_token(name)) continue;
     out += name;
     out += ": ";
     append_field_value(out, value);
@@ -185,6 +241,11 @@ void session::process() {
   phase_ = phase::processing;
   started_ = std::chrono::steady_clock::now();
   const auto& header = parser_->get();
+  if (const auto bad = framing_error(header)) {
+    log_method_.assign(header.method_string());
+    log_target_.assign(header.target());
+    return respond_protocol_error(s3::error::bad_request, fmt::format("bad request framing: {}", *bad));
+  }
   keep_alive_ = header.keep_alive();
   version_ = header.version();
   request_ = to_core_request(header);
@@ -268,7 +329,11 @@ void session::do_read_piece() {
 
 void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
   reading_into_ = -1;
-  if (body_refused_) return;  // answered already; this connection closes
+  if (body_refused_) {
+    // Answered already; this connection closes once the answer is out.
+    if (lingering_ && !ec) do_linger();
+    return;
+  }
   if (ec == http::error::need_buffer) ec = {};
   // The client ended its stream (EOF, or a half-close) before Content-Length bytes or the
   // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
@@ -549,6 +614,25 @@ void session::on_body_sent() {
 void session::do_close() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // A request answered before its body arrived: closing now, with body bytes unread, makes
+  // the kernel send a reset that can destroy the answer before the client reads it. As
+  // nginx's lingering close does, read and drop what still comes, for a bounded time.
+  if (request_.has_body && parser_ && !parser_->is_done() && !ec) {
+    linger_deadline_ = std::chrono::steady_clock::now() + linger_time;
+    lingering_ = true;
+    // A body read still in flight continues the lingering when it completes.
+    if (reading_into_ < 0) do_linger();
+  }
+}
+
+void session::do_linger() {
+  if (std::chrono::steady_clock::now() >= linger_deadline_) return;
+  if (!pieces_[0]) pieces_[0] = std::make_unique<char[]>(piece_size);
+  stream_.expires_after(std::chrono::seconds(1));
+  stream_.async_read_some(asio::buffer(pieces_[0].get(), piece_size),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (!ec) self->do_linger();
+                          });
 }
 
 void session::log_access(unsigned status, std::uint64_t bytes) {

@@ -358,3 +358,23 @@ TEST_CASE("auth: broken POST forms get S3's errors and store nothing", "[integra
   // Nothing was stored by any of them.
   CHECK(std::filesystem::is_empty(server.root().path() / "media"));
 }
+
+TEST_CASE("auth: a fragment appended to a presigned URL is refused, not obeyed", "[integration][auth]") {
+  server_fixture server(server_fixture::quiet_options(), with_credentials());
+  server.write("media/seg.ts", "segment");
+  const std::string url = presigned(server, good_key, "GET", "/media/seg.ts", std::chrono::seconds(60));
+  REQUIRE(send_request(server.port(), "GET", url).status == 200);
+  const std::string answer = s3cors::test::raw_request(
+      server.port(), "GET " + url + "#&response-content-type=text/html HTTP/1.1\r\nHost: " + host(server) +
+                         "\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(answer, Catch::Contains("<Code>InvalidURI</Code>"));
+  CHECK_THAT(answer, !Catch::Contains("text/html"));
+  // A presigned PUT cannot become PutObjectAcl either.
+  const std::string put_url = presigned(server, good_key, "PUT", "/media/new.ts", std::chrono::seconds(60));
+  const std::string put =
+      s3cors::test::raw_request(server.port(), "PUT " + put_url + "#&acl HTTP/1.1\r\nHost: " + host(server) +
+                                                   "\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+  CHECK_THAT(put, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK(send_request(server.port(), "GET", "/media/new.ts").status == 403);
+}

@@ -208,3 +208,31 @@ TEST_CASE("big media: an anonymous GET of a private object neither hashes nor re
   CHECK(send_request(server.port(), "HEAD", "/media/secret.bin").status == 403);
   CHECK(server.store().etag_computations() == 0);
 }
+
+TEST_CASE("big media: a copy source above S3's 5 GiB is refused with InvalidRequest, nothing read",
+          "[integration][big_media]") {
+  server_fixture server;
+  {
+    // Sparse: 6 GiB that occupy no disk.
+    const auto file = server.root().path() / "media" / "master.mov";
+    std::ofstream{file};
+    std::filesystem::resize_file(file, 6ull << 30);
+  }
+  const auto copy =
+      send_request(server.port(), "PUT", "/media/copy.mov", {{"x-amz-copy-source", "/media/master.mov"}});
+  CHECK(copy.status == 400);
+  CHECK_THAT(copy.body, Catch::Contains("<Code>InvalidRequest</Code>"));
+  CHECK_THAT(copy.body, Catch::Contains("maximum allowable size for a copy source: 5368709120"));
+  CHECK(send_request(server.port(), "HEAD", "/media/copy.mov").status == 404);
+  // A part may copy a range of it.
+  const auto created = send_request(server.port(), "POST", "/media/big.mov?uploads");
+  REQUIRE(created.status == 200);
+  const auto id_start = created.body.find("<UploadId>") + 10;
+  const std::string id = created.body.substr(id_start, created.body.find("</UploadId>") - id_start);
+  const auto part = send_request(
+      server.port(), "PUT", "/media/big.mov?partNumber=1&uploadId=" + id,
+      {{"x-amz-copy-source", "/media/master.mov"}, {"x-amz-copy-source-range", "bytes=0-1048575"}});
+  CHECK(part.status == 200);
+  CHECK_THAT(part.body, Catch::Contains("<CopyPartResult"));
+  CHECK(server.store().etag_computations() == 0);
+}

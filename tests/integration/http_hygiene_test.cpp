@@ -132,3 +132,60 @@ TEST_CASE("http: a body over the limit is refused with EntityTooLarge and stores
   CHECK_THAT(answer, Catch::Contains("<Code>EntityTooLarge</Code>"));
   CHECK(send_request(server.port(), "GET", "/media/big.bin").status == 404);
 }
+
+TEST_CASE("http: request framing that cannot be trusted is a 400 and a close; nothing in it runs",
+          "[integration][framing]") {
+  server_fixture server;
+  server.write("media/a.txt", "aaa");
+  // Each carries a DELETE that a server reading the body as the next request would execute.
+  const std::string smuggled = "DELETE /media/a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string requests[] = {
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \"chunked\"\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-unknown\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n" + smuggled,
+      "PUT /media/x HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+      "GET /media/a.txt HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n" + smuggled,
+      "GET /media/a.txt HTTP/1.1\r\n\r\n" + smuggled,
+  };
+  for (const auto& bytes : requests) {
+    CAPTURE(bytes.substr(0, bytes.find("\r\n\r\n")));
+    const auto answer = raw_exchange(server.port(), bytes, 5000ms);
+    CHECK_THAT(answer.received, Catch::StartsWith("HTTP/1.1 400"));
+    CHECK_THAT(answer.received, Catch::Contains("Connection: close"));
+    // One answer only: the bytes after the header were never parsed as a request.
+    CHECK(answer.received.find("HTTP/1.1", 1) == std::string::npos);
+    CHECK(answer.closed_by_server);
+  }
+  CHECK(send_request(server.port(), "GET", "/media/a.txt").body == "aaa");
+  CHECK(send_request(server.port(), "GET", "/media/x").status == 404);
+  // Chunked alone, and HTTP/1.0 without Host, still work.
+  const auto chunked = raw_request(
+      server.port(),
+      "PUT /media/c.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n");
+  CHECK_THAT(chunked, Catch::StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(raw_request(server.port(), "GET /media/a.txt HTTP/1.0\r\n\r\n"),
+             Catch::StartsWith("HTTP/1.0 200"));
+}
+
+TEST_CASE("http: no control byte from request data reaches a response header raw", "[integration][framing]") {
+  server_fixture server;
+  server.write("media/a.txt", "aaa");
+  const auto answer =
+      raw_request(server.port(),
+                  "GET /media/a.txt?response-content-type=text%2Fplain%00%01%0D%0ASet-Cookie%3A%20x%3D1%7F"
+                  "&response-content-disposition=a%09b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200"));
+  const std::string head = answer.substr(0, answer.find("\r\n\r\n"));
+  CHECK(head.find("\r\nSet-Cookie") == std::string::npos);
+  for (const char c : head) {
+    const auto byte = static_cast<unsigned char>(c);
+    CHECK((byte >= 0x20 || byte == '\r' || byte == '\n' || byte == '\t'));
+    CHECK(byte != 0x7F);
+  }
+  CHECK_THAT(head, Catch::Contains("Content-Type: text/plain"));
+  CHECK_THAT(head, Catch::Contains("Content-Disposition: a\tb"));
+}

@@ -300,6 +300,14 @@ TEST_CASE("route: malformed percent escapes are InvalidURI", "[s3_route]") {
   CHECK(code_of(route_error(make_request(head ? method::head : method::get, target))) == "InvalidURI");
 }
 
+TEST_CASE("route: a fragment in the request target is InvalidURI, never obeyed", "[s3_route]") {
+  const std::string target = GENERATE(as<std::string>{}, "/media/a.ts#&response-content-type=text/html",
+                                      "/media/a.ts?X-Amz-Signature=ab#&acl", "/media#", "/#x");
+  CAPTURE(target);
+  CHECK(code_of(route_error(make_request(method::get, target))) == "InvalidURI");
+  CHECK(code_of(route_error(make_request(method::put, target))) == "InvalidURI");
+}
+
 TEST_CASE("route: a target that is not origin-form is InvalidURI", "[s3_route]") {
   const std::string target =
       GENERATE(as<std::string>{}, "", "*", "media/key", "http://localhost:9000/media/key");

@@ -65,3 +65,30 @@ TEST_CASE("service: bucket ACLs set through the API outlive the service, and Del
   store.put("media", "a.ts", "segment", now);
   CHECK(anonymous_get(restarted) == 403);  // a new bucket of the same name is private again
 }
+
+TEST_CASE("service: DeleteBucketCors touches only CORS, never an ACL set through the API",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service svc(store, cors, with_credentials());
+  // The configuration file makes the bucket public; the API makes it private again.
+  svc.acls().set_file_acls({{"media", "public-read"}});
+  CHECK(anonymous_get(svc) == 200);
+  request put_acl = make(method::put, "PUT", "/media?acl", false);
+  put_acl.headers.add("x-amz-acl", "private");
+  s3cors::auth::sign_request(put_acl, key, now);
+  REQUIRE(svc.handle(put_acl, ctx).res.status == 200);
+  CHECK(anonymous_get(svc) == 403);
+  REQUIRE(svc.handle(make(method::delete_, "DELETE", "/media?cors", true), ctx).res.status == 204);
+  CHECK(anonymous_get(svc) == 403);
+  // Nor does PutBucketCors.
+  request put_cors = make(method::put, "PUT", "/media?cors", false);
+  put_cors.body =
+      "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+      "</CORSRule></CORSConfiguration>";
+  s3cors::auth::sign_request(put_cors, key, now);
+  REQUIRE(svc.handle(put_cors, ctx).res.status == 200);
+  CHECK(anonymous_get(svc) == 403);
+}

@@ -222,6 +222,9 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     // Absolute-form targets (proxies) are rare; S3 answers them as a bad URI.
     return error_detail(error::invalid_uri);
   }
+  // A fragment never belongs to a request-target (RFC 9112 §3.2): signature checking drops
+  // it, so routing must not obey what follows it ("#&acl" after a presigned URL).
+  if (target.find('#') != std::string_view::npos) return error_detail(error::invalid_uri);
   const auto question = target.find('?');
   const std::string_view raw_path = target.substr(0, question);
   if (raw_path == health_path && (req.verb == method::get || req.verb == method::head)) {

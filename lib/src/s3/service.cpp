@@ -641,7 +641,6 @@ answer service::delete_bucket_cors(const delete_bucket_cors_op& op, const reques
     return store_failure(removed.error(), "DeleteBucketCors", op.bucket, {}, ctx);
   }
   cors_.set_api_config(op.bucket, nullptr);
-  acls_.set_api_acl(op.bucket, std::nullopt);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
