@@ -28,6 +28,8 @@ class category final : public std::error_category {
         return "bucket already exists";
       case errc::bucket_not_empty:
         return "bucket not empty";
+      case errc::access_denied:
+        return "the file system refused access (permissions, or a read-only file system)";
       case errc::no_such_upload:
         return "no such multipart upload";
     }

@@ -2,10 +2,12 @@
 
 #include "memory_store.hpp"
 #include "s3cors/errc.hpp"
+#include "s3cors/s3/store_error.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -725,4 +727,76 @@ TEST_CASE("fs_store: inside a nonblocking_scope, what could wait for the disk th
   CHECK(store.stat("media", "a.txt")->etag == s3cors::store::md5_hex("aaa"));
   CHECK(store.open("media", "a.txt").has_value());
   CHECK(store.stat("media", "missing.txt").error() == errc::no_such_key);
+}
+
+namespace {
+
+// Runs body in a child process without root's override of file permissions (uid/gid 65534
+// when the tests run as root); returns the child's exit status (0: every check held).
+int run_without_privileges(int (*body)()) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(100);
+    ::_exit(body());
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+int unreadable_and_read_only_checks() {
+  char pattern[] = "/tmp/s3cors-permissions-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) return 101;
+  const fs::path root = pattern;
+  int failed = 0;
+  {
+    fs::create_directories(root / "media" / "locked");
+    std::ofstream(root / "media" / "ok.txt") << "fine";
+    std::ofstream(root / "media" / "secret.txt") << std::string(600 * 1024, 's');
+    std::ofstream(root / "media" / "locked" / "inside.txt") << "hidden";
+    fs::permissions(root / "media" / "secret.txt", fs::perms::none);
+    fs::permissions(root / "media" / "locked", fs::perms::none);
+    fs_store store(fs_store_options{root});
+    // The unreadable file is that object's problem only: 403 for it, and listed.
+    if (store.open("media", "secret.txt").error() != errc::access_denied) failed = 2;
+    const auto listed = store.list_objects("media", {});
+    if (!listed || listed->size() != 2 || (*listed)[0].key != "ok.txt" || (*listed)[1].key != "secret.txt")
+      failed = 3;
+    if (listed && listed->size() == 2 && (*listed)[1].etag.find('-') == std::string::npos) failed = 4;
+    // A read-only bucket refuses the write, with access_denied rather than io_error.
+    fs::permissions(root / "media", fs::perms::owner_read | fs::perms::owner_exec);
+    auto writer = store.create_object_writer("media");
+    if (!writer) {
+      failed = 5;
+    } else {
+      (void)(*writer)->write("new");
+      if (store.commit_object(**writer, "media", "new.txt", s3cors::store::md5_hex("new"), {}).error() !=
+          errc::access_denied)
+        failed = 6;
+    }
+    fs::permissions(root / "media", fs::perms::owner_all);
+  }
+  {
+    // A read-only data root: nothing can be written at all.
+    const fs::path read_only = root / "read-only";
+    fs::create_directories(read_only / "media");
+    fs::permissions(read_only, fs::perms::owner_read | fs::perms::owner_exec);
+    fs_store store(fs_store_options{read_only});
+    if (store.create_object_writer("media").error() != errc::access_denied) failed = 7;
+    if (store.create_bucket("other").error() != errc::access_denied) failed = 8;
+    fs::permissions(read_only, fs::perms::owner_all);
+  }
+  fs::permissions(root / "media" / "locked", fs::perms::owner_all);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  return failed;
+}
+
+}  // namespace
+
+TEST_CASE("fs_store: an unreadable file is 403 for itself only; read-only folders refuse writes with 403",
+          "[fs_store][permissions]") {
+  CHECK(run_without_privileges(unreadable_and_read_only_checks) == 0);
+  CHECK(s3cors::s3::store_error(make_error_code(errc::access_denied), "media", "k").code ==
+        s3cors::s3::error::access_denied);
 }

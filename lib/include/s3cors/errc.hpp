@@ -15,6 +15,7 @@ enum class errc {
   bucket_exists,        ///< CreateBucket of a bucket that is already there
   bucket_not_empty,     ///< DeleteBucket of a bucket that still holds objects
   no_such_upload,       ///< no multipart upload with that id in the bucket
+  access_denied,        ///< the file system refused: permissions, or a read-only file system
 };
 
 [[nodiscard]] const std::error_category& s3cors_category() noexcept;

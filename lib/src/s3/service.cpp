@@ -453,23 +453,14 @@ answer service::head_bucket(const head_bucket_op& op, const request_context& ctx
 }
 
 answer service::get_object(const request& req, const get_object_op& op, const request_context& ctx) const {
-  // HEAD needs no open file; GET opens first so the ETag describes the bytes it sends.
-  store::opened_object object;
-  if (op.is_head) {
-    auto info = store_.stat(op.bucket, op.key);
-    if (!info) {
-      return {make_error_response(store_error(info.error(), op.bucket, op.key), ctx, true),
-              info.error().message()};
-    }
-    object.info = std::move(*info);
-  } else {
-    auto opened = store_.open(op.bucket, op.key);
-    if (!opened) {
-      return {make_error_response(store_error(opened.error(), op.bucket, op.key), ctx, false),
-              opened.error().message()};
-    }
-    object = std::move(*opened);
+  // Opened for HEAD too: the ETag describes the bytes a GET would send, and a file the server
+  // may not read is 403 for both (the open costs what the fast path's stat costs).
+  auto opened = store_.open(op.bucket, op.key);
+  if (!opened) {
+    return {make_error_response(store_error(opened.error(), op.bucket, op.key), ctx, op.is_head),
+            opened.error().message()};
   }
+  store::opened_object object = std::move(*opened);
   const store::object_info& info = object.info;
 
   const conditional::precondition_headers conditions{

@@ -35,7 +35,7 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
     detail = error_detail(error::bucket_already_owned_by_you).with("BucketName", std::string(bucket));
   } else if (ec == errc::bucket_not_empty) {
     detail = error_detail(error::bucket_not_empty).with("BucketName", std::string(bucket));
-  } else if (ec == errc::outside_root) {
+  } else if (ec == errc::outside_root || ec == errc::access_denied) {
     detail = error_detail(error::access_denied);
   } else {
     detail = error_detail(error::internal_error);

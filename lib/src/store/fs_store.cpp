@@ -247,6 +247,12 @@ result<hash_outcome> describe_version(std::optional<object_attributes> record, c
     return hash_outcome{identity_etag(version), true, std::move(attributes), false};
   }
   auto fd = std::forward<OpenFd>(open_fd)();
+  if (!fd && fd.error() == errc::access_denied) {
+    // A file the server may not read is still listed, as S3 lists what it holds; its
+    // content cannot be hashed, so it gets the identity ETag (not kept: once it becomes
+    // readable, its MD5 is computed).
+    return hash_outcome{identity_etag(version), false, std::move(attributes), false};
+  }
   if (!fd) return fd.error();
   auto hashed = hash_fd(*fd, version);
   if (hashed) hashed->attributes = std::move(attributes);
@@ -371,6 +377,7 @@ result<unique_fd> reopen_for_read(int path_fd, const struct ::stat& st, const st
                                   struct ::stat& opened) {
   unique_fd fd{::open(proc_fd_path(path_fd).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
   if (!fd.is_open()) {
+    if (errno == EACCES || errno == EPERM) return make_error_code(errc::access_denied);
     if (errno != ENOENT) return make_error_code(is_not_found(errno) ? errc::no_such_key : errc::io_error);
     // O_NONBLOCK: the path might have been swapped for a FIFO, which would block the open.
     fd = unique_fd{::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};

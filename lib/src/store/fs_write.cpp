@@ -30,6 +30,11 @@ namespace fs = std::filesystem;
 
 std::atomic<std::uint64_t> upload_counter{0};
 
+// The file system refuses the write itself: permissions, or a read-only mount.
+bool is_refusal(int error) noexcept {
+  return error == EACCES || error == EPERM || error == EROFS;
+}
+
 }  // namespace
 
 result<void> fs_store::create_bucket(std::string_view bucket) {
@@ -37,7 +42,9 @@ result<void> fs_store::create_bucket(std::string_view bucket) {
   if (!is_valid_bucket_name(bucket)) return make_error_code(errc::invalid_bucket_name);
   const fs::path dir = options_.root / std::string(bucket);
   if (::mkdir(dir.c_str(), 0755) != 0) {
-    return make_error_code(errno == EEXIST ? errc::bucket_exists : errc::io_error);
+    return make_error_code(errno == EEXIST     ? errc::bucket_exists
+                           : is_refusal(errno) ? errc::access_denied
+                                               : errc::io_error);
   }
   return {};
 }
@@ -67,6 +74,7 @@ detail::fs_writer::fs_writer(const fs::path& temp_dir, std::string bucket, std::
     : bucket_(std::move(bucket)) {
   std::error_code ec;
   fs::create_directories(temp_dir, ec);
+  if (ec) throw std::system_error(ec, "create the temp folder");
   temp_ = temp_dir / ("upload-" + std::to_string(::getpid()) + "-" + std::to_string(upload_counter++));
   fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "create temp file");
@@ -136,6 +144,8 @@ result<std::unique_ptr<object_writer>> fs_store::create_object_writer(std::strin
   try {
     return std::unique_ptr<object_writer>(
         std::make_unique<detail::fs_writer>(options_.root / ".s3cors" / "tmp", std::string(bucket), 0));
+  } catch (const std::system_error& e) {
+    return make_error_code(is_refusal(e.code().value()) ? errc::access_denied : errc::io_error);
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }
@@ -159,7 +169,8 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
   if (ec)
     return make_error_code(ec == std::errc::not_a_directory || ec == std::errc::file_exists
                                ? errc::invalid_key
-                               : errc::io_error);
+                           : is_refusal(ec.value()) ? errc::access_denied
+                                                    : errc::io_error);
   if (!options_.follow_symlinks_outside_root && !resolves_inside(target.parent_path(), bucket_prefix)) {
     return make_error_code(errc::outside_root);
   }
@@ -214,7 +225,7 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
     if (!renamed || *renamed != 0) fs::remove(near, ec);
   }
   if (!renamed) return renamed.error();
-  if (*renamed != 0) return make_error_code(errc::io_error);
+  if (*renamed != 0) return make_error_code(is_refusal(*renamed) ? errc::access_denied : errc::io_error);
   temp->close();
   info.last_modified = seconds_time{std::chrono::seconds{st.st_mtim.tv_sec}};
   info.attributes = std::move(recorded);
