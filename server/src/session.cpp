@@ -15,7 +15,13 @@ namespace {
 // Bodies up to this size are read into memory and sent with the header in one write;
 // larger ones go out with sendfile() straight from the page cache.
 constexpr std::uint64_t small_body_limit = 16 * 1024;
-constexpr std::size_t sendfile_chunk = 4 * 1024 * 1024;
+// One sendfile() call sends at most this much, and one turn of a connection at most
+// turn_limit before other connections get theirs (nginx's sendfile_max_chunk): a client that
+// reads fast must not hold a network thread for the whole of a large body.
+constexpr std::size_t sendfile_chunk = 1024 * 1024;
+constexpr std::uint64_t turn_limit = 2 * 1024 * 1024;
+// A worker brings this much of a body into memory at a time when it is not there.
+constexpr std::uint64_t prefetch_window = 8 * 1024 * 1024;
 
 bool is_benign(const beast::error_code& ec) {
   return ec == asio::error::operation_aborted || ec == beast::error::timeout ||
@@ -309,7 +315,7 @@ void session::on_started(started_request&& started) {
   body_done_ = false;
   body_refused_ = false;
   for (auto& piece : pieces_) {
-    if (!piece) piece = std::make_unique<char[]>(piece_size);
+    if (!piece) piece = std::make_unique_for_overwrite<char[]>(piece_size);
   }
   do_read_piece();
 }
@@ -541,31 +547,39 @@ void session::do_sendfile() {
   beast::error_code ec;
   socket.native_non_blocking(true, ec);
   const int fd = slice_.object->native_handle();
+  std::uint64_t this_turn = 0;
   while (slice_.length > 0) {
+    if (this_turn >= turn_limit) {
+      return asio::post(stream_.get_executor(),
+                        beast::bind_front_handler(&session::do_sendfile, shared_from_this()));
+    }
     auto offset = static_cast<off_t>(slice_.offset);
-    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(slice_.length, sendfile_chunk));
     if (slice_.offset >= resident_until_) {
       // sendfile() would wait for the disk on data not in memory: a worker brings the next
-      // chunk in first, and this thread stays free for other connections.
+      // window in first, and this thread stays free for other connections.
       const std::uint64_t from = slice_.offset;
-      if (!slice_.object->is_resident(from, count)) {
+      const std::uint64_t window = std::min<std::uint64_t>(slice_.length, prefetch_window);
+      if (!slice_.object->is_resident(from, window)) {
         return on_worker(
-            [object = slice_.object, from, count]() {
-              object->prefetch(from, count);
+            [object = slice_.object, from, window]() {
+              object->prefetch(from, window);
               return true;
             },
-            [self = shared_from_this(), from, count](bool) {
-              self->resident_until_ = from + count;
+            [self = shared_from_this(), from, window](bool) {
+              self->resident_until_ = from + window;
               self->do_sendfile();
             });
       }
-      resident_until_ = from + count;
+      resident_until_ = from + window;
     }
+    const auto count = static_cast<std::size_t>(
+        std::min<std::uint64_t>({slice_.length, sendfile_chunk, resident_until_ - slice_.offset}));
     const ssize_t sent = ::sendfile(socket.native_handle(), fd, &offset, count);
     if (sent > 0) {
       slice_.offset += static_cast<std::uint64_t>(sent);
       slice_.length -= static_cast<std::uint64_t>(sent);
       log_bytes_ += static_cast<std::uint64_t>(sent);
+      this_turn += static_cast<std::uint64_t>(sent);
       continue;
     }
     if (sent < 0 && errno == EINTR) continue;
@@ -627,7 +641,7 @@ void session::do_close() {
 
 void session::do_linger() {
   if (std::chrono::steady_clock::now() >= linger_deadline_) return;
-  if (!pieces_[0]) pieces_[0] = std::make_unique<char[]>(piece_size);
+  if (!pieces_[0]) pieces_[0] = std::make_unique_for_overwrite<char[]>(piece_size);
   stream_.expires_after(std::chrono::seconds(1));
   stream_.async_read_some(asio::buffer(pieces_[0].get(), piece_size),
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
