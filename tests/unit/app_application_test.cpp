@@ -214,3 +214,20 @@ TEST_CASE("app application: load_settings checks the environment, the file, the 
     CHECK_THAT(loaded.error().message, Catch::StartsWith("the listen address"));
   }
 }
+
+TEST_CASE("app application: a configuration file that is not a small text is refused in one line",
+          "[app_application]") {
+  app::flags flags;
+  flags.config = "/dev/zero";  // endless: must not be read into memory
+  CHECK_THROWS_WITH(app::load_settings(flags, no_environment(), 1), Catch::Contains("larger than 1 MiB"));
+}
+
+TEST_CASE("app application: a reload that would make the server refuse everything is rejected",
+          "[app_application]") {
+  const config_fixture f;
+  app::application application(f.settings());
+  f.write_config(R"(, "limits": {"max_connections": 0})");
+  const auto outcome = application.reload("test");
+  CHECK(outcome.status == app::reload_status::rejected);
+  CHECK_THAT(outcome.reason, Catch::Contains("/limits/max_connections"));
+}

@@ -164,7 +164,7 @@ TEST_CASE("config: unknown fields are refused, naming their JSON pointer", "[con
       {R"({"bogus": 1})", "/bogus"},
       {R"({"listen": "127.0.0.1:9000", "Root": "x"})", "/Root"},  // names are case-sensitive
       {R"({"limits": {"bogus": 1}})", "/limits/bogus"},
-      {R"({"limits": {"max_header_bytes": 1, "max_heder_bytes": 2}})", "/limits/max_heder_bytes"},
+      {R"({"limits": {"max_header_bytes": 16384, "max_heder_bytes": 2}})", "/limits/max_heder_bytes"},
       {R"({"buckets": {"media": {"bogus": 1}}})", "/buckets/media/bogus"},
       {R"({"buckets": {"media": {"cors": "a.json", "CORS": "b.json"}}})", "/buckets/media/CORS"},
   }));
@@ -202,7 +202,19 @@ TEST_CASE("config: values of the wrong type are refused, naming their JSON point
       {R"({"buckets": []})", "/buckets"},
       {R"({"buckets": "media"})", "/buckets"},
       {R"({"buckets": {"media": "cors.json"}})", "/buckets/media"},
-      {R"({"buckets": {"ok": {}, "media": null}})", "/buckets/media"},
+      {R"({"buckets": {"okay": {}, "media": null}})", "/buckets/media"},
+      // Values that would make the server refuse everything, names that are not buckets, and
+      // a key given twice.
+      {R"({"limits": {"max_connections": 0}})", "/limits/max_connections"},
+      {R"({"limits": {"max_header_bytes": 0}})", "/limits/max_header_bytes"},
+      {R"({"limits": {"idle_timeout_seconds": 0}})", "/limits/idle_timeout_seconds"},
+      {R"({"limits": {"header_timeout_seconds": 0}})", "/limits/header_timeout_seconds"},
+      {R"({"limits": {"body_timeout_seconds": 0}})", "/limits/body_timeout_seconds"},
+      {R"({"limits": {"write_timeout_seconds": 0}})", "/limits/write_timeout_seconds"},
+      {R"({"buckets": {"Bad_Bucket": {}}})", "/buckets/Bad_Bucket"},
+      {R"({"buckets": {"ab": {}}})", "/buckets/ab"},
+      {R"({"listen": "127.0.0.1:1", "listen": "127.0.0.1:2"})", "/listen"},
+      {R"({"limits": {"max_connections": 5, "max_connections": 6}})", "/max_connections"},
   }));
   const config_error e = parse_error(r.json);
   CHECK(e.pointer == r.pointer);
@@ -229,7 +241,7 @@ TEST_CASE("config: error pointers escape '~' and '/' in names as RFC 6901 asks",
   const auto r = GENERATE(values<row>({
       {R"({"a/b": 1})", "/a~1b"},
       {R"({"limits": {"x~y": 1}})", "/limits/x~0y"},
-      {R"({"buckets": {"a/b": {"bogus": 1}}})", "/buckets/a~1b/bogus"},
+      {R"({"buckets": {"media": {"a/b": 1}}})", "/buckets/media/a~1b"},
   }));
   CHECK(parse_error(r.json).pointer == r.pointer);
 }
@@ -386,15 +398,15 @@ TEST_CASE("config: access key ids are 1 to 128 letters, digits, '_' or '-'", "[c
 
 TEST_CASE("config: a bucket may name a canned ACL", "[config]") {
   const server_config c = parse_ok(R"({"buckets": {
-    "a": {"acl": "private"}, "b": {"acl": "public-read", "cors": "cors.json"}, "c": {"acl": "public-read-write"},
-    "d": {}}})");
-  CHECK(c.buckets.at("a").acl == "private");
-  CHECK(c.buckets.at("b").acl == "public-read");
-  CHECK(c.buckets.at("b").cors_file == "cors.json");
-  CHECK(c.buckets.at("c").acl == "public-read-write");
-  CHECK_FALSE(c.buckets.at("d").acl.has_value());
-  CHECK(parse_error(R"({"buckets": {"a": {"acl": "authenticated-read"}}})").pointer == "/buckets/a/acl");
-  CHECK(parse_error(R"({"buckets": {"a": {"acl": true}}})").pointer == "/buckets/a/acl");
+    "aaa": {"acl": "private"}, "bbb": {"acl": "public-read", "cors": "cors.json"}, "ccc": {"acl": "public-read-write"},
+    "ddd": {}}})");
+  CHECK(c.buckets.at("aaa").acl == "private");
+  CHECK(c.buckets.at("bbb").acl == "public-read");
+  CHECK(c.buckets.at("bbb").cors_file == "cors.json");
+  CHECK(c.buckets.at("ccc").acl == "public-read-write");
+  CHECK_FALSE(c.buckets.at("ddd").acl.has_value());
+  CHECK(parse_error(R"({"buckets": {"aaa": {"acl": "authenticated-read"}}})").pointer == "/buckets/aaa/acl");
+  CHECK(parse_error(R"({"buckets": {"aaa": {"acl": true}}})").pointer == "/buckets/aaa/acl");
   CHECK(s3cors::config::is_valid_acl("public-read"));
   CHECK_FALSE(s3cors::config::is_valid_acl("Public-Read"));
 }

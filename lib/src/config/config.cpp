@@ -1,6 +1,7 @@
 #include "s3cors/config/config.hpp"
 
 #include "detail/parse_text.hpp"
+#include "s3cors/store/names.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,27 +57,75 @@ bucket_settings parse_bucket(const json& value, const std::string& pointer) {
   return out;
 }
 
+// A limit of 0 (or one too small to read any request) makes the server refuse everything.
+std::uint64_t get_limit(const json& value, const std::string& pointer, std::uint64_t least) {
+  const std::uint64_t n = get_unsigned(value, pointer);
+  if (n < least)
+    fail(pointer, least == 1 ? "must be at least 1" : "must be at least " + std::to_string(least));
+  return n;
+}
+
 void parse_limits(const json& value, limits& out) {
   if (!value.is_object()) fail("/limits", "expected an object");
   for (const auto& [name, item] : value.items()) {
     const std::string at = "/limits/" + detail::json_pointer_token(name);
     if (name == "max_header_bytes")
-      out.max_header_bytes = get_unsigned(item, at);
+      out.max_header_bytes = get_limit(item, at, 1024);
     else if (name == "max_body_bytes")
-      out.max_body_bytes = get_unsigned(item, at);
+      out.max_body_bytes = get_unsigned(item, at);  // 0: only empty uploads, a legitimate fixture
     else if (name == "max_connections")
-      out.max_connections = get_unsigned(item, at);
+      out.max_connections = get_limit(item, at, 1);
     else if (name == "idle_timeout_seconds")
-      out.idle_timeout_seconds = get_unsigned(item, at);
+      out.idle_timeout_seconds = get_limit(item, at, 1);
     else if (name == "header_timeout_seconds")
-      out.header_timeout_seconds = get_unsigned(item, at);
+      out.header_timeout_seconds = get_limit(item, at, 1);
     else if (name == "body_timeout_seconds")
-      out.body_timeout_seconds = get_unsigned(item, at);
+      out.body_timeout_seconds = get_limit(item, at, 1);
     else if (name == "write_timeout_seconds")
-      out.write_timeout_seconds = get_unsigned(item, at);
+      out.write_timeout_seconds = get_limit(item, at, 1);
     else
       fail(at, "unknown limit");
   }
+}
+
+// nlohmann keeps the last of two equal keys silently; a configuration that says two things
+// is refused instead, naming where the second one is.
+std::optional<config_error> find_duplicate_key(std::string_view text) {
+  std::vector<std::vector<std::string>> keys_per_object;
+  std::vector<std::string> path;  // pointer tokens of the enclosing objects' keys
+  std::optional<config_error> found;
+  std::string last_key;
+  json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
+    (void)depth;
+    if (found) return true;
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys_per_object.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys_per_object.empty()) keys_per_object.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        last_key = parsed.get<std::string>();
+        auto& seen = keys_per_object.back();
+        if (std::find(seen.begin(), seen.end(), last_key) != seen.end()) {
+          found = config_error{"/" + detail::json_pointer_token(last_key), "duplicate key"};
+        }
+        seen.push_back(last_key);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    const json ignored = json::parse(text, watch);
+    (void)ignored;
+  } catch (const json::exception&) {
+    return std::nullopt;  // reported by the real parse
+  }
+  return found;
 }
 
 // Secrets are never echoed in errors: only the pointer and what was expected.
@@ -133,6 +182,7 @@ result<server_config, config_error> parse_config(std::string_view text) {
     return config_error{"", std::string("not valid JSON: ") + e.what()};
   }
   if (!doc.is_object()) return config_error{"", "the configuration must be a JSON object"};
+  if (auto duplicate = find_duplicate_key(text)) return *duplicate;
   server_config out;
   try {
     for (const auto& [name, value] : doc.items()) {
@@ -165,7 +215,9 @@ result<server_config, config_error> parse_config(std::string_view text) {
       else if (name == "buckets") {
         if (!value.is_object()) fail(at, "expected an object keyed by bucket name");
         for (const auto& [bucket, settings] : value.items()) {
-          out.buckets[bucket] = parse_bucket(settings, at + "/" + detail::json_pointer_token(bucket));
+          const std::string bucket_at = at + "/" + detail::json_pointer_token(bucket);
+          if (!store::is_valid_bucket_name(bucket)) fail(bucket_at, "not a valid S3 bucket name");
+          out.buckets[bucket] = parse_bucket(settings, bucket_at);
         }
       } else if (name == "default_cors") {
         out.default_cors = parse_bucket(json{{"cors", value}}, at);

@@ -13,11 +13,19 @@
 namespace s3cors::app {
 
 std::string read_text_file(const std::filesystem::path& path) {
+  // Configuration and CORS documents are small: a larger file (or /dev/zero) is a mistake,
+  // refused before it fills the memory.
+  constexpr std::size_t max_size = 1024 * 1024;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text(max_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_size) {
+    throw std::runtime_error(fmt::format("{} is larger than 1 MiB: not a configuration file", path.string()));
+  }
+  return text;
 }
 
 config::server_config load_config_file(const std::filesystem::path& path) {
