@@ -91,6 +91,11 @@ class session : public std::enable_shared_from_this<session> {
   void store_piece(int buffer);
   void on_piece_stored(int buffer, std::optional<answer>&& refused);
   void finish_body();
+  /// Drops the body: the sink (and its temp file) goes first, on a worker, then reply is sent,
+  /// or the connection closed when there is none.
+  void abandon_body(std::optional<answer> reply);
+  /// A 4xx/5xx the transport itself answers, closing the connection.
+  [[nodiscard]] answer protocol_error(s3::error code, std::string_view why);
   void respond(answer&& reply);
   void respond_protocol_error(s3::error code, std::string_view why);
   void send_response();
@@ -129,6 +134,10 @@ class session : public std::enable_shared_from_this<session> {
   bool body_refused_ = false;  ///< answered before the body ended: the rest is not read
   std::chrono::steady_clock::time_point linger_deadline_;
   bool lingering_ = false;
+  bool abandoning_ = false;
+  bool body_timed_out_ = false;
+  std::uint64_t body_read_generation_ = 0;  ///< abandon_body waits for the piece a worker is storing
+  std::optional<answer> abandon_reply_;
 
   // The response in flight, kept until its write completes.
   std::string out_;

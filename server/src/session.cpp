@@ -328,13 +328,26 @@ void session::do_read_piece() {
   body.data = pieces_[free_buffer].get();
   body.size = piece_size;
   body.more = true;
-  stream_.expires_after(state_.options.body_timeout);
+  // The body timeout is a timer of our own rather than the stream's, which would close the
+  // socket at once: the upload's temp file must go before the client sees the close.
+  stream_.expires_never();
+  const std::uint64_t generation = ++body_read_generation_;
+  write_timer_.expires_after(state_.options.body_timeout);
+  write_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || generation != self->body_read_generation_ || self->reading_into_ < 0) return;
+    self->body_timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read_piece, shared_from_this(), free_buffer));
 }
 
 void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
   reading_into_ = -1;
+  ++body_read_generation_;  // this read's timer, if it fires now, must not cancel the next read
+  write_timer_.cancel();
+  if (body_timed_out_) ec = beast::error::timeout;
   if (body_refused_) {
     // Answered already; this connection closes once the answer is out.
     if (lingering_ && !ec) do_linger();
@@ -345,16 +358,16 @@ void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
   // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
   // by the body timeout instead.
   if (ec == http::error::partial_message) {
-    sink_.reset();
-    return respond_protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body");
+    return abandon_body(
+        protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body"));
   }
   if (ec) {
     fail(ec, "read body");
     if (!is_benign(ec)) {
-      sink_.reset();
-      return respond_protocol_error(s3::error::bad_request, fmt::format("malformed body: {}", ec.message()));
+      return abandon_body(
+          protocol_error(s3::error::bad_request, fmt::format("malformed body: {}", ec.message())));
     }
-    return do_close();
+    return abandon_body(std::nullopt);
   }
   piece_length_[buffer] = piece_size - parser_->get().body().size;
   body_done_ = parser_->is_done();
@@ -393,12 +406,10 @@ void session::store_piece(int buffer) {
 void session::on_piece_stored(int buffer, std::optional<answer>&& refused) {
   (void)buffer;
   storing_ = -1;
+  if (abandoning_) return abandon_body(std::move(abandon_reply_));
   if (refused) {
-    // The rest of the body is not read; a read still in flight finds body_refused_ set.
-    body_refused_ = true;
-    sink_.reset();
     refused->res.close = true;
-    return respond(std::move(*refused));
+    return abandon_body(std::move(*refused));
   }
   if (waiting_ >= 0) {
     const int next = std::exchange(waiting_, -1);
@@ -409,21 +420,59 @@ void session::on_piece_stored(int buffer, std::optional<answer>&& refused) {
   do_read_piece();
 }
 
+void session::abandon_body(std::optional<answer> reply) {
+  // The rest of the body is not read; a read still in flight finds body_refused_ set.
+  body_refused_ = true;
+  if (storing_ >= 0) {
+    // A worker is still writing into the sink: finish when it is done.
+    abandoning_ = true;
+    abandon_reply_ = std::move(reply);
+    return;
+  }
+  abandoning_ = false;
+  // The sink's temp file is removed (on a worker: it touches the disk) before the client
+  // hears anything, so a client that sees the answer or the close finds no trace of it.
+  std::shared_ptr<body_sink> doomed(std::move(sink_));
+  auto held_reply = std::make_shared<std::optional<answer>>(std::move(reply));
+  on_worker(
+      [doomed]() mutable {
+        doomed.reset();
+        return true;
+      },
+      [self = shared_from_this(), held_reply](bool) {
+        if (!*held_reply) return self->do_close();
+        self->respond(std::move(**held_reply));
+      });
+}
+
+answer session::protocol_error(s3::error code, std::string_view why) {
+  started_ = std::chrono::steady_clock::now();
+  const s3::request_context ctx = make_context(state_);
+  log_time_ = format_iso8601(ctx.now);
+  log_request_id_ = ctx.request_id;
+  answer reply(s3::make_error_response(s3::error_detail(code), ctx, false), std::string(why));
+  reply.res.close = true;
+  keep_alive_ = false;
+  return reply;
+}
+
 void session::finish_body() {
   on_worker(
       [self = shared_from_this()]() {
+        answer reply;
         try {
-          return self->sink_->finish();
+          reply = self->sink_->finish();
         } catch (const std::exception& e) {
-          return answer(
-              s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false),
-              fmt::format("unhandled exception: {}", e.what()));
+          reply =
+              answer(s3::make_error_response(s3::error_detail(s3::error::internal_error), self->ctx_, false),
+                     fmt::format("unhandled exception: {}", e.what()));
         }
-      },
-      [self = shared_from_this()](answer&& reply) {
+        // Here, not on the network thread: dropping a sink that did not commit removes its
+        // temp file.
         self->sink_.reset();
-        self->respond(std::move(reply));
-      });
+        return reply;
+      },
+      [self = shared_from_this()](answer&& reply) { self->respond(std::move(reply)); });
 }
 
 void session::respond_protocol_error(s3::error code, std::string_view why) {
@@ -433,13 +482,7 @@ void session::respond_protocol_error(s3::error code, std::string_view why) {
     log_target_.clear();
     log_origin_.clear();
   }
-  const s3::request_context ctx = make_context(state_);
-  log_time_ = format_iso8601(ctx.now);
-  log_request_id_ = ctx.request_id;
-  answer reply(s3::make_error_response(s3::error_detail(code), ctx, false), std::string(why));
-  reply.res.close = true;
-  keep_alive_ = false;
-  respond(std::move(reply));
+  respond(protocol_error(code, why));
 }
 
 void session::respond(answer&& reply) {
