@@ -25,22 +25,6 @@ void write_line(std::string& out) {
   }
 }
 
-std::string_view level_name(log_level level) noexcept {
-  switch (level) {
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-    case log_level::off:
-      break;
-  }
-  return "off";
-}
-
 bool is_continuation(unsigned char c) noexcept {
   return (c & 0xC0) == 0x80;
 }
@@ -133,7 +117,7 @@ void log_line(log_level level, std::string_view line) {
     out += R"({"time":")";
     out += format_iso8601(now);
     out += R"(","level":")";
-    out += level_name(level);
+    out += to_string(level);
     out += R"(","message":)";
     append_json_string(out, line);
     out += '}';
@@ -228,6 +212,22 @@ void log_access(log_level level, const access_record& r) {
                     r.duration_ms, r.origin.empty() ? "-" : r.origin, r.note.empty() ? "" : " note=", r.note);
   }
   write_line(line);
+}
+
+std::string_view to_string(log_level level) noexcept {
+  switch (level) {
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::off:
+      break;
+  }
+  return "off";
 }
 
 }  // namespace s3cors::net

@@ -55,23 +55,6 @@ std::string resolve_error(const std::vector<std::string_view>& args,
   return resolved.error().message;
 }
 
-std::string level_name(s3cors::net::log_level level) {
-  using s3cors::net::log_level;
-  switch (level) {
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-    case log_level::off:
-      break;
-  }
-  return "off";
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -93,7 +76,8 @@ TEST_CASE(
       {"threads", "--threads=3", "S3CORS_THREADS", "5", R"("threads": 7)",
        [](const app::settings& s) { return std::to_string(s.threads); }, "3", "5", "7", "2"},
       {"log level", "--log-level=debug", "S3CORS_LOG_LEVEL", "warn", R"("log_level": "error")",
-       [](const app::settings& s) { return level_name(s.log_level); }, "debug", "warn", "error", "info"},
+       [](const app::settings& s) { return std::string(s3cors::net::to_string(s.log_level)); }, "debug",
+       "warn", "error", "info"},
       // Two values only: the environment's differs from the flag's and the file's.
       {"log format", "--log-format=json", "S3CORS_LOG_FORMAT", "text", R"("log_format": "json")",
        [](const app::settings& s) { return s.log_format == s3cors::net::log_format::json ? "json" : "text"; },

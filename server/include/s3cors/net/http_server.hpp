@@ -75,6 +75,8 @@ void log_line(log_level level, std::string_view line);
 void set_log_level(log_level level);
 [[nodiscard]] bool log_enabled(log_level level) noexcept;
 [[nodiscard]] bool parse_log_level(std::string_view name, log_level& out);
+/// The level's name as parse_log_level reads it ("debug", "info", "warn", "error", "off").
+[[nodiscard]] std::string_view to_string(log_level level) noexcept;
 
 /// text: human-readable lines; json: one JSON object per line, for log collectors.
 enum class log_format { text, json };
