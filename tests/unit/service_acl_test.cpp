@@ -92,3 +92,28 @@ TEST_CASE("service: DeleteBucketCors touches only CORS, never an ACL set through
   REQUIRE(svc.handle(put_cors, ctx).res.status == 200);
   CHECK(anonymous_get(svc) == 403);
 }
+
+TEST_CASE("service: UploadPartCopy reads its source only with read access to it", "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.add_bucket("drop", now);
+  store.put("media", "secret.txt", "the secret", now);
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service svc(store, cors, with_credentials());
+  svc.acls().set_file_acls({{"drop", "public-read-write"}});
+  const auto created = svc.handle(make(method::post, "POST", "/drop/loot?uploads", false), ctx).res;
+  REQUIRE(created.status == 200);
+  const auto& xml = std::get<std::string>(created.body);
+  const auto id_at = xml.find("<UploadId>") + 10;
+  const std::string id = xml.substr(id_at, xml.find("</UploadId>") - id_at);
+  request copy = make(method::put, "PUT", "/drop/loot?partNumber=1&uploadId=" + id, false);
+  copy.headers.add("x-amz-copy-source", "/media/secret.txt");
+  const auto refused = svc.handle(copy, ctx).res;
+  CHECK(refused.status == 403);
+  CHECK(store.list_parts("drop", id)->empty());
+  // A readable source may be copied.
+  store.put("drop", "mine.txt", "mine", now);
+  request allowed = make(method::put, "PUT", "/drop/loot?partNumber=1&uploadId=" + id, false);
+  allowed.headers.add("x-amz-copy-source", "/drop/mine.txt");
+  CHECK(svc.handle(allowed, ctx).res.status == 200);
+}

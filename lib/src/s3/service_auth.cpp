@@ -80,22 +80,32 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
           }
         } else if constexpr (std::is_same_v<op_type, put_object_op> ||
                              std::is_same_v<op_type, delete_object_op> ||
-                             std::is_same_v<op_type, delete_objects_op> ||
-                             std::is_same_v<op_type, multipart_op>) {
+                             std::is_same_v<op_type, delete_objects_op>) {
           if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) return std::nullopt;
+        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
+          // UploadPartCopy also reads its source, as CopyObject does.
+          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
+              (op.what != multipart_op::kind::upload_part_copy ||
+               may_read_anonymously(op.source_bucket, op.source_key))) {
+            return std::nullopt;
+          }
         } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
           // Writing the copy, and reading its source.
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) {
-            if (anonymous_may(anonymous_access::read, bucket_acl(op.source_bucket), {})) return std::nullopt;
-            const auto source = store_.attributes_of(op.source_bucket, op.source_key);
-            if (source && *source && anonymous_may(anonymous_access::read, "private", (*source)->acl)) {
-              return std::nullopt;
-            }
+          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
+              may_read_anonymously(op.source_bucket, op.source_key)) {
+            return std::nullopt;
           }
         }
         return access_denied(req, ctx);
       },
       r.op);
+}
+
+bool service::may_read_anonymously(std::string_view bucket, std::string_view key) const {
+  if (anonymous_may(anonymous_access::read, bucket_acl(bucket), {})) return true;
+  // The object's own ACL, read without hashing or opening its content.
+  const auto attributes = store_.attributes_of(bucket, key);
+  return attributes && *attributes && anonymous_may(anonymous_access::read, "private", (*attributes)->acl);
 }
 
 answer service::acl(const request& req, const acl_op& op, const request_context& ctx) const {
