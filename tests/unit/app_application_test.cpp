@@ -1,5 +1,7 @@
 #include "s3cors/app/application.hpp"
 
+#include "s3cors/auth/sigv4.hpp"
+
 #include "temp_dir.hpp"
 
 #include <fmt/format.h>
@@ -230,4 +232,27 @@ TEST_CASE("app application: a reload that would make the server refuse everythin
   const auto outcome = application.reload("test");
   CHECK(outcome.status == app::reload_status::rejected);
   CHECK_THAT(outcome.reason, Catch::Contains("/limits/max_connections"));
+}
+
+TEST_CASE("app application: a reload applies removed and added key pairs at once", "[app_application]") {
+  const config_fixture f(R"(, "credentials": [{"access_key_id": "AKIDFIRST", "secret_access_key": "one"}])");
+  f.dir.write("data/media/a.txt", "aaa");
+  app::application application(f.settings());
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto status_with = [&](const s3cors::auth::credential& key) {
+    s3cors::request req;
+    req.method_name = "GET";
+    req.target = "/media/a.txt";
+    req.headers.add("Host", "127.0.0.1:9000");
+    s3cors::auth::sign_request(req, key, now);
+    return application.service().handle(req, {now, "REQ", "HOST"}).res.status;
+  };
+  const s3cors::auth::credential first{"AKIDFIRST", "one"};
+  const s3cors::auth::credential second{"AKIDSECOND", "two"};
+  CHECK(status_with(first) == 200);
+  CHECK(status_with(second) == 403);
+  f.write_config(R"(, "credentials": [{"access_key_id": "AKIDSECOND", "secret_access_key": "two"}])");
+  REQUIRE(application.reload("test").status == app::reload_status::applied);
+  CHECK(status_with(first) == 403);  // removed: refused without a restart
+  CHECK(status_with(second) == 200);
 }

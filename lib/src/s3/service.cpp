@@ -102,7 +102,10 @@ void finish_log_details(const request& req, access_note& log) {
 }  // namespace
 
 service::service(store::object_store& store, cors::cors_registry& cors, service_options options)
-    : store_(store), cors_(cors), options_(std::move(options)) {
+    : store_(store),
+      cors_(cors),
+      options_(std::move(options)),
+      credentials_(std::make_shared<const auth::credential_set>(options_.credentials)) {
   // ACLs set through the API in an earlier run; later changes go through this service.
   if (auto buckets = store_.list_buckets()) {
     for (const auto& bucket : *buckets) {
@@ -233,6 +236,14 @@ class service::document_sink final : public body_sink {
   std::size_t limit_;
   error over_limit_;
 };
+
+void service::set_credentials(auth::credential_set keys) {
+  credentials_.store(std::make_shared<const auth::credential_set>(std::move(keys)));
+}
+
+std::shared_ptr<const auth::credential_set> service::credentials() const {
+  return credentials_.load();
+}
 
 answer service::handle(const request& req, const request_context& ctx) const {
   request header = req;

@@ -46,14 +46,15 @@ result<store::object_attributes, error_detail> service::upload_attributes(const 
 
 std::optional<answer> service::authorize(const request& req, const routed& r, const request_context& ctx,
                                          std::optional<auth::verified_identity>& identity) const {
-  if (options_.credentials.empty()) return std::nullopt;  // local development: everything goes
+  const auto keys = credentials();
+  if (keys->empty()) return std::nullopt;  // local development: everything goes
   // Preflights are never authenticated; the health check answers anyone; a POST upload
   // carries its signature in the form (post_object checks it).
   if (std::holds_alternative<preflight_op>(r.op) || std::holds_alternative<health_op>(r.op) ||
       std::holds_alternative<post_object_op>(r.op)) {
     return std::nullopt;
   }
-  auto verified = auth::verify_request(req, options_.credentials, ctx.now);
+  auto verified = auth::verify_request(req, *keys, ctx.now);
   if (!verified) {
     error_detail detail = verified.error();
     return answer(make_error_response(detail, ctx, req.verb == method::head), "authentication failed");
@@ -196,10 +197,10 @@ class service::post_sink final : public body_sink {
   // Judges the fields when the file begins, stores file bytes, notes the end.
   std::optional<answer> take(const http::multipart_form_stream::events& events) {
     if (events.file_begin) {
-      auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket,
-                                                    owner_.options_.credentials, ctx_.now);
+      const auto keys = owner_.credentials();
+      auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket, *keys, ctx_.now);
       if (!upload) return refuse(upload.error(), "POST upload refused");
-      if (!owner_.options_.credentials.empty() && upload->auth == auth::post_auth::anonymous &&
+      if (!keys->empty() && upload->auth == auth::post_auth::anonymous &&
           !anonymous_may(anonymous_access::write, owner_.bucket_acl(op_.bucket), {})) {
         return refuse(error_detail(error::access_denied), "anonymous request refused by the ACLs");
       }

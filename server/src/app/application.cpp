@@ -4,6 +4,9 @@
 #include "s3cors/store/fs_store.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <map>
@@ -82,6 +85,8 @@ struct application::impl {
   s3::service service;
   file_watch watch;
   std::optional<store::seconds_time> next_sweep;
+  /// The environment's key pair (S3CORS_ACCESS_KEY_ID), which every reload keeps.
+  std::optional<auth::credential> environment_key;
 
   explicit impl(settings s)
       : current(std::move(s)),
@@ -89,8 +94,55 @@ struct application::impl {
         applied(current.file_settings()),
         options(server_options_of(current)),
         store(store::fs_store_options{checked_root(current.root), current.follow_symlinks}),
-        service(store, cors, service_options_of(current)) {}
+        service(store, cors, service_options_of(current)) {
+    // The key pair the file does not hold came from the environment.
+    const auto& in_file = current.file_settings().credentials;
+    for (const auto& key : current.credentials) {
+      const bool from_file = std::any_of(in_file.begin(), in_file.end(), [&](const auth::credential& k) {
+        return k.access_key_id == key.access_key_id && k.secret_access_key == key.secret_access_key;
+      });
+      if (!from_file) environment_key = key;
+    }
+  }
 };
+
+namespace {
+
+// What a reload changes in the key pairs, by access key id only: secrets are never logged.
+std::string credential_changes(const std::vector<auth::credential>& before,
+                               const std::vector<auth::credential>& after) {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> changed;
+  for (const auto& key : after) {
+    const auto old = std::find_if(before.begin(), before.end(), [&](const auth::credential& k) {
+      return k.access_key_id == key.access_key_id;
+    });
+    if (old == before.end()) {
+      added.push_back(key.access_key_id);
+    } else if (old->secret_access_key != key.secret_access_key) {
+      changed.push_back(key.access_key_id);
+    }
+  }
+  for (const auto& key : before) {
+    if (std::none_of(after.begin(), after.end(),
+                     [&](const auth::credential& k) { return k.access_key_id == key.access_key_id; })) {
+      removed.push_back(key.access_key_id);
+    }
+  }
+  std::string out;
+  const auto list = [&](std::string_view what, const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
+    if (!out.empty()) out += "; ";
+    out += fmt::format("{} {}", what, fmt::join(ids, ", "));
+  };
+  list("added", added);
+  list("removed", removed);
+  list("new secret for", changed);
+  return out;
+}
+
+}  // namespace
 
 application::application(settings resolved) : impl_(std::make_unique<impl>(std::move(resolved))) {
   // With no key pair, any signature is accepted (local development); with one, every
@@ -143,8 +195,20 @@ reload_outcome application::reload(std::string_view reason) {
     impl_->watch.watch(loaded.files);
     impl_->cors.set_file_configs(std::move(loaded.buckets), std::move(loaded.default_config));
     impl_->service.acls().set_file_acls(bucket_acls_of(config));
+    // Key pairs: the file's new ones, and the environment's, which replaces a file entry of
+    // the same id as at start. Removed keys stop working at once.
+    std::vector<auth::credential> keys = config.credentials;
+    if (const auto& env_key = impl_->environment_key) {
+      std::erase_if(keys,
+                    [&](const auth::credential& k) { return k.access_key_id == env_key->access_key_id; });
+      keys.push_back(*env_key);
+    }
+    const std::string changes = credential_changes(impl_->current.credentials, keys);
+    impl_->current.credentials = keys;
+    impl_->service.set_credentials(auth::credential_set(std::move(keys)));
     impl_->applied = std::move(config);
     net::log_line(net::log_level::info, fmt::format("CORS configuration reloaded ({})", reason));
+    if (!changes.empty()) net::log_line(net::log_level::info, "credentials reloaded: " + changes);
     return {reload_status::applied, {}};
   } catch (const std::exception& e) {
     impl_->watch.watch(watch_files_of(impl_->applied, impl_->config_dir, path));

@@ -8,6 +8,7 @@
 #include "s3cors/s3/context.hpp"
 #include "s3cors/s3/route.hpp"
 
+#include <atomic>
 #include <memory>
 
 namespace s3cors::store {
@@ -61,6 +62,12 @@ class service {
 
   /// Bucket ACLs from the configuration file (startup and reload).
   [[nodiscard]] acl_registry& acls() noexcept { return acls_; }
+
+  /// Replaces the key pairs requests are verified against (a reload): removed keys stop
+  /// working at once. Thread-safe against handle()/start() on other threads.
+  void set_credentials(auth::credential_set keys);
+  /// The key pairs in force.
+  [[nodiscard]] std::shared_ptr<const auth::credential_set> credentials() const;
 
  private:
   struct held_request;
@@ -131,7 +138,9 @@ class service {
 
   store::object_store& store_;
   cors::cors_registry& cors_;
-  service_options options_;
+  service_options options_;  ///< options_.credentials is only the starting set: see credentials_
+  /// The key pairs in force, replaced whole by set_credentials.
+  std::atomic<std::shared_ptr<const auth::credential_set>> credentials_;
   /// Mutable: handlers are const, and the registry synchronises itself.
   mutable acl_registry acls_;
 };
