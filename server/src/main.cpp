@@ -41,6 +41,8 @@ environment, which wins over the configuration file):
   --log-format FORMAT   S3CORS_LOG_FORMAT   text (default) or json (one object per line)
   --domain DOMAIN       S3CORS_DOMAIN       also accept virtual-hosted requests for BUCKET.s3.DOMAIN
   --follow-symlinks     S3CORS_FOLLOW_SYMLINKS=1   follow symlinks that point outside the data root
+  --no-fsync            S3CORS_FSYNC=0      acknowledge writes before they are flushed to disk
+                                            (faster; for throw-away test data)
   --help                show this help
   --version             show the version
 Credentials (environment only): S3CORS_ACCESS_KEY_ID and S3CORS_SECRET_ACCESS_KEY, one pair,

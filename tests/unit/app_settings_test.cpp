@@ -88,6 +88,8 @@ TEST_CASE(
        R"("follow_symlinks_outside_root": true)",
        [](const app::settings& s) { return s.follow_symlinks ? "true" : "false"; }, "true", "false", "true",
        "false"},
+      {"fsync", "--no-fsync", "S3CORS_FSYNC", "1", R"("fsync": false)",
+       [](const app::settings& s) { return s.fsync ? "true" : "false"; }, "false", "true", "false", "true"},
       {"root", "--root=/flag", "S3CORS_ROOT", "/env", R"("root": "data")",
        [](const app::settings& s) { return s.root.string(); }, "/flag", "/env",
        "/etc/s3cors/data",  // relative to the file's directory

@@ -2,14 +2,26 @@
 // survives a restart, and is dropped when the file is replaced by hand.
 #include "s3cors/store/fs_store.hpp"
 
+#include "s3cors/errc.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/store/object_attributes.hpp"
 #include "temp_dir.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 using s3cors::store::fs_store;
@@ -132,4 +144,284 @@ TEST_CASE("fs_store: a multipart upload's metadata and ETag go to the completed 
   CHECK(info->etag == "abcdef-1");
   REQUIRE(info->attributes != nullptr);
   CHECK(info->attributes->header("x-amz-meta-camera") == "a");
+}
+
+namespace {
+
+object_attributes typed(const std::string& type) {
+  object_attributes attributes;
+  attributes.headers = {{"Content-Type", type}};
+  return attributes;
+}
+
+std::string content_of(const s3cors::store::opened_object& opened) {
+  std::string out(opened.info.size, '\0');
+  const auto n = opened.body->read_at(0, std::span<char>(out.data(), out.size()));
+  return n ? out.substr(0, *n) : std::string{};
+}
+
+// The Content-Type each write below gives its bytes: "x/" + the bytes.
+bool belongs_together(const s3cors::store::opened_object& opened) {
+  return opened.info.attributes != nullptr &&
+         opened.info.attributes->header("Content-Type") == "x/" + content_of(opened);
+}
+
+}  // namespace
+
+TEST_CASE("fs_store: with many writers per key, the object and its metadata always come from the same write",
+          "[fs_records][concurrency]") {
+  temp_dir root;
+  root.write("media/x", "");
+  fs_store store(fs_store_options{root.path()});
+  constexpr int writers = 8;
+  constexpr int rounds = 60;
+  std::atomic<int> mismatched_reads{0};
+  for (int round = 0; round < rounds; ++round) {
+    std::atomic<bool> writing{true};
+    // A reader checks every version it sees while the writers race.
+    std::thread reader([&] {
+      while (writing.load()) {
+        if (auto opened = store.open("media", "k.ts"); opened && !belongs_together(*opened)) {
+          if (++mismatched_reads < 5)
+            std::fprintf(stderr, "read '%s' with '%s'\n", content_of(*opened).c_str(),
+                         std::string(opened->info.attributes ? opened->info.attributes->header("Content-Type").value_or("?") : "none").c_str());
+        }
+      }
+    });
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) {
+      threads.emplace_back([&, w] {
+        const std::string body = "round " + std::to_string(round) + " writer " + std::to_string(w);
+        CHECK(store.put_object("media", "k.ts", body, typed("x/" + body)).has_value());
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    writing = false;
+    reader.join();
+    const auto opened = store.open("media", "k.ts");
+    REQUIRE(opened.has_value());
+    REQUIRE(belongs_together(*opened));
+  }
+  CHECK(mismatched_reads == 0);
+  fs_store restarted(fs_store_options{root.path()});
+  const auto opened = restarted.open("media", "k.ts");
+  REQUIRE(opened.has_value());
+  CHECK(belongs_together(*opened));
+}
+
+namespace {
+
+enum class write_kind { put, complete };
+
+// In a child process, writes media/k.ts with new bytes and metadata and is killed at
+// crash point `point`; returns the child's exit status (137 when killed there).
+int crash_while_writing(const fs::path& root, write_kind kind, const char* point) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::setenv("S3CORS_TEST_CRASH_AT", point, 1);
+    fs_store store(fs_store_options{root});
+    bool ok = false;
+    if (kind == write_kind::put) {
+      ok = store.put_object("media", "k.ts", "new bytes", typed("x/new bytes")).has_value();
+    } else {
+      const auto id = store.create_upload("media", "k.ts", typed("x/new bytes"));
+      ok = id && store.put_part("media", *id, 1, "new bytes") &&
+           store.complete_upload("media", *id, {1}, "0123456789abcdef0123456789abcdef-1");
+    }
+    std::_Exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "fs_store: a write killed at any step leaves the old object with its metadata or the new with its own",
+    "[fs_records][crash]") {
+  const auto kind = GENERATE(write_kind::put, write_kind::complete);
+  struct crash_case {
+    const char* point;
+    bool published;  // the new version is the object after the crash
+  };
+  const auto [point, published] = GENERATE(values<crash_case>(
+      {{"object-record-pending", false}, {"object-renamed", true}, {"object-record-final", true}}));
+  CAPTURE(point, kind == write_kind::put ? "PutObject" : "CompleteMultipartUpload");
+  temp_dir root;
+  root.write("media/x", "");
+  {
+    fs_store store(fs_store_options{root.path()});
+    REQUIRE(store.put_object("media", "k.ts", "old bytes", typed("x/old bytes")).has_value());
+  }
+  REQUIRE(crash_while_writing(root.path(), kind, point) == 137);  // killed at that very step
+
+  fs_store restarted(fs_store_options{root.path()});
+  const auto opened = restarted.open("media", "k.ts");
+  REQUIRE(opened.has_value());
+  CHECK(content_of(*opened) == (published ? "new bytes" : "old bytes"));
+  CHECK(belongs_together(*opened));
+  if (published && kind == write_kind::complete)
+    CHECK(opened->info.etag == "0123456789abcdef0123456789abcdef-1");
+}
+
+namespace {
+
+std::size_t count_records(const fs::path& root) {
+  std::size_t records = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
+    if (entry.is_regular_file()) ++records;
+  }
+  return records;
+}
+
+// Makes every record look written ten minutes ago.
+void age_records(const fs::path& root) {
+  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
+    if (entry.is_regular_file()) {
+      fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::minutes{10});
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fs_store: records of replaced versions are removed after a grace period for their readers",
+          "[fs_records]") {
+  temp_dir root;
+  root.write("media/x", "");
+  fs_store store(fs_store_options{root.path()});
+  REQUIRE(store.put_object("media", "k.ts", "one", typed("x/one")).has_value());
+  const auto first = store.open("media", "k.ts");  // a reader of version one
+  REQUIRE(store.put_object("media", "k.ts", "two", typed("x/two")).has_value());
+  CHECK(count_records(root.path()) == 2);
+  age_records(root.path());
+  // Replaced just now, version two's record stays; one's was replaced long enough ago.
+  REQUIRE(store.put_object("media", "k.ts", "three", typed("x/three")).has_value());
+  CHECK(count_records(root.path()) == 2);
+  age_records(root.path());
+  REQUIRE(store.delete_object("media", "k.ts").has_value());
+  CHECK(count_records(root.path()) == 1);  // three's, in its grace period
+  age_records(root.path());
+  REQUIRE(store.put_object("media", "k.ts", "four", typed("x/four")).has_value());
+  CHECK(count_records(root.path()) == 1);
+  CHECK(belongs_together(*store.open("media", "k.ts")));
+  REQUIRE(first.has_value());
+  CHECK(belongs_together(*first));
+}
+
+TEST_CASE("fs_store: a record stops applying when its file is rewritten in place, size and mtime restored",
+          "[fs_records]") {
+  temp_dir root;
+  root.write("media/x", "");
+  fs_store store(fs_store_options{root.path()});
+  REQUIRE(store.put_object("media", "a.ts", "hello", typed("x/hello")).has_value());
+  const fs::path file = root.path() / "media/a.ts";
+  struct ::stat before {};
+  REQUIRE(::stat(file.c_str(), &before) == 0);
+  {
+    std::fstream rewrite(file, std::ios::in | std::ios::out | std::ios::binary);
+    rewrite.write("j", 1);  // same size, new content
+  }
+  const std::array<::timespec, 2> times{before.st_atim, before.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times.data(), 0) == 0);
+  for (fs_store* reader : {&store}) {
+    const auto info = reader->stat("media", "a.ts");
+    REQUIRE(info.has_value());
+    CHECK(info->etag == s3cors::store::md5_hex("jello"));
+    CHECK(info->attributes == nullptr);
+  }
+  fs_store restarted(fs_store_options{root.path()});
+  CHECK(restarted.stat("media", "a.ts")->etag == s3cors::store::md5_hex("jello"));
+}
+
+TEST_CASE("fs_store: records of the older layout (one per key) are kept across the upgrade", "[fs_records]") {
+  temp_dir root;
+  root.write("media/x", "");
+  const fs::path file = root.write("media/a.ts", "payload");
+  struct ::stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  const std::string stamp = std::to_string(st.st_dev) + ' ' + std::to_string(st.st_ino) + ' ' +
+                            std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + ' ' +
+                            std::to_string(st.st_mtim.tv_nsec);
+  root.write(".s3cors/meta/media/" + s3cors::store::md5_hex("a.ts"),
+             stamp + "\na.ts\n" + s3cors::store::serialize(typed("x/payload")));
+  fs_store store(fs_store_options{root.path()});
+  const auto opened = store.open("media", "a.ts");
+  REQUIRE(opened.has_value());
+  CHECK(belongs_together(*opened));
+  CHECK_FALSE(fs::exists(root.path() / ".s3cors/meta"));
+}
+
+TEST_CASE("fs_store: a bucket folder on another file system takes uploads atomically, leaving nothing behind",
+          "[fs_records][devices]") {
+  // /dev/shm is a tmpfs, another file system than the temp folder's; skip where it is not.
+  temp_dir root;
+  root.write("media/x", "");
+  char pattern[] = "/dev/shm/s3cors-linked-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) {
+    WARN("no /dev/shm: cross-device uploads not tested");
+    return;
+  }
+  const fs::path linked = pattern;
+  struct ::stat root_st {};
+  struct ::stat linked_st {};
+  REQUIRE(::stat(root.path().c_str(), &root_st) == 0);
+  REQUIRE(::stat(linked.c_str(), &linked_st) == 0);
+  if (root_st.st_dev == linked_st.st_dev) {
+    fs::remove_all(linked);
+    WARN("/dev/shm is on the temp folder's file system: cross-device uploads not tested");
+    return;
+  }
+  // The bucket "far" is a link to a folder on the other file system.
+  fs::create_directory_symlink(linked, root.path() / "far");
+  auto only_objects = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(linked / "sub"))
+      names.push_back(entry.path().filename().string());
+    return names;
+  };
+  {
+    fs_store store(fs_store_options{root.path(), true});
+    REQUIRE(store.put_object("far", "sub/a.ts", "across", typed("x/across")).has_value());
+    const auto opened = store.open("far", "sub/a.ts");
+    REQUIRE(opened.has_value());
+    CHECK(belongs_together(*opened));
+    CHECK(only_objects() == std::vector<std::string>{"a.ts"});
+    const auto id = store.create_upload("far", "sub/b.ts", typed("x/parts"));
+    REQUIRE(id.has_value());
+    REQUIRE(store.put_part("far", *id, 1, "parts").has_value());
+    REQUIRE(store.complete_upload("far", *id, {1}, "0123456789abcdef0123456789abcdef-1").has_value());
+    CHECK(belongs_together(*store.open("far", "sub/b.ts")));
+    // A reserved name is neither listed nor reachable, whoever put it there.
+    std::ofstream(linked / "sub/.s3cors-upload-7") << "partial";
+    const auto listed = store.list_objects("far", {});
+    REQUIRE(listed.has_value());
+    std::vector<std::string> keys;
+    for (const auto& object : *listed) keys.push_back(object.key);
+    CHECK(keys == std::vector<std::string>{"sub/a.ts", "sub/b.ts"});
+    CHECK(store.open("far", "sub/.s3cors-upload-7").error() == s3cors::errc::invalid_key);
+    fs::remove(linked / "sub/.s3cors-upload-7");
+  }
+  // Killed between giving the complete copy its reserved name and renaming it over the
+  // target: the restart removes it.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::setenv("S3CORS_TEST_CRASH_AT", "object-near-linked", 1);
+    fs_store store(fs_store_options{root.path(), true});
+    (void)store.put_object("far", "sub/a.ts", "newer", typed("x/newer"));
+    std::_Exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 137));
+  CHECK(only_objects().size() == 3);  // a.ts, b.ts and the reserved copy
+  {
+    fs_store restarted(fs_store_options{root.path(), true});
+    auto names = only_objects();
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"a.ts", "b.ts"});
+    CHECK(content_of(*restarted.open("far", "sub/a.ts")) == "across");
+  }
+  fs::remove_all(linked);
 }

@@ -206,6 +206,8 @@ result<server_config, config_error> parse_config(std::string_view text) {
         out.domain = get_string(value, at);
       else if (name == "follow_symlinks_outside_root")
         out.follow_symlinks_outside_root = get_bool(value, at);
+      else if (name == "fsync")
+        out.fsync = get_bool(value, at);
       else if (name == "abandoned_upload_seconds")
         out.abandoned_upload_seconds = get_unsigned(value, at);
       else if (name == "cors_debug_header")

@@ -264,6 +264,9 @@ result<part_info> fs_store::commit_part(object_writer& writer, std::string_view 
     if (::pwrite(temp->fd(), header.data(), header.size(), 0) != static_cast<::ssize_t>(header.size())) {
       return make_error_code(errc::io_error);
     }
+    // An acknowledged part must survive a power loss, or completing the upload later would
+    // assemble a hole.
+    if (options_.durable_writes && ::fsync(temp->fd()) != 0) return make_error_code(errc::io_error);
     temp->close();
     const fs::path target = options_.root / ".s3cors" / "uploads" / temp->bucket() / temp->upload_id /
                             part_name(temp->part_number);
@@ -271,6 +274,9 @@ result<part_info> fs_store::commit_part(object_writer& writer, std::string_view 
       return make_error_code(errno == ENOENT ? errc::no_such_upload : errc::io_error);
     }
     temp->release();
+    if (options_.durable_writes && !detail::sync_directory(target.parent_path())) {
+      return make_error_code(errc::io_error);
+    }
     auto info = read_part(target, temp->part_number);
     if (!info) return make_error_code(errc::no_such_upload);  // aborted or completed meanwhile
     return *info;
@@ -362,45 +368,24 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
     }
     attributes.etag = std::string(multipart_etag);
 
-    // Builds the object in a temp file under dir, records its ETag and metadata, and renames
-    // it over the target. The record is written first: the rename keeps the stamped version,
-    // so no reader ever sees the completed object without them.
-    struct ::stat st {};
-    auto assemble = [&](const fs::path& temp) -> result<int> {
-      const int raw = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (raw < 0) return make_error_code(errc::io_error);
-      const fd_guard fd{raw};
-      auto copied = copy_parts(fd.get(), upload_dir, part_numbers);
-      std::optional<std::string> stamp;
-      if (copied) stamp = version_stamp(fd.get());
-      if (!copied || !stamp || ::fstat(fd.get(), &st) != 0) {
-        fs::remove(temp, ec);
-        return copied ? make_error_code(errc::io_error) : copied.error();
-      }
-      if (auto recorded = write_record(bucket, key, *stamp, attributes); !recorded) {
-        fs::remove(temp, ec);
-        return make_error_code(errc::io_error);
-      }
-      if (std::rename(temp.c_str(), target.c_str()) != 0) {
-        const int error = errno;
-        fs::remove(temp, ec);
-        remove_record(bucket, key);
-        return error;
-      }
-      return 0;
-    };
+    // Builds the object in a temp file and publishes it with its ETag and metadata (see
+    // fs_store::publish, fs_write.cpp).
     const fs::path temp_dir = options_.root / ".s3cors" / "tmp";
     fs::create_directories(temp_dir, ec);
-    auto renamed = assemble(
-        temp_dir / ("complete-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++)));
-    if (!renamed) return renamed.error();
-    if (*renamed == EXDEV) {
-      // A bucket on another file system (a linked folder) cannot take a rename from the root.
-      renamed = assemble(target.parent_path() / (".s3cors-upload-" + std::to_string(temp_counter++)));
-      if (!renamed) return renamed.error();
+    const fs::path temp =
+        temp_dir / ("complete-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++));
+    const int raw = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (raw < 0) return make_error_code(errc::io_error);
+    const fd_guard fd{raw};
+    auto copied = copy_parts(fd.get(), upload_dir, part_numbers);
+    if (!copied) {
+      fs::remove(temp, ec);
+      return copied.error();
     }
-    if (*renamed != 0) return make_error_code(errc::io_error);
-
+    auto published = publish(fd.get(), temp, bucket, key, target, &attributes);
+    fs::remove(temp, ec);  // left only when not published, or published as a copy
+    if (!published) return published.error();
+    const struct ::stat st = *published;
     fs::remove_all(upload_dir, ec);
     object_info info;
     info.size = static_cast<std::uint64_t>(st.st_size);

@@ -1,26 +1,65 @@
 // Object records of fs_store: the attributes S3 keeps beside an object's bytes, stored
-// outside every bucket in ROOT/.s3cors/meta/BUCKET/<md5 of key>.
+// outside every bucket in ROOT/.s3cors/records/BUCKET/<md5 of key>/<inode>, one file per
+// version of the object. docs/storage.md describes the layout and why it is crash-safe.
 #include "s3cors/errc.hpp"
 #include "s3cors/store/fs_store.hpp"
 #include "store/fs_util.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
+#include <string>
 #include <system_error>
 
 namespace s3cors::store {
+namespace {
 
-std::filesystem::path fs_store::record_path(std::string_view bucket, std::string_view key) const {
-  return options_.root / ".s3cors" / "meta" / std::string(bucket) / md5_hex(key);
+namespace fs = std::filesystem;
+using detail::file_version;
+
+// Records of versions no longer current are removed once this old. A version's record is
+// read right after the version is opened, so a reader that opened it just before it was
+// replaced must still find it; and a write stamps its pending record just before publishing,
+// so an older pending record belongs to no write in progress (a crash left it).
+constexpr auto retire_after = std::chrono::minutes{2};
+
+std::string pending_stamp(const file_version& v) {
+  return std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' + std::to_string(v.mtime_sec) + ' ' +
+         std::to_string(v.mtime_nsec);
+}
+
+std::string final_stamp(const file_version& v) {
+  return pending_stamp(v) + ' ' + std::to_string(v.ctime_sec) + ' ' + std::to_string(v.ctime_nsec);
+}
+
+}  // namespace
+
+fs::path fs_store::records_of(std::string_view bucket, std::string_view key) const {
+  return options_.root / ".s3cors" / "records" / std::string(bucket) / md5_hex(key);
+}
+
+std::mutex& fs_store::key_lock(std::string_view bucket, std::string_view key) const noexcept {
+  std::size_t hash = std::hash<std::string_view>{}(bucket);
+  hash ^= std::hash<std::string_view>{}(key) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+  return key_locks_[hash % key_locks_.size()];
 }
 
 std::optional<object_attributes> fs_store::read_record(std::string_view bucket, std::string_view key,
-                                                       std::string_view stamp) const {
-  const auto text = detail::read_small_file(record_path(bucket, key));
+                                                       const file_version& version) const {
+  const auto text = detail::read_small_file(records_of(bucket, key) / std::to_string(version.ino));
   if (!text) return std::nullopt;
   std::string_view view = *text;
   const auto first = view.find('\n');
-  if (first == std::string_view::npos || view.substr(0, first) != stamp) return std::nullopt;
+  if (first == std::string_view::npos) return std::nullopt;
+  // A pending stamp matches too: the write was published but stopped before its final stamp.
+  // A version replaced while a reader had it open had its ctime changed by the unlink alone.
+  const std::string_view stamp = view.substr(0, first);
+  const std::string pending = pending_stamp(version);
+  const bool matches = stamp == pending || stamp == final_stamp(version) ||
+                       (version.unlinked && stamp.starts_with(pending + ' '));
+  if (!matches) return std::nullopt;
   view.remove_prefix(first + 1);
   // The key guards against two keys sharing an MD5, however unlikely.
   const auto second = view.find('\n');
@@ -28,25 +67,86 @@ std::optional<object_attributes> fs_store::read_record(std::string_view bucket, 
   return parse_object_attributes(view.substr(second + 1));
 }
 
-result<void> fs_store::write_record(std::string_view bucket, std::string_view key, std::string_view stamp,
-                                    const object_attributes& attributes) const {
-  const std::filesystem::path path = record_path(bucket, key);
+result<void> fs_store::write_record(std::string_view bucket, std::string_view key, const struct ::stat& st,
+                                    record_state state, const object_attributes& attributes) const {
+  const fs::path dir = records_of(bucket, key);
   std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  fs::create_directories(dir, ec);
   if (ec) return make_error_code(errc::io_error);
+  const file_version version = detail::version_of(st);
+  const std::string stamp = state == record_state::final ? final_stamp(version) : pending_stamp(version);
   const std::string json = serialize(attributes);
-  if (detail::write_file_atomically(options_.root / ".s3cors" / "tmp", path,
-                                    {stamp, "\n", key, "\n", json}) != 0) {
+  if (detail::write_file_atomically(options_.root / ".s3cors" / "tmp", dir / std::to_string(st.st_ino),
+                                    {stamp, "\n", key, "\n", json}, options_.durable_writes) != 0) {
     return make_error_code(errc::io_error);
   }
   return {};
 }
 
-void fs_store::remove_record(std::string_view bucket, std::string_view key) const noexcept {
+void fs_store::retire_records(std::string_view bucket, std::string_view key, ::ino_t current,
+                              ::ino_t replaced) const noexcept {
   try {
-    ::unlink(record_path(bucket, key).c_str());
+    const std::string keep = std::to_string(current);
+    const std::string superseded = std::to_string(replaced);
+    const auto now = fs::file_time_type::clock::now();
+    std::error_code ec;
+    for (fs::directory_iterator it{records_of(bucket, key), ec}; !ec && it != fs::directory_iterator{};
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      std::error_code ignored;
+      if (name == keep) continue;
+      if (name == superseded) {
+        // A reader that opened this version just before it was replaced still reads its
+        // record: it goes only after the grace period, counted from now.
+        fs::last_write_time(it->path(), now, ignored);
+        continue;
+      }
+      // Versions superseded earlier, and pending records of writes that never published.
+      if (now - it->last_write_time(ignored) > retire_after) ::unlink(it->path().c_str());
+    }
   } catch (...) {
     // Best effort: a stale record is ignored anyway, its stamp no longer matching.
+  }
+}
+
+void fs_store::remove_record(std::string_view bucket, std::string_view key, ::ino_t inode) const noexcept {
+  try {
+    ::unlink((records_of(bucket, key) / std::to_string(inode)).c_str());
+  } catch (...) {
+    // Best effort, as above.
+  }
+}
+
+void fs_store::migrate_legacy_records() const noexcept {
+  try {
+    const fs::path legacy = options_.root / ".s3cors" / "meta";
+    std::error_code ec;
+    if (!fs::is_directory(legacy, ec)) return;
+    // "<dev> <ino> <size> <mtime s> <mtime ns>\n<key>\n<JSON>": the device number goes (it
+    // may change between mounts); the rest is a pending stamp.
+    for (fs::recursive_directory_iterator it{legacy, ec}; !ec && it != fs::recursive_directory_iterator{};
+         it.increment(ec)) {
+      std::error_code ignored;
+      if (!it->is_regular_file(ignored)) continue;
+      const auto text = detail::read_small_file(it->path());
+      const std::string bucket = it->path().parent_path().filename().string();
+      if (!text) continue;
+      const auto first = text->find('\n');
+      const auto second = first == std::string::npos ? first : text->find('\n', first + 1);
+      const auto space = text->find(' ');
+      if (second == std::string::npos || space > first) continue;
+      const std::string stamp = text->substr(space + 1, first - space - 1);
+      const std::string key = text->substr(first + 1, second - first - 1);
+      const std::string ino = stamp.substr(0, stamp.find(' '));
+      const fs::path dir = records_of(bucket, key);
+      fs::create_directories(dir, ignored);
+      detail::write_file_atomically(options_.root / ".s3cors" / "tmp", dir / ino,
+                                    {stamp, "\n", key, "\n", std::string_view(*text).substr(second + 1)},
+                                    options_.durable_writes);
+    }
+    fs::remove_all(legacy, ec);
+  } catch (...) {
+    // Metadata of an older layout is lost rather than the start refused.
   }
 }
 

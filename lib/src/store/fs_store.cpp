@@ -34,6 +34,9 @@
 namespace s3cors::store {
 namespace {
 
+using detail::file_version;
+using detail::version_of;
+
 // ---------------------------------------------------------------------------------------
 // Small RAII and conversion helpers
 
@@ -71,39 +74,6 @@ struct free_deleter {
 seconds_time to_seconds(const ::timespec& ts) noexcept {
   // tv_sec is already the floor of the time, so this truncates the way HTTP dates need.
   return seconds_time{std::chrono::seconds{static_cast<std::chrono::seconds::rep>(ts.tv_sec)}};
-}
-
-// Identifies one version of a file's content. ctime is included on top of size, mtime and
-// inode because tools such as `cp --preserve=timestamps` rewrite a file in place with the
-// same size and restore its mtime; ctime cannot be set from user space, so such a rewrite
-// still invalidates the cached ETag.
-struct file_version {
-  ::dev_t dev = 0;
-  ::ino_t ino = 0;
-  ::off_t size = 0;
-  std::int64_t mtime_sec = 0;
-  std::int64_t mtime_nsec = 0;
-  std::int64_t ctime_sec = 0;
-  std::int64_t ctime_nsec = 0;
-
-  friend bool operator==(const file_version&, const file_version&) = default;
-};
-
-file_version version_of(const struct ::stat& st) noexcept {
-  return {st.st_dev,
-          st.st_ino,
-          st.st_size,
-          static_cast<std::int64_t>(st.st_mtim.tv_sec),
-          static_cast<std::int64_t>(st.st_mtim.tv_nsec),
-          static_cast<std::int64_t>(st.st_ctim.tv_sec),
-          static_cast<std::int64_t>(st.st_ctim.tv_nsec)};
-}
-
-// What an object record (fs_records.cpp) is valid for. ctime is left out: a rename changes
-// it, and the record is written before the object is renamed into place.
-std::string stamp_text(const file_version& v) {
-  return std::to_string(v.dev) + ' ' + std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' +
-         std::to_string(v.mtime_sec) + ' ' + std::to_string(v.mtime_nsec);
 }
 
 bool is_not_found(int error) noexcept {
@@ -630,16 +600,12 @@ fs_store::fs_store(fs_store_options options) : options_(std::move(options)) {
   // Uploads a killed server left half-written are never objects; clear them away.
   std::error_code ec;
   std::filesystem::remove_all(options_.root / ".s3cors" / "tmp", ec);
+  remove_abandoned_near_files();
+  migrate_legacy_records();
 }
 
 fs_store::~fs_store() {
   if (root_fd_ >= 0) ::close(root_fd_);
-}
-
-std::optional<std::string> fs_store::version_stamp(int fd) {
-  struct ::stat st {};
-  if (::fstat(fd, &st) != 0) return std::nullopt;
-  return stamp_text(version_of(st));
 }
 
 std::uint64_t fs_store::etag_computations() const noexcept {
@@ -705,8 +671,8 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
       const file_version version = version_of(fast_st);
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            return describe_version(read_record(bucket, key, stamp_text(version)), version,
-                                    options_.md5_etag_limit, [&]() -> result<int> { return fast->get(); });
+            return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
+                                    [&]() -> result<int> { return fast->get(); });
           });
       if (!etag) return etag.error();
       return info_from(fast_st, std::move(*etag));
@@ -718,14 +684,13 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       struct ::stat opened {};
       unique_fd reopened;
-      return describe_version(read_record(bucket, key, stamp_text(version)), version, options_.md5_etag_limit,
-                              [&]() -> result<int> {
-                                auto fd =
-                                    reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
-                                if (!fd) return fd.error();
-                                reopened = std::move(*fd);
-                                return reopened.get();
-                              });
+      return describe_version(
+          read_record(bucket, key, version), version, options_.md5_etag_limit, [&]() -> result<int> {
+            auto fd = reopen_for_read(found->path_fd.get(), found->st, found->real, opened);
+            if (!fd) return fd.error();
+            reopened = std::move(*fd);
+            return reopened.get();
+          });
     });
     if (!etag) return etag.error();
     return info_from(found->st, std::move(*etag));
@@ -744,8 +709,8 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
       const int raw_fd = fast->get();
       auto etag =
           cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            return describe_version(read_record(bucket, key, stamp_text(version)), version,
-                                    options_.md5_etag_limit, [&]() -> result<int> { return raw_fd; });
+            return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
+                                    [&]() -> result<int> { return raw_fd; });
           });
       if (!etag) return etag.error();
       object_info info = info_from(fast_st, std::move(*etag));
@@ -764,7 +729,7 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     const file_version version = version_of(st);
     const int raw_fd = fd->get();
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
-      return describe_version(read_record(bucket, key, stamp_text(version)), version, options_.md5_etag_limit,
+      return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
                               [&]() -> result<int> { return raw_fd; });
     });
     if (!etag) return etag.error();
@@ -794,7 +759,7 @@ result<std::shared_ptr<const object_attributes>> fs_store::attributes_of(std::st
   try {
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
     if (!found) return found.error();
-    auto record = read_record(bucket, key, stamp_text(version_of(found->st)));
+    auto record = read_record(bucket, key, version_of(found->st));
     if (!record) return std::shared_ptr<const object_attributes>{};
     return std::make_shared<const object_attributes>(std::move(*record));
   } catch (const std::exception&) {
@@ -806,13 +771,17 @@ result<void> fs_store::set_attributes(std::string_view bucket, std::string_view 
                                       const object_attributes& attributes) {
   require_blocking_allowed();
   try {
+    // Under the key's lock no write replaces the object between its open and its record.
+    const std::lock_guard lock{key_lock(bucket, key)};
     auto opened = open(bucket, key);
     if (!opened) return opened.error();
-    const auto stamp = version_stamp(opened->body->native_handle());
-    if (!stamp) return make_error_code(errc::io_error);
+    struct ::stat st {};
+    if (::fstat(opened->body->native_handle(), &st) != 0) return make_error_code(errc::io_error);
     object_attributes recorded = attributes;
     recorded.etag = opened->info.etag;  // a multipart ETag stays what it was
-    if (auto written = write_record(bucket, key, *stamp, recorded); !written) return written.error();
+    if (auto written = write_record(bucket, key, st, record_state::final, recorded); !written) {
+      return written.error();
+    }
     // The file did not change, so the cache would keep serving the old attributes.
     cache_->forget(fast_path_name(root_prefix_, bucket, key));
     if (auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key)) {

@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <system_error>
@@ -187,49 +189,122 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
     recorded = std::make_shared<object_attributes>(attributes);
     recorded->etag = info.etag;
   }
-
-  // Records the attributes for the temp file's version (the rename keeps it), then renames
-  // it over the target. Returns 0 or the rename's errno.
-  struct ::stat st {};
-  auto record_and_rename = [&](int fd, const fs::path& from) -> result<int> {
-    const std::optional<std::string> stamp = ::fstat(fd, &st) == 0 ? version_stamp(fd) : std::nullopt;
-    if (!stamp) return make_error_code(errc::io_error);
-    if (recorded) {
-      if (auto written = write_record(bucket, key, *stamp, *recorded); !written) return written.error();
-    }
-    if (std::rename(from.c_str(), target.c_str()) != 0) return errno;
-    // A record of the previous version no longer matches; removing it just saves space.
-    if (!recorded) remove_record(bucket, key);
-    return 0;
-  };
-  auto renamed = record_and_rename(temp->fd(), temp->temp_path());
-  // After a plain rename the temp file is the object; after a copy the writer removes it.
-  if (renamed && *renamed == 0) temp->release();
-  if (renamed && *renamed == EXDEV) {
-    // A bucket on another file system (a linked folder) cannot take a rename from the root:
-    // copy the bytes beside the target first.
-    const fs::path near = target.parent_path() / (".s3cors-upload-" + std::to_string(upload_counter++));
-    const int out = ::open(near.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0) return make_error_code(errc::io_error);
-    bool copied = true;
-    ::off64_t from = 0;
-    std::uint64_t left = temp->size();
-    while (copied && left > 0) {
-      const ::ssize_t n = ::copy_file_range(temp->fd(), &from, out, nullptr, left, 0);
-      if (n < 0 && errno == EINTR) continue;
-      copied = n > 0;
-      if (copied) left -= static_cast<std::uint64_t>(n);
-    }
-    renamed = copied ? record_and_rename(out, near) : result<int>(make_error_code(errc::io_error));
-    ::close(out);
-    if (!renamed || *renamed != 0) fs::remove(near, ec);
-  }
-  if (!renamed) return renamed.error();
-  if (*renamed != 0) return make_error_code(is_refusal(*renamed) ? errc::access_denied : errc::io_error);
-  temp->close();
-  info.last_modified = seconds_time{std::chrono::seconds{st.st_mtim.tv_sec}};
+  auto published = publish(temp->fd(), temp->temp_path(), bucket, key, target, recorded.get());
+  if (!published) return published.error();
+  temp->close();  // the writer removes the temp file when the object is a copy of it
+  info.last_modified = seconds_time{std::chrono::seconds{published->st_mtim.tv_sec}};
   info.attributes = std::move(recorded);
   return info;
+}
+
+result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::string_view bucket,
+                                        std::string_view key, const fs::path& target,
+                                        const object_attributes* attributes) {
+  struct ::stat st {};
+  if ((options_.durable_writes && ::fsync(fd) != 0) || ::fstat(fd, &st) != 0) {
+    return make_error_code(errc::io_error);
+  }
+  // 1. Pending record: the rename keeps the inode, size and mtime it stamps, so readers of
+  //    the published object find it even if the process stops before step 4.
+  if (attributes != nullptr) {
+    if (auto written = write_record(bucket, key, st, record_state::pending, *attributes); !written) {
+      return written.error();
+    }
+    detail::crash_point("object-record-pending");
+  }
+  std::unique_lock lock{key_lock(bucket, key)};
+  struct ::stat replaced {};
+  const bool replaces = ::stat(target.c_str(), &replaced) == 0;
+  // 2. Publish. Whatever the interleaving of writers of this key, the object is the file
+  //    renamed last and its record the one stamped with that file's inode.
+  if (std::rename(temp.c_str(), target.c_str()) != 0) {
+    const int error = errno;
+    if (attributes != nullptr) remove_record(bucket, key, st.st_ino);
+    if (error == EXDEV) {
+      lock.unlock();  // the copy's own publish takes it
+      return publish_across_devices(fd, bucket, key, target, attributes);
+    }
+    return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
+  }
+  detail::crash_point("object-renamed");
+  // 3. The new name is durable.
+  if (options_.durable_writes && !detail::sync_directory(target.parent_path())) {
+    return make_error_code(errc::io_error);
+  }
+  // 4. Final record, stamped with the ctime the rename gave the file, so a later rewrite
+  //    in place (even one restoring size and mtime) no longer matches it.
+  if (::fstat(fd, &st) != 0) return make_error_code(errc::io_error);
+  if (attributes != nullptr) {
+    if (auto written = write_record(bucket, key, st, record_state::final, *attributes); !written) {
+      return written.error();
+    }
+    detail::crash_point("object-record-final");
+  }
+  retire_records(bucket, key, st.st_ino, replaces ? replaced.st_ino : 0);
+  return st;
+}
+
+// A target on another file system (a folder linked into a bucket) cannot take a rename from
+// the root. The bytes are copied into a file on the target's file system that has no name
+// (O_TMPFILE), so nothing partial is ever visible; it gets a reserved name beside the target
+// only once complete, and that name is renamed over the target at once. A marker in
+// ROOT/.s3cors/near names it meanwhile, so a crash in between leaves nothing a restart does
+// not remove. Where O_TMPFILE is not supported the copy is made under the reserved name
+// directly, which no listing shows and no request can name (is_valid_key).
+result<struct ::stat> fs_store::publish_across_devices(int fd, std::string_view bucket, std::string_view key,
+                                                       const fs::path& target,
+                                                       const object_attributes* attributes) {
+  const std::string id = std::to_string(::getpid()) + "-" + std::to_string(upload_counter++);
+  const fs::path near = target.parent_path() / (std::string(near_file_prefix) + id);
+  const fs::path marker_dir = options_.root / ".s3cors" / "near";
+  const fs::path marker = marker_dir / id;
+  std::error_code ec;
+  fs::create_directories(marker_dir, ec);
+  if (detail::write_file_atomically(options_.root / ".s3cors" / "tmp", marker, {near.string()},
+                                    options_.durable_writes) != 0) {
+    return make_error_code(errc::io_error);
+  }
+  int out = ::open(target.parent_path().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  const bool anonymous = out >= 0;
+  if (!anonymous) out = ::open(near.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int error = errno;
+    fs::remove(marker, ec);
+    return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
+  }
+  struct ::stat source {};
+  bool copied = ::fstat(fd, &source) == 0 &&
+                detail::copy_whole_file(fd, out, static_cast<std::uint64_t>(source.st_size));
+  if (copied && anonymous) {
+    copied = ::linkat(AT_FDCWD, ("/proc/self/fd/" + std::to_string(out)).c_str(), AT_FDCWD, near.c_str(),
+                      AT_SYMLINK_FOLLOW) == 0;
+    if (copied) detail::crash_point("object-near-linked");
+  }
+  result<struct ::stat> published = make_error_code(errc::io_error);
+  if (copied) published = publish(out, near, bucket, key, target, attributes);
+  ::close(out);
+  if (!published) ::unlink(near.c_str());
+  fs::remove(marker, ec);
+  return published;
+}
+
+void fs_store::remove_abandoned_near_files() const noexcept {
+  try {
+    std::error_code ec;
+    for (fs::directory_iterator it{options_.root / ".s3cors" / "near", ec};
+         !ec && it != fs::directory_iterator{}; it.increment(ec)) {
+      if (const auto named = detail::read_small_file(it->path())) {
+        // Only ever a reserved name inside the root.
+        const fs::path near{*named};
+        if (near.filename().string().starts_with(near_file_prefix) && named->starts_with(root_prefix_)) {
+          ::unlink(near.c_str());
+        }
+      }
+      ::unlink(it->path().c_str());
+    }
+  } catch (...) {
+    // A leftover stays unlisted and unreachable (is_valid_key); only its space is lost.
+  }
 }
 
 result<void> fs_store::delete_object(std::string_view bucket, std::string_view key) {
@@ -247,8 +322,14 @@ result<void> fs_store::delete_object(std::string_view bucket, std::string_view k
   const auto status = fs::symlink_status(target, ec);
   if (ec || status.type() == fs::file_type::not_found) return {};
   if (status.type() == fs::file_type::directory) return {};  // a folder is not an object
-  if (::unlink(target.c_str()) != 0 && errno != ENOENT) return make_error_code(errc::io_error);
-  remove_record(bucket, key);
+  {
+    const std::lock_guard lock{key_lock(bucket, key)};
+    struct ::stat deleted {};
+    const bool had_file = ::lstat(target.c_str(), &deleted) == 0;
+    if (::unlink(target.c_str()) != 0 && errno != ENOENT) return make_error_code(errc::io_error);
+    // No version is current now: the deleted one's record goes, and any other published one.
+    retire_records(bucket, key, 0, had_file ? deleted.st_ino : 0);
+  }
   // Folders exist only to hold keys: remove the ones this delete emptied.
   for (fs::path dir = target.parent_path();
        dir != bucket_dir && dir.string().size() > bucket_dir.string().size(); dir = dir.parent_path()) {

@@ -66,7 +66,10 @@ bool is_valid_key(std::string_view key) noexcept {
     const std::size_t slash = key.find('/', start);
     const std::string_view segment =
         key.substr(start, slash == std::string_view::npos ? slash : slash - start);
-    if (segment.empty() || segment == "." || segment == ".." || segment.size() > max_segment) return false;
+    if (segment.empty() || segment == "." || segment == ".." || segment.size() > max_segment ||
+        segment.starts_with(near_file_prefix)) {
+      return false;
+    }
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }

@@ -45,6 +45,12 @@ const std::filesystem::path& checked_root(const std::filesystem::path& root) {
   return root;
 }
 
+store::fs_store_options store_options_of(const settings& s) {
+  store::fs_store_options options{checked_root(s.root), s.follow_symlinks};
+  options.durable_writes = s.fsync;
+  return options;
+}
+
 net::server_options server_options_of(const settings& s) {
   net::server_options options;
   options.host = s.listen.host;
@@ -93,7 +99,7 @@ struct application::impl {
         config_dir(current.file ? current.file->path.parent_path() : std::filesystem::path{}),
         applied(current.file_settings()),
         options(server_options_of(current)),
-        store(store::fs_store_options{checked_root(current.root), current.follow_symlinks}),
+        store(store_options_of(current)),
         service(store, cors, service_options_of(current)) {
     // The key pair the file does not hold came from the environment.
     const auto& in_file = current.file_settings().credentials;

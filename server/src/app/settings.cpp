@@ -60,14 +60,16 @@ result<flags, usage_error> environment_flags(const env_lookup& environment) {
     if (!parsed) return parsed.error();
     out.threads = *parsed;
   }
-  if (auto follow = env(environment, "S3CORS_FOLLOW_SYMLINKS")) {
-    if (*follow == "1" || *follow == "true" || *follow == "yes") {
-      out.follow_symlinks = true;
-    } else if (*follow == "0" || *follow == "false" || *follow == "no") {
-      out.follow_symlinks = false;
-    } else {
-      return usage_error{
-          fmt::format("S3CORS_FOLLOW_SYMLINKS expects 1/true/yes or 0/false/no, not '{}'", *follow)};
+  for (auto [name, flag] :
+       {std::pair{"S3CORS_FOLLOW_SYMLINKS", &out.follow_symlinks}, std::pair{"S3CORS_FSYNC", &out.fsync}}) {
+    if (auto text = env(environment, name)) {
+      if (*text == "1" || *text == "true" || *text == "yes") {
+        *flag = true;
+      } else if (*text == "0" || *text == "false" || *text == "no") {
+        *flag = false;
+      } else {
+        return usage_error{fmt::format("{} expects 1/true/yes or 0/false/no, not '{}'", name, *text)};
+      }
     }
   }
   return out;
@@ -86,6 +88,7 @@ flags merge(flags command_line, flags environment) {
   pick(command_line.domain, environment.domain);
   pick(command_line.threads, environment.threads);
   pick(command_line.follow_symlinks, environment.follow_symlinks);
+  pick(command_line.fsync, environment.fsync);
   return command_line;
 }
 
@@ -169,6 +172,8 @@ result<flags, usage_error> parse_flags(std::span<const std::string_view> args) {
       out.domain = std::move(value);
     } else if (arg == "--follow-symlinks") {
       out.follow_symlinks = true;
+    } else if (arg == "--no-fsync") {
+      out.fsync = false;
     } else if (arg == "--threads") {
       auto threads = parse_threads(*value, "--threads");
       if (!threads) return threads.error();
@@ -230,6 +235,7 @@ result<settings, usage_error> resolve_settings(const flags& command_line, const 
   out.threads = given.threads.value_or(in_file.threads.value_or(default_threads));
   out.domain = given.domain.value_or(in_file.domain);
   out.follow_symlinks = given.follow_symlinks.value_or(in_file.follow_symlinks_outside_root);
+  out.fsync = given.fsync.value_or(in_file.fsync);
   return out;
 }
 

@@ -40,6 +40,8 @@ struct server_config {
   std::optional<std::string> log_format;  ///< "text" or "json" (validated)
   std::string domain;                     ///< enables virtual-hosted style at bucket.s3.<domain>
   bool follow_symlinks_outside_root = false;
+  /// "fsync": acknowledge writes only once they are durable (default true).
+  bool fsync = true;
   limits limit;
   std::map<std::string, bucket_settings> buckets;
   std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules

@@ -4,15 +4,22 @@
 #include "s3cors/store/names.hpp"
 #include "s3cors/store/object_store.hpp"
 
+#include <sys/stat.h>
+
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace s3cors::store {
+namespace detail {
+struct file_version;
+}
 
 /// Lowercase hex MD5 of data (32 characters), as S3 ETags carry it.
 /// Throws std::runtime_error only if the crypto library cannot provide MD5 (e.g. a FIPS-only build).
@@ -48,6 +55,12 @@ struct fs_store_options {
   /// once per file version, off the network threads); larger ones an ETag derived from the
   /// file's identity (docs/etags.md).
   std::uint64_t md5_etag_limit = 1024 * 1024;
+  /// When true (the default), a write is acknowledged only once durable: an object's bytes,
+  /// its record and the folder entries naming them are flushed (fsync) before PutObject,
+  /// CompleteMultipartUpload, CopyObject or a part upload returns. False trades that for
+  /// speed, for throw-away fixtures: a power loss may then lose acknowledged writes (a
+  /// killed process does not).
+  bool durable_writes = true;
 };
 
 class fs_store final : public object_store {
@@ -123,26 +136,59 @@ class fs_store final : public object_store {
  private:
   class etag_cache;
   [[nodiscard]] std::filesystem::path document_path(std::string_view bucket, std::string_view name) const;
-  /// The version of an open file an ETag override is valid for: "dev ino size mtime-s
-  /// mtime-ns" (rename keeps all of them, so it can be taken before the rename).
-  [[nodiscard]] static std::optional<std::string> version_stamp(int fd);
   // Object records (fs_records.cpp): an object's attributes (metadata set at upload, checksums,
-  // a multipart ETag) live in ROOT/.s3cors/meta/BUCKET/<md5 of key> as "<version stamp>\n<key>\n
-  // <JSON>". A record counts only while the object is still the version stamped: a file
-  // replaced by hand, or by a later write, has no attributes.
-
-  /// The attributes recorded for bucket/key at version `stamp`, else nullopt.
+  // a multipart ETag) live in ROOT/.s3cors/records/BUCKET/<md5 of key>/<inode> as
+  // "<stamp>\n<key>\n<JSON>", one per file version, so that a record never describes a
+  // version other than its own. A record counts only while the object is still the version
+  // stamped: a file replaced or rewritten by hand has no attributes. A write stamps its
+  // record twice (docs/storage.md): "pending" (inode, size, mtime) before the rename that
+  // publishes the object, because a crash right after that rename must not leave the object
+  // without its record, then "final" (with the ctime the rename gave the file) after it.
+  enum class record_state { pending, final };
+  /// The attributes recorded for bucket/key at this file version, else nullopt.
   [[nodiscard]] std::optional<object_attributes> read_record(std::string_view bucket, std::string_view key,
-                                                             std::string_view stamp) const;
+                                                             const detail::file_version& version) const;
+  /// Records attributes for the file version st describes.
   [[nodiscard]] result<void> write_record(std::string_view bucket, std::string_view key,
-                                          std::string_view stamp, const object_attributes& attributes) const;
-  void remove_record(std::string_view bucket, std::string_view key) const noexcept;
-  [[nodiscard]] std::filesystem::path record_path(std::string_view bucket, std::string_view key) const;
+                                          const struct ::stat& st, record_state state,
+                                          const object_attributes& attributes) const;
+  /// After inode `replaced` stopped being bucket/key (0: none) and inode `current` became
+  /// it (0: deleted): starts the replaced version's grace period, and removes the records
+  /// of versions other than `current` whose grace period is over. Under key_lock().
+  void retire_records(std::string_view bucket, std::string_view key, ::ino_t current,
+                      ::ino_t replaced) const noexcept;
+  /// Removes one version's record (a write that failed before publishing it).
+  void remove_record(std::string_view bucket, std::string_view key, ::ino_t inode) const noexcept;
+  [[nodiscard]] std::filesystem::path records_of(std::string_view bucket, std::string_view key) const;
+  /// Records of ROOT/.s3cors/meta (one per key, before per-version records) become pending
+  /// records of their version. Once, at start.
+  void migrate_legacy_records() const noexcept;
+
+  // Publishing a written file as an object (fs_write.cpp).
+  /// Makes the file open as fd, named temp, the object bucket/key (path target) with
+  /// attributes recorded (none when null), in crash-safe steps: data flushed (durable),
+  /// pending record, rename under the key's lock, folder flushed, final record. A target on
+  /// another file system gets a copy of the file made beside it first. Returns the
+  /// published file's stat.
+  [[nodiscard]] result<struct ::stat> publish(int fd, const std::filesystem::path& temp,
+                                              std::string_view bucket, std::string_view key,
+                                              const std::filesystem::path& target,
+                                              const object_attributes* attributes);
+  [[nodiscard]] result<struct ::stat> publish_across_devices(int fd, std::string_view bucket,
+                                                             std::string_view key,
+                                                             const std::filesystem::path& target,
+                                                             const object_attributes* attributes);
+  /// Copies of uploads made beside their target (another file system) that a crash left
+  /// behind, found through their markers in ROOT/.s3cors/near. Once, at start.
+  void remove_abandoned_near_files() const noexcept;
+  /// Serialises publishing, deleting and re-recording one key (64 stripes).
+  [[nodiscard]] std::mutex& key_lock(std::string_view bucket, std::string_view key) const noexcept;
 
   fs_store_options options_;
   std::string root_prefix_;  ///< canonical root ending in exactly one '/'
   std::unique_ptr<etag_cache> cache_;
   int root_fd_ = -1;  ///< O_PATH descriptor of the root, for the symlink-free fast path
+  mutable std::array<std::mutex, 64> key_locks_;
 };
 
 }  // namespace s3cors::store

@@ -9,8 +9,13 @@ namespace s3cors::store {
 /// a letter or digit; no '..', '.-' or '-.'; not formatted as an IPv4 address.
 [[nodiscard]] bool is_valid_bucket_name(std::string_view name) noexcept;
 
+/// A segment beginning with this names an upload being copied into place beside its target
+/// (a folder on another file system): reserved, so never listed, served or written as a key.
+inline constexpr std::string_view near_file_prefix = ".s3cors-upload-";
+
 /// True for keys that map to a file safely: not empty, at most 1024 bytes, no NUL or
-/// backslash, and no empty, '.' or '..' segment (so no leading, doubled or trailing '/').
+/// backslash, no empty, '.' or '..' segment (so no leading, doubled or trailing '/'), and no
+/// segment beginning with near_file_prefix.
 [[nodiscard]] bool is_valid_key(std::string_view key) noexcept;
 
 }  // namespace s3cors::store

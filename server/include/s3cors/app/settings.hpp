@@ -40,8 +40,9 @@ struct flags {
   std::optional<std::string> root, listen, config, log_level, log_format, domain;
   std::optional<unsigned> threads;
   std::optional<bool> follow_symlinks;
-  bool help = false;     ///< --help or -h: the arguments after it are not read
-  bool version = false;  ///< --version: likewise
+  std::optional<bool> fsync;  ///< --no-fsync sets false
+  bool help = false;          ///< --help or -h: the arguments after it are not read
+  bool version = false;       ///< --version: likewise
 };
 
 /// Parses the arguments after the program name (`--name VALUE` or `--name=VALUE`). Fails
@@ -67,6 +68,8 @@ struct settings {
   net::log_format log_format = net::log_format::text;
   std::string domain;
   bool follow_symlinks = false;
+  /// Acknowledge writes only once durable (store::fs_store_options::durable_writes).
+  bool fsync = true;
   /// The file's key pairs plus S3CORS_ACCESS_KEY_ID/S3CORS_SECRET_ACCESS_KEY, which replace
   /// the file's entry with the same access key id.
   std::vector<auth::credential> credentials;
