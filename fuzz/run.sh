@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run of the CORS configuration parsers and the upload/authentication
-# parsers, for CI and local use.
+# Bounded libFuzzer run of the CORS configuration parsers, the upload/authentication parsers
+# and the HTTP transport (fuzz_transport: raw connection bytes to an in-process server), for CI
+# and local use.
 #   fuzz/run.sh                          each target for 30 s
 #   FUZZ_SECONDS=60 fuzz/run.sh          each target for 60 s
 #   FUZZ_TARGETS="fuzz_cors_xml" fuzz/run.sh   a subset
 #   FUZZ_MAX_LEN=70000 fuzz/run.sh       longer inputs (default: libFuzzer's, from the corpus, >= 4096)
 # Builds build/fuzz with clang-14 (-DS3CORS_FUZZ=ON), fuzzes each target on a temporary copy of
-# fuzz/corpus (the repository corpus never grows), and fails on any crash, sanitizer report,
+# fuzz/corpus (the repository corpus never grows), with fuzz/<name>.dict as its dictionary when
+# there is one (fuzz_transport: fuzz/transport.dict), and fails on any crash, sanitizer report,
 # leak, timeout (> 5 s for one input) or RSS above 2 GB. Reproducers are kept in
 # build/fuzz/artifacts/<target>/, logs in build/fuzz/logs/<target>.log.
 # Reproduce one: build/fuzz/fuzz/fuzz_cors_xml build/fuzz/artifacts/fuzz_cors_xml/crash-...
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 fuzz_seconds=${FUZZ_SECONDS:-30}
-targets=(${FUZZ_TARGETS:-fuzz_cors_xml fuzz_cors_json fuzz_cors_any fuzz_upload_auth})
+targets=(${FUZZ_TARGETS:-fuzz_cors_xml fuzz_cors_json fuzz_cors_any fuzz_upload_auth fuzz_transport})
 build_dir=$root/build/fuzz
 
 # --- toolchain -------------------------------------------------------------------------------
@@ -68,16 +70,19 @@ for target in "${targets[@]}"; do
   artifacts=$build_dir/artifacts/$target
   log=$build_dir/logs/$target.log
   mkdir -p "$corpus" "$artifacts"
+  dict=()
+  [[ -f fuzz/${target#fuzz_}.dict ]] && dict=("-dict=fuzz/${target#fuzz_}.dict")
   case $target in
     fuzz_cors_xml) cp fuzz/corpus/xml/* "$corpus"/ ;;
     fuzz_cors_json) cp fuzz/corpus/json/* "$corpus"/ ;;
     fuzz_upload_auth) cp fuzz/corpus/upload/* "$corpus"/ ;;
+    fuzz_transport) cp fuzz/corpus/transport/* "$corpus"/ ;;
     *) cp fuzz/corpus/xml/* fuzz/corpus/json/* "$corpus"/ ;;
   esac
   echo "== fuzz: $target for ${fuzz_seconds}s (log: ${log#"$root"/})"
   rc=0
   "$binary" "$corpus" -max_total_time="$fuzz_seconds" -timeout=5 -rss_limit_mb=2048 -detect_leaks=1 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${extra[@]}" >"$log" 2>&1 || rc=$?
 
   # "#123456 DONE cov: 812 ft: 3310 corp: 402/31Kb lim: 4096 exec/s: 2057 rss: 498Mb"
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
@@ -95,7 +100,7 @@ for target in "${targets[@]}"; do
     failed=$((failed + 1))
     # The most telling line: harness invariant, uncaught exception, UBSan, then sanitizer/libFuzzer.
     kind=""
-    for pattern in '^fuzz_cors_[a-z]+: .*' 'terminate called .*' 'what\(\): .*' 'runtime error: .*' \
+    for pattern in '^fuzz_[a-z_]+: .*' 'terminate called .*' 'what\(\): .*' 'runtime error: .*' \
       'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): .*'; do
       kind=$(grep -oE -m 1 "$pattern" "$log" | cut -c1-200 || true)
       [[ -n "$kind" ]] && break

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command to run every test: installs what is missing, then builds and runs the suite
 # (unit, integration, end-to-end with real clients) with -Werror, then again under
-# AddressSanitizer + UBSan, fuzzes the CORS parsers for a bounded time, and checks formatting.
+# AddressSanitizer + UBSan, fuzzes the parsers and the HTTP transport for a bounded time, and
+# checks formatting.
 #   S3CORS_SKIP_ASAN=1 scripts/test.sh   skips the sanitizer pass (quicker local loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ cmake --preset ci >/dev/null
 cmake --build --preset ci
 ctest --preset ci
 
-echo "== fuzz the CORS parsers (libFuzzer, bounded)"
+echo "== fuzz the parsers and the transport (libFuzzer, bounded)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} fuzz/run.sh
 
 if [[ "${S3CORS_SKIP_ASAN:-0}" != 1 ]]; then

@@ -94,10 +94,11 @@ class session : public std::enable_shared_from_this<session> {
   /// Drops the body: the sink (and its temp file) goes first, on a worker, then reply is sent,
   /// or the connection closed when there is none.
   void abandon_body(std::optional<answer> reply);
-  /// A 4xx/5xx the transport itself answers, closing the connection.
-  [[nodiscard]] answer protocol_error(s3::error code, std::string_view why);
+  /// A 4xx/5xx the transport itself answers, closing the connection; without a body when it
+  /// answers a HEAD.
+  [[nodiscard]] answer protocol_error(s3::error code, std::string_view why, bool is_head = false);
   void respond(answer&& reply);
-  void respond_protocol_error(s3::error code, std::string_view why);
+  void respond_protocol_error(s3::error code, std::string_view why, bool is_head = false);
   void send_response();
   void on_write(bool close, beast::error_code ec, std::size_t n);
   void do_sendfile();

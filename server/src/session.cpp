@@ -250,7 +250,9 @@ void session::process() {
   if (const auto bad = framing_error(header)) {
     log_method_.assign(header.method_string());
     log_target_.assign(header.target());
-    return respond_protocol_error(s3::error::bad_request, fmt::format("bad request framing: {}", *bad));
+    // A HEAD's answer has no body, even this one: its bytes would be read as a response.
+    return respond_protocol_error(s3::error::bad_request, fmt::format("bad request framing: {}", *bad),
+                                  method_from_string(header.method_string()) == method::head);
   }
   keep_alive_ = header.keep_alive();
   version_ = header.version();
@@ -445,12 +447,12 @@ void session::abandon_body(std::optional<answer> reply) {
       });
 }
 
-answer session::protocol_error(s3::error code, std::string_view why) {
+answer session::protocol_error(s3::error code, std::string_view why, bool is_head) {
   started_ = std::chrono::steady_clock::now();
   const s3::request_context ctx = make_context(state_);
   log_time_ = format_iso8601(ctx.now);
   log_request_id_ = ctx.request_id;
-  answer reply(s3::make_error_response(s3::error_detail(code), ctx, false), std::string(why));
+  answer reply(s3::make_error_response(s3::error_detail(code), ctx, is_head), std::string(why));
   reply.res.close = true;
   keep_alive_ = false;
   return reply;
@@ -475,14 +477,14 @@ void session::finish_body() {
       [self = shared_from_this()](answer&& reply) { self->respond(std::move(reply)); });
 }
 
-void session::respond_protocol_error(s3::error code, std::string_view why) {
+void session::respond_protocol_error(s3::error code, std::string_view why, bool is_head) {
   started_ = std::chrono::steady_clock::now();
   if (log_method_.empty()) {  // no request line was parsed
     log_method_ = "-";
     log_target_.clear();
     log_origin_.clear();
   }
-  respond(protocol_error(code, why));
+  respond(protocol_error(code, why, is_head));
 }
 
 void session::respond(answer&& reply) {
