@@ -38,10 +38,11 @@
 #            number of concurrent streamed PUTs (bench/lib/bigio.py put: raw HTTP/1.1 over
 #            127.0.0.1, Content-Length, Expect: 100-continue, one connection each) of the same
 #            bytes.
-# Fairness: the server writes what it receives through the page cache and does not fsync an
-# object, so dd gets the same treatment: both write through the page cache, and (BENCH_SYNC=1)
+# Fairness: the server writes what it receives through the page cache and, by default, flushes
+# each object (fsync) before answering; dd writes through the page cache too, and (BENCH_SYNC=1)
 # both timings end with one `sync -f` of the file system, taken after the last dd exited / the
-# last upload was answered; a `sync -f` before each run starts both from a clean page cache.
+# last upload was answered, so both include flushing the data; a `sync -f` before each run
+# starts both from a clean page cache.
 # The bytes are the same too: a random 1 MiB block repeated (no zero pages, nothing a file
 # system could compress or deduplicate, no source file to read), fed to dd through a pipe the
 # way the uploader feeds its sockets. MiB/s = bytes stored / (write + sync seconds).

@@ -96,7 +96,9 @@ class harness {
     // initialised here, on the main thread, nothing is left.
     (void)s3cors::store::md5_hex("");
     net::set_log_level(net::log_level::error);
-    store_ = std::make_unique<s3cors::store::fs_store>(s3cors::store::fs_store_options{root_.path(), false});
+    s3cors::store::fs_store_options store_options{root_.path(), false};
+    store_options.durable_writes = false;  // throw-away data: no fsync per fuzzed PUT
+    store_ = std::make_unique<s3cors::store::fs_store>(store_options);
     auto parsed = s3cors::cors::parse_any(cors_rules);
     if (!parsed) fail("the CORS document does not parse");
     std::map<std::string, s3cors::cors::config_ptr, std::less<>> configs{
