@@ -3,7 +3,9 @@
 # mid-body, a client that ends its stream early, a server killed with SIGKILL while a body
 # arrives or while it writes the object, and a multipart upload cut by SIGKILL: afterwards
 # GET, ListObjectsV2 and the bucket folder show only real objects, an existing object keeps
-# its old content byte for byte, and ROOT/.s3cors/tmp is emptied at start.
+# its old content byte for byte, and ROOT/.s3cors/tmp is emptied at start. Finally, the
+# server stopped at each step of publishing an object (S3CORS_TEST_CRASH_AT) serves the old
+# object with its metadata or the new one with its own after the restart.
 # Usage: bash tests/e2e/upload_crash_test.sh /path/to/s3cors
 set -uo pipefail
 bin=${1:-}
@@ -212,4 +214,27 @@ if [[ $status == 200 ]] && cmp -s <(cat "$tmp/part1" "$tmp/part2.short") "$tmp/v
 else
   not_ok "5: resuming the upload" "status $status: $(head -c 400 "$tmp/complete.out")"
 fi
+
+# --- 6. the server stopped at each step of publishing a PUT (docs/storage.md): after the
+# restart the object and its Content-Type come from the same write
+mkdir -p "$root/meta"
+for step in object-record-pending:old object-renamed:new object-record-final:new; do
+  point=${step%%:*} expect=${step##*:}
+  stop_server
+  start_server --root "$root" --log-level warn
+  curl -sS --max-time 10 -o /dev/null -X PUT -H 'Content-Type: text/old' --data-binary old "$base/meta/k.txt"
+  stop_server
+  S3CORS_TEST_CRASH_AT=$point start_server --root "$root" --log-level warn
+  curl -sS --max-time 10 -o /dev/null -X PUT -H 'Content-Type: text/new' --data-binary new "$base/meta/k.txt" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  rc=$?
+  server_pid=""
+  [[ $rc == 137 ]] && ok "6: the server stops at $point" || not_ok "6: the server stops at $point" "exit status $rc"
+  start_server --root "$root" --log-level warn
+  got=$(curl -sS --max-time 10 -D "$tmp/meta.head" "$base/meta/k.txt")
+  type=$(tr -d '\r' <"$tmp/meta.head" | sed -n 's/^[Cc]ontent-[Tt]ype: //p')
+  [[ $got == "$expect" && $type == "text/$expect" ]] &&
+    ok "6: stopped at $point, the object is the $expect write with its Content-Type" ||
+    not_ok "6: stopped at $point" "body '$got', Content-Type '$type' (expected the $expect write)"
+done
 finish

@@ -184,7 +184,10 @@ TEST_CASE("fs_store: with many writers per key, the object and its metadata alwa
         if (auto opened = store.open("media", "k.ts"); opened && !belongs_together(*opened)) {
           if (++mismatched_reads < 5)
             std::fprintf(stderr, "read '%s' with '%s'\n", content_of(*opened).c_str(),
-                         std::string(opened->info.attributes ? opened->info.attributes->header("Content-Type").value_or("?") : "none").c_str());
+                         std::string(opened->info.attributes
+                                         ? opened->info.attributes->header("Content-Type").value_or("?")
+                                         : "none")
+                             .c_str());
         }
       }
     });
