@@ -48,17 +48,25 @@ std::mutex& fs_store::key_lock(std::string_view bucket, std::string_view key) co
 
 std::optional<object_attributes> fs_store::read_record(std::string_view bucket, std::string_view key,
                                                        const file_version& version) const {
-  const auto text = detail::read_small_file(records_of(bucket, key) / std::to_string(version.ino));
+  const fs::path path = records_of(bucket, key) / std::to_string(version.ino);
+  const auto text = detail::read_small_file(path);
   if (!text) return std::nullopt;
   std::string_view view = *text;
   const auto first = view.find('\n');
   if (first == std::string_view::npos) return std::nullopt;
-  // A pending stamp matches too: the write was published but stopped before its final stamp.
   // A version replaced while a reader had it open had its ctime changed by the unlink alone.
   const std::string_view stamp = view.substr(0, first);
   const std::string pending = pending_stamp(version);
-  const bool matches = stamp == pending || stamp == final_stamp(version) ||
-                       (version.unlinked && stamp.starts_with(pending + ' '));
+  bool matches = stamp == final_stamp(version) || (version.unlinked && stamp.starts_with(pending + ' '));
+  if (!matches && stamp == pending) {
+    // The write was published but stopped before its final stamp: the file's ctime is then
+    // that of the rename, which came right after the record was written. A file changed in
+    // place later has a later ctime.
+    struct ::stat record {};
+    matches = ::stat(path.c_str(), &record) == 0 &&
+              version.ctime_sec - static_cast<std::int64_t>(record.st_mtim.tv_sec) <=
+                  std::chrono::duration_cast<std::chrono::seconds>(retire_after).count();
+  }
   if (!matches) return std::nullopt;
   view.remove_prefix(first + 1);
   // The key guards against two keys sharing an MD5, however unlikely.

@@ -327,7 +327,8 @@ result<void> fs_store::delete_object(std::string_view bucket, std::string_view k
     struct ::stat deleted {};
     const bool had_file = ::lstat(target.c_str(), &deleted) == 0;
     if (::unlink(target.c_str()) != 0 && errno != ENOENT) return make_error_code(errc::io_error);
-    // No version is current now: the deleted one's record goes, and any other published one.
+    // No version is current now: the deleted one's record starts its grace period (a reader
+    // may have it open), records of versions replaced earlier go.
     retire_records(bucket, key, 0, had_file ? deleted.st_ino : 0);
   }
   // Folders exist only to hold keys: remove the ones this delete emptied.
