@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config ccache libboost1.81-dev libfmt-dev nlohmann-json3-dev
-                libpugixml-dev libssl-dev catch2)
+                libpugixml-dev libssl-dev libisal-dev catch2)
 test_packages=(curl python3 clang-format-14 nginx-light wrk)
 
 want=("${build_packages[@]}")

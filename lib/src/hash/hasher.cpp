@@ -2,27 +2,24 @@
 
 #include "s3cors/http/request.hpp"
 
+#include <isa-l/crc.h>
 #include <openssl/evp.h>
 
-#include <array>
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
 namespace s3cors::hash {
 namespace {
 
-constexpr std::array<std::uint32_t, 256> crc_table(std::uint32_t reflected_polynomial) {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (reflected_polynomial ^ (c >> 1)) : (c >> 1);
-    table[i] = c;
-  }
-  return table;
+// CRC state between pieces, as ISA-L's functions chain it: crc32_gzip_refl (CRC-32,
+// ISO-HDLC, reflected 0xEDB88320) takes and returns the finished CRC, starting from 0;
+// crc32_iscsi (CRC-32C, Castagnoli) takes and returns the register, starting from all ones,
+// finished by inverting it. Both pick their SIMD version (PCLMULQDQ, CRC32 instruction) at
+// run time.
+constexpr std::uint32_t crc_start(algorithm which) noexcept {
+  return which == algorithm::crc32c ? 0xFFFFFFFFu : 0u;
 }
-
-constexpr auto crc32_table = crc_table(0xEDB88320u);   // CRC-32 (ISO-HDLC)
-constexpr auto crc32c_table = crc_table(0x82F63B78u);  // CRC-32C (Castagnoli)
 
 const EVP_MD* digest_of(algorithm which) {
   switch (which) {
@@ -49,7 +46,7 @@ struct hasher::evp_state {
   const EVP_MD* md = nullptr;
 };
 
-hasher::hasher(algorithm which) : which_(which) {
+hasher::hasher(algorithm which) : which_(which), crc_(crc_start(which)) {
   if (const EVP_MD* md = digest_of(which)) {
     evp_ = std::make_unique<evp_state>();
     evp_->md = md;
@@ -69,10 +66,18 @@ void hasher::update(std::string_view data) {
       throw std::runtime_error("OpenSSL digest failed");
     return;
   }
-  const auto& table = which_ == algorithm::crc32 ? crc32_table : crc32c_table;
-  std::uint32_t crc = crc_;
-  for (const char c : data) crc = table[(crc ^ static_cast<unsigned char>(c)) & 0xFFu] ^ (crc >> 8);
-  crc_ = crc;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  if (which_ == algorithm::crc32) {
+    crc_ = crc32_gzip_refl(crc_, bytes, data.size());
+    return;
+  }
+  // crc32_iscsi takes an int length and a non-const buffer it only reads.
+  while (!data.empty()) {
+    const std::size_t n = std::min<std::size_t>(data.size(), std::size_t{1} << 30);
+    crc_ = crc32_iscsi(const_cast<unsigned char*>(bytes), static_cast<int>(n), crc_);
+    bytes += n;
+    data.remove_prefix(n);
+  }
 }
 
 std::string hasher::finish() {
@@ -85,8 +90,8 @@ std::string hasher::finish() {
     }
     return {reinterpret_cast<const char*>(digest), length};
   }
-  const std::uint32_t crc = crc_ ^ 0xFFFFFFFFu;
-  crc_ = 0xFFFFFFFFu;
+  const std::uint32_t crc = which_ == algorithm::crc32c ? crc_ ^ 0xFFFFFFFFu : crc_;
+  crc_ = crc_start(which_);
   const char bytes[4] = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
                          static_cast<char>(crc >> 8), static_cast<char>(crc)};
   return {bytes, 4};

@@ -31,7 +31,7 @@ class hasher {
   struct evp_state;  // OpenSSL's context, kept out of this header
   algorithm which_;
   std::unique_ptr<evp_state> evp_;
-  std::uint32_t crc_ = 0xFFFFFFFFu;
+  std::uint32_t crc_;  ///< CRC state between pieces (hasher.cpp)
 };
 
 /// The algorithm an x-amz-checksum-* header names ("x-amz-checksum-crc32", any case), or
