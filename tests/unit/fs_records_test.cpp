@@ -166,6 +166,23 @@ bool belongs_together(const s3cors::store::opened_object& opened) {
          opened.info.attributes->header("Content-Type") == "x/" + content_of(opened);
 }
 
+std::size_t count_records(const fs::path& root) {
+  std::size_t records = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
+    if (entry.is_regular_file()) ++records;
+  }
+  return records;
+}
+
+// Makes every record look written ten minutes ago.
+void age_records(const fs::path& root) {
+  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
+    if (entry.is_regular_file()) {
+      fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::minutes{10});
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("fs_store: with many writers per key, the object and its metadata always come from the same write",
@@ -269,36 +286,11 @@ TEST_CASE(
   if (std::string_view(point) == "object-renamed") {
     // Left with its pending stamp, the record matches only a file changed at its rename, not
     // one changed in place minutes after the record was written (as an aged record makes it).
-    for (const auto& entry : fs::recursive_directory_iterator(root.path() / ".s3cors/records")) {
-      if (entry.is_regular_file()) {
-        fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::minutes{10});
-      }
-    }
+    age_records(root.path());
     fs_store later(fs_store_options{root.path()});
     CHECK(later.open("media", "k.ts")->info.attributes == nullptr);
   }
 }
-
-namespace {
-
-std::size_t count_records(const fs::path& root) {
-  std::size_t records = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
-    if (entry.is_regular_file()) ++records;
-  }
-  return records;
-}
-
-// Makes every record look written ten minutes ago.
-void age_records(const fs::path& root) {
-  for (const auto& entry : fs::recursive_directory_iterator(root / ".s3cors/records")) {
-    if (entry.is_regular_file()) {
-      fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::minutes{10});
-    }
-  }
-}
-
-}  // namespace
 
 TEST_CASE("fs_store: records of replaced versions are removed after a grace period for their readers",
           "[fs_records]") {
