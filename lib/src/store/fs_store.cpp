@@ -503,16 +503,15 @@ fast_lookup open_without_symlinks(int root_fd, std::string_view bucket, std::str
   const long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
   if (fd < 0) {
     if (!nonblocking_thread || !is_not_found(errno)) return {};
-    // Tell a missing key from a missing bucket without leaving the cache.
-    struct open_how bucket_how {};
-    bucket_how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-    bucket_how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_CACHED;
-    const std::string bucket_name(bucket);
-    const long bucket_fd =
-        ::syscall(SYS_openat2, root_fd, bucket_name.c_str(), &bucket_how, sizeof bucket_how);
-    if (bucket_fd >= 0) {
-      ::close(static_cast<int>(bucket_fd));
-      return {std::nullopt, errc::no_such_key};
+    // Tell a missing key from a missing bucket. The lookup above, cache-only, got as far as
+    // the bucket's entry in the root, so this one finds it in the cache too: one stat of a
+    // single name (no symlink followed, nothing to close) instead of opening the folder.
+    relative.resize(bucket.size());
+    struct ::stat bucket_st {};
+    if (::fstatat(root_fd, relative.c_str(), &bucket_st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISDIR(bucket_st.st_mode)) return {std::nullopt, errc::no_such_key};
+      if (S_ISLNK(bucket_st.st_mode)) return {};    // the careful path decides
+      return {std::nullopt, errc::no_such_bucket};  // not a folder
     }
     if (is_not_found(errno)) return {std::nullopt, errc::no_such_bucket};
     return {};
