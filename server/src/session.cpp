@@ -555,6 +555,10 @@ void session::respond(answer&& reply) {
   } else if (slice) {
     const std::size_t head = out_.size();
     out_.resize(head + slice->length);
+    // Bytes in memory are read at once (one read, no residency probe first).
+    if (slice->object->read_if_resident(slice->offset, std::span<char>(out_.data() + head, slice->length))) {
+      return send_response();
+    }
     auto read_into_out = [](const file_slice& from, std::string& into, std::size_t at) {
       std::uint64_t done = 0;
       while (done < from.length) {

@@ -102,6 +102,8 @@ struct cachestat_result {
 };
 constexpr long cachestat_syscall = 451;
 std::atomic<bool> cachestat_missing{false};
+// Set once a file system refuses RWF_NOWAIT reads: read_if_resident stops trying them.
+std::atomic<bool> nowait_read_missing{false};
 
 // True when one byte at offset can be read without waiting (RWF_NOWAIT): the fallback probe
 // where cachestat is missing.
@@ -283,6 +285,24 @@ class fd_object final : public readable_object {
       offset += static_cast<std::uint64_t>(n);
       length -= static_cast<std::uint64_t>(n);
     }
+  }
+
+  [[nodiscard]] bool read_if_resident(std::uint64_t offset, std::span<char> out) const noexcept override {
+    if (nowait_read_missing.load(std::memory_order_relaxed) ||
+        offset > static_cast<std::uint64_t>(std::numeric_limits<::off_t>::max()) ||
+        out.size() > static_cast<std::size_t>(SSIZE_MAX))
+      return false;
+    std::size_t done = 0;
+    while (done < out.size()) {
+      // RWF_NOWAIT: EAGAIN, or a short count, rather than waiting for the disk.
+      ::iovec vec{out.data() + done, out.size() - done};
+      const ::ssize_t n = ::preadv2(fd_.get(), &vec, 1, static_cast<::off_t>(offset + done), RWF_NOWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EOPNOTSUPP) nowait_read_missing.store(true, std::memory_order_relaxed);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
   }
 
   [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
