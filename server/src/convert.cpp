@@ -14,11 +14,11 @@ std::uint64_t splitmix64(std::uint64_t x) noexcept {
 
 }  // namespace
 
-s3::request_context make_context(server_state& state) {
-  s3::request_context ctx;
+void fill_context(server_state& state, s3::request_context& ctx) {
   ctx.now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   // Unique per request and unpredictable enough for logs; S3's ids are 16 hex digits and
-  // a base64 blob.
+  // a base64 blob. Written into the strings' existing storage: a connection's context is
+  // refilled for each of its requests.
   const std::uint64_t n = state.next_request.fetch_add(1, std::memory_order_relaxed);
   std::uint64_t x = splitmix64(state.request_id_seed ^ n);
   static constexpr char hex[] = "0123456789ABCDEF";
@@ -35,18 +35,31 @@ s3::request_context make_context(server_state& state) {
     ctx.host_id[i] = b64[h & 63];
     h >>= 6;
   }
+}
+
+s3::request_context make_context(server_state& state) {
+  s3::request_context ctx;
+  fill_context(state, ctx);
   return ctx;
 }
 
 request to_core_request(const http::request_header<>& req) {
   request out;
-  out.method_name = std::string(req.method_string());
+  fill_core_request(req, out);
+  return out;
+}
+
+void fill_core_request(const http::request_header<>& req, request& out) {
+  out.method_name.assign(req.method_string());
   out.verb = method_from_string(out.method_name);
-  out.target = std::string(req.target());
+  out.target.assign(req.target());
   out.version = static_cast<int>(req.version());
+  out.headers = header_list{};
   out.headers.reserve(16);
   for (const auto& field : req) out.headers.add(std::string(field.name_string()), std::string(field.value()));
-  return out;
+  out.has_body = false;
+  out.content_length.reset();
+  if (out.body.capacity() > 0) std::string().swap(out.body);
 }
 
 }  // namespace s3cors::net

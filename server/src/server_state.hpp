@@ -53,9 +53,13 @@ struct server_state {
 
 /// Fills the request/host ids and the clock for one request.
 [[nodiscard]] s3::request_context make_context(server_state& state);
+/// The same, into an existing context (its strings' storage is reused).
+void fill_context(server_state& state, s3::request_context& ctx);
 
 /// A Beast request header -> core request (without body).
 [[nodiscard]] request to_core_request(const http::request_header<>& header);
+/// The same, into an existing request (the storage of its strings and list is reused).
+void fill_core_request(const http::request_header<>& header, request& out);
 
 /// Writes the status line and header fields of a response (Content-Length and Connection
 /// included) into out, replacing its content.

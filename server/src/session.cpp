@@ -7,7 +7,11 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace s3cors::net {
 namespace {
@@ -82,25 +86,63 @@ bool has_no_body_status(unsigned status) {
 // Header values can carry request data (response-content-type=..., POST form fields, stored
 // metadata): a CR or LF would let a client inject headers, and no control byte may reach a
 // client raw (RFC 9110 §5.5), so each becomes a space.
+bool is_unsafe_value_byte(unsigned char c) {
+  return (c < 0x20 && c != '\t') || c == 0x7F;
+}
+
+// True when one of the 8 bytes of word may be unsafe: a byte below 0x20 (a tab too, which
+// is then looked at again one byte at a time) or 0x7F.
+bool may_hold_unsafe(std::uint64_t word) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  constexpr std::uint64_t highs = 0x8080808080808080ull;
+  const std::uint64_t below_space = (word - ones * 0x20) & ~word & highs;
+  const std::uint64_t del = word ^ (ones * 0x7F);
+  const std::uint64_t is_del = (del - ones) & ~del & highs;
+  return (below_space | is_del) != 0;
+}
+
 void append_field_value(std::string& out, std::string_view value) {
-  const std::size_t start = out.size();
-  out.append(value);
-  for (std::size_t i = start; i < out.size(); ++i) {
-    const auto c = static_cast<unsigned char>(out[i]);
-    if ((c < 0x20 && c != '\t') || c == 0x7F) out[i] = ' ';
+  // Clean values (nearly all) are appended whole; 8 bytes are checked at a time.
+  const char* data = value.data();
+  const std::size_t size = value.size();
+  std::size_t clean = 0;
+  while (clean + 8 <= size) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, data + clean, 8);
+    if (may_hold_unsafe(word)) break;
+    clean += 8;
+  }
+  while (clean < size && !is_unsafe_value_byte(static_cast<unsigned char>(data[clean]))) ++clean;
+  out.append(data, clean);
+  for (std::size_t i = clean; i < size; ++i) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    out.push_back(is_unsafe_value_byte(c) ? ' ' : data[i]);
   }
 }
 
 // A field name must be an RFC 9110 token; a field whose name is not is never sent.
+constexpr std::array<bool, 256> token_chars = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
 bool is_token(std::string_view name) {
   if (name.empty()) return false;
   for (const char ch : name) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
-    if (!ok) return false;
+    if (!token_chars[static_cast<unsigned char>(ch)]) return false;
   }
   return true;
+}
+
+// Decimal digits of n appended to out, without a temporary string.
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 }  // namespace
@@ -108,7 +150,7 @@ bool is_token(std::string_view name) {
 void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out) {
   out.clear();
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(res.status);
+  append_number(out, res.status);
   out += ' ';
   out += http::obsolete_reason(http::int_to_status(res.status));
   out += "\r\n";
@@ -121,7 +163,7 @@ void serialize_head(const response& res, unsigned version, bool keep_alive, std:
   }
   if (!has_no_body_status(res.status)) {
     out += "Content-Length: ";
-    out += std::to_string(res.content_length);
+    append_number(out, res.content_length);
     out += "\r\n";
   }
   if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
@@ -256,13 +298,13 @@ void session::process() {
   }
   keep_alive_ = header.keep_alive();
   version_ = header.version();
-  request_ = to_core_request(header);
+  fill_core_request(header, request_);
   request_.has_body = !parser_->is_done();
   if (const auto length = parser_->content_length()) request_.content_length = *length;
   log_method_ = request_.method_name;
   log_target_ = request_.target;
   log_origin_.assign(request_.headers.find("Origin").value_or(""));
-  ctx_ = make_context(state_);
+  fill_context(state_, ctx_);
   if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx_.now);
   if (current_log_format() == log_format::json) log_request_id_ = ctx_.request_id;
   // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it; it
@@ -513,6 +555,10 @@ void session::respond(answer&& reply) {
   } else if (slice) {
     const std::size_t head = out_.size();
     out_.resize(head + slice->length);
+    // Bytes in memory are read at once (one read, no residency probe first).
+    if (slice->object->read_if_resident(slice->offset, std::span<char>(out_.data() + head, slice->length))) {
+      return send_response();
+    }
     auto read_into_out = [](const file_slice& from, std::string& into, std::size_t at) {
       std::uint64_t done = 0;
       while (done < from.length) {

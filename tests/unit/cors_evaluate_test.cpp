@@ -239,6 +239,18 @@ TEST_CASE("cors §7: the first matching rule wins; partial matches are skipped; 
     CHECK(d.matched_rule == 2U);
     CHECK(d.headers.at(4) == std::pair<std::string, std::string>{"Access-Control-Expose-Headers", "x-third"});
   }
+  SECTION("without explain: the same rule and headers, and no trace") {
+    for (const auto& request : {preflight("http://a", "PUT", "x-b"), preflight("http://a", "PUT", "X-A"),
+                                preflight("http://z", "PUT"), preflight("http://z", "DELETE"),
+                                preflight("", "PUT"), actual("http://a", "GET")}) {
+      const bool is_preflight = request.method == "OPTIONS";
+      const auto explained = cors::evaluate(config, request, is_preflight);
+      const auto quiet = cors::evaluate(config, request, is_preflight, false);
+      CHECK(quiet.matched_rule == explained.matched_rule);
+      CHECK(quiet.headers == explained.headers);
+      CHECK(quiet.trace.empty());
+    }
+  }
   SECTION("only the wildcard rule is left") {
     const auto d = cors::evaluate(config, preflight("http://z", "PUT"), true);
     CHECK(d.matched_rule == 4U);

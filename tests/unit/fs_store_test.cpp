@@ -729,6 +729,40 @@ TEST_CASE("fs_store: inside a nonblocking_scope, what could wait for the disk th
   CHECK(store.stat("media", "missing.txt").error() == errc::no_such_key);
 }
 
+TEST_CASE(
+    "fs_store: inside a nonblocking_scope, a missing key, a missing bucket and a file for a bucket differ",
+    "[fs_store][nonblocking]") {
+  temp_dir root;
+  root.make_dir("media");
+  root.write("media/a.txt", "aaa");
+  root.write("plain", "not a folder");
+  fs_store store(fs_store_options{root.path()});
+  // On a thread that may wait first: the names are then in the kernel's cache.
+  REQUIRE(store.stat("media", "missing.txt").error() == errc::no_such_key);
+  REQUIRE(store.stat("nobucket", "a.txt").error() == errc::no_such_bucket);
+  REQUIRE(store.stat("plain", "a.txt").error() == errc::no_such_bucket);
+  const s3cors::store::nonblocking_scope scope;
+  CHECK(store.open("media", "missing.txt").error() == errc::no_such_key);
+  CHECK(store.open("nobucket", "a.txt").error() == errc::no_such_bucket);
+  // A file where the bucket should be: the cache-only lookup cannot walk through it, so
+  // that one is left to a thread that may wait (as before).
+  CHECK_THROWS_AS(store.open("plain", "a.txt"), s3cors::store::would_block);
+}
+
+TEST_CASE("fs_store: read_if_resident reads bytes in memory at once, and all of them or nothing",
+          "[fs_store]") {
+  const store_fixture fx;
+  fx.dir.write("root/media/a.txt", "0123456789");
+  const fs_store store = fx.make();
+  auto opened = store.open("media", "a.txt");
+  REQUIRE(opened.has_value());
+  std::array<char, 4> out{};
+  // Just written, so in the page cache; a file system without RWF_NOWAIT reads says false.
+  if (opened->body->read_if_resident(3, out)) CHECK(std::string_view(out.data(), out.size()) == "3456");
+  std::array<char, 4> past_end{};
+  CHECK_FALSE(opened->body->read_if_resident(8, past_end));  // only 2 bytes left
+}
+
 namespace {
 
 // Runs body in a child process without root's override of file permissions (uid/gid 65534

@@ -13,17 +13,21 @@ namespace {
 using verdict = rule_trace::verdict;
 
 /// The first condition of §7 the rule fails, or nullopt when it matches.
+/// Without `explain`, the trace's detail is left empty (nothing is formatted).
 std::optional<rule_trace> check_rule(const cors_rule& rule, std::size_t index, const cors_request& request,
-                                     std::string_view method, const std::vector<std::string>& headers) {
+                                     std::string_view method, const std::vector<std::string>& headers,
+                                     bool explain) {
   const bool origin_ok = std::any_of(rule.allowed_origins.begin(), rule.allowed_origins.end(),
                                      [&](const std::string& p) { return origin_matches(p, request.origin); });
   if (!origin_ok) {
+    if (!explain) return rule_trace{index, verdict::origin_mismatch, {}};
     return rule_trace{index, verdict::origin_mismatch,
                       fmt::format("origin {} matches none of AllowedOrigins [{}]",
                                   detail::quoted(request.origin), detail::join(rule.allowed_origins, ", "))};
   }
   if (std::find(rule.allowed_methods.begin(), rule.allowed_methods.end(), method) ==
       rule.allowed_methods.end()) {
+    if (!explain) return rule_trace{index, verdict::method_mismatch, {}};
     return rule_trace{
         index, verdict::method_mismatch,
         fmt::format("{} {} not in AllowedMethods [{}]",
@@ -32,6 +36,7 @@ std::optional<rule_trace> check_rule(const cors_rule& rule, std::size_t index, c
   }
   for (const std::string& h : headers) {
     if (rule.allowed_headers.empty()) {
+      if (!explain) return rule_trace{index, verdict::header_mismatch, {}};
       return rule_trace{index, verdict::header_mismatch,
                         fmt::format("header {} not allowed: the rule has no AllowedHeaders, so any "
                                     "Access-Control-Request-Headers is refused",
@@ -40,6 +45,7 @@ std::optional<rule_trace> check_rule(const cors_rule& rule, std::size_t index, c
     const bool ok = std::any_of(rule.allowed_headers.begin(), rule.allowed_headers.end(),
                                 [&](const std::string& p) { return header_matches(p, h); });
     if (!ok) {
+      if (!explain) return rule_trace{index, verdict::header_mismatch, {}};
       return rule_trace{index, verdict::header_mismatch,
                         fmt::format("header {} not allowed by AllowedHeaders [{}]", h,
                                     detail::join(rule.allowed_headers, ", "))};
@@ -70,11 +76,13 @@ std::vector<std::string> split_request_headers(std::string_view value) {
   return out;
 }
 
-decision evaluate(const cors_configuration& config, const cors_request& request, bool preflight) {
+decision evaluate(const cors_configuration& config, const cors_request& request, bool preflight,
+                  bool explain) {
   decision d;
-  d.trace.reserve(config.rules.size());
+  if (explain) d.trace.reserve(config.rules.size());
   if (request.origin.empty()) {
     // §6: only Origin makes a request cross-origin; an empty Origin counts as absent.
+    if (!explain) return d;
     for (std::size_t i = 0; i < config.rules.size(); ++i) {
       d.trace.push_back({i, verdict::not_evaluated, "no Origin header: not a CORS request"});
     }
@@ -86,21 +94,23 @@ decision evaluate(const cors_configuration& config, const cors_request& request,
                                              : std::vector<std::string>{};
   for (std::size_t i = 0; i < config.rules.size(); ++i) {
     if (d.matched_rule) {
+      if (!explain) break;
       d.trace.push_back({i, verdict::not_evaluated, fmt::format("rule {} matched first", *d.matched_rule)});
       continue;
     }
-    if (auto failure = check_rule(config.rules[i], i, request, method, headers)) {
-      d.trace.push_back(std::move(*failure));
+    if (auto failure = check_rule(config.rules[i], i, request, method, headers, explain)) {
+      if (explain) d.trace.push_back(std::move(*failure));
       continue;
     }
     d.matched_rule = i;
-    d.trace.push_back({i, verdict::matched, "origin, method and headers allowed"});
+    if (explain) d.trace.push_back({i, verdict::matched, "origin, method and headers allowed"});
   }
   if (!d.matched_rule) return d;
 
   // §9/§10: every value comes from the one matched rule.
   const cors_rule& rule = config.rules[*d.matched_rule];
   const bool any_origin = has_any_origin(rule);
+  d.headers.reserve(7);
   d.headers.emplace_back("Access-Control-Allow-Origin",
                          any_origin ? std::string("*") : std::string(request.origin));
   if (!any_origin) d.headers.emplace_back("Access-Control-Allow-Credentials", "true");

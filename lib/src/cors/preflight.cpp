@@ -22,7 +22,7 @@ preflight_outcome refuse(preflight_refusal why, unsigned status, std::string_vie
 
 preflight_outcome evaluate_preflight(const cors_configuration* config, bool bucket_exists, bool url_has_key,
                                      std::string_view origin, std::optional<std::string_view> acrm,
-                                     std::optional<std::string_view> acrh) {
+                                     std::optional<std::string_view> acrh, bool explain) {
   // Step 1 comes before anything else, even for a bucket that does not exist (§12.1).
   if (origin.empty()) {
     return refuse(preflight_refusal::missing_origin, 400, "BadRequest", std::string(missing_origin_message));
@@ -48,7 +48,7 @@ preflight_outcome evaluate_preflight(const cors_configuration* config, bool buck
                   std::string(invalid_request_method_prefix) + std::string(*acrm));
   }
   const cors_request request{origin, "OPTIONS", acrm, acrh};
-  decision d = evaluate(*config, request, true);
+  decision d = evaluate(*config, request, true, explain);
   if (!d.matched_rule) {
     preflight_outcome out =
         refuse(preflight_refusal::no_rule_matched, 403, "AccessForbidden", std::string(not_allowed_message),

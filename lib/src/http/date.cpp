@@ -3,6 +3,7 @@
 #include "detail/parse_text.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,9 +26,11 @@ void append_padded(std::string& out, long long value, std::size_t width) {
     out.push_back('-');
     value = -value;
   }
-  const std::string digits = std::to_string(value);
-  if (digits.size() < width) out.append(width - digits.size(), '0');
-  out += digits;
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  const auto size = static_cast<std::size_t>(end - digits);
+  if (size < width) out.append(width - size, '0');
+  out.append(digits, size);
 }
 
 struct civil_time {
@@ -155,7 +158,9 @@ std::optional<sys_seconds> parse_asctime(std::string_view text) {
 
 }  // namespace
 
-std::string format_http_date(sys_seconds t) {
+namespace {
+
+std::string format_http_date_uncached(sys_seconds t) {
   const civil_time c = to_civil(t);
   const weekday wd{floor<days>(t)};
   std::string out;
@@ -174,6 +179,28 @@ std::string format_http_date(sys_seconds t) {
   out += ':';
   append_padded(out, c.second, 2);
   out += " GMT";
+  return out;
+}
+
+}  // namespace
+
+std::string format_http_date(sys_seconds t) {
+  // Responses ask for the same few seconds over and over (the Date of each response, the
+  // Last-Modified of an object): this thread's last two answers are kept.
+  struct entry {
+    sys_seconds time{seconds::min()};
+    std::string text;
+  };
+  thread_local std::array<entry, 2> cache;
+  thread_local std::size_t next_slot = 0;
+  for (const entry& e : cache) {
+    if (e.time == t && !e.text.empty()) return e.text;
+  }
+  std::string out = format_http_date_uncached(t);
+  entry& slot = cache[next_slot];
+  next_slot = 1 - next_slot;
+  slot.time = t;
+  slot.text = out;
   return out;
 }
 

@@ -96,6 +96,7 @@ void add_common_headers(response& res, const request_context& ctx) {
 response make_error_response(const error_detail& detail, const request_context& ctx, bool is_head) {
   response res;
   res.status = info(detail.code).status;
+  res.headers.reserve(16);
   res.headers.add("Content-Type", "application/xml");
   add_common_headers(res, ctx);
   if (!is_head) res.set_text_body(render_error(detail, ctx));

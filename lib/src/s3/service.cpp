@@ -531,10 +531,16 @@ answer service::preflight(const request& req, const preflight_op& op, const requ
   const bool bucket_exists =
       config != nullptr || (!origin.empty() && !op.bucket.empty() && store::is_valid_bucket_name(op.bucket) &&
                             store_.stat_bucket(op.bucket).has_value());
-  const auto outcome = cors::evaluate_preflight(config.get(), bucket_exists, !op.key.empty(), origin,
-                                                req.headers.find("Access-Control-Request-Method"),
-                                                req.headers.find("Access-Control-Request-Headers"));
+  // The per-rule trace is formatted only when an explanation is needed: for the debug header,
+  // or for a refusal (logged), which is then evaluated again with it.
+  const auto judge = [&](bool explain) {
+    return cors::evaluate_preflight(config.get(), bucket_exists, !op.key.empty(), origin,
+                                    req.headers.find("Access-Control-Request-Method"),
+                                    req.headers.find("Access-Control-Request-Headers"), explain);
+  };
+  auto outcome = judge(options_.cors_debug_header);
   const bool refused = outcome.refusal != cors::preflight_refusal::none;
+  if (refused && !options_.cors_debug_header) outcome = judge(true);
   // Explanations cost allocations: only refusals (logged) and the debug header need one.
   std::string explanation;
   if (refused || options_.cors_debug_header) {
@@ -580,10 +586,11 @@ void service::apply_cors(const request& req, std::string_view bucket, answer& ou
   const cors::cors_request cors_req{origin, req.method_name,
                                     req.headers.find("Access-Control-Request-Method"),
                                     req.headers.find("Access-Control-Request-Headers")};
-  const cors::decision decision = cors::evaluate(*config, cors_req, false);
+  cors::decision decision = cors::evaluate(*config, cors_req, false, options_.cors_debug_header);
   for (const auto& [name, value] : decision.headers) out.res.headers.add(name, value);
   // Explanations cost allocations: only unmatched requests (logged) and the debug header need one.
   if (!decision.matched_rule || options_.cors_debug_header) {
+    if (!options_.cors_debug_header) decision = cors::evaluate(*config, cors_req, false, true);
     std::string why = cors::one_line_explanation(decision);
     if (!decision.matched_rule) out.log.add(why);
     if (!decision.matched_rule && options_.access_log_details) out.log.cors = why;

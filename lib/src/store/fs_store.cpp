@@ -102,6 +102,8 @@ struct cachestat_result {
 };
 constexpr long cachestat_syscall = 451;
 std::atomic<bool> cachestat_missing{false};
+// Set once a file system refuses RWF_NOWAIT reads: read_if_resident stops trying them.
+std::atomic<bool> nowait_read_missing{false};
 
 // True when one byte at offset can be read without waiting (RWF_NOWAIT): the fallback probe
 // where cachestat is missing.
@@ -283,6 +285,24 @@ class fd_object final : public readable_object {
       offset += static_cast<std::uint64_t>(n);
       length -= static_cast<std::uint64_t>(n);
     }
+  }
+
+  [[nodiscard]] bool read_if_resident(std::uint64_t offset, std::span<char> out) const noexcept override {
+    if (nowait_read_missing.load(std::memory_order_relaxed) ||
+        offset > static_cast<std::uint64_t>(std::numeric_limits<::off_t>::max()) ||
+        out.size() > static_cast<std::size_t>(SSIZE_MAX))
+      return false;
+    std::size_t done = 0;
+    while (done < out.size()) {
+      // RWF_NOWAIT: EAGAIN, or a short count, rather than waiting for the disk.
+      ::iovec vec{out.data() + done, out.size() - done};
+      const ::ssize_t n = ::preadv2(fd_.get(), &vec, 1, static_cast<::off_t>(offset + done), RWF_NOWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EOPNOTSUPP) nowait_read_missing.store(true, std::memory_order_relaxed);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
   }
 
   [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
@@ -503,16 +523,15 @@ fast_lookup open_without_symlinks(int root_fd, std::string_view bucket, std::str
   const long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
   if (fd < 0) {
     if (!nonblocking_thread || !is_not_found(errno)) return {};
-    // Tell a missing key from a missing bucket without leaving the cache.
-    struct open_how bucket_how {};
-    bucket_how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-    bucket_how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_CACHED;
-    const std::string bucket_name(bucket);
-    const long bucket_fd =
-        ::syscall(SYS_openat2, root_fd, bucket_name.c_str(), &bucket_how, sizeof bucket_how);
-    if (bucket_fd >= 0) {
-      ::close(static_cast<int>(bucket_fd));
-      return {std::nullopt, errc::no_such_key};
+    // Tell a missing key from a missing bucket. The lookup above, cache-only, got as far as
+    // the bucket's entry in the root, so this one finds it in the cache too: one stat of a
+    // single name (no symlink followed, nothing to close) instead of opening the folder.
+    relative.resize(bucket.size());
+    struct ::stat bucket_st {};
+    if (::fstatat(root_fd, relative.c_str(), &bucket_st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISDIR(bucket_st.st_mode)) return {std::nullopt, errc::no_such_key};
+      if (S_ISLNK(bucket_st.st_mode)) return {};    // the careful path decides
+      return {std::nullopt, errc::no_such_bucket};  // not a folder
     }
     if (is_not_found(errno)) return {std::nullopt, errc::no_such_bucket};
     return {};

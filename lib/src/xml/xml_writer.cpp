@@ -4,30 +4,45 @@
 
 namespace s3cors::xml {
 
+namespace {
+
+// Appends text with the five XML specials escaped; runs without one are copied whole.
+void append_escaped(std::string& out, std::string_view text) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string_view entity;
+    switch (text[i]) {
+      case '&':
+        entity = "&amp;";
+        break;
+      case '<':
+        entity = "&lt;";
+        break;
+      case '>':
+        entity = "&gt;";
+        break;
+      case '"':
+        entity = "&quot;";
+        break;
+      case '\'':
+        entity = "&apos;";
+        break;
+      default:
+        continue;
+    }
+    out.append(text.substr(start, i - start));
+    out.append(entity);
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+}
+
+}  // namespace
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  append_escaped(out, text);
   return out;
 }
 
@@ -38,7 +53,7 @@ xml_writer& xml_writer::open(std::string_view name, std::string_view xmlns) {
   out_ += name;
   if (!xmlns.empty()) {
     out_ += " xmlns=\"";
-    out_ += escape(xmlns);
+    append_escaped(out_, xmlns);
     out_ += '"';
   }
   out_ += '>';
@@ -59,7 +74,7 @@ xml_writer& xml_writer::element(std::string_view name, std::string_view text) {
   out_ += '<';
   out_ += name;
   out_ += '>';
-  out_ += escape(text);
+  append_escaped(out_, text);
   out_ += "</";
   out_ += name;
   out_ += '>';

@@ -45,8 +45,10 @@ inline constexpr std::string_view vary_value =
 /// Access-Control-Request-Method was sent) or an actual request. The judged method is the
 /// Access-Control-Request-Method when present, else `method`; requested headers come from
 /// Access-Control-Request-Headers on either kind. Never fails: no match = no headers.
-[[nodiscard]] decision evaluate(const cors_configuration& config, const cors_request& request,
-                                bool preflight);
+/// Without `explain` the trace is left empty (the outcome and headers are the same): for
+/// callers that need no explanation of an allowed request.
+[[nodiscard]] decision evaluate(const cors_configuration& config, const cors_request& request, bool preflight,
+                                bool explain = true);
 
 /// "matched", "origin_mismatch", "method_mismatch", "header_mismatch", "not_evaluated".
 [[nodiscard]] std::string_view to_string(rule_trace::verdict v) noexcept;

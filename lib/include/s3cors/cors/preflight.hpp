@@ -47,10 +47,11 @@ inline constexpr std::string_view not_allowed_message =
 /// Decides an OPTIONS request. `config` null = the bucket has no CORS configuration (a
 /// configuration without rules counts the same); `url_has_key` selects ResourceType OBJECT
 /// on step 5. An empty `origin` counts as absent. An empty Access-Control-Request-Method
-/// counts as present and invalid (step 4b with nothing after ": ").
+/// counts as present and invalid (step 4b with nothing after ": "). Without `explain`, the
+/// decision's trace is left empty (see evaluate).
 [[nodiscard]] preflight_outcome evaluate_preflight(const cors_configuration* config, bool bucket_exists,
                                                    bool url_has_key, std::string_view origin,
                                                    std::optional<std::string_view> acrm,
-                                                   std::optional<std::string_view> acrh);
+                                                   std::optional<std::string_view> acrh, bool explain = true);
 
 }  // namespace s3cors::cors

@@ -42,6 +42,15 @@ class readable_object {
   /// True when reading [offset, offset + length) cannot wait for a disk (the bytes are in
   /// memory): a network thread may then send them itself. False when unknown.
   [[nodiscard]] virtual bool is_resident(std::uint64_t offset, std::uint64_t length) const noexcept = 0;
+  /// Fills all of out from offset only if that cannot wait for a disk: true when done. False
+  /// when the bytes are not all in memory, on any error, or when the object cannot tell (the
+  /// default); out's content is then unspecified and the caller falls back to is_resident
+  /// and read_at. For small bodies: one read instead of a residency probe and a read.
+  [[nodiscard]] virtual bool read_if_resident(std::uint64_t offset, std::span<char> out) const noexcept {
+    (void)offset;
+    (void)out;
+    return false;
+  }
   /// Brings [offset, offset + length) into memory, waiting for the disk (worker threads only),
   /// so that a later send does not wait.
   virtual void prefetch(std::uint64_t offset, std::uint64_t length) const noexcept = 0;
