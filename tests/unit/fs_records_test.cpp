@@ -314,6 +314,13 @@ TEST_CASE("fs_store: records of replaced versions are removed after a grace peri
   CHECK(belongs_together(*store.open("media", "k.ts")));
   REQUIRE(first.has_value());
   CHECK(belongs_together(*first));
+  // A key rewritten over and over keeps the current record and at most eight others.
+  for (int i = 0; i < 30; ++i) {
+    const std::string body = "rewrite " + std::to_string(i);
+    REQUIRE(store.put_object("media", "k.ts", body, typed("x/" + body)).has_value());
+  }
+  CHECK(count_records(root.path()) == 9);
+  CHECK(belongs_together(*store.open("media", "k.ts")));
 }
 
 TEST_CASE("fs_store: a record stops applying when its file is rewritten in place, size and mtime restored",

@@ -8,10 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace s3cors::store {
 namespace {
@@ -21,9 +24,11 @@ using detail::file_version;
 
 // Records of versions no longer current are removed once this old. A version's record is
 // read right after the version is opened, so a reader that opened it just before it was
-// replaced must still find it; and a write stamps its pending record just before publishing,
-// so an older pending record belongs to no write in progress (a crash left it).
+// replaced must still find it.
 constexpr auto retire_after = std::chrono::minutes{2};
+// At most this many records of superseded versions are kept per key (the one replaced last
+// included), however often it is rewritten: a retirement then reads a few directory entries.
+constexpr std::size_t superseded_kept = 8;
 
 std::string pending_stamp(const file_version& v) {
   return std::to_string(v.ino) + ' ' + std::to_string(v.size) + ' ' + std::to_string(v.mtime_sec) + ' ' +
@@ -97,6 +102,9 @@ void fs_store::retire_records(std::string_view bucket, std::string_view key, ::i
     const std::string keep = std::to_string(current);
     const std::string superseded = std::to_string(replaced);
     const auto now = fs::file_time_type::clock::now();
+    // Every other record is of a version superseded earlier, or left by a crashed write
+    // (writes stamp their pending record under the key's lock too, so none is in progress).
+    std::vector<std::pair<fs::file_time_type, fs::path>> older;
     std::error_code ec;
     for (fs::directory_iterator it{records_of(bucket, key), ec}; !ec && it != fs::directory_iterator{};
          it.increment(ec)) {
@@ -105,12 +113,17 @@ void fs_store::retire_records(std::string_view bucket, std::string_view key, ::i
       if (name == keep) continue;
       if (name == superseded) {
         // A reader that opened this version just before it was replaced still reads its
-        // record: it goes only after the grace period, counted from now.
+        // record: it stays for the grace period, counted from now.
         fs::last_write_time(it->path(), now, ignored);
         continue;
       }
-      // Versions superseded earlier, and pending records of writes that never published.
-      if (now - it->last_write_time(ignored) > retire_after) ::unlink(it->path().c_str());
+      older.emplace_back(it->last_write_time(ignored), it->path());
+    }
+    // The newest few stay through their grace period; a key rewritten many times a second
+    // keeps no more than that.
+    std::sort(older.begin(), older.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < older.size(); ++i) {
+      if (i + 1 >= superseded_kept || now - older[i].first > retire_after) ::unlink(older[i].second.c_str());
     }
   } catch (...) {
     // Best effort: a stale record is ignored anyway, its stamp no longer matching.

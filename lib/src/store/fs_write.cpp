@@ -204,15 +204,16 @@ result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::strin
   if ((options_.durable_writes && ::fsync(fd) != 0) || ::fstat(fd, &st) != 0) {
     return make_error_code(errc::io_error);
   }
+  std::unique_lock lock{key_lock(bucket, key)};
   // 1. Pending record: the rename keeps the inode, size and mtime it stamps, so readers of
-  //    the published object find it even if the process stops before step 4.
+  //    the published object find it even if the process stops before step 4. Under the
+  //    key's lock, so that no other write of the key is ever between its steps 1 and 4.
   if (attributes != nullptr) {
     if (auto written = write_record(bucket, key, st, record_state::pending, *attributes); !written) {
       return written.error();
     }
     detail::crash_point("object-record-pending");
   }
-  std::unique_lock lock{key_lock(bucket, key)};
   struct ::stat replaced {};
   const bool replaces = ::stat(target.c_str(), &replaced) == 0;
   // 2. Publish. Whatever the interleaving of writers of this key, the object is the file

@@ -154,7 +154,8 @@ class fs_store final : public object_store {
                                           const object_attributes& attributes) const;
   /// After inode `replaced` stopped being bucket/key (0: none) and inode `current` became
   /// it (0: deleted): starts the replaced version's grace period, and removes the records
-  /// of versions other than `current` whose grace period is over. Under key_lock().
+  /// of versions other than `current` whose grace period is over, or beyond the newest
+  /// eight. Under key_lock().
   void retire_records(std::string_view bucket, std::string_view key, ::ino_t current,
                       ::ino_t replaced) const noexcept;
   /// Removes one version's record (a write that failed before publishing it).
