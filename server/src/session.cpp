@@ -401,15 +401,17 @@ void session::on_read_piece(int buffer, beast::error_code ec, std::size_t) {
   // The client ended its stream (EOF, or a half-close) before Content-Length bytes or the
   // last chunk arrived: S3 answers IncompleteBody. A body that just stops coming is cut off
   // by the body timeout instead.
+  // A HEAD's answer has no body, even an error's (found by fuzz_transport).
+  const bool is_head = request_.verb == method::head;
   if (ec == http::error::partial_message) {
     return abandon_body(
-        protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body"));
+        protocol_error(s3::error::incomplete_body, "the client ended the stream inside the body", is_head));
   }
   if (ec) {
     fail(ec, "read body");
     if (!is_benign(ec)) {
       return abandon_body(
-          protocol_error(s3::error::bad_request, fmt::format("malformed body: {}", ec.message())));
+          protocol_error(s3::error::bad_request, fmt::format("malformed body: {}", ec.message()), is_head));
     }
     return abandon_body(std::nullopt);
   }

@@ -195,6 +195,34 @@ TEST_CASE("http: a HEAD refused for its framing gets a 400 without a body", "[in
              Catch::Contains("<Code>BadRequest</Code>"));
 }
 
+TEST_CASE("http: a HEAD whose body breaks off or is malformed gets its 400 without a body",
+          "[integration][framing]") {
+  // Found by fuzz_transport in CI: a HEAD with a chunked body that ended inside a chunk line
+  // got IncompleteBody with the error document after its header.
+  server_fixture server;
+  server.write("media/a.txt", "aaa");
+  struct head_case {
+    std::string bytes;
+    bool half_close;
+    std::string_view status;
+  };
+  const head_case cases[] = {
+      {"HEAD /media/a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\\\\trib", true,
+       "HTTP/1.1 400"},
+      {"HEAD /media/a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", true, "HTTP/1.1 400"},
+      {"HEAD /media/a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false,
+       "HTTP/1.1 400"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.bytes);
+    const auto answer = raw_exchange(server.port(), c.bytes, 5000ms, c.half_close);
+    CHECK_THAT(answer.received, Catch::StartsWith(std::string(c.status)));
+    CHECK_THAT(answer.received, Catch::EndsWith("\r\n\r\n"));
+    CHECK(answer.received.find("<Error>") == std::string::npos);
+    CHECK(answer.closed_by_server);
+  }
+}
+
 TEST_CASE("http: no control byte from request data reaches a response header raw", "[integration][framing]") {
   server_fixture server;
   server.write("media/a.txt", "aaa");

@@ -86,11 +86,13 @@ http_response send_request(std::uint16_t port, std::string_view method, std::str
   return out;
 }
 
-raw_result raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {
+raw_result raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout,
+                        bool half_close) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   asio::write(socket, asio::buffer(bytes.data(), bytes.size()));
+  if (half_close) socket.shutdown(tcp::socket::shutdown_send);
   raw_result out;
   std::array<char, 65536> chunk{};
   std::function<void()> read_more = [&] {

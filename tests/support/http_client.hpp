@@ -31,11 +31,13 @@ http_response send_request(std::uint16_t port, std::string_view method, std::str
 std::string raw_request(std::uint16_t port, std::string_view bytes,
                         std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
-/// As raw_request, and also reports whether the server closed the connection in time.
+/// As raw_request, and also reports whether the server closed the connection in time. With
+/// half_close, the client ends its stream (shutdown of sending) after the bytes.
 struct raw_result {
   std::string received;
   bool closed_by_server = false;
 };
-raw_result raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout);
+raw_result raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout,
+                        bool half_close = false);
 
 }  // namespace s3cors::test
