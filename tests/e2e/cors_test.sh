@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of s3cors bucket CORS (spec: S3-CORS.md) with real clients:
+# End-to-end test of s3cors bucket CORS (spec: docs/cors.md) with real clients:
 # aws CLI and boto3 for Put/Get/DeleteBucketCors, curl for preflights and actual
 # requests, the config-file reload (polling and SIGHUP) and `s3cors cors lint|explain`.
 #

@@ -8,6 +8,7 @@ using s3cors::test::header_fields;
 using s3cors::test::send_request;
 using s3cors::test::server_fixture;
 
+// Bucket CORS through the in-process server; section numbers are those of docs/cors.md.
 namespace {
 
 constexpr const char* player_rules = R"([

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-// Rule matching and the headers of actual requests and preflights: S3-CORS.md §6, §7, §9–§12.
+// Rule matching and the headers of actual requests and preflights: docs/cors.md §6, §7, §9–§12.
 
 namespace cors = s3cors::cors;
 using header_pairs = std::vector<std::pair<std::string, std::string>>;

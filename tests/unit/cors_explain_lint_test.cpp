@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-// Explanations of §7–§11 decisions and lint advice on configurations (§1, §7, §9, §12).
+// Explanations of docs/cors.md §7–§11 decisions and lint advice on configurations (§1, §7, §9, §12).
 
 namespace cors = s3cors::cors;
 using severity = cors::lint_finding::severity;

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-// Parsing, validation (PutBucketCors) and rendering (GetBucketCors) of S3-CORS.md §1–§4.
+// Parsing, validation (PutBucketCors) and rendering (GetBucketCors) of docs/cors.md §1–§4.
 
 namespace cors = s3cors::cors;
 

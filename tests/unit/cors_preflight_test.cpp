@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-// The OPTIONS decision procedure of S3-CORS.md §8 and the success of §9; surprises of §12.
+// The OPTIONS decision procedure of docs/cors.md §8 and the success of §9; surprises of §12.
 
 namespace cors = s3cors::cors;
 using refusal = cors::preflight_refusal;

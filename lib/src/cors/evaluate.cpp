@@ -12,7 +12,7 @@ namespace {
 
 using verdict = rule_trace::verdict;
 
-/// The first condition of §7 the rule fails, or nullopt when it matches.
+/// The first condition of docs/cors.md §7 the rule fails, or nullopt when it matches.
 /// Without `explain`, the trace's detail is left empty (nothing is formatted).
 std::optional<rule_trace> check_rule(const cors_rule& rule, std::size_t index, const cors_request& request,
                                      std::string_view method, const std::vector<std::string>& headers,

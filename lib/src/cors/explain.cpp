@@ -66,7 +66,7 @@ void append_rules(std::string& out, const cors_configuration& config, const deci
   }
   out += "Rules:\n";
   if (d.trace.empty()) {
-    // A preflight refused before rule matching (§8 steps 1-4).
+    // A preflight refused before rule matching (docs/cors.md §8 steps 1-4).
     for (std::size_t i = 0; i < config.rules.size(); ++i) {
       out += fmt::format("  {}: not evaluated - the preflight was refused before rule matching\n",
                          rule_name(config, i));

@@ -32,7 +32,7 @@ bool covers_all(const std::vector<std::string>& outer, const std::vector<std::st
   });
 }
 
-/// Every (origin, method, header set) `later` accepts is accepted by `earlier` (§7), so
+/// Every (origin, method, header set) `later` accepts is accepted by `earlier` (docs/cors.md §7), so
 /// `later` can never be the first match.
 bool shadows(const cors_rule& earlier, const cors_rule& later) {
   if (!covers_all(earlier.allowed_origins, later.allowed_origins, false)) return false;

@@ -23,7 +23,7 @@ preflight_outcome refuse(preflight_refusal why, unsigned status, std::string_vie
 preflight_outcome evaluate_preflight(const cors_configuration* config, bool bucket_exists, bool url_has_key,
                                      std::string_view origin, std::optional<std::string_view> acrm,
                                      std::optional<std::string_view> acrh, bool explain) {
-  // Step 1 comes before anything else, even for a bucket that does not exist (§12.1).
+  // Step 1 comes before anything else, even for a bucket that does not exist (docs/cors.md §12.1).
   if (origin.empty()) {
     return refuse(preflight_refusal::missing_origin, 400, "BadRequest", std::string(missing_origin_message));
   }

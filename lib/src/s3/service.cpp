@@ -360,7 +360,7 @@ void service::finalize(const request& req, const routed& r, answer& out) const {
   }
   if (!std::holds_alternative<preflight_op>(r.op)) {
     // Every actual response is decorated after the handler ran, so 403/404/416/304 carry
-    // the headers too (S3-CORS.md §10).
+    // the headers too (docs/cors.md §10).
     std::visit(
         [&](const auto& op) {
           if constexpr (requires { op.bucket; }) apply_cors(req, op.bucket, out);
@@ -523,7 +523,7 @@ answer service::get_object(const request& req, const get_object_op& op, const re
 }
 
 answer service::preflight(const request& req, const preflight_op& op, const request_context& ctx) const {
-  // S3-CORS.md §8, answered from the configuration alone: never authenticated, never
+  // docs/cors.md §8, answered from the configuration alone: never authenticated, never
   // touching the object. The disk is consulted only to tell "no such bucket" from "no
   // configuration" when there is no configuration.
   const std::string_view origin = req.headers.find("Origin").value_or("");

@@ -1,5 +1,5 @@
 #pragma once
-// The bucket CORS configuration as S3 stores it (S3-CORS.md §1): an ordered list of rules whose
+// The bucket CORS configuration as S3 stores it (docs/cors.md §1): an ordered list of rules whose
 // strings are kept verbatim, so GetBucketCors returns exactly what PutBucketCors received.
 //
 // Matching needs no compiled form: an origin/header pattern has at most one '*', so

@@ -1,5 +1,5 @@
 #pragma once
-// CORS rule matching and the Access-Control-* headers S3 adds (S3-CORS.md §6, §7, §9–§11).
+// CORS rule matching and the Access-Control-* headers S3 adds (docs/cors.md §6, §7, §9–§11).
 // Pure: the caller supplies the request fields, the engine returns values.
 #include "s3cors/cors/configuration.hpp"
 

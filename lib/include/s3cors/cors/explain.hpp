@@ -1,6 +1,6 @@
 #pragma once
 // Human-readable explanations of a CORS decision, for operators debugging "why does my
-// browser say CORS?" (S3-CORS.md §7–§11).
+// browser say CORS?" (docs/cors.md §7–§11).
 #include "s3cors/cors/configuration.hpp"
 #include "s3cors/cors/evaluate.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Loading a CORS configuration from the three shapes users paste (S3-CORS.md §2): S3's XML
+// Loading a CORS configuration from the three shapes users paste (docs/cors.md §2): S3's XML
 // (PutBucketCors body / GetBucketCors answer), the AWS CLI object {"CORSRules": [...]} and the
 // S3 console's bare array. Every parser validates exactly as PutBucketCors does (§3).
 #include "s3cors/cors/configuration.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The one-'*' wildcard patterns of AllowedOrigin and AllowedHeader (S3-CORS.md §7).
+// The one-'*' wildcard patterns of AllowedOrigin and AllowedHeader (docs/cors.md §7).
 // A pattern "A*B" matches every string that starts with A, ends with B and is at least
 // |A|+|B| long: '*' stands for zero or more characters of any kind, and the pattern is
 // anchored at both ends.

@@ -1,5 +1,5 @@
 #pragma once
-// The OPTIONS decision procedure of S3-CORS.md §8, without rendering: the caller turns a
+// The OPTIONS decision procedure of docs/cors.md §8, without rendering: the caller turns a
 // refusal into an S3 error document (Code, Message, Method?, ResourceType?, RequestId,
 // HostId) and a success into an empty 200 carrying `cors.headers` (§9).
 #include "s3cors/cors/configuration.hpp"

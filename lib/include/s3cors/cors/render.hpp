@@ -1,5 +1,5 @@
 #pragma once
-// Writing a configuration back out (S3-CORS.md §4): values verbatim, rules in stored order,
+// Writing a configuration back out (docs/cors.md §4): values verbatim, rules in stored order,
 // only the elements that were set.
 #include "s3cors/cors/configuration.hpp"
 

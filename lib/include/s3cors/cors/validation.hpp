@@ -1,5 +1,5 @@
 #pragma once
-// PutBucketCors validation (S3-CORS.md §1, §3) and the error it reports.
+// PutBucketCors validation (docs/cors.md §1, §3) and the error it reports.
 #include "s3cors/cors/configuration.hpp"
 #include "s3cors/result.hpp"
 

@@ -132,7 +132,7 @@ class service {
                                                          store::object_writer& writer) const;
   [[nodiscard]] answer upload_part_copy(const request& req, const multipart_op& op,
                                         const request_context& ctx) const;
-  /// Adds the Access-Control-* headers of an actual request (S3-CORS.md §10), or records
+  /// Adds the Access-Control-* headers of an actual request (docs/cors.md §10), or records
   /// why there are none.
   void apply_cors(const request& req, std::string_view bucket, answer& out) const;
 

@@ -27,7 +27,7 @@ struct located_error {
   std::optional<std::size_t> rule;
 };
 
-/// Phase 1 of §3: rule count, AllowedOrigin/AllowedMethod present, MaxAgeSeconds range.
+/// Phase 1 of docs/cors.md §3: rule count, AllowedOrigin/AllowedMethod present, MaxAgeSeconds range.
 [[nodiscard]] std::optional<located_error> check_structure(const cors_configuration& config,
                                                            location_style style);
 /// Phase 2 of §3, per rule: ID length, methods, origins, allowed headers, expose headers.
