@@ -38,7 +38,8 @@ query_list parse_query(std::string_view query, bool& ok) {
 
 // Sub-resources and operations S3 has that s3cors does not serve yet: answering them with
 // a plain GetObject/ListObjects would be a wrong 200, so they get NotImplemented.
-constexpr std::array bucket_subresources{"accelerate",
+constexpr std::array bucket_subresources{"abac",
+                                         "accelerate",
                                          "acl",
                                          "analytics",
                                          "cors",
@@ -49,6 +50,10 @@ constexpr std::array bucket_subresources{"accelerate",
                                          "lifecycle",
                                          "location",
                                          "logging",
+                                         "metadataConfiguration",
+                                         "metadataInventoryTable",
+                                         "metadataJournalTable",
+                                         "metadataTable",
                                          "metrics",
                                          "notification",
                                          "object-lock",
@@ -58,14 +63,15 @@ constexpr std::array bucket_subresources{"accelerate",
                                          "publicAccessBlock",
                                          "replication",
                                          "requestPayment",
+                                         "session",
                                          "tagging",
                                          "uploads",
                                          "versioning",
                                          "versions",
                                          "website"};
-constexpr std::array object_subresources{"acl",     "attributes", "legal-hold", "partNumber",
-                                         "restore", "retention",  "select",     "tagging",
-                                         "torrent", "uploadId",   "uploads"};
+constexpr std::array object_subresources{
+    "acl",       "attributes", "encryption", "legal-hold", "partNumber", "renameObject", "restore",
+    "retention", "select",     "tagging",    "torrent",    "uploadId",   "uploads"};
 
 bool has_param(const query_list& query, std::string_view name) {
   return std::any_of(query.begin(), query.end(), [&](const auto& p) { return p.first == name; });
