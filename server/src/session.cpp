@@ -173,6 +173,17 @@ void serialize_head(const response& res, unsigned version, bool keep_alive, std:
 
 session::session(tcp::socket&& socket, server_state& state, bool reject)
     : stream_(std::move(socket)), state_(state), reject_(reject), write_timer_(stream_.get_executor()) {
+  // The peer's address, once per connection: bucket policies test it (aws:SourceIp).
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    const auto address = peer.address();
+    // An IPv4 client of a dual-stack socket is ::ffff:a.b.c.d; policies name it a.b.c.d.
+    ctx_.source_ip =
+        address.is_v6() && address.to_v6().is_v4_mapped()
+            ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()).to_string()
+            : address.to_string();
+  }
   std::lock_guard lock(state_.sessions_mutex);
   id_ = state_.next_session++;
 }
