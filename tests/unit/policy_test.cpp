@@ -229,6 +229,23 @@ TEST_CASE("policy: PutBucketPolicy refusals are MalformedPolicy with S3's messag
   CHECK(s3cors::s3::info(parsed.error().code).status == 400);
 }
 
+TEST_CASE("policy: documents nested deeper than any policy are refused as invalid JSON", "[policy]") {
+  std::string deep =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
+      R"("Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*","Condition":{"StringEquals":{"aws:Referer":)";
+  deep += std::string(20000, '[') + std::string(20000, ']') + "}}}]}";
+  const auto parsed = policy::parse(deep, bucket);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().message == "This policy contains invalid Json");
+  // Brackets inside strings do not count.
+  CHECK(
+      policy::parse(R"({"Id":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",)"
+                    R"("Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
+                    R"("Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}})",
+                    bucket)
+          .has_value());
+}
+
 TEST_CASE("policy: the 20 KB limit is measured without insignificant whitespace", "[policy]") {
   const std::string head =
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
@@ -500,6 +517,20 @@ TEST_CASE("policy example: cross-account listing for an account's identities", "
     CHECK(decide(q, request(identity("111122223333", "arn:aws:iam::111122223333:user/Erin"), "s3:ListBucket",
                             bucket_arn)) == decision::no_match);
     CHECK(decide(q, request(identity("111122223333"), "s3:ListBucket", bucket_arn)) == decision::no_match);
+  }
+  SECTION("a role ARN names the role's sessions") {
+    const auto q = must_parse(
+        R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ops/reader"},)"
+        R"("Action":"s3:ListBucket","Resource":"arn:aws:s3:::amzn-s3-demo-bucket"}]})");
+    CHECK(
+        decide(q, request(identity("111122223333", "arn:aws:sts::111122223333:assumed-role/reader/session-1"),
+                          "s3:ListBucket", bucket_arn)) == decision::allow);
+    CHECK(decide(q,
+                 request(identity("111122223333", "arn:aws:sts::111122223333:assumed-role/readers/session-1"),
+                         "s3:ListBucket", bucket_arn)) == decision::no_match);
+    CHECK(
+        decide(q, request(identity("444455556666", "arn:aws:sts::444455556666:assumed-role/reader/session-1"),
+                          "s3:ListBucket", bucket_arn)) == decision::no_match);
   }
   SECTION("a canonical user id names the account that has it") {
     const auto q =

@@ -24,6 +24,22 @@ std::string_view root_account(std::string_view arn) {
   return {};
 }
 
+// "arn:aws:iam::A:role/path/NAME" names the sessions "arn:aws:sts::A:assumed-role/NAME/SESSION".
+bool is_session_of(std::string_view role_arn, std::string_view session_arn) {
+  const auto role = role_arn.find(":role/");
+  const auto assumed = session_arn.find(":assumed-role/");
+  if (role == std::string_view::npos || assumed == std::string_view::npos) return false;
+  const std::string_view partition = role_arn.substr(0, role_arn.find(":iam::"));
+  if (session_arn.substr(0, session_arn.find(":sts::")) != partition) return false;
+  const std::string_view role_account = role_arn.substr(std::min(role_arn.size(), partition.size() + 6), 12);
+  const std::string_view session_account =
+      session_arn.substr(std::min(session_arn.size(), partition.size() + 6), 12);
+  if (role_account != session_account || role_account.size() != 12) return false;
+  const std::string_view name = role_arn.substr(role_arn.rfind('/') + 1);
+  std::string_view rest = session_arn.substr(assumed + 14);
+  return rest.size() > name.size() && rest.substr(0, name.size()) == name && rest[name.size()] == '/';
+}
+
 // Whether a Principal element names the requester (docs/bucket-policies.md §3.1).
 bool principal_names(const principal_set& set, const requester& who) {
   if (set.everyone) return true;
@@ -41,6 +57,7 @@ bool principal_names(const principal_set& set, const requester& who) {
     if (p.size() == 12 && p == who.account_id) return true;
     if (const auto account = root_account(p); !account.empty() && account == who.account_id) return true;
     if (!who.arn.empty() && p == who.arn) return true;
+    if (is_session_of(p, who.arn)) return true;
   }
   if (!who.canonical_id.empty() && std::find(set.canonical_users.begin(), set.canonical_users.end(),
                                              who.canonical_id) != set.canonical_users.end())

@@ -398,11 +398,38 @@ statement parse_statement(const json& value, std::string_view bucket) {
   return s;
 }
 
+// A policy nests five levels deep; deeper documents are refused before the JSON reader (and its
+// recursive writer) sees them.
+constexpr std::size_t max_depth = 64;
+
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 bucket_policy parse_document(std::string_view text, std::string_view bucket) {
   // S3 checks the first byte itself; JSON's leading whitespace is let through (§2).
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '{') refuse(first_byte_message);
   if (text.size() > 2 * max_policy_size) refuse(too_large_message);
+  if (nesting_depth(text) > max_depth) refuse(invalid_json_message);
   const json doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) refuse(invalid_json_message);
   // The limit applies to the document without insignificant whitespace.
