@@ -71,6 +71,7 @@ const table_row rows[] = {
     {error::invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
     {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
     {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
+    {error::malformed_policy, 400, "MalformedPolicy", "Invalid policy syntax."},
     {error::malformed_post_request, 400, "MalformedPOSTRequest",
      "The body of your POST request is not well-formed multipart/form-data."},
     {error::malformed_xml, 400, "MalformedXML",

@@ -37,6 +37,7 @@ const error_info& info(error e) noexcept {
       {416, "InvalidRange", "The requested range is not satisfiable"},
       {400, "InvalidRequest", "Invalid Request"},
       {400, "InvalidURI", "Couldn't parse the specified URI."},
+      {400, "MalformedPolicy", "Invalid policy syntax."},
       {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
       {400, "MalformedXML",
        "The XML you provided was not well-formed or did not validate against our published schema"},

@@ -34,6 +34,7 @@ enum class error {
   invalid_range,
   invalid_request,
   invalid_uri,
+  malformed_policy,  // PutBucketPolicy refusals
   malformed_post_request,
   malformed_xml,
   max_message_length_exceeded,
