@@ -224,22 +224,22 @@ TEST_CASE("sigv2: CanonicalizedResource", "[sigv2]") {
   };
   const auto r = GENERATE(values<row>({
       {"/", "", "/"},
-      {"/b", "", "/b"},
+      {"/b", "", "/b/"},  // the bucket itself, path style: as SDKs sign it
       {"/b/", "", "/b/"},
       {"/", "b", "/b/"},
       {"/k", "b", "/b/k"},
       {"/b/a%20b+c", "", "/b/a%20b+c"},  // the path as sent
       {"/b/k?x-id=GetObject&list-type=2", "", "/b/k"},
-      {"/b?acl", "", "/b?acl"},
-      {"/b?acl=", "", "/b?acl="},
+      {"/b?acl", "", "/b/?acl"},
+      {"/b?acl=", "", "/b/?acl="},
       {"/b/k?versionId=3%2F4&acl", "", "/b/k?acl&versionId=3/4"},  // sorted, values decoded
       {"/b/k?uploadId=u&partNumber=2", "", "/b/k?partNumber=2&uploadId=u"},
-      {"/b?uploads", "", "/b?uploads"},
-      {"/b?delete", "", "/b?delete"},
+      {"/b?uploads", "", "/b/?uploads"},
+      {"/b?delete", "", "/b/?delete"},
       {"/b?tagging&cors&website&versioning&versions&lifecycle&location&logging&notification&policy&"
        "requestPayment&torrent",
        "",
-       "/b?cors&lifecycle&location&logging&notification&policy&requestPayment&tagging&torrent&versioning&"
+       "/b/?cors&lifecycle&location&logging&notification&policy&requestPayment&tagging&torrent&versioning&"
        "versions&website"},
       {"/b/"
        "k?response-content-disposition=attachment%3B%20filename%3D%22a%20b.txt%22&response-content-type=text%"
@@ -348,7 +348,8 @@ TEST_CASE("sigv2: a signed request verifies; a changed one gets SignatureDoesNot
           "[sigv2]") {
   const request good = signed_put();
   CHECK(good.headers.find("Date") == "Sat, 05 Dec 2026 22:00:00 GMT");
-  REQUIRE(s3cors::auth::verify_sigv2_header(good, *good.headers.find("Authorization"), keys, t0, {}).has_value());
+  REQUIRE(
+      s3cors::auth::verify_sigv2_header(good, *good.headers.find("Authorization"), keys, t0, {}).has_value());
 
   request changed = good;
   changed.headers.set("Content-Type", "image/png");
@@ -400,10 +401,12 @@ TEST_CASE("sigv2: a malformed header or a missing date is refused as S3 refuses 
 TEST_CASE("sigv2: header auth allows 15 minutes of clock skew", "[sigv2]") {
   REQUIRE(s3cors::auth::verify_sigv2_header(signed_put(t0 - seconds{900}),
                                             *signed_put(t0 - seconds{900}).headers.find("Authorization"),
-                                            keys, t0, {}).has_value());
+                                            keys, t0, {})
+              .has_value());
   REQUIRE(s3cors::auth::verify_sigv2_header(signed_put(t0 + seconds{900}),
                                             *signed_put(t0 + seconds{900}).headers.find("Authorization"),
-                                            keys, t0, {}).has_value());
+                                            keys, t0, {})
+              .has_value());
   for (const seconds offset : {seconds{-901}, seconds{901}, seconds{-86400}}) {
     INFO(offset.count());
     const request req = signed_put(t0 + offset);
@@ -432,7 +435,8 @@ TEST_CASE("sigv2: presigned URLs: round trip, missing parameters, bad Expires, w
                               "puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=NpgCjnDzrM+"
                               "WFzoENXmpNDUsSn8%3D&Expires=1175139620",
                               {});
-  REQUIRE(s3cors::auth::verify_sigv2_query(plus, keys, sys_seconds{seconds{1175139000}}, "johnsmith").has_value());
+  REQUIRE(s3cors::auth::verify_sigv2_query(plus, keys, sys_seconds{seconds{1175139000}}, "johnsmith")
+              .has_value());
 
   const std::string missing =
       "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters";
@@ -547,5 +551,5 @@ TEST_CASE("sigv2: a virtual-hosted request names its bucket in the canonical res
   auto path_style = s3cors::auth::verify_request(req, keys, t0);
   REQUIRE_FALSE(path_style.has_value());
   CHECK(path_style.error().code == error::signature_does_not_match);
-  CHECK(field(path_style.error(), "StringToSign").ends_with("\n/photo.jpg?acl"));
+  CHECK(field(path_style.error(), "StringToSign").ends_with("\n/photo.jpg/?acl"));  // read as path style: a bucket named photo.jpg
 }

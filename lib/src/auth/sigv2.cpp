@@ -212,6 +212,10 @@ std::string sigv2_canonical_resource(std::string_view raw_target, std::string_vi
   out.reserve(1 + virtual_bucket.size() + path.size() + 16);
   if (!virtual_bucket.empty()) out.append(1, '/').append(virtual_bucket);
   out += path.empty() ? std::string_view("/") : path;
+  // A path-style request for the bucket itself ("/bucket", no key) is signed as "/bucket/", as
+  // the virtual-hosted form "/" gives "/bucket/" (SDKs sign it so whether or not they send the
+  // slash).
+  if (virtual_bucket.empty() && path.size() > 1 && path.find('/', 1) == std::string_view::npos) out += '/';
   if (query.empty()) return out;
   std::vector<std::pair<std::string, std::string>> kept;  // name, "" or "=value"
   for_each_parameter(query, [&](const raw_parameter& p) {

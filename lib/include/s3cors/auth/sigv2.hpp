@@ -32,7 +32,7 @@ namespace s3cors::auth {
 
 /// CanonicalizedResource of a raw request-target: "/" + virtual_bucket when the Host named the
 /// bucket (virtual-hosted style; empty for path style), then the path exactly as sent (no
-/// decoding), then "?" and the sub-resources sorted by name, "name" or "name=value" with the
+/// decoding; "/bucket" alone as "/bucket/", as SDKs sign it), then "?" and the sub-resources sorted by name, "name" or "name=value" with the
 /// value percent-decoded, joined with '&'.
 [[nodiscard]] std::string sigv2_canonical_resource(std::string_view raw_target,
                                                    std::string_view virtual_bucket);
