@@ -551,5 +551,6 @@ TEST_CASE("sigv2: a virtual-hosted request names its bucket in the canonical res
   auto path_style = s3cors::auth::verify_request(req, keys, t0);
   REQUIRE_FALSE(path_style.has_value());
   CHECK(path_style.error().code == error::signature_does_not_match);
-  CHECK(field(path_style.error(), "StringToSign").ends_with("\n/photo.jpg/?acl"));  // read as path style: a bucket named photo.jpg
+  CHECK(field(path_style.error(), "StringToSign")
+            .ends_with("\n/photo.jpg/?acl"));  // read as path style: a bucket named photo.jpg
 }

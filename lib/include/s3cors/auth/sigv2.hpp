@@ -32,8 +32,8 @@ namespace s3cors::auth {
 
 /// CanonicalizedResource of a raw request-target: "/" + virtual_bucket when the Host named the
 /// bucket (virtual-hosted style; empty for path style), then the path exactly as sent (no
-/// decoding; "/bucket" alone as "/bucket/", as SDKs sign it), then "?" and the sub-resources sorted by name, "name" or "name=value" with the
-/// value percent-decoded, joined with '&'.
+/// decoding; "/bucket" alone as "/bucket/", as SDKs sign it), then "?" and the sub-resources
+/// sorted by name, "name" or "name=value" with the value percent-decoded, joined with '&'.
 [[nodiscard]] std::string sigv2_canonical_resource(std::string_view raw_target,
                                                    std::string_view virtual_bucket);
 
