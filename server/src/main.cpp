@@ -43,6 +43,8 @@ environment, which wins over the configuration file):
   --follow-symlinks     S3CORS_FOLLOW_SYMLINKS=1   follow symlinks that point outside the data root
   --no-fsync            S3CORS_FSYNC=0      acknowledge writes before they are flushed to disk
                                             (faster; for throw-away test data)
+  --no-sigv2            S3CORS_SIGV2=0      refuse Signature Version 2 (AWSAccessKeyId/Signature URLs,
+                                            "AWS key:sig" headers) as S3's SigV4-only regions do
   --help                show this help
   --version             show the version
 Credentials (environment only): S3CORS_ACCESS_KEY_ID and S3CORS_SECRET_ACCESS_KEY, one pair,

@@ -13,6 +13,8 @@
 # stored. The driver (tests/e2e/browser_upload/upload_cors.mjs, playwright-core from
 # tests/e2e/browser/node_modules) gives each phase a fresh browser context (no preflight
 # cache carried over). Phases:
+#   allowed-v2      as allowed without the multipart upload, presigned with Signature
+#                   Version 2 (AWSAccessKeyId/Signature/Expires URLs, HMAC-SHA1 POST policy)
 #   allowed         "uploads" allows the page origin (PUT, POST, ExposeHeaders ETag): a
 #                   presigned PUT (the page reads the ETag = MD5), a multipart upload part
 #                   by part with presigned UploadPart URLs and a presigned Complete (ETag
@@ -271,6 +273,7 @@ browser() {
 # URLs and POST policies presigned, random files for the page in $tmp/site/data.
 # shellcheck disable=SC2054  # PHASE:BUCKET:STEPS, the steps comma-separated
 phases=(allowed:uploads:put,putBadSig,multipart,post,postXhr,postTooLarge
+  allowed-v2:uploads:put,putBadSig,post,postXhr,postTooLarge
   blocked-method:readonly:put,multipart,post,postXhr
   no-expose:noexpose:put
   blocked-origin:uploads:put,multipart,post,postXhr)
@@ -279,6 +282,15 @@ if python3 "$upload_dir/s3tool.py" plan --site "$tmp/site" --out "$tmp/plans" "$
 else
   not_ok "boto3 creates the multipart uploads and presigns the uploads" "$(tail -n 8 "$tmp/plan.out")"
   finish
+fi
+
+# allowed-v2 really is SigV2: AWSAccessKeyId/Signature/Expires URLs, an AWSAccessKeyId/signature form.
+if [[ $(plan_url allowed-v2 put) == *"AWSAccessKeyId="*"Signature="*"Expires="* ]] &&
+  python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["post"]["fields"]; sys.exit(not ("AWSAccessKeyId" in f and "signature" in f))' \
+    "$tmp/plans/allowed-v2.json"; then
+  ok "allowed-v2 is presigned with Signature Version 2 (URL and POST form)"
+else
+  not_ok "allowed-v2 is presigned with Signature Version 2" "$(plan_url allowed-v2 put)"
 fi
 
 url=$(plan_url allowed put)
@@ -296,8 +308,8 @@ check_preflight blocked-method "$(plan_url blocked-method put)" PUT refused
 check_preflight no-expose "$(plan_url no-expose put)" PUT allowed
 
 # The browser, while bucket "uploads" allows the page's origin.
-browser "allowed=$tmp/plans/allowed.json" "blocked=$tmp/plans/blocked-method.json" \
-  "no-expose=$tmp/plans/no-expose.json"
+browser "allowed=$tmp/plans/allowed.json" "allowed=$tmp/plans/allowed-v2.json" \
+  "blocked=$tmp/plans/blocked-method.json" "no-expose=$tmp/plans/no-expose.json"
 
 # Switch bucket "uploads" to rules that exclude the page's origin by rewriting its CORS file
 # (checked every second), then the browser again.
@@ -321,7 +333,8 @@ browser "blocked=$tmp/plans/blocked-origin.json"
 
 # ---------------------------------------------------------------------------
 # What s3cors stored, seen through boto3 (signed GetObject, ListParts), one line per upload.
-if ! python3 "$upload_dir/s3tool.py" inspect "$tmp/plans/allowed.json" "$tmp/plans/blocked-method.json" \
+if ! python3 "$upload_dir/s3tool.py" inspect "$tmp/plans/allowed.json" "$tmp/plans/allowed-v2.json" \
+  "$tmp/plans/blocked-method.json" \
   "$tmp/plans/no-expose.json" "$tmp/plans/blocked-origin.json" >"$tmp/inspect.out" 2>"$tmp/inspect.err"; then
   not_ok "boto3 inspects the buckets" "$(tail -n 8 "$tmp/inspect.err")"
   finish

@@ -90,6 +90,8 @@ TEST_CASE(
        "false"},
       {"fsync", "--no-fsync", "S3CORS_FSYNC", "1", R"("fsync": false)",
        [](const app::settings& s) { return s.fsync ? "true" : "false"; }, "false", "true", "false", "true"},
+      {"sigv2", "--no-sigv2", "S3CORS_SIGV2", "1", R"("sigv2": false)",
+       [](const app::settings& s) { return s.sigv2 ? "true" : "false"; }, "false", "true", "false", "true"},
       {"root", "--root=/flag", "S3CORS_ROOT", "/env", R"("root": "data")",
        [](const app::settings& s) { return s.root.string(); }, "/flag", "/env",
        "/etc/s3cors/data",  // relative to the file's directory

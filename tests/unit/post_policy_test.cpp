@@ -1,5 +1,6 @@
 #include "s3cors/auth/post_policy.hpp"
 
+#include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/multipart_form_stream.hpp"
 
@@ -385,16 +386,51 @@ TEST_CASE("post_policy: a signed form round-trips through sign_post_form", "[pos
   CHECK(result->key == "user/hello.txt");
 }
 
+std::string field_of(const error_detail& detail, std::string_view name) {
+  for (const auto& [n, v] : detail.fields) {
+    if (n == name) return v;
+  }
+  return "<absent>";
+}
+
 TEST_CASE("post_policy: SigV2 forms", "[post_policy]") {
   const std::string doc = b64(policy(R"({"bucket": "b"}, ["starts-with", "$key", ""])"));
-  const fields_t fields{
-      {"key", "k"}, {"AWSAccessKeyId", "AK"}, {"policy", doc}, {"signature", "c2lnbmF0dXJl"}};
-  // With credentials S3's SigV4-only answer.
-  check_error(
-      evaluate_post_form(make_form(fields), "b", credential_set(std::vector<credential>{{"AK", "SK"}}), now),
-      error::invalid_request,
-      "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
-  // Without, accepted unverified; AWSAccessKeyId and signature need no condition.
+  const credential_set keys(std::vector<credential>{{"AK", "SK"}});
+  // The signature is base64(HMAC-SHA1(secret, policy as sent)).
+  const std::string signature = s3cors::auth::sigv2_signature("SK", doc);
+  const fields_t fields{{"key", "k"}, {"AWSAccessKeyId", "AK"}, {"policy", doc}, {"signature", signature}};
+  // Verified; AWSAccessKeyId and signature need no condition.
+  const auto verified = evaluate_post_form(make_form(fields), "b", keys, now);
+  REQUIRE(verified.has_value());
+  CHECK(verified->auth == post_auth::verified);
+  CHECK(verified->access_key_id == "AK");
+  CHECK(verified->version == s3cors::auth::signature_version::v2);
+  // Refused as S3's SigV4-only regions refuse it when SigV2 is off.
+  check_error(evaluate_post_form(make_form(fields), "b", keys, now, false), error::invalid_request,
+              "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
+  // A wrong signature, an unknown key, a missing field.
+  fields_t wrong = fields;
+  wrong[3].second = "c2lnbmF0dXJl";
+  const auto mismatch = evaluate_post_form(make_form(wrong), "b", keys, now);
+  REQUIRE_FALSE(mismatch.has_value());
+  CHECK(mismatch.error().code == error::signature_does_not_match);
+  CHECK(field_of(mismatch.error(), "StringToSign") == doc);
+  CHECK(field_of(mismatch.error(), "SignatureProvided") == "c2lnbmF0dXJl");
+  CHECK(field_of(mismatch.error(), "AWSAccessKeyId") == "AK");
+  fields_t stranger = fields;
+  stranger[1].second = "STRANGER";
+  const auto unknown = evaluate_post_form(make_form(stranger), "b", keys, now);
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == error::invalid_access_key_id);
+  const auto no_signature = evaluate_post_form(make_form({fields[0], fields[1], fields[2]}), "b", keys, now);
+  REQUIRE_FALSE(no_signature.has_value());
+  CHECK(no_signature.error().code == error::invalid_argument);
+  CHECK(field_of(no_signature.error(), "ArgumentName") == "Signature");
+  // The policy is still enforced.
+  const auto other_bucket = evaluate_post_form(make_form(fields), "other", keys, now);
+  REQUIRE_FALSE(other_bucket.has_value());
+  CHECK(other_bucket.error().code == error::access_denied);
+  // Without credentials, accepted unverified.
   const auto result = evaluate_post_form(make_form(fields), "b", credential_set{}, now);
   REQUIRE(result.has_value());
   CHECK(result->auth == post_auth::unverified);

@@ -1,6 +1,7 @@
 #include "s3cors/auth/post_policy.hpp"
 
 #include "detail/parse_text.hpp"
+#include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/xml/xml_writer.hpp"
@@ -19,8 +20,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using s3::error;
 using s3::error_detail;
-
-constexpr std::string_view sigv4_algorithm = "AWS4-HMAC-SHA256";
 
 std::string to_lower(std::string_view text) {
   std::string out(text);
@@ -485,6 +484,34 @@ result<std::string, error_detail> verify_signature(const form_fields& fields,
   return scope->access_key_id;
 }
 
+/// Checks a SigV2 form's fields (AWSAccessKeyId, policy, signature = base64 HMAC-SHA1 of the
+/// base64 policy) against the configured keys.
+result<std::string, error_detail> verify_signature_v2(const form_fields& fields,
+                                                      const credential_set& credentials) {
+  static constexpr std::pair<std::string_view, std::string_view> required[] = {
+      {"awsaccesskeyid", "AWSAccessKeyId"},
+      {"policy", "Policy"},
+      {"signature", "Signature"},
+  };
+  for (const auto& [lower_name, shown] : required) {
+    const auto* value = fields.find(lower_name);
+    if (value == nullptr || (lower_name == "policy" && value->empty())) return missing_field(shown);
+  }
+  const std::string& access_key_id = *fields.find("awsaccesskeyid");
+  const credential* key = credentials.find(access_key_id);
+  if (key == nullptr) return error_detail{error::invalid_access_key_id}.with("AWSAccessKeyId", access_key_id);
+  const std::string& policy = *fields.find("policy");
+  const std::string& provided = *fields.find("signature");
+  if (!hash::constant_time_equals(sigv2_signature(key->secret_access_key, policy), provided)) {
+    return error_detail{error::signature_does_not_match}
+        .with("AWSAccessKeyId", access_key_id)
+        .with("StringToSign", policy)
+        .with("SignatureProvided", provided)
+        .with("StringToSignBytes", hash::to_spaced_hex(policy));
+  }
+  return access_key_id;
+}
+
 bool is_usable_redirect(std::string_view url) {
   const auto has_scheme = [&](std::string_view scheme) {
     return url.size() > scheme.size() && iequals(url.substr(0, scheme.size()), scheme);
@@ -558,7 +585,7 @@ civil_time to_civil(std::chrono::sys_seconds t) {
 /// streams.
 result<post_upload, error_detail> evaluate(const http::multipart_form& form, std::string_view bucket,
                                            const credential_set& credentials, std::chrono::sys_seconds now,
-                                           std::optional<std::uint64_t> size) {
+                                           std::optional<std::uint64_t> size, bool allow_sigv2) {
   if (!form.has_file) {
     return error_detail{error::invalid_argument, "POST requires exactly one file upload per request."}
         .with("ArgumentName", "file")
@@ -569,19 +596,26 @@ result<post_upload, error_detail> evaluate(const http::multipart_form& form, std
   if (key == nullptr || key->empty()) return missing_field("key");
 
   post_upload upload;
+  upload.version = signature_version::v4;
   const bool is_sigv4 = fields.contains("x-amz-algorithm") || fields.contains("x-amz-credential") ||
                         fields.contains("x-amz-date") || fields.contains("x-amz-signature");
   const bool is_sigv2 = !is_sigv4 && (fields.contains("awsaccesskeyid") || fields.contains("signature"));
+  if (is_sigv2) upload.version = signature_version::v2;
   if (!is_sigv4 && !is_sigv2) {
     upload.auth = post_auth::anonymous;
   } else if (credentials.empty()) {
     upload.auth = post_auth::unverified;
     const std::string* id = fields.find(is_sigv4 ? "x-amz-credential" : "awsaccesskeyid");
     if (id != nullptr) upload.access_key_id = id->substr(0, id->find('/'));
-  } else if (is_sigv2) {
+  } else if (is_sigv2 && !allow_sigv2) {
     return error_detail{error::invalid_request,
                         "The authorization mechanism you have provided is not supported. Please use "
                         "AWS4-HMAC-SHA256."};
+  } else if (is_sigv2) {
+    auto signer = verify_signature_v2(fields, credentials);
+    if (!signer) return signer.error();
+    upload.auth = post_auth::verified;
+    upload.access_key_id = std::move(*signer);
   } else {
     auto signer = verify_signature(fields, credentials);
     if (!signer) return signer.error();
@@ -630,8 +664,8 @@ result<post_upload, error_detail> evaluate(const http::multipart_form& form, std
 result<post_upload, error_detail> evaluate_post_form(const http::multipart_form& form,
                                                      std::string_view bucket,
                                                      const credential_set& credentials,
-                                                     std::chrono::sys_seconds now) {
-  auto upload = evaluate(form, bucket, credentials, now, form.file.size());
+                                                     std::chrono::sys_seconds now, bool allow_sigv2) {
+  auto upload = evaluate(form, bucket, credentials, now, form.file.size(), allow_sigv2);
   if (upload) upload->data = form.file;
   return upload;
 }
@@ -639,8 +673,8 @@ result<post_upload, error_detail> evaluate_post_form(const http::multipart_form&
 result<post_upload, error_detail> evaluate_post_form_fields(const http::multipart_form& form,
                                                             std::string_view bucket,
                                                             const credential_set& credentials,
-                                                            std::chrono::sys_seconds now) {
-  return evaluate(form, bucket, credentials, now, std::nullopt);
+                                                            std::chrono::sys_seconds now, bool allow_sigv2) {
+  return evaluate(form, bucket, credentials, now, std::nullopt, allow_sigv2);
 }
 
 std::optional<error_detail> check_post_size(const post_upload& upload, std::uint64_t size,

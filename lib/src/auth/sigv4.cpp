@@ -1,9 +1,11 @@
 #include "s3cors/auth/sigv4.hpp"
 
 #include "detail/parse_text.hpp"
+#include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/date.hpp"
+#include "s3cors/s3/route.hpp"
 
 #include <algorithm>
 #include <array>
@@ -312,6 +314,9 @@ struct auth_parameters {
   std::optional<std::string_view> expires;
   std::optional<std::string_view> content_sha256;
   bool version_two_access_key = false;  ///< AWSAccessKeyId: a SigV2 presigned URL
+  bool version_two_signature = false;   ///< Signature: likewise
+
+  [[nodiscard]] bool version_two() const noexcept { return version_two_access_key || version_two_signature; }
 
   [[nodiscard]] bool presigned() const noexcept {
     return algorithm.has_value() || signature.has_value() || credential.has_value();
@@ -324,6 +329,7 @@ auth_parameters find_auth_parameters(const parsed_query& query) noexcept {
   for (const query_parameter& parameter : query.parameters()) {
     const std::string_view name = parameter.name;
     if (iequals(name, "AWSAccessKeyId")) found.version_two_access_key = true;
+    if (name == "Signature") found.version_two_signature = true;
     if (name.size() <= prefix.size() || !iequals(name.substr(0, prefix.size()), prefix)) continue;
     const std::string_view rest = name.substr(prefix.size());
     std::optional<std::string_view>* slot = iequals(rest, "Algorithm")        ? &found.algorithm
@@ -568,6 +574,7 @@ result<verified_identity, error_detail> check_signature(const request& req, cons
   verified_identity identity;
   identity.access_key_id = check.scope.access_key_id;
   identity.presigned = check.presigned;
+  identity.type = check.presigned ? auth_type::query : auth_type::header;
   identity.payload = check.payload;
   // classify_payload has seen 64 hex digits.
   if (check.payload == payload_kind::signed_hex)
@@ -589,7 +596,6 @@ result<std::optional<verified_identity>, error_detail> verify_header(const reque
                                                                      const parsed_query& query,
                                                                      const credential_set& keys,
                                                                      sys_seconds now) {
-  if (value.starts_with("AWS ")) return version_two();
   const auto space = value.find(' ');
   const std::string_view scheme = value.substr(0, space);
   if (scheme != sigv4_algorithm) {
@@ -970,28 +976,65 @@ std::optional<sys_seconds> parse_amz_date(std::string_view text) {
   return *day + hours{h} + minutes{mi} + seconds{sec};
 }
 
+std::string_view to_string(signature_version version) noexcept {
+  return version == signature_version::v2 ? "AWS" : sigv4_algorithm;
+}
+
+std::string_view to_string(auth_type type) noexcept {
+  switch (type) {
+    case auth_type::header:
+      return "REST-HEADER";
+    case auth_type::query:
+      return "REST-QUERY-STRING";
+    case auth_type::post:
+      return "POST";
+  }
+  return "REST-HEADER";
+}
+
 result<std::optional<verified_identity>, error_detail> verify_request(const request& req,
                                                                       const credential_set& keys,
-                                                                      sys_seconds now) {
+                                                                      sys_seconds now,
+                                                                      const verify_options& options) {
   if (keys.empty()) return std::optional<verified_identity>();
   const auto [path, query] = split_target(req.target);
   const parsed_query parameters(query);
   const auth_parameters auth = find_auth_parameters(parameters);
   const std::string_view header = detail::trim_ows(req.headers.find("Authorization").value_or(""));
+  const auto only_one = [&](std::string_view name, std::string_view value) {
+    return error_detail(
+               error::invalid_argument,
+               "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
+               "query string parameter or the Authorization header should be specified")
+        .with("ArgumentName", std::string(name))
+        .with("ArgumentValue", std::string(value));
+  };
+  // SigV2 names its bucket in the canonical resource even when the Host carries it.
+  const auto version_two_identity = [&](result<verified_identity, error_detail> verified)
+      -> result<std::optional<verified_identity>, error_detail> {
+    if (!verified) return verified.error();
+    return std::optional<verified_identity>(std::move(*verified));
+  };
+  const auto host_bucket = [&] {
+    return options.routing == nullptr ? std::string() : s3::host_bucket(req, *options.routing);
+  };
 
   if (!header.empty()) {
-    if (auth.presigned() || auth.version_two_access_key) {
-      return error_detail(
-                 error::invalid_argument,
-                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
-                 "query string parameter or the Authorization header should be specified")
-          .with("ArgumentName", "Authorization")
-          .with("ArgumentValue", std::string(header));
+    if (auth.presigned() || auth.version_two()) return only_one("Authorization", header);
+    if (header.starts_with("AWS ")) {
+      if (!options.sigv2) return version_two();
+      return version_two_identity(verify_sigv2_header(req, header, keys, now, host_bucket()));
     }
     return verify_header(req, header, parameters, keys, now);
   }
-  if (auth.presigned()) return verify_presigned(req, parameters, auth, keys, now);
-  if (auth.version_two_access_key) return version_two();
+  if (auth.presigned()) {
+    if (auth.version_two()) return only_one("X-Amz-Algorithm", auth.algorithm.value_or(""));
+    return verify_presigned(req, parameters, auth, keys, now);
+  }
+  if (auth.version_two()) {
+    if (!options.sigv2) return version_two();
+    return version_two_identity(verify_sigv2_query(req, keys, now, host_bucket()));
+  }
   return std::optional<verified_identity>();
 }
 

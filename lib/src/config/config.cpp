@@ -208,6 +208,8 @@ result<server_config, config_error> parse_config(std::string_view text) {
         out.follow_symlinks_outside_root = get_bool(value, at);
       else if (name == "fsync")
         out.fsync = get_bool(value, at);
+      else if (name == "sigv2")
+        out.sigv2 = get_bool(value, at);
       else if (name == "abandoned_upload_seconds")
         out.abandoned_upload_seconds = get_unsigned(value, at);
       else if (name == "cors_debug_header")

@@ -135,6 +135,37 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(bytes_of(hmac_sha256_digest(key, data)));
 }
 
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  // RFC 2104 over two SHA-1 passes, as hmac_sha256_digest: SHA-1's block is 64 bytes too.
+  constexpr std::size_t block = 64;
+  hmac_block padded{};
+  if (key.size() > block) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+    std::memcpy(padded.data(), digest, sizeof digest);
+  } else {
+    std::copy(key.begin(), key.end(), padded.begin());
+  }
+  hmac_block inner_pad;
+  hmac_block outer_pad;
+  for (std::size_t i = 0; i < block; ++i) {
+    inner_pad[i] = static_cast<char>(padded[i] ^ 0x36);
+    outer_pad[i] = static_cast<char>(padded[i] ^ 0x5c);
+  }
+  unsigned char inner[SHA_DIGEST_LENGTH];
+  SHA_CTX state;
+  check(SHA1_Init(&state));
+  check(SHA1_Update(&state, inner_pad.data(), inner_pad.size()));
+  check(SHA1_Update(&state, data.data(), data.size()));
+  check(SHA1_Final(inner, &state));
+  unsigned char outer[SHA_DIGEST_LENGTH];
+  check(SHA1_Init(&state));
+  check(SHA1_Update(&state, outer_pad.data(), outer_pad.size()));
+  check(SHA1_Update(&state, inner, sizeof inner));
+  check(SHA1_Final(outer, &state));
+  return std::string(reinterpret_cast<const char*>(outer), sizeof outer);
+}
+
 void append_hex(std::string& out, std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   const std::size_t start = out.size();

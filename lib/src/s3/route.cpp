@@ -212,6 +212,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return out;
 }
 
+std::string host_bucket(const request& req, const routing_options& options) {
+  return bucket_from_host(req.headers.find("Host").value_or(""), options);
+}
+
 std::string target_bucket(const request& req, const routing_options& options) {
   std::string bucket = bucket_from_host(req.headers.find("Host").value_or(""), options);
   if (!bucket.empty()) return bucket;

@@ -54,7 +54,7 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
       std::holds_alternative<post_object_op>(r.op)) {
     return std::nullopt;
   }
-  auto verified = auth::verify_request(req, *keys, ctx.now);
+  auto verified = auth::verify_request(req, *keys, ctx.now, {options_.sigv2, &options_.routing});
   if (!verified) {
     error_detail detail = verified.error();
     return answer(make_error_response(detail, ctx, req.verb == method::head), "authentication failed");
@@ -198,7 +198,8 @@ class service::post_sink final : public body_sink {
   std::optional<answer> take(const http::multipart_form_stream::events& events) {
     if (events.file_begin) {
       const auto keys = owner_.credentials();
-      auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket, *keys, ctx_.now);
+      auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket, *keys, ctx_.now,
+                                                    owner_.options_.sigv2);
       if (!upload) return refuse(upload.error(), "POST upload refused");
       if (!keys->empty() && upload->auth == auth::post_auth::anonymous &&
           !anonymous_may(anonymous_access::write, owner_.bucket_acl(op_.bucket), {})) {

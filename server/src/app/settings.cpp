@@ -60,8 +60,8 @@ result<flags, usage_error> environment_flags(const env_lookup& environment) {
     if (!parsed) return parsed.error();
     out.threads = *parsed;
   }
-  for (auto [name, flag] :
-       {std::pair{"S3CORS_FOLLOW_SYMLINKS", &out.follow_symlinks}, std::pair{"S3CORS_FSYNC", &out.fsync}}) {
+  for (auto [name, flag] : {std::pair{"S3CORS_FOLLOW_SYMLINKS", &out.follow_symlinks},
+                            std::pair{"S3CORS_FSYNC", &out.fsync}, std::pair{"S3CORS_SIGV2", &out.sigv2}}) {
     if (auto text = env(environment, name)) {
       if (*text == "1" || *text == "true" || *text == "yes") {
         *flag = true;
@@ -89,6 +89,7 @@ flags merge(flags command_line, flags environment) {
   pick(command_line.threads, environment.threads);
   pick(command_line.follow_symlinks, environment.follow_symlinks);
   pick(command_line.fsync, environment.fsync);
+  pick(command_line.sigv2, environment.sigv2);
   return command_line;
 }
 
@@ -174,6 +175,8 @@ result<flags, usage_error> parse_flags(std::span<const std::string_view> args) {
       out.follow_symlinks = true;
     } else if (arg == "--no-fsync") {
       out.fsync = false;
+    } else if (arg == "--no-sigv2") {
+      out.sigv2 = false;
     } else if (arg == "--threads") {
       auto threads = parse_threads(*value, "--threads");
       if (!threads) return threads.error();
@@ -236,6 +239,7 @@ result<settings, usage_error> resolve_settings(const flags& command_line, const 
   out.domain = given.domain.value_or(in_file.domain);
   out.follow_symlinks = given.follow_symlinks.value_or(in_file.follow_symlinks_outside_root);
   out.fsync = given.fsync.value_or(in_file.fsync);
+  out.sigv2 = given.sigv2.value_or(in_file.sigv2);
   return out;
 }
 

@@ -6,7 +6,10 @@
       postTooLarge) writes random
       test files into SITE/data/, creates the multipart upload (a signed call), presigns
       PutObject, UploadPart (x2) and CompleteMultipartUpload URLs and POST policies, and
-      writes the plan the page's window.runUploads() takes to OUT/PHASE.json.
+      writes the plan the page's window.runUploads() takes to OUT/PHASE.json. A PHASE
+      ending in "-v2" is presigned with Signature Version 2 (signature_version="s3", what
+      boto3's generate_presigned_url/_post give against a custom endpoint by default); its
+      presigned PUT signs the Content-Type the page sends (SigV2 signs it, SigV4 here does not).
   s3tool.py inspect PLAN...
       for every upload in the plans, one line "PHASE<TAB>STEP<TAB>stored|missing<TAB>DETAIL":
       stored objects are compared byte for byte with the file the page uploaded; for a
@@ -30,9 +33,9 @@ from botocore.exceptions import ClientError
 PART_SIZE = 5 * 1024 * 1024  # S3's minimum size for every part but the last
 
 
-def client():
+def client(signature_version="s3v4"):
     options = {
-        "signature_version": "s3v4",
+        "signature_version": signature_version,
         "s3": {"addressing_style": "path"},
         "retries": {"max_attempts": 1},
         "connect_timeout": 5,
@@ -67,14 +70,18 @@ def plan_phase(s3, site, phase, bucket, steps):
     if "put" in steps:
         key = f"{phase}/put.bin"
         path, data = write_file(site, f"{phase}-put.bin", 200 * 1024 + 17)
+        params = {"Bucket": bucket, "Key": key}
+        if phase.endswith("-v2"):
+            params["ContentType"] = "application/octet-stream"
         out["put"] = {
             "key": key,
             "file": path,
             "md5": hashlib.md5(data).hexdigest(),
             "sha256": hashlib.sha256(data).hexdigest(),
-            "url": s3.generate_presigned_url(
-                "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires),
+            "url": s3.generate_presigned_url("put_object", Params=params, ExpiresIn=expires),
         }
+        if "ContentType" in params:
+            out["put"]["contentType"] = params["ContentType"]
     if "putBadSig" in steps:
         # A presigned URL whose signature was altered: S3 answers 403 SignatureDoesNotMatch.
         key = f"{phase}/bad-signature.bin"
@@ -167,10 +174,11 @@ def plan_phase(s3, site, phase, bucket, steps):
 
 def plan(args):
     s3 = client()
+    s3_v2 = client("s3")
     os.makedirs(args.out, exist_ok=True)
     for spec in args.phases:
         phase, bucket, steps = spec.split(":")
-        p = plan_phase(s3, args.site, phase, bucket, steps.split(","))
+        p = plan_phase(s3_v2 if phase.endswith("-v2") else s3, args.site, phase, bucket, steps.split(","))
         with open(os.path.join(args.out, phase + ".json"), "w") as f:
             json.dump(p, f, indent=1)
             f.write("\n")

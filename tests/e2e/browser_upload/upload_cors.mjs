@@ -128,14 +128,15 @@ async function runPhase(browser, expect, plan) {
         `expected 200 and ETag ${want}`, ...diag());
       const m = res.multipart;
       const parts = (m && m.parts) || [];
-      plan.multipart.parts.forEach((want, i) => {
+      // A SigV2 phase plans no multipart upload: the SigV4 phase covers it.
+      if (plan.multipart) plan.multipart.parts.forEach((want, i) => {
         const got = parts[i];
         check(got && got.status === 200 && got.etag === want.expectedEtag,
           `presigned UploadPart ${want.number} (${want.end - want.start} bytes): 200, exposed ETag ${got && got.etag} = MD5 of the part`,
           `expected ETag ${want.expectedEtag}`, ...diag());
       });
       const c = m && m.complete;
-      check(c && c.status === 200 && c.xmlEtag === plan.multipart.etag && /-2"$/.test(c.xmlEtag || '') &&
+      if (plan.multipart) check(c && c.status === 200 && c.xmlEtag === plan.multipart.etag && /-2"$/.test(c.xmlEtag || '') &&
         c.xmlKey === plan.multipart.key,
         `presigned CompleteMultipartUpload with the ETags the page read: 200, ETag ${c && c.xmlEtag}`,
         `expected ETag ${plan.multipart.etag}, Key ${plan.multipart.key}`, ...diag());

@@ -3,6 +3,7 @@
 // SigV4 fields, the base64 JSON POST policy with its expiration and conditions, ${filename},
 // and S3's answers (201 PostResponse, redirect Location). Pure: the clock is a parameter.
 #include "s3cors/auth/credentials.hpp"
+#include "s3cors/auth/sigv4.hpp"
 #include "s3cors/http/multipart_form.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
@@ -37,8 +38,10 @@ struct content_length_range {
 /// accepted a form.
 struct post_upload {
   post_auth auth = post_auth::anonymous;
-  std::string access_key_id;  ///< from x-amz-credential when signed
-  std::string key;            ///< ${filename} expanded
+  std::string access_key_id;  ///< from x-amz-credential (SigV2: AWSAccessKeyId) when signed
+  /// The signing fields' version (s3:signatureversion); v4 for anonymous forms too.
+  signature_version version = signature_version::v4;
+  std::string key;  ///< ${filename} expanded
   /// The file's bytes, a view into the request body, from evaluate_post_form; empty from
   /// evaluate_post_form_fields (the bytes stream past: multipart_form_stream).
   std::string_view data;
@@ -67,7 +70,10 @@ struct post_upload {
 /// EntityTooSmall, EntityTooLarge); fields no condition covers (AccessDenied).
 ///
 /// With an empty credential set nothing is verified, but a policy that is present is still
-/// enforced. With credentials, SigV2 forms (AWSAccessKeyId, signature) are refused.
+/// enforced. SigV2 forms (AWSAccessKeyId, policy, signature = base64 HMAC-SHA1 of the base64
+/// policy, checked as SigV4's: InvalidArgument for a missing field, InvalidAccessKeyId,
+/// SignatureDoesNotMatch) are verified too, or with allow_sigv2 false refused with S3's
+/// SigV4-only answer (InvalidRequest).
 ///
 /// The file's size is form.file.size() (the whole body is in memory). The same rules as
 /// evaluate_post_form_fields followed by check_post_size(final), except that the first failing
@@ -75,7 +81,8 @@ struct post_upload {
 [[nodiscard]] result<post_upload, s3::error_detail> evaluate_post_form(const http::multipart_form& form,
                                                                        std::string_view bucket,
                                                                        const credential_set& credentials,
-                                                                       std::chrono::sys_seconds now);
+                                                                       std::chrono::sys_seconds now,
+                                                                       bool allow_sigv2 = true);
 
 /// evaluate_post_form for a file whose size is not known yet: call it when the file part begins
 /// (multipart_form_stream's file_begin; form.file is not read), then check_post_size as the
@@ -86,7 +93,7 @@ struct post_upload {
 /// and another gets the other's error, whatever their order in the policy.
 [[nodiscard]] result<post_upload, s3::error_detail> evaluate_post_form_fields(
     const http::multipart_form& form, std::string_view bucket, const credential_set& credentials,
-    std::chrono::sys_seconds now);
+    std::chrono::sys_seconds now, bool allow_sigv2 = true);
 
 /// When a file's size is checked against the policy's content-length-range conditions.
 enum class post_size_check {

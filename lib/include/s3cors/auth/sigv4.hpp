@@ -21,6 +21,10 @@
 #include <string_view>
 #include <vector>
 
+namespace s3cors::s3 {
+struct routing_options;
+}
+
 namespace s3cors::auth {
 
 inline constexpr std::string_view sigv4_algorithm = "AWS4-HMAC-SHA256";
@@ -38,10 +42,28 @@ enum class payload_kind {
   streaming_unsigned_trailer,  ///< STREAMING-UNSIGNED-PAYLOAD-TRAILER: no chunk signatures
 };
 
+/// Which signature authenticated a request: the policy key s3:signatureversion.
+enum class signature_version {
+  v2,  ///< "AWS": HMAC-SHA1 (sigv2.hpp)
+  v4,  ///< "AWS4-HMAC-SHA256"
+};
+/// Where the signature was: the policy key s3:authType.
+enum class auth_type {
+  header,  ///< "REST-HEADER": the Authorization header
+  query,   ///< "REST-QUERY-STRING": a presigned URL
+  post,    ///< "POST": the fields of a POST Object form
+};
+/// "AWS" or "AWS4-HMAC-SHA256", as s3:signatureversion names them.
+[[nodiscard]] std::string_view to_string(signature_version version) noexcept;
+/// "REST-HEADER", "REST-QUERY-STRING" or "POST", as s3:authType names them.
+[[nodiscard]] std::string_view to_string(auth_type type) noexcept;
+
 /// What a successful verification yields.
 struct verified_identity {
   std::string access_key_id;
-  bool presigned = false;
+  bool presigned = false;  ///< type == auth_type::query
+  signature_version version = signature_version::v4;
+  auth_type type = auth_type::header;
   payload_kind payload = payload_kind::unsigned_payload;
   hash::digest256 payload_sha256{};  ///< signed_hex only: the SHA-256 the body must have
   // What the chunk signatures of aws-chunked bodies chain from (see verify_chunk_signatures);
@@ -52,22 +74,35 @@ struct verified_identity {
   std::string scope;           ///< "20130524/us-east-1/s3/aws4_request"
 };
 
-/// Verifies the request's SigV4 signature against keys at time now.
+/// How verify_request treats what SigV4 alone does not settle.
+struct verify_options {
+  /// Accept Signature Version 2 (sigv2.hpp); false refuses it as S3's SigV4-only regions do
+  /// (400 InvalidRequest "... Please use AWS4-HMAC-SHA256.").
+  bool sigv2 = true;
+  /// How a Host names a bucket (virtual-hosted style), which SigV2's canonical resource names.
+  /// nullptr: path style only.
+  const s3::routing_options* routing = nullptr;
+};
+
+/// Verifies the request's SigV4 (or, with options.sigv2, SigV2) signature against keys at time now.
 ///
 /// Returns nullopt for an anonymous request (no Authorization header and no X-Amz-Algorithm /
-/// X-Amz-Signature query parameter), and also when keys is empty (authentication disabled, as
-/// credential_set documents). Any region in the credential scope is accepted: s3cors is a local
-/// development server with no region of its own. On failure returns the error S3 sends:
-/// InvalidRequest (SigV2, missing x-amz-content-sha256), InvalidArgument (unsupported scheme, two
-/// mechanisms, invalid x-amz-content-sha256), AuthorizationHeaderMalformed,
+/// X-Amz-Signature, AWSAccessKeyId or Signature query parameter), and also when keys is empty
+/// (authentication disabled, as credential_set documents). Any region in the credential scope is
+/// accepted: s3cors is a local development server with no region of its own. On failure returns
+/// the error S3 sends: InvalidRequest (SigV2 refused by options, missing x-amz-content-sha256),
+/// InvalidArgument (unsupported scheme, two mechanisms, invalid x-amz-content-sha256),
+/// AuthorizationHeaderMalformed,
 /// AuthorizationQueryParametersError, AccessDenied (no valid date, unsigned x-amz-* headers or
 /// host, expired or not yet valid presigned URL), InvalidAccessKeyId, SignatureDoesNotMatch or
 /// RequestTimeTooSkewed, each with S3's extra fields.
 ///
 /// The body is not read: for payload_kind::signed_hex call check_payload_sha256, and for the
 /// streaming kinds decode the body and call verify_chunk_signatures.
+/// SigV2's own errors are verify_sigv2_header's and verify_sigv2_query's.
 [[nodiscard]] result<std::optional<verified_identity>, s3::error_detail> verify_request(
-    const request& req, const credential_set& keys, std::chrono::sys_seconds now);
+    const request& req, const credential_set& keys, std::chrono::sys_seconds now,
+    const verify_options& options = {});
 
 /// XAmzContentSHA256Mismatch (with ClientComputedContentSHA256 and S3ComputedContentSHA256) when
 /// the identity's payload is signed_hex and body hashes to something else; nullopt otherwise.

@@ -42,6 +42,9 @@ struct server_config {
   bool follow_symlinks_outside_root = false;
   /// "fsync": acknowledge writes only once they are durable (default true).
   bool fsync = true;
+  /// "sigv2": accept Signature Version 2 (default true); false refuses it as S3's SigV4-only
+  /// regions do.
+  bool sigv2 = true;
   limits limit;
   std::map<std::string, bucket_settings> buckets;
   std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules

@@ -14,6 +14,8 @@ namespace s3cors::hash {
 [[nodiscard]] std::string sha256(std::string_view data);
 /// The raw 32-byte HMAC-SHA256 of data under key (SigV4 signing).
 [[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);
+/// The raw 20-byte HMAC-SHA1 of data under key (SigV2 signing).
+[[nodiscard]] std::string hmac_sha1(std::string_view key, std::string_view data);
 /// A raw SHA-256 or HMAC-SHA256 digest held by value, for hot paths that must not allocate.
 using digest256 = std::array<char, 32>;
 [[nodiscard]] digest256 sha256_digest(std::string_view data);

@@ -130,6 +130,9 @@ inline constexpr std::string_view health_path = "/_s3cors/health";
 /// where routing failed but the response still needs the bucket's CORS headers.
 [[nodiscard]] std::string target_bucket(const request& req, const routing_options& options);
 
+/// The bucket the Host header names (virtual-hosted style), empty for path style.
+[[nodiscard]] std::string host_bucket(const request& req, const routing_options& options);
+
 /// The operation a request names, or the S3 error to answer (NotImplemented for operations
 /// s3cors does not have yet, MethodNotAllowed, InvalidBucketName, InvalidURI, ...).
 [[nodiscard]] result<routed, error_detail> route(const request& req, const routing_options& options);

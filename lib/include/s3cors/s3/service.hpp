@@ -30,6 +30,9 @@ struct service_options {
   /// Empty (the default): any signature is accepted and anonymous requests may do anything.
   /// Otherwise signatures are verified and anonymous requests obey the ACLs (s3/access.hpp).
   auth::credential_set credentials;
+  /// Accept Signature Version 2 (headers, presigned URLs, POST forms); false answers it as S3's
+  /// SigV4-only regions do (config "sigv2", --no-sigv2).
+  bool sigv2 = true;
   /// Adds x-s3cors-cors, a one-line explanation of the CORS decision. Off by default: S3
   /// sends no such header.
   bool cors_debug_header = false;

@@ -41,6 +41,7 @@ struct flags {
   std::optional<unsigned> threads;
   std::optional<bool> follow_symlinks;
   std::optional<bool> fsync;  ///< --no-fsync sets false
+  std::optional<bool> sigv2;  ///< --no-sigv2 sets false
   bool help = false;          ///< --help or -h: the arguments after it are not read
   bool version = false;       ///< --version: likewise
 };
@@ -70,6 +71,8 @@ struct settings {
   bool follow_symlinks = false;
   /// Acknowledge writes only once durable (store::fs_store_options::durable_writes).
   bool fsync = true;
+  /// Accept Signature Version 2 (s3::service_options::sigv2).
+  bool sigv2 = true;
   /// The file's key pairs plus S3CORS_ACCESS_KEY_ID/S3CORS_SECRET_ACCESS_KEY, which replace
   /// the file's entry with the same access key id.
   std::vector<auth::credential> credentials;
