@@ -121,8 +121,8 @@ TEST_CASE("errors: S3 error documents with the right status", "[integration]") {
   CHECK(post.status == 501);
   CHECK_THAT(post.body, Catch::Contains("<Code>NotImplemented</Code>"));
 
-  const auto tagging = send_request(server.port(), "GET", "/media/x.txt?tagging");
-  CHECK(tagging.status == 501);
+  const auto legal_hold = send_request(server.port(), "GET", "/media/x.txt?legal-hold");
+  CHECK(legal_hold.status == 501);
 
   const auto patch = send_request(server.port(), "PATCH", "/media/x.txt");
   CHECK(patch.status == 405);

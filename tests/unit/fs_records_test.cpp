@@ -74,6 +74,45 @@ TEST_CASE("object_attributes: the record round-trips and refuses what it did not
   CHECK_FALSE(s3cors::store::parse_object_attributes("[]").has_value());
 }
 
+TEST_CASE("object_attributes: tags round-trip, and records without them still read", "[fs_records]") {
+  object_attributes attributes = sample_attributes();
+  attributes.tags = {{"b", "2"}, {"a", ""}};
+  const std::string record = s3cors::store::serialize(attributes);
+  const auto parsed = s3cors::store::parse_object_attributes(record);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->tags == attributes.tags);
+  CHECK(parsed->headers == attributes.headers);
+  // A record written before tags existed.
+  const auto old = s3cors::store::parse_object_attributes(R"({"headers":[["Content-Type","text/plain"]]})");
+  REQUIRE(old.has_value());
+  CHECK(old->tags.empty());
+  CHECK_FALSE(s3cors::store::parse_object_attributes(R"({"tags":[["k"]]})").has_value());
+  object_attributes only_tags;
+  only_tags.tags = {{"k", "v"}};
+  CHECK_FALSE(only_tags.empty());
+}
+
+TEST_CASE("object_attributes: RFC 2047 metadata is stored decoded and sent encoded", "[fs_records]") {
+  s3cors::header_list headers;
+  headers.add("x-amz-meta-b", "=?UTF-8?B?Y2Fmw6k=?=");
+  headers.add("x-amz-meta-q", "=?utf-8?q?a_b=C3=A9?= =?UTF-8?B?IQ==?=");
+  headers.add("x-amz-meta-other", "=?ISO-8859-1?Q?caf=E9?=");
+  headers.add("x-amz-meta-broken", "=?UTF-8?B?***?=");
+  const object_attributes attributes = s3cors::store::attributes_from_request(headers);
+  CHECK(attributes.header("x-amz-meta-b") == "caf\xC3\xA9");
+  CHECK(attributes.header("x-amz-meta-q") == "a b\xC3\xA9!");
+  CHECK(attributes.header("x-amz-meta-other") == "=?ISO-8859-1?Q?caf=E9?=");
+  CHECK(attributes.header("x-amz-meta-broken") == "=?UTF-8?B?***?=");
+  CHECK(s3cors::store::metadata_value_for_response("plain ascii") == "plain ascii");
+  CHECK(s3cors::store::metadata_value_for_response("caf\xC3\xA9") == "=?UTF-8?B?Y2Fmw6k=?=");
+}
+
+TEST_CASE("object_attributes: Content-Encoding without aws-chunked is kept verbatim", "[fs_records]") {
+  s3cors::header_list headers;
+  headers.add("Content-Encoding", "gzip,  br");
+  CHECK(s3cors::store::attributes_from_request(headers).header("Content-Encoding") == "gzip,  br");
+}
+
 TEST_CASE("fs_store: attributes given to put_object come back from stat/open, also after a restart",
           "[fs_records]") {
   temp_dir root;

@@ -60,6 +60,8 @@ const table_row rows[] = {
      "The AWS Access Key Id you provided does not exist in our records."},
     {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
     {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
+    {error::invalid_bucket_owner_aws_account_id, 400, "InvalidBucketOwnerAWSAccountID",
+     "The value of the expected bucket owner parameter must be an AWS Account ID..."},
     {error::invalid_digest, 400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
     {error::invalid_part, 400, "InvalidPart",
      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
@@ -70,6 +72,7 @@ const table_row rows[] = {
     {error::invalid_policy_document, 400, "InvalidPolicyDocument", "Invalid Policy"},
     {error::invalid_range, 416, "InvalidRange", "The requested range is not satisfiable"},
     {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
+    {error::invalid_tag, 400, "InvalidTag", "The tag provided was not a valid tag."},
     {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
     {error::malformed_policy, 400, "MalformedPolicy", "Invalid policy syntax."},
     {error::malformed_post_request, 400, "MalformedPOSTRequest",
@@ -87,6 +90,7 @@ const table_row rows[] = {
     {error::no_such_cors_configuration, 404, "NoSuchCORSConfiguration",
      "The CORS configuration does not exist"},
     {error::no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
+    {error::no_such_tag_set, 404, "NoSuchTagSet", "There is no tag set associated with the bucket."},
     {error::no_such_upload, 404, "NoSuchUpload",
      "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted "
      "or "

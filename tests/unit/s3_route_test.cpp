@@ -336,9 +336,9 @@ TEST_CASE("route: an invalid path-style bucket name is InvalidBucketName naming 
 }
 
 TEST_CASE("route: object subresources are NotImplemented", "[s3_route]") {
-  const std::string query = GENERATE(as<std::string>{}, "attributes", "legal-hold", "partNumber=1", "restore",
-                                     "retention", "select&select-type=2", "tagging", "torrent",
-                                     "x-id=GetObject&tagging", "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
+  const std::string query =
+      GENERATE(as<std::string>{}, "attributes", "legal-hold", "partNumber=1", "restore", "retention",
+               "select&select-type=2", "torrent", "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
   const bool head = GENERATE(false, true);
   CAPTURE(query, head);
   const error_detail e = route_error(make_request(head ? method::head : method::get, "/media/a.ts?" + query));
@@ -347,10 +347,43 @@ TEST_CASE("route: object subresources are NotImplemented", "[s3_route]") {
   CHECK(e.fields[0].first == "Detail");
 }
 
-TEST_CASE("route: ?tagging on an object is NotImplemented, naming what", "[s3_route]") {
-  const error_detail e = route_error(make_request(method::get, "/media/a.ts?tagging"));
+TEST_CASE("route: ?torrent on an object is NotImplemented, naming what", "[s3_route]") {
+  const error_detail e = route_error(make_request(method::get, "/media/a.ts?torrent"));
   CHECK(code_of(e) == "NotImplemented");
-  CHECK(e.fields == field_list{{"Detail", "s3cors does not implement ?tagging yet"}});
+  CHECK(e.fields == field_list{{"Detail", "s3cors does not implement ?torrent yet"}});
+}
+
+TEST_CASE("route: ?tagging reads, writes and removes bucket and object tags", "[s3_route]") {
+  using s3cors::s3::tagging_op;
+  struct row {
+    method verb;
+    std::string_view target;
+    tagging_op::kind what;
+    std::string_view key;
+  };
+  const auto r = GENERATE(values<row>({
+      {method::get, "/media/a.ts?tagging", tagging_op::kind::get, "a.ts"},
+      {method::get, "/media/a.ts?x-id=GetObjectTagging&tagging", tagging_op::kind::get, "a.ts"},
+      {method::head, "/media?tagging", tagging_op::kind::get, ""},
+      {method::put, "/media/a.ts?tagging", tagging_op::kind::put, "a.ts"},
+      {method::put, "/media?tagging", tagging_op::kind::put, ""},
+      {method::delete_, "/media/a.ts?tagging", tagging_op::kind::remove, "a.ts"},
+      {method::delete_, "/media?tagging", tagging_op::kind::remove, ""},
+  }));
+  CAPTURE(r.target);
+  const auto op = std::get<tagging_op>(route_ok(make_request(r.verb, std::string(r.target))).op);
+  CHECK(op.what == r.what);
+  CHECK(op.bucket == "media");
+  CHECK(op.key == r.key);
+}
+
+TEST_CASE("route: ?versions lists object versions and ?versioning reads the versioning state", "[s3_route]") {
+  using namespace s3cors::s3;
+  CHECK(std::get<list_object_versions_op>(route_ok(make_request(method::get, "/media?versions&prefix=a")).op)
+            .bucket == "media");
+  CHECK(std::get<get_bucket_versioning_op>(route_ok(make_request(method::get, "/media?versioning")).op)
+            .bucket == "media");
+  CHECK(code_of(route_error(make_request(method::put, "/media?versioning"))) == "NotImplemented");
 }
 
 TEST_CASE("route: ?acl reads and writes bucket and object ACLs", "[s3_route]") {
@@ -372,9 +405,8 @@ TEST_CASE("route: GET on a bucket lists its objects", "[s3_route]") {
 }
 
 TEST_CASE("route: bucket subresources are NotImplemented", "[s3_route]") {
-  const std::string target =
-      GENERATE(as<std::string>{}, "/media?policy", "/media?versioning", "/media?versions", "/media?website",
-               "/media?lifecycle", "/media?tagging");
+  const std::string target = GENERATE(as<std::string>{}, "/media?policy", "/media?website",
+                                      "/media?lifecycle", "/media?replication");
   CAPTURE(target);
   CHECK(code_of(route_error(make_request(method::get, target))) == "NotImplemented");
 }
@@ -429,7 +461,7 @@ TEST_CASE("route: PUT and DELETE name bucket and object writes", "[s3_route]") {
   CHECK(std::get<get_bucket_location_op>(route_ok(make_request(method::get, "/media?location")).op).bucket ==
         "media");
   CHECK(code_of(route_error(make_request(method::put, "/media/a.ts?uploads"))) == "NotImplemented");
-  CHECK(code_of(route_error(make_request(method::delete_, "/media/a.ts?tagging"))) == "NotImplemented");
+  CHECK(code_of(route_error(make_request(method::delete_, "/media/a.ts?retention"))) == "NotImplemented");
 }
 
 TEST_CASE("route: PUT, POST and DELETE on the service are MethodNotAllowed", "[s3_route]") {

@@ -445,7 +445,7 @@ TEST_CASE_METHOD(service_fixture, "service: routing errors become error document
     std::string_view resource;
   };
   const auto r = GENERATE(values<row>({
-      {method::get, "/media/a.ts?tagging", 501, "NotImplemented", "/media/a.ts"},
+      {method::get, "/media/a.ts?retention", 501, "NotImplemented", "/media/a.ts"},
       {method::post, "/media/a.ts", 501, "NotImplemented", "/media/a.ts"},
       {method::delete_, "/", 405, "MethodNotAllowed", "/"},
       {method::get, "/Bad_Bucket/a.ts", 400, "InvalidBucketName", "/Bad_Bucket/a.ts"},

@@ -23,7 +23,9 @@ std::string_view local_name(const pugi::xml_node& node) {
 
 result<delete_request, error_detail> parse_delete_request(std::string_view body) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return error_detail(error::malformed_xml);
+  // White space is content: a key of spaces ("<Key>   </Key>") names that object.
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single))
+    return error_detail(error::malformed_xml);
   const pugi::xml_node root = doc.document_element();
   if (local_name(root) != "Delete") return error_detail(error::malformed_xml);
   delete_request out;

@@ -26,6 +26,8 @@ const error_info& info(error e) noexcept {
       {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
       {400, "InvalidArgument", "Invalid Argument"},
       {400, "InvalidBucketName", "The specified bucket is not valid."},
+      {400, "InvalidBucketOwnerAWSAccountID",
+       "The value of the expected bucket owner parameter must be an AWS Account ID..."},
       {400, "InvalidDigest", "The Content-MD5 you specified is not valid."},
       {400, "InvalidPart",
        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
@@ -36,6 +38,7 @@ const error_info& info(error e) noexcept {
       {400, "InvalidPolicyDocument", "Invalid Policy"},
       {416, "InvalidRange", "The requested range is not satisfiable"},
       {400, "InvalidRequest", "Invalid Request"},
+      {400, "InvalidTag", "The tag provided was not a valid tag."},
       {400, "InvalidURI", "Couldn't parse the specified URI."},
       {400, "MalformedPolicy", "Invalid policy syntax."},
       {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
@@ -49,6 +52,7 @@ const error_info& info(error e) noexcept {
       {404, "NoSuchBucket", "The specified bucket does not exist"},
       {404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {404, "NoSuchKey", "The specified key does not exist."},
+      {404, "NoSuchTagSet", "There is no tag set associated with the bucket."},
       {404, "NoSuchUpload",
        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
        "aborted or "

@@ -108,6 +108,19 @@ std::string to_text(std::size_t n) {
   return std::to_string(n);
 }
 
+result<std::size_t, error_detail> parse_max_keys(const std::string& value) {
+  std::uint64_t n = 0;
+  const char* const end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc{} || ptr != end || n > max_keys_limit) {
+    const bool is_negative = !value.empty() && value.front() == '-';
+    return invalid_argument(is_negative ? "Argument maxKeys must be an integer between 0 and 2147483647"
+                                        : "Provided max-keys not an integer or within integer range",
+                            "max-keys", value);
+  }
+  return static_cast<std::size_t>(n);
+}
+
 }  // namespace
 
 std::string url_encode_key(std::string_view text) {
@@ -159,16 +172,9 @@ result<list_objects_params, error_detail> parse_list_params(const query_paramete
         return invalid_argument("Invalid Encoding Method specified in Request", name, value);
       p.encoding_type = value;
     } else if (name == "max-keys") {
-      std::uint64_t n = 0;
-      const char* const end = value.data() + value.size();
-      const auto [ptr, ec] = std::from_chars(value.data(), end, n);
-      if (value.empty() || ec != std::errc{} || ptr != end || n > max_keys_limit) {
-        const bool is_negative = !value.empty() && value.front() == '-';
-        return invalid_argument(is_negative ? "Argument maxKeys must be an integer between 0 and 2147483647"
-                                            : "Provided max-keys not an integer or within integer range",
-                                name, value);
-      }
-      p.max_keys = static_cast<std::size_t>(n);
+      auto n = parse_max_keys(value);
+      if (!n) return n.error();
+      p.max_keys = *n;
     } else if (name == "fetch-owner") {
       p.fetch_owner = value == "true";
     } else if (p.v2 && name == "continuation-token") {
@@ -246,6 +252,95 @@ result<std::string, error_detail> list_objects_xml(std::string_view bucket, cons
   }
   if (p.v2 && found->is_truncated && !found->entries.empty()) {
     doc.element("NextContinuationToken", make_continuation_token(name_of(found->entries.back())));
+  }
+  doc.close();
+  return std::move(doc).str();
+}
+
+result<list_versions_params, error_detail> parse_list_versions_params(const query_parameters& query) {
+  list_versions_params p;
+  bool has_version_id_marker = false;
+  for (const auto& [name, value] : query) {
+    if (name == "prefix") {
+      p.prefix = value;
+    } else if (name == "delimiter") {
+      p.delimiter = value;
+    } else if (name == "encoding-type") {
+      if (value != "url")
+        return invalid_argument("Invalid Encoding Method specified in Request", name, value);
+      p.encoding_type = value;
+    } else if (name == "max-keys") {
+      auto n = parse_max_keys(value);
+      if (!n) return n.error();
+      p.max_keys = *n;
+    } else if (name == "key-marker") {
+      p.key_marker = value;
+    } else if (name == "version-id-marker") {
+      p.version_id_marker = value;
+      has_version_id_marker = true;
+    }
+  }
+  if (has_version_id_marker && p.key_marker.empty()) {
+    return invalid_argument("A version-id marker cannot be specified without a key marker.",
+                            "version-id-marker", p.version_id_marker);
+  }
+  if (!p.version_id_marker.empty() && p.version_id_marker != "null") {
+    return invalid_argument("Invalid version id specified", "version-id-marker", p.version_id_marker);
+  }
+  return p;
+}
+
+result<std::string, error_detail> list_object_versions_xml(std::string_view bucket,
+                                                           const list_versions_params& p,
+                                                           const fetch_page& fetch) {
+  // One version per key: resuming after (key-marker, null) is resuming after key-marker, as
+  // ListObjects v1 resumes after its marker.
+  list_objects_params listing;
+  listing.v2 = false;
+  listing.prefix = p.prefix;
+  listing.delimiter = p.delimiter;
+  listing.marker = p.key_marker;
+  auto found = collect(listing, p.key_marker, std::min(p.max_keys, max_list_keys), fetch);
+  if (!found) return found.error();
+
+  const bool is_url = p.encoding_type == "url";
+  const auto encoded = [is_url](std::string_view text) {
+    return is_url ? url_encode_key(text) : std::string{text};
+  };
+  xml::xml_writer doc;
+  doc.open("ListVersionsResult", s3_xmlns);
+  doc.element("Name", bucket);
+  doc.element("Prefix", encoded(p.prefix));
+  doc.element("KeyMarker", encoded(p.key_marker));
+  doc.element("VersionIdMarker", p.version_id_marker);
+  if (found->is_truncated && !found->entries.empty()) {
+    const entry& last = found->entries.back();
+    doc.element("NextKeyMarker", encoded(name_of(last)));
+    // A common prefix has no version to resume after.
+    if (std::holds_alternative<store::listed_object>(last)) doc.element("NextVersionIdMarker", "null");
+  }
+  doc.element("MaxKeys", to_text(p.max_keys));
+  if (!p.delimiter.empty()) doc.element("Delimiter", encoded(p.delimiter));
+  if (is_url) doc.element("EncodingType", "url");
+  doc.element("IsTruncated", found->is_truncated ? "true" : "false");
+  for (const entry& e : found->entries) {
+    const auto* object = std::get_if<store::listed_object>(&e);
+    if (object == nullptr) continue;
+    doc.open("Version");
+    doc.element("Key", encoded(object->key));
+    doc.element("VersionId", "null");
+    doc.element("IsLatest", "true");
+    doc.element("LastModified", format_iso8601(object->last_modified));
+    doc.element("ETag", "\"" + object->etag + "\"");
+    doc.element("Size", std::to_string(object->size));
+    doc.element("StorageClass", "STANDARD");
+    doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
+    doc.close();
+  }
+  for (const entry& e : found->entries) {
+    if (const auto* common = std::get_if<common_prefix>(&e)) {
+      doc.open("CommonPrefixes").element("Prefix", encoded(common->prefix)).close();
+    }
   }
   doc.close();
   return std::move(doc).str();

@@ -306,6 +306,21 @@ result<routed, error_detail> route(const request& req, const routing_options& op
             .with("ResourceType", "BUCKET");
     }
   }
+  if (has_param(out.query, "tagging") && (read || req.verb == method::put || req.verb == method::delete_)) {
+    const auto what = req.verb == method::put       ? tagging_op::kind::put
+                      : req.verb == method::delete_ ? tagging_op::kind::remove
+                                                    : tagging_op::kind::get;
+    out.op = tagging_op{what, std::move(bucket), std::move(key)};
+    return out;
+  }
+  if (key.empty() && read && has_param(out.query, "versions")) {
+    out.op = list_object_versions_op{std::move(bucket)};
+    return out;
+  }
+  if (key.empty() && read && has_param(out.query, "versioning")) {
+    out.op = get_bucket_versioning_op{std::move(bucket)};
+    return out;
+  }
   if (auto multipart = route_multipart(req, out.query, bucket, key)) {
     if (!*multipart) return multipart->error();
     out.op = std::move(**multipart);

@@ -1,5 +1,6 @@
 #include "s3cors/s3/service.hpp"
 
+#include "content_md5.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/conditional/preconditions.hpp"
 #include "s3cors/cors/evaluate.hpp"
@@ -21,6 +22,7 @@
 #include "s3cors/s3/multipart.hpp"
 #include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/store_error.hpp"
+#include "s3cors/s3/tagging.hpp"
 #include "s3cors/s3/upload_stream.hpp"
 #include "s3cors/store/names.hpp"
 #include "s3cors/store/object_store.hpp"
@@ -39,15 +41,7 @@ namespace {
 // Where PutBucketCors keeps its document, beside the bucket's objects but never one of them.
 constexpr std::string_view cors_document = "cors.xml";
 
-// Content-MD5, when sent, must be the base64 MD5 of the body.
-std::optional<error_detail> check_content_md5(const header_list& headers, std::string_view body) {
-  const auto content_md5 = headers.find("Content-MD5");
-  if (!content_md5) return std::nullopt;
-  const auto digest = hash::base64_decode(*content_md5);
-  if (!digest || digest->size() != 16) return error_detail(error::invalid_digest);
-  if (*digest != hash::md5(body)) return error_detail(error::bad_digest);
-  return std::nullopt;
-}
+using detail::check_content_md5;
 
 std::string quoted(std::string_view etag) {
   return fmt::format("\"{}\"", etag);
@@ -67,8 +61,13 @@ void add_stored_attributes(const request& req, const store::object_info& info, s
   res.headers.add("Content-Type", std::string(stored_type.value_or(mime::content_type_for_key(key))));
   if (!attributes) return;
   for (const auto& [name, value] : attributes->headers) {
-    if (!iequals(name, "Content-Type")) res.headers.add(name, value);
+    if (iequals(name, "Content-Type")) continue;
+    // Non-ASCII user metadata goes out RFC 2047-encoded, as S3 sends it.
+    res.headers.add(name,
+                    name.starts_with("x-amz-meta-") ? store::metadata_value_for_response(value) : value);
   }
+  if (!attributes->tags.empty())
+    res.headers.add("x-amz-tagging-count", std::to_string(attributes->tags.size()));
   if (whole_object && iequals(req.headers.find("x-amz-checksum-mode").value_or(""), "ENABLED")) {
     for (const auto& [name, value] : attributes->checksums) res.headers.add(name, value);
   }
@@ -276,6 +275,10 @@ started_request service::start(const request& req, const request_context& ctx) c
     finalize(req, *routed_request, *refusal);
     return {std::move(*refusal), nullptr};
   }
+  if (auto refusal = check_expected_owner(req, *routed_request, ctx)) {
+    finalize(req, *routed_request, *refusal);
+    return {std::move(*refusal), nullptr};
+  }
   const bool streams = std::holds_alternative<put_object_op>(routed_request->op) ||
                        (std::holds_alternative<multipart_op>(routed_request->op) &&
                         std::get<multipart_op>(routed_request->op).what == multipart_op::kind::upload_part);
@@ -333,6 +336,9 @@ started_request service::start_upload(const request& req, routed&& r,
     auto requested = upload_attributes(req.headers);
     if (!requested) return refuse(make_error_response(requested.error(), ctx, false));
     attributes = std::move(*requested);
+    auto tags = tags_from_headers(req.headers);
+    if (!tags) return refuse(make_error_response(tags.error(), ctx, false));
+    attributes.tags = std::move(*tags);
     if (!store::is_valid_key(op.key)) {
       return refuse(store_failure(make_error_code(errc::invalid_key), "PutObject", op.bucket, op.key, ctx));
     }
@@ -383,7 +389,7 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
       [&](const auto& op) -> answer {
         using op_type = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<op_type, list_buckets_op>) {
-          return list_buckets(ctx);
+          return list_buckets(r.query, ctx);
         } else if constexpr (std::is_same_v<op_type, head_bucket_op>) {
           return head_bucket(op, ctx);
         } else if constexpr (std::is_same_v<op_type, get_object_op>) {
@@ -422,6 +428,12 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
           return list_objects(r.query, op, ctx);
         } else if constexpr (std::is_same_v<op_type, health_op>) {
           return health_response(ctx);
+        } else if constexpr (std::is_same_v<op_type, tagging_op>) {
+          return tagging(req, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, list_object_versions_op>) {
+          return list_object_versions(r.query, op, ctx);
+        } else if constexpr (std::is_same_v<op_type, get_bucket_versioning_op>) {
+          return get_bucket_versioning(op, ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -430,23 +442,77 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
       r.op);
 }
 
-answer service::list_buckets(const request_context& ctx) const {
+answer service::list_buckets(const query_list& query, const request_context& ctx) const {
+  // ListBuckets' pagination (max-buckets, continuation-token) and filters (prefix,
+  // bucket-region). Every bucket lives in us-east-1, the one region s3cors answers for.
+  std::optional<std::size_t> max_buckets;
+  std::string prefix;
+  bool has_prefix = false;
+  std::string start_after;
+  std::optional<std::string> region;
+  for (const auto& [name, value] : query) {
+    if (name == "max-buckets") {
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 10000) {
+        return make_error_response(
+            error_detail(error::invalid_argument,
+                         "Argument max-buckets must be an integer between 1 and 10000.")
+                .with("ArgumentName", "max-buckets")
+                .with("ArgumentValue", value),
+            ctx, false);
+      }
+      max_buckets = n;
+    } else if (name == "continuation-token") {
+      const auto resume = decode_continuation_token(value);
+      if (!resume) {
+        return make_error_response(
+            error_detail(error::invalid_argument, "The continuation token provided is incorrect")
+                .with("ArgumentName", "continuation-token")
+                .with("ArgumentValue", value),
+            ctx, false);
+      }
+      start_after = *resume;
+    } else if (name == "prefix") {
+      prefix = value;
+      has_prefix = true;
+    } else if (name == "bucket-region") {
+      region = value;
+    }
+  }
   auto buckets = store_.list_buckets();
   if (!buckets) {
     return {make_error_response(error_detail(error::internal_error), ctx, false),
             "list_buckets: " + buckets.error().message()};
   }
+  const bool paginated = max_buckets || !start_after.empty() || region;
   xml::xml_writer doc;
   doc.open("ListAllMyBucketsResult", s3_xmlns);
   doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
   doc.open("Buckets");
+  std::size_t listed = 0;
+  std::string_view last_listed;
+  std::string next_token;
   for (const auto& bucket : *buckets) {
+    if (bucket.name <= start_after || !bucket.name.starts_with(prefix)) continue;
+    if (region && *region != "us-east-1") break;
+    if (max_buckets && listed == *max_buckets) {
+      // Another bucket follows the page: the token resumes after the page's last one.
+      next_token = make_continuation_token(last_listed);
+      break;
+    }
+    last_listed = bucket.name;
     doc.open("Bucket")
         .element("Name", bucket.name)
         .element("CreationDate", format_iso8601(bucket.creation_date));
+    if (paginated) doc.element("BucketRegion", "us-east-1");
     doc.close();
+    ++listed;
   }
-  doc.close().close();
+  doc.close();
+  if (!next_token.empty()) doc.element("ContinuationToken", next_token);
+  if (has_prefix) doc.element("Prefix", prefix);
+  doc.close();
   response res;
   res.headers.add("Content-Type", "application/xml");
   add_common_headers(res, ctx);
@@ -712,7 +778,11 @@ answer service::multipart(const request& req, const routed& r, const multipart_o
     case kind::create:
       if (auto attributes = upload_attributes(req.headers); !attributes) {
         return make_error_response(attributes.error(), ctx, false);
+      } else if (auto tags = tags_from_headers(req.headers); !tags) {
+        return make_error_response(tags.error(), ctx, false);
       } else {
+        // The tags are the upload's until CompleteMultipartUpload gives them to the object.
+        attributes->tags = std::move(*tags);
         return create_multipart_upload(store_, op.bucket, op.key, *attributes, ctx);
       }
     case kind::upload_part:
@@ -880,6 +950,18 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
   // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
   auto requested = upload_attributes(req.headers);
   if (!requested) return make_error_response(requested.error(), ctx, false);
+  // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes
+  // x-amz-tagging's (none when absent).
+  const auto tagging_directive = req.headers.find("x-amz-tagging-directive");
+  if (tagging_directive && *tagging_directive != "COPY" && *tagging_directive != "REPLACE") {
+    return make_error_response(error_detail(error::invalid_argument, "Unknown tagging directive.")
+                                   .with("ArgumentName", "x-amz-tagging-directive")
+                                   .with("ArgumentValue", std::string(*tagging_directive)),
+                               ctx, false);
+  }
+  const bool replace_tags = tagging_directive && *tagging_directive == "REPLACE";
+  auto requested_tags = tags_from_headers(req.headers);
+  if (!requested_tags) return make_error_response(requested_tags.error(), ctx, false);
   if (!store::is_valid_key(op.key)) {
     return store_failure(make_error_code(errc::invalid_key), "CopyObject", op.bucket, op.key, ctx);
   }
@@ -895,6 +977,9 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
     attributes.acl = std::move(requested->acl);
   }
   if (source->attributes) attributes.checksums = source->attributes->checksums;
+  attributes.tags = replace_tags         ? std::move(*requested_tags)
+                    : source->attributes ? source->attributes->tags
+                                         : tag_set{};
   attributes.etag.clear();
   auto stored = store_.commit_object(**writer, op.bucket, op.key, source->md5_hex, attributes);
   if (!stored) {

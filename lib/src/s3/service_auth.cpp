@@ -9,6 +9,7 @@
 #include "s3cors/s3/access.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/s3/store_error.hpp"
+#include "s3cors/s3/tagging.hpp"
 #include "s3cors/store/object_store.hpp"
 
 #include <type_traits>
@@ -69,7 +70,8 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
   return std::visit(
       [&](const auto& op) -> std::optional<answer> {
         using op_type = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<op_type, head_bucket_op> || std::is_same_v<op_type, list_objects_op>) {
+        if constexpr (std::is_same_v<op_type, head_bucket_op> || std::is_same_v<op_type, list_objects_op> ||
+                      std::is_same_v<op_type, list_object_versions_op>) {
           if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
         } else if constexpr (std::is_same_v<op_type, get_object_op>) {
           if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
@@ -97,6 +99,7 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
             return std::nullopt;
           }
         }
+        if (auto missing = missing_bucket(req, r, ctx)) return missing;
         return access_denied(req, ctx);
       },
       r.op);
@@ -247,6 +250,9 @@ class service::post_sink final : public body_sink {
     if (!attributes.header("Content-Type"))
       attributes.headers.emplace_back("Content-Type", "binary/octet-stream");
     if (!upload_->acl.empty() && upload_->acl != "private") attributes.acl = upload_->acl;
+    auto tags = tags_from_form_fields(upload_->fields);
+    if (!tags) return make_error_response(tags.error(), ctx_, false);
+    attributes.tags = std::move(*tags);
     auto stored = owner_.store_.commit_object(*writer_, op_.bucket, upload_->key, hash::to_hex(md5_.finish()),
                                               attributes);
     if (!stored) return store_failure(stored.error(), "PostObject", op_.bucket, upload_->key, ctx_);

@@ -1,10 +1,12 @@
 #include "s3cors/store/object_attributes.hpp"
 
 #include "detail/parse_text.hpp"
+#include "s3cors/hash/digest.hpp"
 #include "s3cors/http/request.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -24,8 +26,18 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
-// Content-Encoding without the aws-chunked token (S3 stores "gzip" for "aws-chunked,gzip").
+// Content-Encoding without the aws-chunked token (S3 stores "gzip" for "aws-chunked,gzip"
+// and nothing for "aws-chunked" alone); a value without that token is kept as sent.
 std::string without_aws_chunked(std::string_view value) {
+  bool has_aws_chunked = false;
+  for (std::string_view rest = value; !rest.empty();) {
+    const auto comma = rest.find(',');
+    has_aws_chunked =
+        has_aws_chunked || iequals(s3cors::detail::trim_ows(rest.substr(0, comma)), "aws-chunked");
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (!has_aws_chunked) return std::string(value);
   std::string out;
   while (!value.empty()) {
     const auto comma = value.find(',');
@@ -36,6 +48,57 @@ std::string without_aws_chunked(std::string_view value) {
     }
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// One RFC 2047 encoded word in UTF-8 ("=?UTF-8?B?...?=" or "=?UTF-8?Q?...?="), decoded;
+// nullopt when word is not one.
+std::optional<std::string> decode_encoded_word(std::string_view word) {
+  if (!word.starts_with("=?") || !word.ends_with("?=") || word.size() < 4) return std::nullopt;
+  const std::string_view inner = word.substr(2, word.size() - 4);
+  const auto q1 = inner.find('?');
+  if (q1 == std::string_view::npos || !iequals(inner.substr(0, q1), "UTF-8")) return std::nullopt;
+  const auto q2 = inner.find('?', q1 + 1);
+  if (q2 != q1 + 2) return std::nullopt;
+  const char encoding = inner[q1 + 1];
+  const std::string_view text = inner.substr(q2 + 1);
+  if (encoding == 'B' || encoding == 'b') return hash::base64_decode(text);
+  if (encoding != 'Q' && encoding != 'q') return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_') {
+      out += ' ';
+    } else if (text[i] == '=') {
+      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+        return std::nullopt;
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// A value made of encoded words separated by white space (which RFC 2047 drops), decoded;
+// any other value as it is.
+std::string decode_metadata_value(std::string_view value) {
+  if (!value.starts_with("=?")) return std::string(value);
+  std::string out;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const auto end = rest.find_first_of(" \t");
+    auto decoded = decode_encoded_word(rest.substr(0, end));
+    if (!decoded) return std::string(value);
+    out += *decoded;
+    if (end == std::string_view::npos) break;
+    rest = s3cors::detail::trim_ows(rest.substr(end));
   }
   return out;
 }
@@ -77,10 +140,15 @@ object_attributes attributes_from_request(const header_list& headers) {
   for (const auto& [name, value] : headers.fields()) {
     if (name.size() > user_metadata_prefix.size() &&
         iequals(std::string_view(name).substr(0, user_metadata_prefix.size()), user_metadata_prefix)) {
-      out.headers.emplace_back(lowercase(name), value);
+      out.headers.emplace_back(lowercase(name), decode_metadata_value(value));
     }
   }
   return out;
+}
+
+std::string metadata_value_for_response(std::string_view stored) {
+  if (is_ascii(stored)) return std::string(stored);
+  return "=?UTF-8?B?" + hash::base64_encode(stored) + "?=";
 }
 
 std::string serialize(const object_attributes& attributes) {
@@ -89,6 +157,7 @@ std::string serialize(const object_attributes& attributes) {
   if (!attributes.headers.empty()) doc["headers"] = to_json(attributes.headers);
   if (!attributes.checksums.empty()) doc["checksums"] = to_json(attributes.checksums);
   if (!attributes.acl.empty()) doc["acl"] = attributes.acl;
+  if (!attributes.tags.empty()) doc["tags"] = to_json(attributes.tags);
   // Metadata values may hold any bytes a header can; replace what is not UTF-8 rather than fail.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -109,6 +178,7 @@ std::optional<object_attributes> parse_object_attributes(std::string_view json) 
     if (!it->is_string()) return std::nullopt;
     out.acl = it->get<std::string>();
   }
+  if (const auto it = doc.find("tags"); it != doc.end() && !from_json(*it, out.tags)) return std::nullopt;
   return out;
 }
 

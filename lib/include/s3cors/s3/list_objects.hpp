@@ -51,6 +51,29 @@ using fetch_page =
                                                                  const list_objects_params& params,
                                                                  const fetch_page& fetch);
 
+/// ListObjectVersions' parameters (GET /bucket?versions).
+struct list_versions_params {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;
+  std::string encoding_type;             ///< "" or "url"
+  std::size_t max_keys = max_list_keys;  ///< as requested (echoed); pages hold at most 1000
+};
+
+/// Parses the query of GET /bucket?versions. InvalidArgument as parse_list_params for max-keys
+/// and encoding-type, for a version-id-marker without a key-marker, and for a version id
+/// other than "null" (the only version s3cors keeps).
+[[nodiscard]] result<list_versions_params, error_detail> parse_list_versions_params(
+    const query_parameters& query);
+
+/// The ListVersionsResult document, as S3 renders it for a bucket that never had versioning:
+/// every current object is a <Version> with VersionId "null" and IsLatest true. Paging and
+/// common prefixes as ListObjects v1 (key-marker is its marker).
+[[nodiscard]] result<std::string, error_detail> list_object_versions_xml(std::string_view bucket,
+                                                                         const list_versions_params& params,
+                                                                         const fetch_page& fetch);
+
 /// The continuation token for a listing that resumes after last (key or common prefix).
 [[nodiscard]] std::string make_continuation_token(std::string_view last);
 /// The key or common prefix a token resumes after; nullopt when it is not one of ours.

@@ -107,11 +107,28 @@ struct post_object_op {
   std::string bucket;
 };
 
+/// GET/PUT/DELETE ?tagging on a bucket (key empty) or an object.
+struct tagging_op {
+  enum class kind { get, put, remove };
+  kind what = kind::get;
+  std::string bucket;
+  std::string key;
+};
+/// GET /bucket?versions: ListObjectVersions; the parameters stay in the query.
+struct list_object_versions_op {
+  std::string bucket;
+};
+/// GET /bucket?versioning: GetBucketVersioning.
+struct get_bucket_versioning_op {
+  std::string bucket;
+};
+
 using operation =
     std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op, get_bucket_cors_op,
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
                  get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
-                 delete_objects_op, multipart_op, acl_op, post_object_op, health_op>;
+                 delete_objects_op, multipart_op, acl_op, post_object_op, health_op, tagging_op,
+                 list_object_versions_op, get_bucket_versioning_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

@@ -99,7 +99,7 @@ class service {
   [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
       const header_list& headers);
   [[nodiscard]] answer acl(const request& req, const acl_op& op, const request_context& ctx) const;
-  [[nodiscard]] answer list_buckets(const request_context& ctx) const;
+  [[nodiscard]] answer list_buckets(const query_list& query, const request_context& ctx) const;
   [[nodiscard]] answer head_bucket(const head_bucket_op& op, const request_context& ctx) const;
   [[nodiscard]] answer get_object(const request& req, const get_object_op& op,
                                   const request_context& ctx) const;
@@ -135,6 +135,23 @@ class service {
                                                          store::object_writer& writer) const;
   [[nodiscard]] answer upload_part_copy(const request& req, const multipart_op& op,
                                         const request_context& ctx) const;
+  [[nodiscard]] answer tagging(const request& req, const tagging_op& op, const request_context& ctx) const;
+  [[nodiscard]] answer list_object_versions(const query_list& query, const list_object_versions_op& op,
+                                            const request_context& ctx) const;
+  [[nodiscard]] answer get_bucket_versioning(const get_bucket_versioning_op& op,
+                                             const request_context& ctx) const;
+  /// The 12-digit AWS account id that owns bucket, which x-amz-expected-bucket-owner must name.
+  /// Today every bucket has the one owner (owner.hpp's owner_account_id); this is the single
+  /// place that becomes per-bucket when owners become per-credential.
+  [[nodiscard]] std::string bucket_owner_account(std::string_view bucket) const;
+  /// 403 AccessDenied when x-amz-expected-bucket-owner (or, for a copy,
+  /// x-amz-source-expected-bucket-owner) names another account than the bucket's owner.
+  [[nodiscard]] std::optional<answer> check_expected_owner(const request& req, const routed& r,
+                                                           const request_context& ctx) const;
+  /// 404 NoSuchBucket when the bucket the request names does not exist: what S3 answers an
+  /// anonymous request there rather than AccessDenied.
+  [[nodiscard]] std::optional<answer> missing_bucket(const request& req, const routed& r,
+                                                     const request_context& ctx) const;
   /// Adds the Access-Control-* headers of an actual request (docs/cors.md §10), or records
   /// why there are none.
   void apply_cors(const request& req, std::string_view bucket, answer& out) const;

@@ -24,17 +24,26 @@ struct object_attributes {
   std::vector<std::pair<std::string, std::string>> checksums;
   /// The object's canned ACL; empty: none set (the bucket's applies).
   std::string acl;
+  /// The object's tags (key, value) in the order they were set; empty: none.
+  std::vector<std::pair<std::string, std::string>> tags;
 
   [[nodiscard]] bool empty() const noexcept {
-    return etag.empty() && headers.empty() && checksums.empty() && acl.empty();
+    return etag.empty() && headers.empty() && checksums.empty() && acl.empty() && tags.empty();
   }
   /// The stored value of a header (case-insensitive name), if any.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
 
 /// The metadata headers of a PutObject/CreateMultipartUpload/CopyObject (REPLACE) request.
-/// aws-chunked is dropped from Content-Encoding, as S3 does: it describes the transfer only.
+/// aws-chunked is dropped from Content-Encoding, as S3 does: it describes the transfer only;
+/// any other Content-Encoding is stored verbatim. x-amz-meta-* values that are RFC 2047
+/// encoded words are stored decoded.
 [[nodiscard]] object_attributes attributes_from_request(const header_list& headers);
+
+/// A stored x-amz-meta-* value as GET/HEAD send it: as stored when it is all ASCII, else
+/// RFC 2047's "=?UTF-8?B?<base64>?=", as S3 does (attributes_from_request decodes such
+/// encoded words before storing).
+[[nodiscard]] std::string metadata_value_for_response(std::string_view stored);
 
 /// JSON text for the on-disk record, and back (nullopt when the text is not such a record).
 [[nodiscard]] std::string serialize(const object_attributes& attributes);
