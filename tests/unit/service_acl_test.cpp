@@ -38,6 +38,17 @@ unsigned anonymous_get(const s3cors::s3::service& svc) {
   return svc.handle(make(method::get, "GET", "/media/a.ts", false), ctx).res.status;
 }
 
+unsigned anonymous_list(const s3cors::s3::service& svc) {
+  return svc.handle(make(method::get, "GET", "/media?list-type=2", false), ctx).res.status;
+}
+
+unsigned signed_put_acl(const s3cors::s3::service& svc, std::string target, std::string_view acl) {
+  request put_acl = make(method::put, "PUT", std::move(target), false);
+  put_acl.headers.add("x-amz-acl", std::string(acl));
+  s3cors::auth::sign_request(put_acl, key, now);
+  return svc.handle(put_acl, ctx).res.status;
+}
+
 }  // namespace
 
 TEST_CASE("service: bucket ACLs set through the API outlive the service, and DeleteBucket drops them",
@@ -48,22 +59,86 @@ TEST_CASE("service: bucket ACLs set through the API outlive the service, and Del
   s3cors::cors::cors_registry cors;
   {
     const s3cors::s3::service svc(store, cors, with_credentials());
-    CHECK(anonymous_get(svc) == 403);
-    request put_acl = make(method::put, "PUT", "/media?acl", false);
-    put_acl.headers.add("x-amz-acl", "public-read");
-    s3cors::auth::sign_request(put_acl, key, now);
-    REQUIRE(svc.handle(put_acl, ctx).res.status == 200);
-    CHECK(anonymous_get(svc) == 200);
+    CHECK(anonymous_list(svc) == 403);
+    REQUIRE(signed_put_acl(svc, "/media?acl", "public-read") == 200);
+    CHECK(anonymous_list(svc) == 200);
   }
   // A new service on the same store (a restart) finds the ACL in the bucket document.
   const s3cors::s3::service restarted(store, cors, with_credentials());
-  CHECK(anonymous_get(restarted) == 200);
+  CHECK(anonymous_list(restarted) == 200);
 
   store.remove("media", "a.ts");
   REQUIRE(restarted.handle(make(method::delete_, "DELETE", "/media", true), ctx).res.status == 204);
   REQUIRE(restarted.handle(make(method::put, "PUT", "/media", true), ctx).res.status == 200);
   store.put("media", "a.ts", "segment", now);
-  CHECK(anonymous_get(restarted) == 403);  // a new bucket of the same name is private again
+  CHECK(anonymous_list(restarted) == 403);  // a new bucket of the same name is private again
+}
+
+TEST_CASE("service: READ on a bucket lets anonymous requests list it, not read its private objects",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, with_credentials());
+  REQUIRE(signed_put_acl(svc, "/media?acl", "public-read") == 200);
+  CHECK(anonymous_list(svc) == 200);
+  CHECK(svc.handle(make(method::head, "HEAD", "/media", false), ctx).res.status == 200);
+  // The object's ACL (private: none set) governs its reads.
+  CHECK(anonymous_get(svc) == 403);
+  CHECK(svc.handle(make(method::head, "HEAD", "/media/a.ts", false), ctx).res.status == 403);
+  // A missing object: READ on the bucket lets the requester learn that it does not exist.
+  CHECK(svc.handle(make(method::get, "GET", "/media/none.ts", false), ctx).res.status == 404);
+  // READ is not WRITE.
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media/a.ts", false), ctx).res.status == 403);
+  // The object made public-read is readable.
+  REQUIRE(signed_put_acl(svc, "/media/a.ts?acl", "public-read") == 200);
+  CHECK(anonymous_get(svc) == 200);
+}
+
+TEST_CASE("service: WRITE on a bucket lets anonymous requests create and delete objects, not read them",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, with_credentials());
+  REQUIRE(signed_put_acl(svc, "/media?acl", "public-read-write") == 200);
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 200);
+  CHECK(anonymous_get(svc) == 403);
+  CHECK(svc.handle(make(method::get, "GET", "/media/b.ts", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media/a.ts", false), ctx).res.status == 204);
+  // Bucket configuration stays the owner's.
+  CHECK(svc.handle(make(method::get, "GET", "/media?acl", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::get, "GET", "/media?cors", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media", false), ctx).res.status == 403);
+}
+
+TEST_CASE("service: the configuration file's public-read makes every object readable by anyone",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service svc(store, cors, with_credentials());
+  svc.acls().set_file_acls({{"media", "public-read"}});
+  CHECK(anonymous_get(svc) == 200);
+  CHECK(anonymous_list(svc) == 200);
+  // Even an object whose own ACL is private: the file's setting stands for a bucket policy.
+  REQUIRE(signed_put_acl(svc, "/media/a.ts?acl", "private") == 200);
+  CHECK(anonymous_get(svc) == 200);
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 403);
+  // public-read-write also lets anyone write, and read what was written.
+  svc.acls().set_file_acls({{"media", "public-read-write"}});
+  CHECK(svc.handle(put, ctx).res.status == 200);
+  CHECK(svc.handle(make(method::get, "GET", "/media/b.ts", false), ctx).res.status == 200);
 }
 
 TEST_CASE("service: DeleteBucketCors touches only CORS, never an ACL set through the API",

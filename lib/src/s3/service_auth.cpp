@@ -7,10 +7,12 @@
 #include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/multipart_form_stream.hpp"
 #include "s3cors/s3/access.hpp"
+#include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/s3/store_error.hpp"
 #include "s3cors/store/object_store.hpp"
 
+#include <string>
 #include <type_traits>
 
 namespace s3cors::s3 {
@@ -19,9 +21,9 @@ namespace {
 // What a POST form may add to its file: S3's 20 KB of fields before it, and the delimiters.
 constexpr std::uint64_t post_form_overhead = 64 * 1024;
 
-answer access_denied(const request& req, const request_context& ctx) {
+answer access_denied(const request& req, const request_context& ctx, std::string_view why) {
   return {make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head),
-          "anonymous request refused by the ACLs"};
+          "anonymous request refused: " + std::string(why)};
 }
 
 }  // namespace
@@ -65,48 +67,64 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
     return std::nullopt;
   }
 
-  // Anonymous: only what the bucket's (or the object's) canned ACL grants everyone.
+  // Anonymous: what the ACLs and the bucket's effective policy grant everyone (s3/access.hpp).
+  const std::string_view action = action_of(r.op);
+  if (action.empty()) return std::nullopt;
+  const auto judge = [&](std::string_view act, std::string_view bucket, std::string_view key) {
+    return decide(access_for(act, bucket, key, std::nullopt));
+  };
   return std::visit(
       [&](const auto& op) -> std::optional<answer> {
         using op_type = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<op_type, head_bucket_op> || std::is_same_v<op_type, list_objects_op>) {
-          if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
-        } else if constexpr (std::is_same_v<op_type, get_object_op>) {
-          if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
-          // The object's own ACL, read without hashing or opening its content.
-          const auto attributes = store_.attributes_of(op.bucket, op.key);
-          if (attributes && *attributes &&
-              anonymous_may(anonymous_access::read, "private", (*attributes)->acl)) {
-            return std::nullopt;
-          }
-        } else if constexpr (std::is_same_v<op_type, put_object_op> ||
-                             std::is_same_v<op_type, delete_object_op> ||
-                             std::is_same_v<op_type, delete_objects_op>) {
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) return std::nullopt;
-        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
-          // UploadPartCopy also reads its source, as CopyObject does.
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
-              (op.what != multipart_op::kind::upload_part_copy ||
-               may_read_anonymously(op.source_bucket, op.source_key))) {
-            return std::nullopt;
-          }
+        access_decision decision;
+        if constexpr (std::is_same_v<op_type, list_buckets_op> || std::is_same_v<op_type, health_op> ||
+                      std::is_same_v<op_type, preflight_op>) {
+          access_request request;
+          request.action = action;
+          decision = decide(request);
+        } else if constexpr (std::is_same_v<op_type, get_object_op> || std::is_same_v<op_type, acl_op> ||
+                             std::is_same_v<op_type, put_object_op> ||
+                             std::is_same_v<op_type, delete_object_op>) {
+          decision = judge(action, op.bucket, op.key);
         } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
           // Writing the copy, and reading its source.
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
-              may_read_anonymously(op.source_bucket, op.source_key)) {
-            return std::nullopt;
-          }
+          decision = judge(action, op.bucket, op.key);
+          if (decision.allowed) decision = judge("s3:GetObject", op.source_bucket, op.source_key);
+        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
+          // UploadPartCopy also reads its source, as CopyObject does.
+          decision = judge(action, op.bucket, op.key);
+          if (decision.allowed && op.what == multipart_op::kind::upload_part_copy)
+            decision = judge("s3:GetObject", op.source_bucket, op.source_key);
+        } else {
+          decision = judge(action, op.bucket, {});
         }
-        return access_denied(req, ctx);
+        if (decision.allowed) return std::nullopt;
+        return access_denied(req, ctx, decision.trace);
       },
       r.op);
 }
 
-bool service::may_read_anonymously(std::string_view bucket, std::string_view key) const {
-  if (anonymous_may(anonymous_access::read, bucket_acl(bucket), {})) return true;
-  // The object's own ACL, read without hashing or opening its content.
-  const auto attributes = store_.attributes_of(bucket, key);
-  return attributes && *attributes && anonymous_may(anonymous_access::read, "private", (*attributes)->acl);
+access_request service::access_for(std::string_view action, std::string_view bucket, std::string_view key,
+                                   std::optional<party> principal) const {
+  // One owner so far: the fixed principal of owner.hpp owns every bucket and object.
+  const party owner{std::string(owner_id), {}};
+  access_request out;
+  out.action = action;
+  out.principal = std::move(principal);
+  out.bucket_owner = owner;
+  out.bucket_acl = canned_grants(bucket_acl(bucket), owner, owner);
+  out.file_public_read = acls_.file_public_read(bucket);
+  if (is_object_action(action) && !key.empty()) {
+    // The object's own ACL, read without hashing or opening its content.
+    if (const auto attributes = store_.attributes_of(bucket, key)) {
+      const std::string canned = *attributes ? (*attributes)->acl : std::string();
+      out.object = object_facts{owner, canned_grants(canned.empty() ? "private" : canned, owner, owner)};
+    }
+  }
+  // TODO(policy): evaluate the bucket's policy (s3cors::policy::evaluate) here and set
+  // out.policy; the file's public-read then becomes a policy document instead of
+  // out.file_public_read.
+  return out;
 }
 
 answer service::acl(const request& req, const acl_op& op, const request_context& ctx) const {
@@ -200,9 +218,10 @@ class service::post_sink final : public body_sink {
       const auto keys = owner_.credentials();
       auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket, *keys, ctx_.now);
       if (!upload) return refuse(upload.error(), "POST upload refused");
-      if (!keys->empty() && upload->auth == auth::post_auth::anonymous &&
-          !anonymous_may(anonymous_access::write, owner_.bucket_acl(op_.bucket), {})) {
-        return refuse(error_detail(error::access_denied), "anonymous request refused by the ACLs");
+      if (!keys->empty() && upload->auth == auth::post_auth::anonymous) {
+        const auto decision = decide(owner_.access_for("s3:PutObject", op_.bucket, {}, std::nullopt));
+        if (!decision.allowed)
+          return refuse(error_detail(error::access_denied), "anonymous request refused: " + decision.trace);
       }
       if (!upload->acl.empty() && !is_canned_acl(upload->acl)) {
         return refuse(error_detail(error::invalid_argument)

@@ -88,8 +88,10 @@ class service {
   [[nodiscard]] std::optional<answer> authorize(const request& req, const routed& r,
                                                 const request_context& ctx,
                                                 std::optional<auth::verified_identity>& identity) const;
-  /// Whether an anonymous request may read bucket/key: the bucket's ACL, else the object's.
-  [[nodiscard]] bool may_read_anonymously(std::string_view bucket, std::string_view key) const;
+  /// The facts decide() needs about an action on bucket (and key, for object actions), from
+  /// memory but for the object's record.
+  [[nodiscard]] access_request access_for(std::string_view action, std::string_view bucket,
+                                          std::string_view key, std::optional<party> principal) const;
   /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
   /// Metadata headers and x-amz-acl of an upload; InvalidArgument for an unknown canned ACL.
