@@ -15,9 +15,9 @@ using s3cors::s3::decide;
 using s3cors::s3::object_facts;
 using s3cors::s3::party;
 
-const party alice{"a1a1", "111111111111"};
-const party alice_colleague{"a2a2", "111111111111"};  // another user of alice's account
-const party bob{"b0b0", "222222222222"};
+const party alice{"a1a1", "111111111111", "alice"};
+const party alice_colleague{"a2a2", "111111111111", "carol"};  // another user of alice's account
+const party bob{"b0b0", "222222222222", "bob"};
 
 enum class who { anonymous, owner, colleague, other };
 

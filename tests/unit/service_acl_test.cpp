@@ -3,6 +3,7 @@
 #include "memory_store.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/s3/identity.hpp"
 #include "s3cors/s3/service.hpp"
 
 #include <catch2/catch.hpp>
@@ -191,4 +192,84 @@ TEST_CASE("service: UploadPartCopy reads its source only with read access to it"
   request allowed = make(method::put, "PUT", "/drop/loot?partNumber=1&uploadId=" + id, false);
   allowed.headers.add("x-amz-copy-source", "/drop/mine.txt");
   CHECK(svc.handle(allowed, ctx).res.status == 200);
+}
+
+namespace {
+
+// Two users of two accounts, and a colleague of alice's in her account.
+const s3cors::auth::credential alice{"alice", "alice-secret",      "Alice",
+                                     "",      "alice@example.com", "111111111111"};
+const s3cors::auth::credential carol{"carol", "carol-secret", "", "", "", "111111111111"};
+const s3cors::auth::credential bob{"bob", "bob-secret", "Bob", "", "", "222222222222"};
+
+request as(const s3cors::auth::credential& who, method verb, std::string name, std::string target,
+           std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {}) {
+  request req = make(verb, std::move(name), std::move(target), false);
+  for (auto& [header, value] : headers) req.headers.add(header, value);
+  req.body = std::move(body);
+  s3cors::auth::sign_request(req, who, now);
+  return req;
+}
+
+std::string body_of(const s3cors::response& res) {
+  const auto* text = std::get_if<std::string>(&res.body);
+  return text ? *text : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("service: each credential is a user; buckets and objects record their owner", "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service_options options;
+  options.credentials = s3cors::auth::credential_set({alice, carol, bob});
+  const s3cors::s3::service svc(store, cors, options);
+  const std::string alice_id = s3cors::s3::default_canonical_id("alice");
+  const std::string bob_id = s3cors::s3::default_canonical_id("bob");
+  REQUIRE(alice_id.size() == 64);
+  CHECK(alice_id != bob_id);
+
+  REQUIRE(svc.handle(as(alice, method::put, "PUT", "/a-bucket"), ctx).res.status == 200);
+  REQUIRE(svc.handle(as(alice, method::put, "PUT", "/a-bucket/k.txt", {}, "alice's"), ctx).res.status == 200);
+  const auto listing = body_of(svc.handle(as(alice, method::get, "GET", "/"), ctx).res);
+  CHECK_THAT(listing, Catch::Contains("<ID>" + alice_id + "</ID><DisplayName>Alice</DisplayName>"));
+  CHECK_THAT(listing, Catch::Contains("<Name>a-bucket</Name>"));
+  // bob's account owns none of it: not listed, not his to delete or configure.
+  const auto bobs = body_of(svc.handle(as(bob, method::get, "GET", "/"), ctx).res);
+  CHECK_THAT(bobs, !Catch::Contains("a-bucket"));
+  CHECK_THAT(bobs, Catch::Contains("<DisplayName>Bob</DisplayName>"));
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket?list-type=2"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket?acl"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::put, "PUT", "/a-bucket/k.txt", {}, "bob's"), ctx).res.status == 403);
+  // carol shares alice's account: she is the owner too.
+  CHECK(svc.handle(as(carol, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 200);
+
+  // GetObjectAcl and GetBucketAcl name the owner; fetch-owner too.
+  const auto acl = body_of(svc.handle(as(alice, method::get, "GET", "/a-bucket/k.txt?acl"), ctx).res);
+  CHECK_THAT(acl,
+             Catch::Contains("<Owner><ID>" + alice_id + "</ID><DisplayName>Alice</DisplayName></Owner>"));
+  CHECK_THAT(
+      body_of(svc.handle(as(alice, method::get, "GET", "/a-bucket?list-type=2&fetch-owner=true"), ctx).res),
+      Catch::Contains("<ID>" + alice_id + "</ID>"));
+
+  // A public-read object is bob's to read; a public-read-write bucket is his to write in, and
+  // what he writes is his (ObjectWriter): alice cannot read it without a grant.
+  REQUIRE(
+      svc.handle(as(alice, method::put, "PUT", "/a-bucket/k.txt?acl", {{"x-amz-acl", "public-read"}}), ctx)
+          .res.status == 200);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 200);
+  REQUIRE(
+      svc.handle(as(alice, method::put, "PUT", "/a-bucket?acl", {{"x-amz-acl", "public-read-write"}}), ctx)
+          .res.status == 200);
+  REQUIRE(svc.handle(as(bob, method::put, "PUT", "/a-bucket/bob.txt", {}, "bob's"), ctx).res.status == 200);
+  CHECK(svc.handle(as(alice, method::get, "GET", "/a-bucket/bob.txt"), ctx).res.status == 403);
+  CHECK_THAT(body_of(svc.handle(as(bob, method::get, "GET", "/a-bucket/bob.txt?acl"), ctx).res),
+             Catch::Contains("<Owner><ID>" + bob_id + "</ID>"));
+  CHECK(svc.handle(as(bob, method::delete_, "DELETE", "/a-bucket"), ctx).res.status == 403);
+  // A restart finds the bucket's owner in its bucket document.
+  const s3cors::s3::service restarted(store, cors, options);
+  CHECK(restarted.handle(as(bob, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 403);
+  CHECK(restarted.handle(as(carol, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 204);
 }

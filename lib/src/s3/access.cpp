@@ -1,8 +1,10 @@
 #include "s3cors/s3/access.hpp"
 
 #include "s3cors/s3/owner.hpp"
+#include "s3cors/xml/xml_writer.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include <array>
@@ -271,23 +273,26 @@ std::string_view action_of(const operation& op) noexcept {
       op);
 }
 
-std::string render_access_control_policy(std::string_view canned_acl) {
+std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants) {
   constexpr std::string_view grantee_ns = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
-  std::string grants = fmt::format(
-      "<Grant><Grantee {} xsi:type=\"CanonicalUser\"><ID>{}</ID><DisplayName>{}</DisplayName></Grantee>"
-      "<Permission>FULL_CONTROL</Permission></Grant>",
-      grantee_ns, owner_id, owner_name);
-  auto everyone = [&](std::string_view permission) {
-    grants += fmt::format(
-        "<Grant><Grantee {} xsi:type=\"Group\"><URI>{}</URI></Grantee><Permission>{}</Permission></Grant>",
-        grantee_ns, all_users, permission);
-  };
-  if (canned_acl == "public-read" || canned_acl == "public-read-write") everyone("READ");
-  if (canned_acl == "public-read-write") everyone("WRITE");
+  std::string list;
+  for (const grant& g : grants) {
+    if (g.type == grant::kind::canonical_user) {
+      list += fmt::format("<Grant><Grantee {} xsi:type=\"CanonicalUser\"><ID>{}</ID>", grantee_ns,
+                          xml::escape(g.grantee));
+      if (g.grantee == owner.canonical_id)
+        list += fmt::format("<DisplayName>{}</DisplayName>", xml::escape(owner.display_name));
+      list += "</Grantee>";
+    } else {
+      list += fmt::format("<Grant><Grantee {} xsi:type=\"Group\"><URI>{}</URI></Grantee>", grantee_ns,
+                          xml::escape(g.grantee));
+    }
+    list += fmt::format("<Permission>{}</Permission></Grant>", permission_name(g.what));
+  }
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"{}\"><Owner><ID>{}</ID>"
       "<DisplayName>{}</DisplayName></Owner><AccessControlList>{}</AccessControlList></AccessControlPolicy>",
-      s3_xmlns, owner_id, owner_name, grants);
+      s3_xmlns, xml::escape(owner.canonical_id), xml::escape(owner.display_name), list);
 }
 
 result<std::string, error_detail> canned_acl_from_policy(std::string_view xml) {
@@ -343,6 +348,39 @@ void acl_registry::set_api_acl(std::string_view bucket, std::optional<std::strin
   } else if (const auto it = api_.find(bucket); it != api_.end()) {
     api_.erase(it);
   }
+}
+
+void acl_registry::set_owner(std::string_view bucket, std::optional<party> owner) {
+  const std::unique_lock lock{mutex_};
+  if (owner) {
+    owners_.insert_or_assign(std::string(bucket), std::move(*owner));
+  } else if (const auto it = owners_.find(bucket); it != owners_.end()) {
+    owners_.erase(it);
+  }
+}
+
+std::optional<party> acl_registry::owner(std::string_view bucket) const {
+  const std::shared_lock lock{mutex_};
+  if (const auto it = owners_.find(bucket); it != owners_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string serialize_owner(const party& owner) {
+  return nlohmann::json{
+      {"id", owner.canonical_id}, {"name", owner.display_name}, {"account", owner.account_id}}
+      .dump();
+}
+
+std::optional<party> parse_owner(std::string_view json) {
+  const auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  party out;
+  for (auto [field, name] : {std::pair{&out.canonical_id, "id"}, std::pair{&out.display_name, "name"},
+                             std::pair{&out.account_id, "account"}}) {
+    if (const auto it = doc.find(name); it != doc.end() && it->is_string()) *field = it->get<std::string>();
+  }
+  if (out.canonical_id.empty()) return std::nullopt;
+  return out;
 }
 
 bool acl_registry::file_public_read(std::string_view bucket) const {

@@ -89,6 +89,10 @@ std::string serialize(const object_attributes& attributes) {
   if (!attributes.headers.empty()) doc["headers"] = to_json(attributes.headers);
   if (!attributes.checksums.empty()) doc["checksums"] = to_json(attributes.checksums);
   if (!attributes.acl.empty()) doc["acl"] = attributes.acl;
+  if (!attributes.owner_id.empty()) {
+    doc["owner"] = {
+        {"id", attributes.owner_id}, {"name", attributes.owner_name}, {"account", attributes.owner_account}};
+  }
   // Metadata values may hold any bytes a header can; replace what is not UTF-8 rather than fail.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -108,6 +112,17 @@ std::optional<object_attributes> parse_object_attributes(std::string_view json) 
   if (const auto it = doc.find("acl"); it != doc.end()) {
     if (!it->is_string()) return std::nullopt;
     out.acl = it->get<std::string>();
+  }
+  // Records written before owners were recorded have none.
+  if (const auto it = doc.find("owner"); it != doc.end()) {
+    if (!it->is_object()) return std::nullopt;
+    for (auto [field, name] : {std::pair{&out.owner_id, "id"}, std::pair{&out.owner_name, "name"},
+                               std::pair{&out.owner_account, "account"}}) {
+      const auto value = it->find(name);
+      if (value == it->end()) continue;
+      if (!value->is_string()) return std::nullopt;
+      *field = value->get<std::string>();
+    }
   }
   return out;
 }

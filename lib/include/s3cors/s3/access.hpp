@@ -16,6 +16,7 @@
 // the bucket owner.
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
+#include "s3cors/s3/party.hpp"
 #include "s3cors/s3/route.hpp"
 
 #include <cstdint>
@@ -54,16 +55,6 @@ struct grant {
   permission what = permission::read;
 
   friend bool operator==(const grant&, const grant&) = default;
-};
-
-/// A principal or an owner: its canonical user ID and its 12-digit account. Owners compare by
-/// account when both have one (the users of one account own its resources together), else by
-/// canonical ID.
-struct party {
-  std::string canonical_id;
-  std::string account_id;
-
-  [[nodiscard]] bool same_owner(const party& other) const noexcept;
 };
 
 /// The grants a canned ACL expands to, as S3 expands them: the owner's FULL_CONTROL, plus
@@ -138,9 +129,6 @@ struct access_decision {
 /// Whether the action is about an object (its ACL and owner matter) rather than the bucket.
 [[nodiscard]] bool is_object_action(std::string_view action) noexcept;
 
-/// GetBucketAcl/GetObjectAcl: the AccessControlPolicy document a canned ACL amounts to.
-[[nodiscard]] std::string render_access_control_policy(std::string_view canned_acl);
-
 /// PutBucketAcl/PutObjectAcl with an AccessControlPolicy body: the canned ACL its grants
 /// amount to (owner FULL_CONTROL plus AllUsers READ and/or WRITE); MalformedXML when it is
 /// not such a document, NotImplemented for grants to other principals.
@@ -156,6 +144,9 @@ class acl_registry {
   void set_api_acl(std::string_view bucket, std::optional<std::string> acl);
   /// The ACL in force: the API's, else the file's; nullopt when neither set one.
   [[nodiscard]] std::optional<std::string> find(std::string_view bucket) const;
+  /// The owner recorded for a bucket (CreateBucket; nullopt: none recorded, or DeleteBucket).
+  void set_owner(std::string_view bucket, std::optional<party> owner);
+  [[nodiscard]] std::optional<party> owner(std::string_view bucket) const;
   /// Whether the configuration file makes every object of the bucket readable by anyone: its
   /// "acl" is public-read or public-read-write and no ACL set through the API replaced it.
   [[nodiscard]] bool file_public_read(std::string_view bucket) const;
@@ -164,6 +155,16 @@ class acl_registry {
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::string, std::less<>> api_;
   std::map<std::string, std::string, std::less<>> file_;
+  std::map<std::string, party, std::less<>> owners_;
 };
+
+/// The bucket document where CreateBucket records the bucket's owner (JSON), and back.
+inline constexpr std::string_view bucket_owner_document = "owner";
+[[nodiscard]] std::string serialize_owner(const party& owner);
+[[nodiscard]] std::optional<party> parse_owner(std::string_view json);
+
+/// GetBucketAcl/GetObjectAcl: the AccessControlPolicy document of an owner and its grants
+/// (CanonicalUser grants of known users get their DisplayName from display_names).
+[[nodiscard]] std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants);
 
 }  // namespace s3cors::s3

@@ -79,6 +79,10 @@ class service {
   void finalize_post(const request& req, const post_object_op& op, answer& out) const;
   /// The CORS headers and log details every answer gets, HEAD's body removed.
   void finalize(const request& req, const routed& r, answer& out) const;
+  /// start() once the request is authorised; ctx names the requester.
+  [[nodiscard]] started_request start_authorized(const request& req, routed&& authorized,
+                                                 std::optional<auth::verified_identity>&& identity,
+                                                 const request_context& ctx) const;
   [[nodiscard]] started_request start_upload(const request& req, routed&& r,
                                              std::optional<auth::verified_identity>&& identity,
                                              const request_context& ctx) const;
@@ -94,9 +98,17 @@ class service {
                                           std::string_view key, std::optional<party> principal) const;
   /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
-  /// Metadata headers and x-amz-acl of an upload; InvalidArgument for an unknown canned ACL.
+  /// Metadata headers and x-amz-acl of an upload, and its owner (the requester); InvalidArgument
+  /// for an unknown canned ACL.
   [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
-      const header_list& headers);
+      const header_list& headers, const request_context& ctx);
+  /// The configured user who signed (nullopt: anonymous, or a key removed since).
+  [[nodiscard]] std::optional<party> requester_of(
+      const std::optional<auth::verified_identity>& identity) const;
+  /// The bucket's recorded owner, else the account's (identity.hpp: default_owner).
+  [[nodiscard]] party bucket_owner(std::string_view bucket) const;
+  /// Who signed the request, else the account's owner (no credentials, anonymous requests).
+  [[nodiscard]] party requester_or_owner(const request_context& ctx) const;
   [[nodiscard]] answer acl(const request& req, const acl_op& op, const request_context& ctx) const;
   [[nodiscard]] answer list_buckets(const request_context& ctx) const;
   [[nodiscard]] answer head_bucket(const head_bucket_op& op, const request_context& ctx) const;

@@ -24,9 +24,14 @@ struct object_attributes {
   std::vector<std::pair<std::string, std::string>> checksums;
   /// The object's canned ACL; empty: none set (the bucket's applies).
   std::string acl;
+  /// The object's owner (the uploader: s3::party's fields); empty: none recorded (records
+  /// written before owners were, files dropped in, anonymous uploads): the bucket's owner.
+  std::string owner_id;
+  std::string owner_name;
+  std::string owner_account;
 
   [[nodiscard]] bool empty() const noexcept {
-    return etag.empty() && headers.empty() && checksums.empty() && acl.empty();
+    return etag.empty() && headers.empty() && checksums.empty() && acl.empty() && owner_id.empty();
   }
   /// The stored value of a header (case-insensitive name), if any.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
