@@ -198,8 +198,10 @@ TEST_CASE("auth: canned ACLs open buckets and objects to anonymous requests", "[
   CHECK_THAT(private_acl.body, Catch::Contains("<Permission>FULL_CONTROL</Permission>"));
   CHECK_THAT(private_acl.body, !Catch::Contains("AllUsers"));
 
+  // READ on the bucket lists it; reading an object takes READ on the object (S3's rule).
   REQUIRE(send_signed(server, good_key, "PUT", "/media?acl", {{"x-amz-acl", "public-read"}}).status == 200);
-  CHECK(send_request(server.port(), "GET", "/media/a.txt").status == 200);
+  CHECK(send_request(server.port(), "GET", "/media/a.txt").status == 403);
+  CHECK(send_request(server.port(), "GET", "/media/missing.txt").status == 404);
   CHECK(send_request(server.port(), "GET", "/media?list-type=2").status == 200);
   CHECK(send_request(server.port(), "PUT", "/media/b.txt", {}, "x").status == 403);
   CHECK_THAT(send_signed(server, good_key, "GET", "/media?acl").body,

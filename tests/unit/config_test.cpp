@@ -356,6 +356,25 @@ TEST_CASE("config: credentials are a list of access key pairs", "[config]") {
   CHECK(c.credentials[1].secret_access_key == "s");
 }
 
+TEST_CASE("config: a credential names its user, canonical ID, email and account", "[config]") {
+  const server_config c = parse_ok(R"({"credentials": [
+    {"access_key_id": "alice", "secret_access_key": "s", "user": "Alice",
+     "canonical_id": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+     "email": "alice@example.com", "account_id": "111122223333"}]})");
+  REQUIRE(c.credentials.size() == 1);
+  CHECK(c.credentials[0].user == "Alice");
+  CHECK(c.credentials[0].canonical_id == "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be");
+  CHECK(c.credentials[0].email == "alice@example.com");
+  CHECK(c.credentials[0].account_id == "111122223333");
+  for (const auto* bad :
+       {R"({"credentials": [{"access_key_id": "a", "secret_access_key": "s", "account_id": "12"}]})",
+        R"({"credentials": [{"access_key_id": "a", "secret_access_key": "s", "canonical_id": "XY"}]})",
+        R"({"credentials": [{"access_key_id": "a", "secret_access_key": "s", "email": "nobody"}]})",
+        R"({"credentials": [{"access_key_id": "a", "secret_access_key": "s", "user": ""}]})"}) {
+    CHECK(parse_error(bad).pointer.starts_with("/credentials/0/"));
+  }
+}
+
 TEST_CASE("config: malformed credentials are refused without echoing the secret", "[config]") {
   struct bad_case {
     std::string_view json;

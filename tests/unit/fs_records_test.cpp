@@ -69,6 +69,18 @@ TEST_CASE("object_attributes: the record round-trips and refuses what it did not
   CHECK(parsed->checksums == attributes.checksums);
   CHECK(parsed->etag == "0123-2");
   CHECK(parsed->acl == "public-read");
+  CHECK(parsed->owner_id.empty());
+  // The owner, and a record written before owners were recorded.
+  attributes.owner_id = "abc";
+  attributes.owner_name = "Alice";
+  attributes.owner_account = "111111111111";
+  const auto owned = s3cors::store::parse_object_attributes(s3cors::store::serialize(attributes));
+  REQUIRE(owned.has_value());
+  CHECK(owned->owner_id == "abc");
+  CHECK(owned->owner_name == "Alice");
+  CHECK(owned->owner_account == "111111111111");
+  CHECK(s3cors::store::parse_object_attributes(R"({"acl": "public-read"})")->owner_id.empty());
+  CHECK_FALSE(s3cors::store::parse_object_attributes(R"({"owner": "abc"})").has_value());
   CHECK_FALSE(s3cors::store::parse_object_attributes("not json").has_value());
   CHECK_FALSE(s3cors::store::parse_object_attributes(R"({"headers": [["a"]]})").has_value());
   CHECK_FALSE(s3cors::store::parse_object_attributes("[]").has_value());

@@ -3,6 +3,7 @@
 #include "memory_store.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/s3/identity.hpp"
 #include "s3cors/s3/service.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,6 +39,17 @@ unsigned anonymous_get(const s3cors::s3::service& svc) {
   return svc.handle(make(method::get, "GET", "/media/a.ts", false), ctx).res.status;
 }
 
+unsigned anonymous_list(const s3cors::s3::service& svc) {
+  return svc.handle(make(method::get, "GET", "/media?list-type=2", false), ctx).res.status;
+}
+
+unsigned signed_put_acl(const s3cors::s3::service& svc, std::string target, std::string_view acl) {
+  request put_acl = make(method::put, "PUT", std::move(target), false);
+  put_acl.headers.add("x-amz-acl", std::string(acl));
+  s3cors::auth::sign_request(put_acl, key, now);
+  return svc.handle(put_acl, ctx).res.status;
+}
+
 }  // namespace
 
 TEST_CASE("service: bucket ACLs set through the API outlive the service, and DeleteBucket drops them",
@@ -48,22 +60,86 @@ TEST_CASE("service: bucket ACLs set through the API outlive the service, and Del
   s3cors::cors::cors_registry cors;
   {
     const s3cors::s3::service svc(store, cors, with_credentials());
-    CHECK(anonymous_get(svc) == 403);
-    request put_acl = make(method::put, "PUT", "/media?acl", false);
-    put_acl.headers.add("x-amz-acl", "public-read");
-    s3cors::auth::sign_request(put_acl, key, now);
-    REQUIRE(svc.handle(put_acl, ctx).res.status == 200);
-    CHECK(anonymous_get(svc) == 200);
+    CHECK(anonymous_list(svc) == 403);
+    REQUIRE(signed_put_acl(svc, "/media?acl", "public-read") == 200);
+    CHECK(anonymous_list(svc) == 200);
   }
   // A new service on the same store (a restart) finds the ACL in the bucket document.
   const s3cors::s3::service restarted(store, cors, with_credentials());
-  CHECK(anonymous_get(restarted) == 200);
+  CHECK(anonymous_list(restarted) == 200);
 
   store.remove("media", "a.ts");
   REQUIRE(restarted.handle(make(method::delete_, "DELETE", "/media", true), ctx).res.status == 204);
   REQUIRE(restarted.handle(make(method::put, "PUT", "/media", true), ctx).res.status == 200);
   store.put("media", "a.ts", "segment", now);
-  CHECK(anonymous_get(restarted) == 403);  // a new bucket of the same name is private again
+  CHECK(anonymous_list(restarted) == 403);  // a new bucket of the same name is private again
+}
+
+TEST_CASE("service: READ on a bucket lets anonymous requests list it, not read its private objects",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, with_credentials());
+  REQUIRE(signed_put_acl(svc, "/media?acl", "public-read") == 200);
+  CHECK(anonymous_list(svc) == 200);
+  CHECK(svc.handle(make(method::head, "HEAD", "/media", false), ctx).res.status == 200);
+  // The object's ACL (private: none set) governs its reads.
+  CHECK(anonymous_get(svc) == 403);
+  CHECK(svc.handle(make(method::head, "HEAD", "/media/a.ts", false), ctx).res.status == 403);
+  // A missing object: READ on the bucket lets the requester learn that it does not exist.
+  CHECK(svc.handle(make(method::get, "GET", "/media/none.ts", false), ctx).res.status == 404);
+  // READ is not WRITE.
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media/a.ts", false), ctx).res.status == 403);
+  // The object made public-read is readable.
+  REQUIRE(signed_put_acl(svc, "/media/a.ts?acl", "public-read") == 200);
+  CHECK(anonymous_get(svc) == 200);
+}
+
+TEST_CASE("service: WRITE on a bucket lets anonymous requests create and delete objects, not read them",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  const s3cors::s3::service svc(store, cors, with_credentials());
+  REQUIRE(signed_put_acl(svc, "/media?acl", "public-read-write") == 200);
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 200);
+  CHECK(anonymous_get(svc) == 403);
+  CHECK(svc.handle(make(method::get, "GET", "/media/b.ts", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media/a.ts", false), ctx).res.status == 204);
+  // Bucket configuration stays the owner's.
+  CHECK(svc.handle(make(method::get, "GET", "/media?acl", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::get, "GET", "/media?cors", false), ctx).res.status == 403);
+  CHECK(svc.handle(make(method::delete_, "DELETE", "/media", false), ctx).res.status == 403);
+}
+
+TEST_CASE("service: the configuration file's public-read makes every object readable by anyone",
+          "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  store.add_bucket("media", now);
+  store.put("media", "a.ts", "segment", now);
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service svc(store, cors, with_credentials());
+  svc.acls().set_file_acls({{"media", "public-read"}});
+  CHECK(anonymous_get(svc) == 200);
+  CHECK(anonymous_list(svc) == 200);
+  // Even an object whose own ACL is private: the file's setting stands for a bucket policy.
+  REQUIRE(signed_put_acl(svc, "/media/a.ts?acl", "private") == 200);
+  CHECK(anonymous_get(svc) == 200);
+  request put = make(method::put, "PUT", "/media/b.ts", false);
+  put.body = "x";
+  CHECK(svc.handle(put, ctx).res.status == 403);
+  // public-read-write also lets anyone write, and read what was written.
+  svc.acls().set_file_acls({{"media", "public-read-write"}});
+  CHECK(svc.handle(put, ctx).res.status == 200);
+  CHECK(svc.handle(make(method::get, "GET", "/media/b.ts", false), ctx).res.status == 200);
 }
 
 TEST_CASE("service: DeleteBucketCors touches only CORS, never an ACL set through the API",
@@ -116,4 +192,84 @@ TEST_CASE("service: UploadPartCopy reads its source only with read access to it"
   request allowed = make(method::put, "PUT", "/drop/loot?partNumber=1&uploadId=" + id, false);
   allowed.headers.add("x-amz-copy-source", "/drop/mine.txt");
   CHECK(svc.handle(allowed, ctx).res.status == 200);
+}
+
+namespace {
+
+// Two users of two accounts, and a colleague of alice's in her account.
+const s3cors::auth::credential alice{"alice", "alice-secret",      "Alice",
+                                     "",      "alice@example.com", "111111111111"};
+const s3cors::auth::credential carol{"carol", "carol-secret", "", "", "", "111111111111"};
+const s3cors::auth::credential bob{"bob", "bob-secret", "Bob", "", "", "222222222222"};
+
+request as(const s3cors::auth::credential& who, method verb, std::string name, std::string target,
+           std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = {}) {
+  request req = make(verb, std::move(name), std::move(target), false);
+  for (auto& [header, value] : headers) req.headers.add(header, value);
+  req.body = std::move(body);
+  s3cors::auth::sign_request(req, who, now);
+  return req;
+}
+
+std::string body_of(const s3cors::response& res) {
+  const auto* text = std::get_if<std::string>(&res.body);
+  return text ? *text : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("service: each credential is a user; buckets and objects record their owner", "[s3_service][acl]") {
+  s3cors::test::memory_store store;
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service_options options;
+  options.credentials = s3cors::auth::credential_set({alice, carol, bob});
+  const s3cors::s3::service svc(store, cors, options);
+  const std::string alice_id = s3cors::s3::default_canonical_id("alice");
+  const std::string bob_id = s3cors::s3::default_canonical_id("bob");
+  REQUIRE(alice_id.size() == 64);
+  CHECK(alice_id != bob_id);
+
+  REQUIRE(svc.handle(as(alice, method::put, "PUT", "/a-bucket"), ctx).res.status == 200);
+  REQUIRE(svc.handle(as(alice, method::put, "PUT", "/a-bucket/k.txt", {}, "alice's"), ctx).res.status == 200);
+  const auto listing = body_of(svc.handle(as(alice, method::get, "GET", "/"), ctx).res);
+  CHECK_THAT(listing, Catch::Contains("<ID>" + alice_id + "</ID><DisplayName>Alice</DisplayName>"));
+  CHECK_THAT(listing, Catch::Contains("<Name>a-bucket</Name>"));
+  // bob's account owns none of it: not listed, not his to delete or configure.
+  const auto bobs = body_of(svc.handle(as(bob, method::get, "GET", "/"), ctx).res);
+  CHECK_THAT(bobs, !Catch::Contains("a-bucket"));
+  CHECK_THAT(bobs, Catch::Contains("<DisplayName>Bob</DisplayName>"));
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket?list-type=2"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket?acl"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 403);
+  CHECK(svc.handle(as(bob, method::put, "PUT", "/a-bucket/k.txt", {}, "bob's"), ctx).res.status == 403);
+  // carol shares alice's account: she is the owner too.
+  CHECK(svc.handle(as(carol, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 200);
+
+  // GetObjectAcl and GetBucketAcl name the owner; fetch-owner too.
+  const auto acl = body_of(svc.handle(as(alice, method::get, "GET", "/a-bucket/k.txt?acl"), ctx).res);
+  CHECK_THAT(acl,
+             Catch::Contains("<Owner><ID>" + alice_id + "</ID><DisplayName>Alice</DisplayName></Owner>"));
+  CHECK_THAT(
+      body_of(svc.handle(as(alice, method::get, "GET", "/a-bucket?list-type=2&fetch-owner=true"), ctx).res),
+      Catch::Contains("<ID>" + alice_id + "</ID>"));
+
+  // A public-read object is bob's to read; a public-read-write bucket is his to write in, and
+  // what he writes is his (ObjectWriter): alice cannot read it without a grant.
+  REQUIRE(
+      svc.handle(as(alice, method::put, "PUT", "/a-bucket/k.txt?acl", {{"x-amz-acl", "public-read"}}), ctx)
+          .res.status == 200);
+  CHECK(svc.handle(as(bob, method::get, "GET", "/a-bucket/k.txt"), ctx).res.status == 200);
+  REQUIRE(
+      svc.handle(as(alice, method::put, "PUT", "/a-bucket?acl", {{"x-amz-acl", "public-read-write"}}), ctx)
+          .res.status == 200);
+  REQUIRE(svc.handle(as(bob, method::put, "PUT", "/a-bucket/bob.txt", {}, "bob's"), ctx).res.status == 200);
+  CHECK(svc.handle(as(alice, method::get, "GET", "/a-bucket/bob.txt"), ctx).res.status == 403);
+  CHECK_THAT(body_of(svc.handle(as(bob, method::get, "GET", "/a-bucket/bob.txt?acl"), ctx).res),
+             Catch::Contains("<Owner><ID>" + bob_id + "</ID>"));
+  CHECK(svc.handle(as(bob, method::delete_, "DELETE", "/a-bucket"), ctx).res.status == 403);
+  // A restart finds the bucket's owner in its bucket document.
+  const s3cors::s3::service restarted(store, cors, options);
+  CHECK(restarted.handle(as(bob, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 403);
+  CHECK(restarted.handle(as(carol, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 204);
 }

@@ -147,8 +147,27 @@ std::vector<auth::credential> parse_credentials(const json& value, const std::st
       } else if (name == "secret_access_key") {
         key.secret_access_key = get_string(field, field_at);
         if (key.secret_access_key.empty()) fail(field_at, "must not be empty");
+      } else if (name == "user") {
+        key.user = get_string(field, field_at);
+        if (key.user.empty() || key.user.size() > 64) fail(field_at, "expected 1 to 64 characters");
+      } else if (name == "canonical_id") {
+        key.canonical_id = get_string(field, field_at);
+        if (key.canonical_id.size() != 64 ||
+            !std::all_of(key.canonical_id.begin(), key.canonical_id.end(),
+                         [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+          fail(field_at, "expected 64 lowercase hex digits");
+      } else if (name == "email") {
+        key.email = get_string(field, field_at);
+        if (key.email.find('@') == std::string::npos) fail(field_at, "expected an email address");
+      } else if (name == "account_id") {
+        key.account_id = get_string(field, field_at);
+        if (key.account_id.size() != 12 || !std::all_of(key.account_id.begin(), key.account_id.end(),
+                                                        [](char c) { return c >= '0' && c <= '9'; }))
+          fail(field_at, "expected 12 digits");
       } else if (!name.starts_with("$")) {
-        fail(field_at, "unknown field (expected \"access_key_id\" or \"secret_access_key\")");
+        fail(field_at,
+             "unknown field (expected \"access_key_id\", \"secret_access_key\", \"user\", \"canonical_id\", "
+             "\"email\" or \"account_id\")");
       }
     }
     if (key.access_key_id.empty()) fail(at + "/access_key_id", "missing");

@@ -1,17 +1,20 @@
 #include "s3cors/s3/access.hpp"
 
 #include "s3cors/s3/owner.hpp"
+#include "s3cors/xml/xml_writer.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include <array>
 #include <mutex>
+#include <type_traits>
 
 namespace s3cors::s3 {
 namespace {
 
-constexpr std::string_view all_users = "http://acs.amazonaws.com/groups/global/AllUsers";
+constexpr std::string_view all_users = all_users_uri;
 
 std::string_view local_name(const pugi::xml_node& node) {
   const std::string_view name = node.name();
@@ -38,30 +41,275 @@ bool is_canned_acl(std::string_view name) noexcept {
   return false;
 }
 
-bool anonymous_may(anonymous_access access, std::string_view bucket_acl,
-                   std::string_view object_acl) noexcept {
-  if (access == anonymous_access::write) return bucket_acl == "public-read-write";
-  return bucket_acl == "public-read" || bucket_acl == "public-read-write" || object_acl == "public-read" ||
-         object_acl == "public-read-write";
+std::string_view permission_name(permission p) noexcept {
+  switch (p) {
+    case permission::read:
+      return "READ";
+    case permission::write:
+      return "WRITE";
+    case permission::read_acp:
+      return "READ_ACP";
+    case permission::write_acp:
+      return "WRITE_ACP";
+    case permission::full_control:
+      return "FULL_CONTROL";
+  }
+  return "READ";
 }
 
-std::string render_access_control_policy(std::string_view canned_acl) {
-  constexpr std::string_view grantee_ns = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
-  std::string grants = fmt::format(
-      "<Grant><Grantee {} xsi:type=\"CanonicalUser\"><ID>{}</ID><DisplayName>{}</DisplayName></Grantee>"
-      "<Permission>FULL_CONTROL</Permission></Grant>",
-      grantee_ns, owner_id, owner_name);
-  auto everyone = [&](std::string_view permission) {
-    grants += fmt::format(
-        "<Grant><Grantee {} xsi:type=\"Group\"><URI>{}</URI></Grantee><Permission>{}</Permission></Grant>",
-        grantee_ns, all_users, permission);
+bool party::same_owner(const party& other) const noexcept {
+  if (!account_id.empty() && !other.account_id.empty()) return account_id == other.account_id;
+  return canonical_id == other.canonical_id;
+}
+
+std::vector<grant> canned_grants(std::string_view canned_acl, const party& owner, const party& bucket_owner) {
+  using enum permission;
+  std::vector<grant> grants{{grant::kind::canonical_user, owner.canonical_id, full_control}};
+  auto group = [&](std::string_view uri, permission p) {
+    grants.push_back({grant::kind::group, std::string(uri), p});
   };
-  if (canned_acl == "public-read" || canned_acl == "public-read-write") everyone("READ");
-  if (canned_acl == "public-read-write") everyone("WRITE");
+  auto to_bucket_owner = [&](permission p) {
+    // On a bucket (or an object of the bucket's owner) the owner's FULL_CONTROL says it all.
+    if (bucket_owner.canonical_id != owner.canonical_id)
+      grants.push_back({grant::kind::canonical_user, bucket_owner.canonical_id, p});
+  };
+  if (canned_acl == "public-read") {
+    group(all_users_uri, read);
+  } else if (canned_acl == "public-read-write") {
+    group(all_users_uri, read);
+    group(all_users_uri, write);
+  } else if (canned_acl == "authenticated-read") {
+    group(authenticated_users_uri, read);
+  } else if (canned_acl == "bucket-owner-read") {
+    to_bucket_owner(read);
+  } else if (canned_acl == "bucket-owner-full-control") {
+    to_bucket_owner(full_control);
+  } else if (canned_acl == "log-delivery-write") {
+    group(log_delivery_uri, write);
+    group(log_delivery_uri, read_acp);
+  }
+  return grants;
+}
+
+namespace {
+
+// What an action needs: a permission on the bucket or on the object (S3's table of ACL
+// permissions), a signature only, or the bucket owner.
+enum class need : std::uint8_t { bucket_permission, object_permission, signature, bucket_owner };
+struct action_rule {
+  std::string_view action;
+  need kind;
+  permission what;
+};
+// READ on a bucket: s3:ListBucket, s3:ListBucketVersions and s3:ListBucketMultipartUploads; WRITE on a bucket:
+// s3:PutObject and s3:DeleteObject (s3cors adds the uploader's own multipart steps, which S3
+// leaves to policies); READ_ACP/WRITE_ACP: the ACL's reads and writes; READ on an object:
+// s3:GetObject. Every action not listed belongs to the bucket owner.
+constexpr std::array<action_rule, 14> action_rules{{
+    {"s3:AbortMultipartUpload", need::bucket_permission, permission::write},
+    {"s3:CreateBucket", need::signature, permission::write},
+    {"s3:DeleteObject", need::bucket_permission, permission::write},
+    {"s3:GetBucketAcl", need::bucket_permission, permission::read_acp},
+    {"s3:GetObject", need::object_permission, permission::read},
+    {"s3:GetObjectAcl", need::object_permission, permission::read_acp},
+    {"s3:ListAllMyBuckets", need::signature, permission::read},
+    {"s3:ListBucket", need::bucket_permission, permission::read},
+    {"s3:ListBucketMultipartUploads", need::bucket_permission, permission::read},
+    {"s3:ListBucketVersions", need::bucket_permission, permission::read},
+    {"s3:ListMultipartUploadParts", need::bucket_permission, permission::write},
+    {"s3:PutBucketAcl", need::bucket_permission, permission::write_acp},
+    {"s3:PutObject", need::bucket_permission, permission::write},
+    {"s3:PutObjectAcl", need::object_permission, permission::write_acp},
+}};
+
+const action_rule* rule_of(std::string_view action) noexcept {
+  for (const auto& rule : action_rules) {
+    if (rule.action == action) return &rule;
+  }
+  return nullptr;
+}
+
+std::string grantee_name(const grant& g) {
+  if (g.type == grant::kind::canonical_user) return "user " + g.grantee;
+  if (g.grantee == all_users_uri) return "AllUsers";
+  if (g.grantee == authenticated_users_uri) return "AuthenticatedUsers";
+  if (g.grantee == log_delivery_uri) return "LogDelivery";
+  return g.grantee;
+}
+
+bool is_public_grantee(const grant& g) noexcept {
+  return g.type == grant::kind::group && (g.grantee == all_users_uri || g.grantee == authenticated_users_uri);
+}
+
+// The grant of the ACL that gives the principal the permission, if any.
+const grant* matching_grant(const std::vector<grant>& acl, const std::optional<party>& principal,
+                            permission needed, const public_access_block& block) noexcept {
+  for (const grant& g : acl) {
+    if (g.what != needed && g.what != permission::full_control) continue;
+    if (is_public_grantee(g) && block.ignore_public_acls) continue;
+    const bool matches =
+        g.type == grant::kind::canonical_user
+            ? principal && principal->canonical_id == g.grantee
+            : g.grantee == all_users_uri || (g.grantee == authenticated_users_uri && principal);
+    if (matches) return &g;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_object_action(std::string_view action) noexcept {
+  const action_rule* rule = rule_of(action);
+  return rule && rule->kind == need::object_permission;
+}
+
+access_decision decide(const access_request& request) {
+  auto allow = [](std::string trace) { return access_decision{true, std::move(trace)}; };
+  auto deny = [](std::string trace) { return access_decision{false, std::move(trace)}; };
+  const std::string_view action = request.action;
+  // An explicit deny anywhere wins over every allow.
+  if (request.policy == policy_decision::explicit_deny)
+    return deny(fmt::format("{}: explicitly denied by the bucket policy", action));
+
+  const action_rule* rule = rule_of(action);
+  const need kind = rule ? rule->kind : need::bucket_owner;
+  const bool acls_enabled = request.ownership != object_ownership::bucket_owner_enforced;
+  const bool is_bucket_owner = request.principal && request.principal->same_owner(request.bucket_owner);
+  if (kind == need::signature) {
+    if (request.principal) return allow(fmt::format("{}: any signed request may", action));
+    return deny(fmt::format("{}: needs a signed request", action));
+  }
+  // The bucket owner may do anything to the bucket, its ACL and its configuration.
+  if (kind != need::object_permission && is_bucket_owner)
+    return allow(fmt::format("{}: the requester owns the bucket", action));
+
+  // What the ACL has to grant, and on which resource. GetObject (or an object's ACL) on a
+  // missing object needs READ on the bucket: the grantee may learn that it does not exist (404).
+  const std::vector<grant>* acl = &request.bucket_acl;
+  std::string_view resource = "bucket";
+  permission needed = rule ? rule->what : permission::full_control;
+  if (kind == need::object_permission) {
+    if (!request.object) {
+      if (is_bucket_owner)
+        return allow(fmt::format("{}: no such object; the requester owns the bucket", action));
+      needed = permission::read;
+    } else {
+      // BucketOwnerEnforced: the bucket owner owns every object.
+      const party& owner = acls_enabled ? request.object->owner : request.bucket_owner;
+      if (request.principal && request.principal->same_owner(owner))
+        return allow(fmt::format("{}: the requester owns the object", action));
+      acl = &request.object->acl;
+      resource = "object";
+    }
+  }
+
+  if (request.policy == policy_decision::allow)
+    return allow(fmt::format("{}: allowed by the bucket policy", action));
+  if (request.file_public_read && action == "s3:GetObject" &&
+      !request.public_access.restrict_public_buckets) {
+    return allow(
+        fmt::format("{}: the configuration file's public-read bucket (a policy allowing s3:GetObject on "
+                    "every object to *)",
+                    action));
+  }
+  if (kind == need::bucket_owner) return deny(fmt::format("{}: only the bucket owner may", action));
+  if (!acls_enabled)
+    return deny(fmt::format("{}: ACLs are disabled (BucketOwnerEnforced) and no policy allows it", action));
+  if (const grant* g = matching_grant(*acl, request.principal, needed, request.public_access)) {
+    return allow(fmt::format("{}: the {} ACL grants {} to {}", action, resource, permission_name(g->what),
+                             grantee_name(*g)));
+  }
+  return deny(fmt::format("{}: no grant of {} on the {} to the {}", action, permission_name(needed), resource,
+                          request.principal ? "requester" : "anonymous requester"));
+}
+
+std::string_view action_of(const operation& op) noexcept {
+  return std::visit(
+      [](const auto& o) -> std::string_view {
+        using op_type = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<op_type, list_buckets_op>)
+          return "s3:ListAllMyBuckets";
+        else if constexpr (std::is_same_v<op_type, head_bucket_op>)
+          return "s3:ListBucket";
+        else if constexpr (std::is_same_v<op_type, get_object_op>)
+          return "s3:GetObject";
+        else if constexpr (std::is_same_v<op_type, get_bucket_cors_op>)
+          return "s3:GetBucketCORS";
+        // S3 has no s3:DeleteBucketCORS: DeleteBucketCors needs s3:PutBucketCORS.
+        else if constexpr (std::is_same_v<op_type, put_bucket_cors_op> ||
+                           std::is_same_v<op_type, delete_bucket_cors_op>)
+          return "s3:PutBucketCORS";
+        else if constexpr (std::is_same_v<op_type, create_bucket_op>)
+          return "s3:CreateBucket";
+        else if constexpr (std::is_same_v<op_type, delete_bucket_op>)
+          return "s3:DeleteBucket";
+        else if constexpr (std::is_same_v<op_type, get_bucket_location_op>)
+          return "s3:GetBucketLocation";
+        else if constexpr (std::is_same_v<op_type, put_object_op> ||
+                           std::is_same_v<op_type, copy_object_op> || std::is_same_v<op_type, post_object_op>)
+          return "s3:PutObject";
+        else if constexpr (std::is_same_v<op_type, delete_object_op> ||
+                           std::is_same_v<op_type, delete_objects_op>)
+          return "s3:DeleteObject";
+        else if constexpr (std::is_same_v<op_type, list_objects_op>)
+          return "s3:ListBucket";
+        else if constexpr (std::is_same_v<op_type, multipart_op>) {
+          switch (o.what) {
+            case multipart_op::kind::abort:
+              return "s3:AbortMultipartUpload";
+            case multipart_op::kind::list_parts:
+              return "s3:ListMultipartUploadParts";
+            case multipart_op::kind::list_uploads:
+              return "s3:ListBucketMultipartUploads";
+            default:
+              return "s3:PutObject";
+          }
+        } else if constexpr (std::is_same_v<op_type, acl_op>) {
+          if (o.key.empty()) return o.put ? "s3:PutBucketAcl" : "s3:GetBucketAcl";
+          return o.put ? "s3:PutObjectAcl" : "s3:GetObjectAcl";
+        } else if constexpr (std::is_same_v<op_type, tagging_op>) {
+          // S3 has no s3:DeleteBucketTagging: DeleteBucketTagging needs s3:PutBucketTagging.
+          if (o.key.empty())
+            return o.what == tagging_op::kind::get ? "s3:GetBucketTagging" : "s3:PutBucketTagging";
+          switch (o.what) {
+            case tagging_op::kind::get:
+              return "s3:GetObjectTagging";
+            case tagging_op::kind::put:
+              return "s3:PutObjectTagging";
+            default:
+              return "s3:DeleteObjectTagging";
+          }
+        } else if constexpr (std::is_same_v<op_type, list_object_versions_op>) {
+          return "s3:ListBucketVersions";
+        } else if constexpr (std::is_same_v<op_type, get_bucket_versioning_op>) {
+          return "s3:GetBucketVersioning";
+        } else {
+          return {};  // preflights and the health check are never authorised
+        }
+      },
+      op);
+}
+
+std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants) {
+  constexpr std::string_view grantee_ns = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+  std::string list;
+  for (const grant& g : grants) {
+    if (g.type == grant::kind::canonical_user) {
+      list += fmt::format("<Grant><Grantee {} xsi:type=\"CanonicalUser\"><ID>{}</ID>", grantee_ns,
+                          xml::escape(g.grantee));
+      if (g.grantee == owner.canonical_id)
+        list += fmt::format("<DisplayName>{}</DisplayName>", xml::escape(owner.display_name));
+      list += "</Grantee>";
+    } else {
+      list += fmt::format("<Grant><Grantee {} xsi:type=\"Group\"><URI>{}</URI></Grantee>", grantee_ns,
+                          xml::escape(g.grantee));
+    }
+    list += fmt::format("<Permission>{}</Permission></Grant>", permission_name(g.what));
+  }
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"{}\"><Owner><ID>{}</ID>"
       "<DisplayName>{}</DisplayName></Owner><AccessControlList>{}</AccessControlList></AccessControlPolicy>",
-      s3_xmlns, owner_id, owner_name, grants);
+      s3_xmlns, xml::escape(owner.canonical_id), xml::escape(owner.display_name), list);
 }
 
 result<std::string, error_detail> canned_acl_from_policy(std::string_view xml) {
@@ -117,6 +365,46 @@ void acl_registry::set_api_acl(std::string_view bucket, std::optional<std::strin
   } else if (const auto it = api_.find(bucket); it != api_.end()) {
     api_.erase(it);
   }
+}
+
+void acl_registry::set_owner(std::string_view bucket, std::optional<party> owner) {
+  const std::unique_lock lock{mutex_};
+  if (owner) {
+    owners_.insert_or_assign(std::string(bucket), std::move(*owner));
+  } else if (const auto it = owners_.find(bucket); it != owners_.end()) {
+    owners_.erase(it);
+  }
+}
+
+std::optional<party> acl_registry::owner(std::string_view bucket) const {
+  const std::shared_lock lock{mutex_};
+  if (const auto it = owners_.find(bucket); it != owners_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string serialize_owner(const party& owner) {
+  return nlohmann::json{
+      {"id", owner.canonical_id}, {"name", owner.display_name}, {"account", owner.account_id}}
+      .dump();
+}
+
+std::optional<party> parse_owner(std::string_view json) {
+  const auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  party out;
+  for (auto [field, name] : {std::pair{&out.canonical_id, "id"}, std::pair{&out.display_name, "name"},
+                             std::pair{&out.account_id, "account"}}) {
+    if (const auto it = doc.find(name); it != doc.end() && it->is_string()) *field = it->get<std::string>();
+  }
+  if (out.canonical_id.empty()) return std::nullopt;
+  return out;
+}
+
+bool acl_registry::file_public_read(std::string_view bucket) const {
+  const std::shared_lock lock{mutex_};
+  if (api_.contains(bucket)) return false;
+  const auto it = file_.find(bucket);
+  return it != file_.end() && (it->second == "public-read" || it->second == "public-read-write");
 }
 
 std::optional<std::string> acl_registry::find(std::string_view bucket) const {

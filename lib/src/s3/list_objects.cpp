@@ -241,7 +241,12 @@ result<std::string, error_detail> list_objects_xml(std::string_view bucket, cons
     doc.element("LastModified", format_iso8601(object->last_modified));
     doc.element("ETag", "\"" + object->etag + "\"");
     doc.element("Size", std::to_string(object->size));
-    if (with_owner) doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
+    if (with_owner) {
+      doc.open("Owner")
+          .element("ID", p.owner_id.empty() ? owner_id : std::string_view(p.owner_id))
+          .element("DisplayName", p.owner_id.empty() ? owner_name : std::string_view(p.owner_name))
+          .close();
+    }
     doc.element("StorageClass", "STANDARD");
     doc.close();
   }

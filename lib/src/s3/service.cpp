@@ -110,6 +110,8 @@ service::service(store::object_store& store, cors::cors_registry& cors, service_
     for (const auto& bucket : *buckets) {
       if (auto acl = store_.get_bucket_document(bucket.name, bucket_acl_document); acl && *acl)
         acls_.set_api_acl(bucket.name, std::move(**acl));
+      if (auto owner = store_.get_bucket_document(bucket.name, bucket_owner_document); owner && *owner)
+        acls_.set_owner(bucket.name, parse_owner(**owner));
     }
   }
 }
@@ -279,6 +281,20 @@ started_request service::start(const request& req, const request_context& ctx) c
     finalize(req, *routed_request, *refusal);
     return {std::move(*refusal), nullptr};
   }
+  // From here on the context names who signed (owners of what CreateBucket and uploads make).
+  std::optional<request_context> signed_ctx;
+  if (auto requester = requester_of(identity)) {
+    signed_ctx = ctx;
+    signed_ctx->requester = std::move(requester);
+  }
+  return start_authorized(req, std::move(*routed_request), std::move(identity),
+                          signed_ctx ? *signed_ctx : ctx);
+}
+
+started_request service::start_authorized(const request& req, routed&& authorized,
+                                          std::optional<auth::verified_identity>&& identity,
+                                          const request_context& ctx) const {
+  std::optional<routed> routed_request{std::move(authorized)};
   const bool streams = std::holds_alternative<put_object_op>(routed_request->op) ||
                        (std::holds_alternative<multipart_op>(routed_request->op) &&
                         std::get<multipart_op>(routed_request->op).what == multipart_op::kind::upload_part);
@@ -333,7 +349,7 @@ started_request service::start_upload(const request& req, routed&& r,
     writer = std::move(started.writer);
   } else {
     const auto& op = std::get<put_object_op>(r.op);
-    auto requested = upload_attributes(req.headers);
+    auto requested = upload_attributes(req.headers, ctx);
     if (!requested) return refuse(make_error_response(requested.error(), ctx, false));
     attributes = std::move(*requested);
     auto tags = tags_from_headers(req.headers);
@@ -486,14 +502,20 @@ answer service::list_buckets(const query_list& query, const request_context& ctx
             "list_buckets: " + buckets.error().message()};
   }
   const bool paginated = max_buckets || !start_after.empty() || region;
+  // The requester's account's buckets, as S3 lists them.
+  const party requester = requester_or_owner(ctx);
   xml::xml_writer doc;
   doc.open("ListAllMyBucketsResult", s3_xmlns);
-  doc.open("Owner").element("ID", owner_id).element("DisplayName", owner_name).close();
+  doc.open("Owner")
+      .element("ID", requester.canonical_id)
+      .element("DisplayName", requester.display_name)
+      .close();
   doc.open("Buckets");
   std::size_t listed = 0;
   std::string_view last_listed;
   std::string next_token;
   for (const auto& bucket : *buckets) {
+    if (!credentials()->empty() && !bucket_owner(bucket.name).same_owner(requester)) continue;
     if (bucket.name <= start_after || !bucket.name.starts_with(prefix)) continue;
     if (region && *region != "us-east-1") break;
     if (max_buckets && listed == *max_buckets) {
@@ -734,6 +756,14 @@ answer service::create_bucket(const request& req, const create_bucket_op& op,
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
   }
+  if (ctx.requester) {
+    if (auto stored =
+            store_.put_bucket_document(op.bucket, bucket_owner_document, serialize_owner(*ctx.requester));
+        !stored) {
+      return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
+    }
+    acls_.set_owner(op.bucket, *ctx.requester);
+  }
   if (acl) {
     if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, *acl); !stored) {
       return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
@@ -752,6 +782,7 @@ answer service::delete_bucket(const delete_bucket_op& op, const request_context&
   }
   cors_.set_api_config(op.bucket, nullptr);
   acls_.set_api_acl(op.bucket, std::nullopt);
+  acls_.set_owner(op.bucket, std::nullopt);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
@@ -776,7 +807,7 @@ answer service::multipart(const request& req, const routed& r, const multipart_o
   using kind = multipart_op::kind;
   switch (op.what) {
     case kind::create:
-      if (auto attributes = upload_attributes(req.headers); !attributes) {
+      if (auto attributes = upload_attributes(req.headers, ctx); !attributes) {
         return make_error_response(attributes.error(), ctx, false);
       } else if (auto tags = tags_from_headers(req.headers); !tags) {
         return make_error_response(tags.error(), ctx, false);
@@ -816,6 +847,11 @@ answer service::list_objects(const query_list& query, const list_objects_op& op,
                              const request_context& ctx) const {
   auto params = parse_list_params(query);
   if (!params) return make_error_response(params.error(), ctx, false);
+  if (!credentials()->empty()) {
+    party owner = bucket_owner(op.bucket);
+    params->owner_id = std::move(owner.canonical_id);
+    params->owner_name = std::move(owner.display_name);
+  }
   const fetch_page fetch =
       [&](const store::list_page_request& page) -> result<std::vector<store::listed_object>, error_detail> {
     auto listed = store_.list_objects(op.bucket, page);
@@ -948,7 +984,7 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
   }
   // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
   // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
-  auto requested = upload_attributes(req.headers);
+  auto requested = upload_attributes(req.headers, ctx);
   if (!requested) return make_error_response(requested.error(), ctx, false);
   // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes
   // x-amz-tagging's (none when absent).
@@ -975,6 +1011,10 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
   } else {
     if (source->attributes) attributes = *source->attributes;
     attributes.acl = std::move(requested->acl);
+    // The copy belongs to its writer, as its ACL is its own.
+    attributes.owner_id = std::move(requested->owner_id);
+    attributes.owner_name = std::move(requested->owner_name);
+    attributes.owner_account = std::move(requested->owner_account);
   }
   if (source->attributes) attributes.checksums = source->attributes->checksums;
   attributes.tags = replace_tags         ? std::move(*requested_tags)

@@ -7,11 +7,15 @@
 #include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/multipart_form_stream.hpp"
 #include "s3cors/s3/access.hpp"
+#include "s3cors/s3/identity.hpp"
+#include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/s3/store_error.hpp"
 #include "s3cors/s3/tagging.hpp"
 #include "s3cors/store/object_store.hpp"
 
+#include <algorithm>
+#include <string>
 #include <type_traits>
 
 namespace s3cors::s3 {
@@ -20,9 +24,9 @@ namespace {
 // What a POST form may add to its file: S3's 20 KB of fields before it, and the delimiters.
 constexpr std::uint64_t post_form_overhead = 64 * 1024;
 
-answer access_denied(const request& req, const request_context& ctx) {
+answer access_denied(const request& req, const request_context& ctx, std::string_view why) {
   return {make_error_response(error_detail(error::access_denied), ctx, req.verb == method::head),
-          "anonymous request refused by the ACLs"};
+          "request refused: " + std::string(why)};
 }
 
 }  // namespace
@@ -31,8 +35,14 @@ std::string service::bucket_acl(std::string_view bucket) const {
   return acls_.find(bucket).value_or("private");
 }
 
-result<store::object_attributes, error_detail> service::upload_attributes(const header_list& headers) {
+result<store::object_attributes, error_detail> service::upload_attributes(const header_list& headers,
+                                                                          const request_context& ctx) {
   store::object_attributes attributes = store::attributes_from_request(headers);
+  if (ctx.requester) {
+    attributes.owner_id = ctx.requester->canonical_id;
+    attributes.owner_name = ctx.requester->display_name;
+    attributes.owner_account = ctx.requester->account_id;
+  }
   if (const auto acl = headers.find("x-amz-acl")) {
     if (!is_canned_acl(*acl)) {
       return error_detail(error::invalid_argument)
@@ -60,56 +70,110 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
     error_detail detail = verified.error();
     return answer(make_error_response(detail, ctx, req.verb == method::head), "authentication failed");
   }
-  if (*verified) {
-    // The payload hash is checked as the body arrives (upload_stream, document_sink, start).
-    identity = std::move(*verified);
-    return std::nullopt;
-  }
+  // The payload hash is checked as the body arrives (upload_stream, document_sink, start).
+  if (*verified) identity = std::move(*verified);
 
-  // Anonymous: only what the bucket's (or the object's) canned ACL grants everyone.
+  // What the requester's ownership, the ACLs and the bucket's effective policy allow (s3/access.hpp).
+  const std::string_view action = action_of(r.op);
+  if (action.empty()) return std::nullopt;
+  const std::optional<party> principal = requester_of(identity);
+  const auto judge = [&](std::string_view act, std::string_view bucket, std::string_view key) {
+    return decide(access_for(act, bucket, key, principal));
+  };
   return std::visit(
       [&](const auto& op) -> std::optional<answer> {
         using op_type = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<op_type, head_bucket_op> || std::is_same_v<op_type, list_objects_op> ||
-                      std::is_same_v<op_type, list_object_versions_op>) {
-          if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
-        } else if constexpr (std::is_same_v<op_type, get_object_op>) {
-          if (anonymous_may(anonymous_access::read, bucket_acl(op.bucket), {})) return std::nullopt;
-          // The object's own ACL, read without hashing or opening its content.
-          const auto attributes = store_.attributes_of(op.bucket, op.key);
-          if (attributes && *attributes &&
-              anonymous_may(anonymous_access::read, "private", (*attributes)->acl)) {
-            return std::nullopt;
-          }
-        } else if constexpr (std::is_same_v<op_type, put_object_op> ||
+        access_decision decision;
+        if constexpr (std::is_same_v<op_type, list_buckets_op> || std::is_same_v<op_type, health_op> ||
+                      std::is_same_v<op_type, preflight_op>) {
+          access_request request;
+          request.action = action;
+          request.principal = principal;
+          decision = decide(request);
+        } else if constexpr (std::is_same_v<op_type, get_object_op> || std::is_same_v<op_type, acl_op> ||
+                             std::is_same_v<op_type, put_object_op> ||
                              std::is_same_v<op_type, delete_object_op> ||
-                             std::is_same_v<op_type, delete_objects_op>) {
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {})) return std::nullopt;
-        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
-          // UploadPartCopy also reads its source, as CopyObject does.
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
-              (op.what != multipart_op::kind::upload_part_copy ||
-               may_read_anonymously(op.source_bucket, op.source_key))) {
-            return std::nullopt;
-          }
+                             std::is_same_v<op_type, tagging_op>) {
+          decision = judge(action, op.bucket, op.key);
         } else if constexpr (std::is_same_v<op_type, copy_object_op>) {
           // Writing the copy, and reading its source.
-          if (anonymous_may(anonymous_access::write, bucket_acl(op.bucket), {}) &&
-              may_read_anonymously(op.source_bucket, op.source_key)) {
-            return std::nullopt;
-          }
+          decision = judge(action, op.bucket, op.key);
+          if (decision.allowed) decision = judge("s3:GetObject", op.source_bucket, op.source_key);
+        } else if constexpr (std::is_same_v<op_type, multipart_op>) {
+          // UploadPartCopy also reads its source, as CopyObject does.
+          decision = judge(action, op.bucket, op.key);
+          if (decision.allowed && op.what == multipart_op::kind::upload_part_copy)
+            decision = judge("s3:GetObject", op.source_bucket, op.source_key);
+        } else {
+          decision = judge(action, op.bucket, {});
         }
+        if (decision.allowed) return std::nullopt;
         if (auto missing = missing_bucket(req, r, ctx)) return missing;
-        return access_denied(req, ctx);
+        return access_denied(req, ctx, decision.trace);
       },
       r.op);
 }
 
-bool service::may_read_anonymously(std::string_view bucket, std::string_view key) const {
-  if (anonymous_may(anonymous_access::read, bucket_acl(bucket), {})) return true;
-  // The object's own ACL, read without hashing or opening its content.
-  const auto attributes = store_.attributes_of(bucket, key);
-  return attributes && *attributes && anonymous_may(anonymous_access::read, "private", (*attributes)->acl);
+std::optional<party> service::requester_of(const std::optional<auth::verified_identity>& identity) const {
+  if (!identity) return std::nullopt;
+  const auto keys = credentials();
+  const auth::credential* key = keys->find(identity->access_key_id);
+  if (!key) return std::nullopt;
+  return user_of(*key).as_party();
+}
+
+party service::bucket_owner(std::string_view bucket) const {
+  if (auto owner = acls_.owner(bucket)) return std::move(*owner);
+  return default_owner(*credentials());
+}
+
+party service::requester_or_owner(const request_context& ctx) const {
+  return ctx.requester ? *ctx.requester : default_owner(*credentials());
+}
+
+namespace {
+
+// The owner an object's record names, else the bucket's.
+party object_owner(const std::shared_ptr<const store::object_attributes>& attributes,
+                   const party& bucket_owner) {
+  if (!attributes || attributes->owner_id.empty()) return bucket_owner;
+  return {attributes->owner_id, attributes->owner_account, attributes->owner_name};
+}
+
+// Whether every configured credential belongs to one account: then whoever signs owns every
+// bucket and object, and no object record needs reading to know it.
+bool single_account(const auth::credential_set& keys) {
+  const auto& all = keys.all();
+  return std::all_of(all.begin(), all.end(),
+                     [&](const auth::credential& key) { return key.account_id == all.front().account_id; });
+}
+
+}  // namespace
+
+access_request service::access_for(std::string_view action, std::string_view bucket, std::string_view key,
+                                   std::optional<party> principal) const {
+  access_request out;
+  out.action = action;
+  out.principal = std::move(principal);
+  out.bucket_owner = bucket_owner(bucket);
+  out.bucket_acl = canned_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
+  out.file_public_read = acls_.file_public_read(bucket);
+  if (is_object_action(action) && !key.empty()) {
+    if (out.principal && out.principal->same_owner(out.bucket_owner) && single_account(*credentials())) {
+      // The hot path of a signed GET: nobody outside the account could have written the object.
+      out.object = object_facts{out.bucket_owner, {}};
+    } else if (const auto attributes = store_.attributes_of(bucket, key)) {
+      // The object's own ACL, read without hashing or opening its content.
+      const std::string canned = *attributes ? (*attributes)->acl : std::string();
+      const party owner = object_owner(*attributes, out.bucket_owner);
+      out.object =
+          object_facts{owner, canned_grants(canned.empty() ? "private" : canned, owner, out.bucket_owner)};
+    }
+  }
+  // TODO(policy): evaluate the bucket's policy (s3cors::policy::evaluate) here and set
+  // out.policy; the file's public-read then becomes a policy document instead of
+  // out.file_public_read.
+  return out;
 }
 
 answer service::acl(const request& req, const acl_op& op, const request_context& ctx) const {
@@ -129,10 +193,13 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     std::string canned = op.key.empty() ? bucket_acl(op.bucket)
                          : attributes   ? attributes->acl
                                         : std::string();
+    const party owner_of_bucket = bucket_owner(op.bucket);
+    const party owner = op.key.empty() ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
     response res;
     res.headers.add("Content-Type", "application/xml");
     add_common_headers(res, ctx);
-    res.set_text_body(render_access_control_policy(canned.empty() ? "private" : canned));
+    res.set_text_body(render_access_control_policy(
+        owner, canned_grants(canned.empty() ? "private" : canned, owner, owner_of_bucket)));
     return res;
   }
   // PutBucketAcl/PutObjectAcl: a canned ACL in x-amz-acl, or an AccessControlPolicy body.
@@ -204,9 +271,10 @@ class service::post_sink final : public body_sink {
       auto upload = auth::evaluate_post_form_fields(*events.file_begin, op_.bucket, *keys, ctx_.now,
                                                     owner_.options_.sigv2);
       if (!upload) return refuse(upload.error(), "POST upload refused");
-      if (!keys->empty() && upload->auth == auth::post_auth::anonymous &&
-          !anonymous_may(anonymous_access::write, owner_.bucket_acl(op_.bucket), {})) {
-        return refuse(error_detail(error::access_denied), "anonymous request refused by the ACLs");
+      if (!keys->empty() && upload->auth == auth::post_auth::anonymous) {
+        const auto decision = decide(owner_.access_for("s3:PutObject", op_.bucket, {}, std::nullopt));
+        if (!decision.allowed)
+          return refuse(error_detail(error::access_denied), "anonymous request refused: " + decision.trace);
       }
       if (!upload->acl.empty() && !is_canned_acl(upload->acl)) {
         return refuse(error_detail(error::invalid_argument)

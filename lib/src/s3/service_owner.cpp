@@ -12,8 +12,7 @@
 namespace s3cors::s3 {
 
 std::string service::bucket_owner_account(std::string_view bucket) const {
-  (void)bucket;  // one owner for every bucket until owners come from credentials
-  return std::string(owner_account_id);
+  return bucket_owner(bucket).account_id;
 }
 
 std::optional<answer> service::missing_bucket(const request& req, const routed& r,

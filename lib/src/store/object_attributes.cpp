@@ -158,6 +158,10 @@ std::string serialize(const object_attributes& attributes) {
   if (!attributes.checksums.empty()) doc["checksums"] = to_json(attributes.checksums);
   if (!attributes.acl.empty()) doc["acl"] = attributes.acl;
   if (!attributes.tags.empty()) doc["tags"] = to_json(attributes.tags);
+  if (!attributes.owner_id.empty()) {
+    doc["owner"] = {
+        {"id", attributes.owner_id}, {"name", attributes.owner_name}, {"account", attributes.owner_account}};
+  }
   // Metadata values may hold any bytes a header can; replace what is not UTF-8 rather than fail.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -179,6 +183,17 @@ std::optional<object_attributes> parse_object_attributes(std::string_view json) 
     out.acl = it->get<std::string>();
   }
   if (const auto it = doc.find("tags"); it != doc.end() && !from_json(*it, out.tags)) return std::nullopt;
+  // Records written before owners were recorded have none.
+  if (const auto it = doc.find("owner"); it != doc.end()) {
+    if (!it->is_object()) return std::nullopt;
+    for (auto [field, name] : {std::pair{&out.owner_id, "id"}, std::pair{&out.owner_name, "name"},
+                               std::pair{&out.owner_account, "account"}}) {
+      const auto value = it->find(name);
+      if (value == it->end()) continue;
+      if (!value->is_string()) return std::nullopt;
+      *field = value->get<std::string>();
+    }
+  }
   return out;
 }
 

@@ -5,13 +5,30 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace s3cors::auth {
 
 struct credential {
+  credential() = default;
+  // A constructor rather than an aggregate: {id, secret} stays complete as fields are added.
+  credential(std::string id, std::string secret, std::string user_name = {}, std::string canonical = {},
+             std::string mail = {}, std::string account = {})
+      : access_key_id(std::move(id)),
+        secret_access_key(std::move(secret)),
+        user(std::move(user_name)),
+        canonical_id(std::move(canonical)),
+        email(std::move(mail)),
+        account_id(std::move(account)) {}
+
   std::string access_key_id;
   std::string secret_access_key;
+  // The user it stands for (s3/identity.hpp fills in the defaults of empty fields).
+  std::string user;          ///< display name
+  std::string canonical_id;  ///< 64 hex digits
+  std::string email;
+  std::string account_id;  ///< 12 digits
 };
 
 /// The configured key pairs. Empty means "no credentials": any signature is accepted.
@@ -22,6 +39,9 @@ class credential_set {
   [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
   /// The pair with that access key id, or nullptr.
   [[nodiscard]] const credential* find(std::string_view access_key_id) const noexcept;
+  /// The first configured pair (the owner of buckets nobody created through the API), or nullptr.
+  [[nodiscard]] const credential* first() const noexcept { return keys_.empty() ? nullptr : &keys_.front(); }
+  [[nodiscard]] const std::vector<credential>& all() const noexcept { return keys_; }
 
  private:
   std::vector<credential> keys_;

@@ -1,21 +1,32 @@
 #pragma once
-// Who may do what without credentials. s3cors has one owner (every configured key pair acts
-// as it), so of S3's ACLs only the grants to everyone matter: canned ACLs say it all.
+// Who may do what: S3's access evaluation as one pure function (decide), and the ACLs it reads.
 //
-// s3cors's rule, stated in the README: a bucket that is public-read lets anonymous requests
-// list it and read every object in it; public-read-write also lets them write and delete
-// objects (PutObject, POST uploads, multipart, DeleteObject). An object that is public-read
-// (x-amz-acl at upload, PutObjectAcl) is readable anonymously in any bucket. Everything else
-// — bucket configuration, ACLs, CORS, creating and deleting buckets — needs a signature.
+// s3cors has one owner so far (every configured key pair acts as it); anonymous requests get
+// what the ACLs and the bucket's effective policy grant them, with S3's meanings (README,
+// "Authentication and anonymous access"):
+// - READ on a bucket lets a grantee list it (ListObjects, HeadBucket, ListMultipartUploads),
+//   not read its objects; WRITE on a bucket lets a grantee create, overwrite and delete
+//   objects in it (PutObject, POST uploads, multipart, DeleteObject).
+// - READ on an object lets a grantee read it: an object's ACL governs its reads.
+// - The configuration file's "acl": "public-read" on a bucket stands for what S3 needs for
+//   it: the public-read bucket ACL (listing) and a bucket policy granting s3:GetObject on
+//   arn:aws:s3:::BUCKET/* to "*" (every object readable). decide() takes it as
+//   access_request::file_public_read until bucket policies arrive.
+// Everything else — bucket configuration, ACLs, CORS, creating and deleting buckets — needs
+// the bucket owner.
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
+#include "s3cors/s3/party.hpp"
+#include "s3cors/s3/route.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace s3cors::s3 {
 
@@ -23,19 +34,100 @@ namespace s3cors::s3 {
 /// aws-exec-read, bucket-owner-read, bucket-owner-full-control, log-delivery-write).
 [[nodiscard]] bool is_canned_acl(std::string_view name) noexcept;
 
-enum class anonymous_access { read, write };
-
 /// The bucket document (object_store::put_bucket_document) where CreateBucket's x-amz-acl and
 /// PutBucketAcl keep a bucket's canned ACL.
 inline constexpr std::string_view bucket_acl_document = "acl";
 
-/// Whether an anonymous request may read or write given the bucket's canned ACL and the
-/// object's (empty when none was set, or for bucket-level requests).
-[[nodiscard]] bool anonymous_may(anonymous_access access, std::string_view bucket_acl,
-                                 std::string_view object_acl) noexcept;
+inline constexpr std::string_view all_users_uri = "http://acs.amazonaws.com/groups/global/AllUsers";
+inline constexpr std::string_view authenticated_users_uri =
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+inline constexpr std::string_view log_delivery_uri = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 
-/// GetBucketAcl/GetObjectAcl: the AccessControlPolicy document a canned ACL amounts to.
-[[nodiscard]] std::string render_access_control_policy(std::string_view canned_acl);
+/// S3's ACL permissions.
+enum class permission : std::uint8_t { read, write, read_acp, write_acp, full_control };
+[[nodiscard]] std::string_view permission_name(permission p) noexcept;
+
+/// One grant of an ACL: to a canonical user (grantee is its ID) or a group (grantee is its URI).
+struct grant {
+  enum class kind : std::uint8_t { canonical_user, group };
+  kind type = kind::canonical_user;
+  std::string grantee;
+  permission what = permission::read;
+
+  friend bool operator==(const grant&, const grant&) = default;
+};
+
+/// The grants a canned ACL expands to, as S3 expands them: the owner's FULL_CONTROL, plus
+/// AllUsers READ (public-read), READ and WRITE (public-read-write), AuthenticatedUsers READ
+/// (authenticated-read), the bucket owner's READ or FULL_CONTROL on an object
+/// (bucket-owner-read, bucket-owner-full-control; nothing more on a bucket), LogDelivery WRITE
+/// and READ_ACP (log-delivery-write). aws-exec-read's grant to EC2 names no principal s3cors
+/// has, so only the owner's remains. An unknown name expands like private.
+[[nodiscard]] std::vector<grant> canned_grants(std::string_view canned_acl, const party& owner,
+                                               const party& bucket_owner);
+
+/// ObjectOwnership (bucket ownership controls).
+enum class object_ownership : std::uint8_t { object_writer, bucket_owner_preferred, bucket_owner_enforced };
+
+/// A bucket's PublicAccessBlock configuration (all false: none).
+struct public_access_block {
+  bool block_public_acls = false;
+  bool ignore_public_acls = false;
+  bool block_public_policy = false;
+  bool restrict_public_buckets = false;
+};
+
+/// What a bucket policy's evaluation said about a request (s3cors::policy plugs in here).
+enum class policy_decision : std::uint8_t { allow, explicit_deny, no_match };
+
+/// The object a request is about, when it exists.
+struct object_facts {
+  party owner;
+  std::vector<grant> acl;
+};
+
+/// Everything an authorisation decision depends on: nothing is looked up by decide().
+struct access_request {
+  /// The IAM action name of the operation (action_of), e.g. "s3:GetObject".
+  std::string_view action;
+  /// The signed request's principal; nullopt: anonymous.
+  std::optional<party> principal;
+  party bucket_owner;
+  std::vector<grant> bucket_acl;
+  /// For object-level actions on an existing object; nullopt when it does not exist (or for
+  /// bucket-level actions).
+  std::optional<object_facts> object;
+  object_ownership ownership = object_ownership::object_writer;
+  public_access_block public_access;
+  /// The configuration file's "acl": "public-read"/"public-read-write" on the bucket, which
+  /// stands for a bucket policy allowing s3:GetObject on arn:aws:s3:::BUCKET/* to "*".
+  /// TODO(policy): once s3cors::policy lands, the file's setting becomes that policy document
+  /// and its evaluation arrives in `policy` instead; service::authorize builds this request.
+  bool file_public_read = false;
+  /// The bucket policy's evaluation, when the bucket has one.
+  std::optional<policy_decision> policy;
+};
+
+struct access_decision {
+  bool allowed = false;
+  /// Which rule or grant decided, for people ("access explain", the access log).
+  std::string trace;
+};
+
+/// S3's evaluation: an explicit deny in the policy refuses; else an allow from the policy, the
+/// bucket owner's rights, or an ACL grant allows; else the request is refused. ACL grants are
+/// ignored when ObjectOwnership is BucketOwnerEnforced, and grants to AllUsers and
+/// AuthenticatedUsers when PublicAccessBlock's IgnorePublicAcls is set. READ on a bucket also
+/// lets GetObject of a missing object through, so that the grantee gets 404 rather than 403.
+[[nodiscard]] access_decision decide(const access_request& request);
+
+/// The IAM action an operation needs, by S3's names (the table is in access.cpp); empty for
+/// those never authorised (preflights, the health check). CopyObject and UploadPartCopy are
+/// s3:PutObject and also need s3:GetObject on their source; POST uploads are s3:PutObject.
+[[nodiscard]] std::string_view action_of(const operation& op) noexcept;
+
+/// Whether the action is about an object (its ACL and owner matter) rather than the bucket.
+[[nodiscard]] bool is_object_action(std::string_view action) noexcept;
 
 /// PutBucketAcl/PutObjectAcl with an AccessControlPolicy body: the canned ACL its grants
 /// amount to (owner FULL_CONTROL plus AllUsers READ and/or WRITE); MalformedXML when it is
@@ -52,11 +144,27 @@ class acl_registry {
   void set_api_acl(std::string_view bucket, std::optional<std::string> acl);
   /// The ACL in force: the API's, else the file's; nullopt when neither set one.
   [[nodiscard]] std::optional<std::string> find(std::string_view bucket) const;
+  /// The owner recorded for a bucket (CreateBucket; nullopt: none recorded, or DeleteBucket).
+  void set_owner(std::string_view bucket, std::optional<party> owner);
+  [[nodiscard]] std::optional<party> owner(std::string_view bucket) const;
+  /// Whether the configuration file makes every object of the bucket readable by anyone: its
+  /// "acl" is public-read or public-read-write and no ACL set through the API replaced it.
+  [[nodiscard]] bool file_public_read(std::string_view bucket) const;
 
  private:
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::string, std::less<>> api_;
   std::map<std::string, std::string, std::less<>> file_;
+  std::map<std::string, party, std::less<>> owners_;
 };
+
+/// The bucket document where CreateBucket records the bucket's owner (JSON), and back.
+inline constexpr std::string_view bucket_owner_document = "owner";
+[[nodiscard]] std::string serialize_owner(const party& owner);
+[[nodiscard]] std::optional<party> parse_owner(std::string_view json);
+
+/// GetBucketAcl/GetObjectAcl: the AccessControlPolicy document of an owner and its grants
+/// (CanonicalUser grants of known users get their DisplayName from display_names).
+[[nodiscard]] std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants);
 
 }  // namespace s3cors::s3

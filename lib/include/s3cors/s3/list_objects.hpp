@@ -30,6 +30,10 @@ struct list_objects_params {
   bool fetch_owner = false;
   bool has_continuation_token = false;  ///< sent, possibly empty: S3 echoes even an empty one
   bool has_start_after = false;         ///< sent, possibly empty
+  /// The Owner each entry shows (v1, or v2 with fetch-owner): the bucket's owner (listings do
+  /// not read object records); empty: the fixed owner of owner.hpp.
+  std::string owner_id;
+  std::string owner_name;
 };
 
 using query_parameters = std::vector<std::pair<std::string, std::string>>;

@@ -82,6 +82,10 @@ class service {
   void finalize_post(const request& req, const post_object_op& op, answer& out) const;
   /// The CORS headers and log details every answer gets, HEAD's body removed.
   void finalize(const request& req, const routed& r, answer& out) const;
+  /// start() once the request is authorised; ctx names the requester.
+  [[nodiscard]] started_request start_authorized(const request& req, routed&& authorized,
+                                                 std::optional<auth::verified_identity>&& identity,
+                                                 const request_context& ctx) const;
   [[nodiscard]] started_request start_upload(const request& req, routed&& r,
                                              std::optional<auth::verified_identity>&& identity,
                                              const request_context& ctx) const;
@@ -91,13 +95,23 @@ class service {
   [[nodiscard]] std::optional<answer> authorize(const request& req, const routed& r,
                                                 const request_context& ctx,
                                                 std::optional<auth::verified_identity>& identity) const;
-  /// Whether an anonymous request may read bucket/key: the bucket's ACL, else the object's.
-  [[nodiscard]] bool may_read_anonymously(std::string_view bucket, std::string_view key) const;
+  /// The facts decide() needs about an action on bucket (and key, for object actions), from
+  /// memory but for the object's record.
+  [[nodiscard]] access_request access_for(std::string_view action, std::string_view bucket,
+                                          std::string_view key, std::optional<party> principal) const;
   /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
-  /// Metadata headers and x-amz-acl of an upload; InvalidArgument for an unknown canned ACL.
+  /// Metadata headers and x-amz-acl of an upload, and its owner (the requester); InvalidArgument
+  /// for an unknown canned ACL.
   [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
-      const header_list& headers);
+      const header_list& headers, const request_context& ctx);
+  /// The configured user who signed (nullopt: anonymous, or a key removed since).
+  [[nodiscard]] std::optional<party> requester_of(
+      const std::optional<auth::verified_identity>& identity) const;
+  /// The bucket's recorded owner, else the account's (identity.hpp: default_owner).
+  [[nodiscard]] party bucket_owner(std::string_view bucket) const;
+  /// Who signed the request, else the account's owner (no credentials, anonymous requests).
+  [[nodiscard]] party requester_or_owner(const request_context& ctx) const;
   [[nodiscard]] answer acl(const request& req, const acl_op& op, const request_context& ctx) const;
   [[nodiscard]] answer list_buckets(const query_list& query, const request_context& ctx) const;
   [[nodiscard]] answer head_bucket(const head_bucket_op& op, const request_context& ctx) const;
@@ -141,8 +155,6 @@ class service {
   [[nodiscard]] answer get_bucket_versioning(const get_bucket_versioning_op& op,
                                              const request_context& ctx) const;
   /// The 12-digit AWS account id that owns bucket, which x-amz-expected-bucket-owner must name.
-  /// Today every bucket has the one owner (owner.hpp's owner_account_id); this is the single
-  /// place that becomes per-bucket when owners become per-credential.
   [[nodiscard]] std::string bucket_owner_account(std::string_view bucket) const;
   /// 403 AccessDenied when x-amz-expected-bucket-owner (or, for a copy,
   /// x-amz-source-expected-bucket-owner) names another account than the bucket's owner.

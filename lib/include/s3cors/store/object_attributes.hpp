@@ -26,9 +26,15 @@ struct object_attributes {
   std::string acl;
   /// The object's tags (key, value) in the order they were set; empty: none.
   std::vector<std::pair<std::string, std::string>> tags;
+  /// The object's owner (the uploader: s3::party's fields); empty: none recorded (records
+  /// written before owners were, files dropped in, anonymous uploads): the bucket's owner.
+  std::string owner_id;
+  std::string owner_name;
+  std::string owner_account;
 
   [[nodiscard]] bool empty() const noexcept {
-    return etag.empty() && headers.empty() && checksums.empty() && acl.empty() && tags.empty();
+    return etag.empty() && headers.empty() && checksums.empty() && acl.empty() && tags.empty() &&
+           owner_id.empty();
   }
   /// The stored value of a header (case-insensitive name), if any.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end test of owners and ACLs with real clients: two configured users in different
+# accounts (alice signs as test/test, the pair aws_cli uses; bob is a second account), and
+# anonymous curl requests.
+# Usage: bash tests/e2e/acl_test.sh /path/to/s3cors
+set -uo pipefail
+bin=${1:-}
+[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+trap 'stop_server; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$tmp/root/media"
+echo "segment" >"$tmp/root/media/seg.ts"
+cat >"$tmp/config.json" <<'EOF'
+{"credentials": [
+   {"access_key_id": "test", "secret_access_key": "test", "user": "alice", "account_id": "111111111111"},
+   {"access_key_id": "bob", "secret_access_key": "bob-secret", "user": "bob", "account_id": "222222222222"}],
+ "buckets": {"media": {"acl": "public-read"}}}
+EOF
+start_server --root "$tmp/root" --config "$tmp/config.json" --log-level warn
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# --- the configuration file's public-read: every object readable, the bucket listable
+[[ $(code "$base/media/seg.ts") == 200 ]] && ok "anonymous GET in the file's public-read bucket: 200" ||
+  not_ok "anonymous GET media/seg.ts"
+[[ $(code "$base/media?list-type=2") == 200 ]] && ok "anonymous list of the file's public-read bucket: 200" ||
+  not_ok "anonymous list media"
+
+# --- aws CLI as alice: a bucket whose ACL is public-read lists, but its objects stay private
+check "aws s3api create-bucket (alice)" aws_cli s3api create-bucket --bucket alices
+echo "private bytes" >"$tmp/p.txt"
+check "aws s3api put-object (alice)" aws_cli s3api put-object --bucket alices --key p.txt --body "$tmp/p.txt"
+check "aws s3api put-bucket-acl public-read" aws_cli s3api put-bucket-acl --bucket alices --acl public-read
+[[ $(code "$base/alices?list-type=2") == 200 ]] && ok "anonymous list of a public-read bucket: 200" ||
+  not_ok "anonymous list alices"
+[[ $(code "$base/alices/p.txt") == 403 ]] && ok "anonymous GET of a private object in a public-read bucket: 403" ||
+  not_ok "anonymous GET alices/p.txt"
+[[ $(code "$base/alices/none.txt") == 404 ]] && ok "anonymous GET of a missing object there: 404" ||
+  not_ok "anonymous GET alices/none.txt"
+check "aws s3api put-object-acl --acl public-read" aws_cli s3api put-object-acl --bucket alices --key p.txt \
+  --acl public-read
+[[ $(code "$base/alices/p.txt") == 200 ]] && ok "anonymous GET once the object is public-read: 200" ||
+  not_ok "anonymous GET public object"
+aws_cli s3api get-object-acl --bucket alices --key p.txt >"$tmp/acl.json" 2>&1
+grep -q '"DisplayName": "alice"' "$tmp/acl.json" && ok "get-object-acl names alice as owner" ||
+  not_ok "get-object-acl owner" "$(head -c 400 "$tmp/acl.json")"
+
+# --- boto3 as bob (default config and s3v4): another account's bucket is not his
+for sig in default s3v4; do
+  if python3 - "$base" "$sig" >"$tmp/boto3.out" 2>&1 <<'PY'; then
+import sys
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+base, sig = sys.argv[1:]
+config = {"s3": {"addressing_style": "path"}, "retries": {"total_max_attempts": 1}}
+if sig == "s3v4":
+    config["signature_version"] = "s3v4"
+def client(key, secret):
+    return boto3.client("s3", endpoint_url=base, region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=Config(**config))
+alice, bob = client("test", "test"), client("bob", "bob-secret")
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + f"boto3 ({sig}): " + what)
+def refused(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"] == "AccessDenied"
+    return False
+names = [b["Name"] for b in bob.list_buckets()["Buckets"]]
+check("alices" not in names, "bob's ListBuckets omits alice's bucket")
+check(bob.list_buckets()["Owner"]["DisplayName"] == "bob", "bob's ListBuckets names bob as owner")
+check(refused(lambda: bob.delete_bucket(Bucket="alices")), "bob cannot delete alice's bucket")
+check(refused(lambda: bob.put_bucket_cors(Bucket="alices", CORSConfiguration={
+    "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})), "bob cannot set its CORS")
+check(refused(lambda: bob.put_object(Bucket="alices", Key="b.txt", Body=b"x")), "bob cannot write in it")
+check(bob.get_object(Bucket="alices", Key="p.txt")["Body"].read() == b"private bytes\n",
+      "bob reads alice's public-read object")
+owner = alice.get_bucket_acl(Bucket="alices")["Owner"]
+check(owner["DisplayName"] == "alice" and len(owner["ID"]) == 64, "GetBucketAcl names alice with a 64-hex ID")
+key = f"from-bob-{sig}.txt"
+alice.put_bucket_acl(Bucket="alices", ACL="public-read-write")
+bob.put_object(Bucket="alices", Key=key, Body=b"bob's")
+check(bob.get_object_acl(Bucket="alices", Key=key)["Owner"]["DisplayName"] == "bob",
+      "bob owns what he wrote in alice's public-read-write bucket")
+check(refused(lambda: alice.get_object(Bucket="alices", Key=key)), "alice cannot read bob's private object")
+alice.delete_object(Bucket="alices", Key=key)
+alice.put_bucket_acl(Bucket="alices", ACL="public-read")
+PY
+    while IFS= read -r line; do
+      case $line in
+        "ok - "*) ok "${line#ok - }" ;;
+        "not ok - "*) not_ok "${line#not ok - }" ;;
+      esac
+    done <"$tmp/boto3.out"
+  else
+    not_ok "boto3 ($sig) script" "$(tail -c 600 "$tmp/boto3.out")"
+  fi
+done
+finish
