@@ -214,6 +214,7 @@ class service::post_sink final : public body_sink {
     for (const std::string_view data : events.file_data()) {
       if (!upload_) break;
       md5_.update(data);
+      crc64_.update(data);
       if (auto written = writer_->write(data); !written) return refuse(error_detail(error::internal_error));
       if (auto too_large = auth::check_post_size(*upload_, writer_->size(), auth::post_size_check::running))
         return refuse(*too_large);
@@ -246,6 +247,8 @@ class service::post_sink final : public body_sink {
     if (!attributes.header("Content-Type"))
       attributes.headers.emplace_back("Content-Type", "binary/octet-stream");
     if (!upload_->acl.empty() && upload_->acl != "private") attributes.acl = upload_->acl;
+    // S3 gives every new object a CRC64NVME checksum.
+    attributes.checksums.emplace_back("x-amz-checksum-crc64nvme", hash::base64_encode(crc64_.finish()));
     auto stored = owner_.store_.commit_object(*writer_, op_.bucket, upload_->key, hash::to_hex(md5_.finish()),
                                               attributes);
     if (!stored) return store_failure(stored.error(), "PostObject", op_.bucket, upload_->key, ctx_);
@@ -280,6 +283,7 @@ class service::post_sink final : public body_sink {
   std::unique_ptr<store::object_writer> writer_;
   std::optional<auth::post_upload> upload_;
   hash::hasher md5_{hash::algorithm::md5};
+  hash::hasher crc64_{hash::algorithm::crc64nvme};
   bool file_ended_ = false;
 };
 
