@@ -104,9 +104,13 @@ for algorithm, ctype in (("SHA256", None), ("CRC32", None), ("CRC32", "FULL_OBJE
     check(f"complete_multipart_upload({algorithm}, {expected_type}) returns the object's checksum", done.get("Checksum" + algorithm) == expected, (done.get("Checksum" + algorithm), expected))
     got = s3.head_object(Bucket="writes", Key=mkey, ChecksumMode="ENABLED")
     check(f"head_object(ChecksumMode) of the {algorithm} upload", got.get("Checksum" + algorithm) == expected and got.get("ChecksumType") == expected_type, got.get("Checksum" + algorithm))
-    # A retried completion of a completed upload.
-    status, code, _ = error_of(lambda: s3.complete_multipart_upload(Bucket="writes", Key=mkey, UploadId=created["UploadId"], MultipartUpload={"Parts": parts}, IfNoneMatch="*"))
-    check("complete_multipart_upload(IfNoneMatch='*') again: the key exists, or the upload is gone", status in (412, 404, 200), (status, code))
+    # A retried completion of a completed upload gets the same answer; other parts do not.
+    again = s3.complete_multipart_upload(Bucket="writes", Key=mkey, UploadId=created["UploadId"], MultipartUpload={"Parts": parts})
+    check("complete_multipart_upload retried: 200 with the same ETag and checksum", again["ETag"] == done["ETag"] and again.get("Checksum" + algorithm) == expected, again.get("ETag"))
+    status, code, _ = error_of(lambda: s3.complete_multipart_upload(Bucket="writes", Key=mkey, UploadId=created["UploadId"], MultipartUpload={"Parts": parts[:1]}))
+    check("complete_multipart_upload retried with other parts: NoSuchUpload", (status, code) == (404, "NoSuchUpload"), (status, code))
+    status, code, _ = error_of(lambda: s3.list_parts(Bucket="writes", Key=mkey, UploadId=created["UploadId"]))
+    check("list_parts of a completed upload: NoSuchUpload", (status, code) == (404, "NoSuchUpload"), (status, code))
 
 mkey = prefix + "mp-SHA256-default"
 part = s3.head_object(Bucket="writes", Key=mkey, PartNumber=2)

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -131,4 +132,60 @@ TEST_CASE("conditional write: of racing If-None-Match writers of one key exactly
     CHECK(race_creates(store, 8) == 1);
     REQUIRE(store.delete_object("media", "once").has_value());
   }
+}
+
+TEST_CASE("fs_store: a completed upload's result is kept for retries until the sweep",
+          "[conditional_write]") {
+  s3cors::test::temp_dir dir;
+  const auto root = dir.make_dir("root");
+  dir.make_dir("root/media");
+  s3cors::store::fs_store store{s3cors::store::fs_store_options{root, false, 1024 * 1024, false}};
+  REQUIRE(store.put_object("media", "movie", "already", {}).has_value());
+  auto id = store.create_upload("media", "movie", {});
+  REQUIRE(id.has_value());
+  REQUIRE(store.put_part("media", *id, 1, "part one").has_value());
+  s3cors::store::upload_completion completion;
+  completion.condition = none_match();
+  CHECK(store.complete_upload("media", *id, {1}, "etag-1", completion).error() == errc::precondition_failed);
+  completion.condition = {};
+  completion.parts = {{8, "sum"}};
+  completion.checksums = {{"x-amz-checksum-crc32", "AAAAAA=="}};
+  completion.checksum_type = "COMPOSITE";
+  auto done = store.complete_upload("media", *id, {1}, "etag-1", completion);
+  REQUIRE(done.has_value());
+  auto info = store.stat("media", "movie");
+  REQUIRE((info && info->attributes));
+  CHECK(info->attributes->parts.size() == 1);
+  CHECK(info->attributes->parts[0].size == 8);
+  CHECK(info->attributes->checksum_type == "COMPOSITE");
+  CHECK(store.get_upload("media", *id).error() == errc::no_such_upload);
+  auto kept = store.find_completed_upload("media", *id);
+  REQUIRE(kept.has_value());
+  CHECK(kept->key == "movie");
+  CHECK(kept->etag == "etag-1");
+  CHECK(kept->part_numbers == std::vector<int>{1});
+  CHECK(kept->checksums == completion.checksums);
+  CHECK(store.list_uploads("media")->empty());
+  REQUIRE(store.remove_uploads_older_than(s3cors::store::seconds_time{std::chrono::seconds{4'000'000'000}})
+              .has_value());
+  CHECK(store.find_completed_upload("media", *id).error() == errc::no_such_upload);
+}
+
+TEST_CASE("object attributes: parts and checksum type are recorded, and older records still read",
+          "[conditional_write]") {
+  s3cors::store::object_attributes attributes;
+  attributes.parts = {{5242880, "abc="}, {7, ""}};
+  attributes.checksum_type = "FULL_OBJECT";
+  attributes.checksum_algorithm = "CRC32";
+  const auto back = s3cors::store::parse_object_attributes(s3cors::store::serialize(attributes));
+  REQUIRE(back.has_value());
+  CHECK(back->parts.size() == 2);
+  CHECK(back->parts[0].size == 5242880);
+  CHECK(back->parts[0].checksum == "abc=");
+  CHECK(back->checksum_type == "FULL_OBJECT");
+  CHECK(back->checksum_algorithm == "CRC32");
+  const auto old = s3cors::store::parse_object_attributes(R"({"etag":"x-2","acl":"public-read"})");
+  REQUIRE(old.has_value());
+  CHECK(old->parts.empty());
+  CHECK_FALSE(s3cors::store::parse_object_attributes(R"({"parts":[[-1,"x"]]})").has_value());
 }

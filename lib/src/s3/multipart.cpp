@@ -212,6 +212,43 @@ std::optional<error_detail> object_checksum(const store::upload_info& upload,
   return std::nullopt;
 }
 
+response complete_result(std::string_view bucket, std::string_view key, std::string_view etag,
+                         const std::vector<std::pair<std::string, std::string>>& checksums,
+                         std::string_view checksum_type, const request_context& ctx);
+
+// A retried CompleteMultipartUpload of an upload completed with the same parts gets the same
+// answer, as in S3 (the first answer may have been lost); nullopt otherwise (NoSuchUpload).
+std::optional<answer> completed_again(const store::object_store& store, std::string_view bucket,
+                                      std::string_view key, std::string_view upload_id,
+                                      std::string_view body_xml, const request_context& ctx) {
+  auto done = store.find_completed_upload(bucket, upload_id);
+  if (!done || done->key != key) return std::nullopt;
+  const auto requested = parse_complete(body_xml);
+  if (!requested || requested->size() != done->part_numbers.size()) return std::nullopt;
+  std::vector<std::string> etags;
+  for (std::size_t i = 0; i < requested->size(); ++i) {
+    if ((*requested)[i].number != done->part_numbers[i]) return std::nullopt;
+    etags.push_back(to_lower((*requested)[i].etag));
+  }
+  if (multipart_etag(etags) != done->etag) return std::nullopt;
+  return answer(complete_result(bucket, key, done->etag, done->checksums, done->checksum_type, ctx));
+}
+
+response complete_result(std::string_view bucket, std::string_view key, std::string_view etag,
+                         const std::vector<std::pair<std::string, std::string>>& checksums,
+                         std::string_view checksum_type, const request_context& ctx) {
+  xml::xml_writer doc;
+  doc.open("CompleteMultipartUploadResult", s3_xmlns)
+      .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
+      .element("Bucket", bucket)
+      .element("Key", key)
+      .element("ETag", quoted(etag));
+  for (const auto& [name, value] : checksums) doc.element(checksum_element(name), value);
+  if (!checksums.empty()) doc.element("ChecksumType", checksum_type);
+  doc.close();
+  return xml_response(std::move(doc).str(), ctx);
+}
+
 }  // namespace
 
 std::string multipart_etag(const std::vector<std::string>& part_etags) {
@@ -354,6 +391,10 @@ answer complete_multipart_upload(store::object_store& store, std::string_view bu
   auto condition = parse_write_condition(headers);
   if (!condition) return make_error_response(condition.error(), ctx, false);
   auto upload = store.get_upload(bucket, upload_id);
+  if (!upload && upload.error() == errc::no_such_upload) {
+    if (auto retried = completed_again(store, bucket, key, upload_id, body_xml, ctx))
+      return std::move(*retried);
+  }
   if (!upload) return store_failure(upload.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
 
@@ -431,16 +472,7 @@ answer complete_multipart_upload(store::object_store& store, std::string_view bu
                 false),
             "CompleteMultipartUpload: " + completed.error().message()};
   }
-  xml::xml_writer doc;
-  doc.open("CompleteMultipartUploadResult", s3_xmlns)
-      .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
-      .element("Bucket", bucket)
-      .element("Key", key)
-      .element("ETag", quoted(completed->etag));
-  for (const auto& [name, value] : completion.checksums) doc.element(checksum_element(name), value);
-  if (!completion.checksums.empty()) doc.element("ChecksumType", completion.checksum_type);
-  doc.close();
-  return xml_response(std::move(doc).str(), ctx);
+  return complete_result(bucket, key, completed->etag, completion.checksums, completion.checksum_type, ctx);
 }
 
 answer abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,

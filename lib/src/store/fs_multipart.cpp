@@ -16,6 +16,8 @@
 #include "store/fs_util.hpp"
 #include "store/fs_writer.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -428,13 +430,62 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
     fs::remove(temp, ec);  // left only when not published, or published as a copy
     if (!published) return published.error();
     const struct ::stat st = *published;
-    fs::remove_all(upload_dir, ec);
+    // The result stays for retries of the completion; without "meta" the upload is gone for
+    // every other operation, and the sweep of abandoned uploads removes the folder later.
+    {
+      nlohmann::json done = {{"key", key}, {"etag", std::string(multipart_etag)}, {"parts", part_numbers}};
+      auto sums = nlohmann::json::array();
+      for (const auto& [name, value] : completion.checksums) sums.push_back({name, value});
+      done["checksums"] = std::move(sums);
+      done["checksum_type"] = completion.checksum_type;
+      const std::string text = done.dump();
+      if (write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "completed", {text})) {
+        ::unlink((upload_dir / "meta").c_str());
+        for (fs::directory_iterator it{upload_dir, ec}; !ec && it != fs::directory_iterator{};
+             it.increment(ec)) {
+          if (it->path().filename() != "completed") fs::remove(it->path(), ec);
+        }
+      } else {
+        fs::remove_all(upload_dir, ec);
+      }
+    }
     object_info info;
     info.size = static_cast<std::uint64_t>(st.st_size);
     info.last_modified = mtime_of(st);
     info.etag = std::string(multipart_etag);
     info.attributes = std::make_shared<const object_attributes>(std::move(attributes));
     return info;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<completed_upload> fs_store::find_completed_upload(std::string_view bucket,
+                                                         std::string_view upload_id) const {
+  detail::require_blocking_allowed();
+  try {
+    if (!is_upload_id(upload_id)) return make_error_code(errc::no_such_upload);
+    const auto text = read_small_file(options_.root / ".s3cors" / "uploads" / std::string(bucket) /
+                                      std::string(upload_id) / "completed");
+    if (!text) return make_error_code(errc::no_such_upload);
+    const auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object()) return make_error_code(errc::no_such_upload);
+    completed_upload out;
+    out.key = doc.value("key", "");
+    out.etag = doc.value("etag", "");
+    out.checksum_type = doc.value("checksum_type", "");
+    if (const auto it = doc.find("parts"); it != doc.end() && it->is_array()) {
+      for (const auto& n : *it) {
+        if (n.is_number_integer()) out.part_numbers.push_back(n.get<int>());
+      }
+    }
+    if (const auto it = doc.find("checksums"); it != doc.end() && it->is_array()) {
+      for (const auto& pair : *it) {
+        if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+          out.checksums.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+    return out;
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }

@@ -128,6 +128,10 @@ class fs_store final : public object_store {
                                                     const std::vector<int>& part_numbers,
                                                     std::string_view multipart_etag,
                                                     const upload_completion& completion = {}) override;
+  /// Kept in the upload's folder ("completed", without "meta") until the abandoned-upload sweep
+  /// (remove_uploads_older_than) removes the folder.
+  [[nodiscard]] result<completed_upload> find_completed_upload(std::string_view bucket,
+                                                               std::string_view upload_id) const override;
   [[nodiscard]] result<void> abort_upload(std::string_view bucket, std::string_view upload_id) override;
   [[nodiscard]] result<std::size_t> remove_uploads_older_than(seconds_time cutoff) override;
 

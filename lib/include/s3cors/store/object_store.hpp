@@ -1,5 +1,6 @@
 #pragma once
 // The storage seam: the core sees buckets and objects only through this interface.
+#include "s3cors/errc.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/store/object_attributes.hpp"
 
@@ -143,6 +144,15 @@ struct upload_completion {
   std::string checksum_type;  ///< "COMPOSITE" or "FULL_OBJECT" with checksums
 };
 
+/// A completed multipart upload's result (find_completed_upload).
+struct completed_upload {
+  std::string key;
+  std::string etag;  ///< the multipart ETag, without quotes
+  std::vector<int> part_numbers;
+  std::vector<std::pair<std::string, std::string>> checksums;
+  std::string checksum_type;
+};
+
 struct opened_object {
   object_info info;
   std::shared_ptr<const readable_object> body;
@@ -250,6 +260,15 @@ class object_store {
                                                             const std::vector<int>& part_numbers,
                                                             std::string_view multipart_etag,
                                                             const upload_completion& completion = {}) = 0;
+  /// What a completed upload became, kept so that a retried CompleteMultipartUpload gets the
+  /// same answer (S3 does): errc::no_such_upload when the upload was not completed or its
+  /// result is no longer kept. The default keeps nothing.
+  [[nodiscard]] virtual result<completed_upload> find_completed_upload(std::string_view bucket,
+                                                                       std::string_view upload_id) const {
+    (void)bucket;
+    (void)upload_id;
+    return make_error_code(errc::no_such_upload);
+  }
   /// Removes the upload and its parts. errc::no_such_bucket, no_such_upload or io_error.
   [[nodiscard]] virtual result<void> abort_upload(std::string_view bucket, std::string_view upload_id) = 0;
   /// Removes uploads initiated before cutoff (abandoned uploads); returns how many.
