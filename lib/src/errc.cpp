@@ -32,6 +32,10 @@ class category final : public std::error_category {
         return "the file system refused access (permissions, or a read-only file system)";
       case errc::no_such_upload:
         return "no such multipart upload";
+      case errc::precondition_failed:
+        return "the write's precondition did not hold";
+      case errc::write_conflict:
+        return "a conflicting write or delete of the key happened during a conditional write";
     }
     return "unknown s3cors error";
   }

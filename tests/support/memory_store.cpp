@@ -230,12 +230,20 @@ result<std::unique_ptr<store::object_writer>> memory_store::create_object_writer
 result<store::object_info> memory_store::commit_object(store::object_writer& writer,
                                                        std::string_view bucket_name, std::string_view key,
                                                        std::string_view etag,
-                                                       const store::object_attributes& attributes) {
+                                                       const store::object_attributes& attributes,
+                                                       const store::write_condition& condition) {
   auto& held = dynamic_cast<memory_writer&>(writer);
   if (!store::is_valid_key(key)) return make_error_code(errc::invalid_key);
+  // One writer at a time evaluates its condition and publishes, as fs_store's key lock does.
+  const std::lock_guard commit_lock{commit_mutex_};
   {
     const std::shared_lock lock{mutex_};
-    if (!buckets_.contains(bucket_name)) return make_error_code(errc::no_such_bucket);
+    const auto it = buckets_.find(bucket_name);
+    if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
+    const auto current = it->second.objects.find(key);
+    if (const auto failed = store::check_write_condition(
+            condition, current == it->second.objects.end() ? nullptr : &current->second.info))
+      return failed;
   }
   put(bucket_name, std::string(key), std::move(held.content), store::seconds_time{}, "", attributes);
   const std::unique_lock lock{mutex_};
@@ -296,14 +304,16 @@ result<std::unique_ptr<store::object_writer>> memory_store::create_part_writer(s
   return std::unique_ptr<store::object_writer>(std::move(writer));
 }
 
-result<store::part_info> memory_store::commit_part(store::object_writer& writer, std::string_view etag) {
+result<store::part_info> memory_store::commit_part(
+    store::object_writer& writer, std::string_view etag,
+    const std::vector<std::pair<std::string, std::string>>& checksums) {
   auto& held = dynamic_cast<memory_writer&>(writer);
   const std::unique_lock lock{mutex_};
   const auto it = buckets_.find(held.bucket);
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
   const auto found = it->second.uploads.find(held.upload_id);
   if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
-  store::part_info info{held.part_number, held.content.size(), std::string(etag), now_};
+  store::part_info info{held.part_number, held.content.size(), std::string(etag), now_, checksums};
   found->second.parts.insert_or_assign(held.part_number, part{info, std::move(held.content)});
   return info;
 }
@@ -327,7 +337,9 @@ result<store::upload_info> memory_store::get_upload(std::string_view bucket_name
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
   const auto found = it->second.uploads.find(upload_id);
   if (found == it->second.uploads.end()) return make_error_code(errc::no_such_upload);
-  return store::upload_info{found->first, found->second.key, found->second.initiated};
+  return store::upload_info{found->first, found->second.key, found->second.initiated,
+                            found->second.attributes.checksum_algorithm,
+                            found->second.attributes.checksum_type};
 }
 
 result<std::vector<store::upload_info>> memory_store::list_uploads(std::string_view bucket_name) const {
@@ -335,7 +347,7 @@ result<std::vector<store::upload_info>> memory_store::list_uploads(std::string_v
   const auto it = buckets_.find(bucket_name);
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
   std::vector<store::upload_info> out;
-  for (const auto& [id, u] : it->second.uploads) out.push_back({id, u.key, u.initiated});
+  for (const auto& [id, u] : it->second.uploads) out.push_back({id, u.key, u.initiated, {}, {}});
   std::stable_sort(out.begin(), out.end(), [](const store::upload_info& a, const store::upload_info& b) {
     if (a.key != b.key) return a.key < b.key;
     return a.initiated < b.initiated;
@@ -346,7 +358,9 @@ result<std::vector<store::upload_info>> memory_store::list_uploads(std::string_v
 result<store::object_info> memory_store::complete_upload(std::string_view bucket_name,
                                                          std::string_view upload_id,
                                                          const std::vector<int>& part_numbers,
-                                                         std::string_view multipart_etag) {
+                                                         std::string_view multipart_etag,
+                                                         const store::upload_completion& completion) {
+  const std::lock_guard commit_lock{commit_mutex_};
   const std::unique_lock lock{mutex_};
   const auto it = buckets_.find(bucket_name);
   if (it == buckets_.end()) return make_error_code(errc::no_such_bucket);
@@ -362,8 +376,16 @@ result<store::object_info> memory_store::complete_upload(std::string_view bucket
   info.size = content.size();
   info.last_modified = now_;
   info.etag = std::string(multipart_etag);
-  if (!found->second.attributes.empty())
-    info.attributes = std::make_shared<const store::object_attributes>(found->second.attributes);
+  const auto current = it->second.objects.find(found->second.key);
+  if (const auto failed = store::check_write_condition(
+          completion.condition, current == it->second.objects.end() ? nullptr : &current->second.info))
+    return failed;
+  store::object_attributes attributes = found->second.attributes;
+  attributes.parts = completion.parts;
+  if (!completion.checksums.empty()) attributes.checksums = completion.checksums;
+  attributes.checksum_type = completion.checksum_type;
+  attributes.checksum_algorithm.clear();
+  if (!attributes.empty()) info.attributes = std::make_shared<const store::object_attributes>(attributes);
   it->second.objects.insert_or_assign(found->second.key,
                                       object{info, std::make_shared<const std::string>(std::move(content))});
   it->second.uploads.erase(found);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -47,10 +48,9 @@ class memory_store final : public store::object_store {
       std::string_view bucket, std::string_view key) const override;
   [[nodiscard]] result<std::unique_ptr<store::object_writer>> create_object_writer(
       std::string_view bucket) override;
-  [[nodiscard]] result<store::object_info> commit_object(store::object_writer& writer,
-                                                         std::string_view bucket, std::string_view key,
-                                                         std::string_view etag,
-                                                         const store::object_attributes& attributes) override;
+  [[nodiscard]] result<store::object_info> commit_object(
+      store::object_writer& writer, std::string_view bucket, std::string_view key, std::string_view etag,
+      const store::object_attributes& attributes, const store::write_condition& condition = {}) override;
   [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
                                             const store::object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
@@ -59,17 +59,17 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<std::unique_ptr<store::object_writer>> create_part_writer(std::string_view bucket,
                                                                                  std::string_view upload_id,
                                                                                  int part_number) override;
-  [[nodiscard]] result<store::part_info> commit_part(store::object_writer& writer,
-                                                     std::string_view etag) override;
+  [[nodiscard]] result<store::part_info> commit_part(
+      store::object_writer& writer, std::string_view etag,
+      const std::vector<std::pair<std::string, std::string>>& checksums = {}) override;
   [[nodiscard]] result<std::vector<store::part_info>> list_parts(std::string_view bucket,
                                                                  std::string_view upload_id) const override;
   [[nodiscard]] result<store::upload_info> get_upload(std::string_view bucket,
                                                       std::string_view upload_id) const override;
   [[nodiscard]] result<std::vector<store::upload_info>> list_uploads(std::string_view bucket) const override;
-  [[nodiscard]] result<store::object_info> complete_upload(std::string_view bucket,
-                                                           std::string_view upload_id,
-                                                           const std::vector<int>& part_numbers,
-                                                           std::string_view multipart_etag) override;
+  [[nodiscard]] result<store::object_info> complete_upload(
+      std::string_view bucket, std::string_view upload_id, const std::vector<int>& part_numbers,
+      std::string_view multipart_etag, const store::upload_completion& completion = {}) override;
   [[nodiscard]] result<void> abort_upload(std::string_view bucket, std::string_view upload_id) override;
   [[nodiscard]] result<std::size_t> remove_uploads_older_than(store::seconds_time cutoff) override;
 
@@ -98,6 +98,7 @@ class memory_store final : public store::object_store {
   [[nodiscard]] result<const object*> find(std::string_view bucket, std::string_view key) const;
 
   mutable std::shared_mutex mutex_;
+  std::mutex commit_mutex_;  ///< serialises conditional writes' check and publish
   std::map<std::string, bucket, std::less<>> buckets_;
   store::seconds_time now_{};
   std::uint64_t next_upload_ = 1;

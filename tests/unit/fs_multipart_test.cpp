@@ -100,7 +100,10 @@ TEST_CASE("fs_multipart: parts live outside the key namespace until complete", "
   CHECK(completed->size == 11);
   CHECK(completed->etag == "0123456789abcdef0123456789abcdef-2");
   CHECK(read_file(f.dir.path() / "media" / "dir" / "video.mp4") == "hello world");
-  CHECK_FALSE(fs::exists(f.dir.path() / ".s3cors" / "uploads" / "media" / *id));
+  // Only the result stays, for a retried completion.
+  CHECK(fs::exists(f.dir.path() / ".s3cors" / "uploads" / "media" / *id / "completed"));
+  CHECK_FALSE(fs::exists(f.dir.path() / ".s3cors" / "uploads" / "media" / *id / "meta"));
+  CHECK_FALSE(fs::exists(f.dir.path() / ".s3cors" / "uploads" / "media" / *id / "part-00001"));
   CHECK(f.store.get_upload("media", *id).error() == errc::no_such_upload);
   CHECK(f.store.list_uploads("media")->empty());
   // Nothing is left behind in the temp folder.

@@ -5,6 +5,8 @@
 #include "s3cors/s3/error.hpp"
 #include "s3cors/store/fs_store.hpp"
 
+#include "s3cors/hash/checksum.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -17,6 +19,11 @@
 #include <vector>
 
 namespace {
+
+// The checksum S3 gives an object uploaded without one: CRC64NVME of the whole object.
+std::string crc64nvme(std::string_view data) {
+  return *s3cors::hash::checksum_for_header("x-amz-checksum-crc64nvme", data);
+}
 
 using s3cors::response;
 using s3cors::s3::request_context;
@@ -158,11 +165,12 @@ TEST_CASE("multipart: create, upload, list, complete, then the object is the con
   REQUIRE(completed.status == 200);
   const std::string expected_etag =
       hex(s3cors::hash::md5(s3cors::hash::md5(big) + s3cors::hash::md5(tail))) + "-2";
-  CHECK(body(completed) == std::string(declaration) + "<CompleteMultipartUploadResult xmlns=\"" +
-                               std::string(xmlns) +
-                               "\"><Location>/media/dir/video.mp4</Location><Bucket>media</Bucket>"
-                               "<Key>dir/video.mp4</Key><ETag>&quot;" +
-                               expected_etag + "&quot;</ETag></CompleteMultipartUploadResult>");
+  CHECK(body(completed) ==
+        std::string(declaration) + "<CompleteMultipartUploadResult xmlns=\"" + std::string(xmlns) +
+            "\"><Location>/media/dir/video.mp4</Location><Bucket>media</Bucket>"
+            "<Key>dir/video.mp4</Key><ETag>&quot;" +
+            expected_etag + "&quot;</ETag><ChecksumCRC64NVME>" + crc64nvme(big + tail) +
+            "</ChecksumCRC64NVME><ChecksumType>FULL_OBJECT</ChecksumType></CompleteMultipartUploadResult>");
 
   auto info = f.store.stat("media", "dir/video.mp4");
   REQUIRE(info.has_value());

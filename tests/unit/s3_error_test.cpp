@@ -50,6 +50,10 @@ const table_row rows[] = {
     {error::bucket_already_owned_by_you, 409, "BucketAlreadyOwnedByYou",
      "Your previous request to create the named bucket succeeded and you already own it."},
     {error::bucket_not_empty, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty"},
+    {error::conditional_request_conflict, 409, "ConditionalRequestConflict",
+     "A conflicting operation occurred. If using PutObject you can retry the request. If using "
+     "CompleteMultipartUpload you should initiate another CreateMultipartUpload request and re-upload each "
+     "part."},
     {error::entity_too_large, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
     {error::entity_too_small, 400, "EntityTooSmall",
      "Your proposed upload is smaller than the minimum allowed object size."},
@@ -66,6 +70,7 @@ const table_row rows[] = {
     {error::invalid_part, 400, "InvalidPart",
      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
      "specified entity tag may not match the part's entity tag."},
+    {error::invalid_part_number, 416, "InvalidPartNumber", "The requested partnumber is not satisfiable"},
     {error::invalid_part_order, 400, "InvalidPartOrder",
      "The list of parts was not in ascending order. The parts list must be specified in order by part "
      "number."},

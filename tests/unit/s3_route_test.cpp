@@ -337,14 +337,30 @@ TEST_CASE("route: an invalid path-style bucket name is InvalidBucketName naming 
 
 TEST_CASE("route: object subresources are NotImplemented", "[s3_route]") {
   const std::string query =
-      GENERATE(as<std::string>{}, "attributes", "legal-hold", "partNumber=1", "restore", "retention",
-               "select&select-type=2", "torrent", "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
+      GENERATE(as<std::string>{}, "legal-hold", "restore", "retention", "select&select-type=2", "torrent",
+               "versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd");
   const bool head = GENERATE(false, true);
   CAPTURE(query, head);
   const error_detail e = route_error(make_request(head ? method::head : method::get, "/media/a.ts?" + query));
   CHECK(code_of(e) == "NotImplemented");
   REQUIRE(e.fields.size() == 1);
   CHECK(e.fields[0].first == "Detail");
+}
+
+TEST_CASE("route: ?partNumber reads a part, ?attributes is GetObjectAttributes", "[s3_route]") {
+  using s3cors::s3::get_object_op;
+  const auto get =
+      std::get<get_object_op>(route_ok(make_request(method::get, "/media/a.ts?partNumber=2")).op);
+  CHECK((get.key == "a.ts" && get.part_number == "2" && !get.is_head));
+  const auto head =
+      std::get<get_object_op>(route_ok(make_request(method::head, "/media/a.ts?partNumber=1")).op);
+  CHECK((head.part_number == "1" && head.is_head));
+  CHECK_FALSE(std::get<get_object_op>(route_ok(make_request(method::get, "/media/a.ts")).op).part_number);
+  const auto attributes = std::get<s3cors::s3::get_object_attributes_op>(
+      route_ok(make_request(method::get, "/media/a.ts?attributes")).op);
+  CHECK((attributes.bucket == "media" && attributes.key == "a.ts"));
+  // HEAD has no GetObjectAttributes.
+  CHECK(code_of(route_error(make_request(method::head, "/media/a.ts?attributes"))) == "NotImplemented");
 }
 
 TEST_CASE("route: ?torrent on an object is NotImplemented, naming what", "[s3_route]") {

@@ -16,6 +16,8 @@ enum class errc {
   bucket_not_empty,     ///< DeleteBucket of a bucket that still holds objects
   no_such_upload,       ///< no multipart upload with that id in the bucket
   access_denied,        ///< the file system refused: permissions, or a read-only file system
+  precondition_failed,  ///< a conditional write's If-None-Match / If-Match did not hold
+  write_conflict,       ///< a write or delete of the key interfered with a conditional write
 };
 
 [[nodiscard]] const std::error_category& s3cors_category() noexcept;

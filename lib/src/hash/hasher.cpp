@@ -1,5 +1,6 @@
 #include "s3cors/hash/hasher.hpp"
 
+#include "s3cors/hash/crc.hpp"
 #include "s3cors/http/request.hpp"
 
 #include <isa-l/crc.h>
@@ -17,8 +18,9 @@ namespace {
 // crc32_iscsi (CRC-32C, Castagnoli) takes and returns the register, starting from all ones,
 // finished by inverting it. Both pick their SIMD version (PCLMULQDQ, CRC32 instruction) at
 // run time.
-constexpr std::uint32_t crc_start(algorithm which) noexcept {
-  return which == algorithm::crc32c ? 0xFFFFFFFFu : 0u;
+// CRC-64/NVME (crc.cpp) keeps the register too, starting from all ones.
+constexpr std::uint64_t crc_start(algorithm which) noexcept {
+  return which == algorithm::crc32c ? 0xFFFFFFFFu : which == algorithm::crc64nvme ? ~std::uint64_t{0} : 0u;
 }
 
 const EVP_MD* digest_of(algorithm which) {
@@ -31,6 +33,7 @@ const EVP_MD* digest_of(algorithm which) {
       return EVP_sha256();
     case algorithm::crc32:
     case algorithm::crc32c:
+    case algorithm::crc64nvme:
       break;
   }
   return nullptr;
@@ -68,13 +71,18 @@ void hasher::update(std::string_view data) {
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
   if (which_ == algorithm::crc32) {
-    crc_ = crc32_gzip_refl(crc_, bytes, data.size());
+    crc_ = crc32_gzip_refl(static_cast<std::uint32_t>(crc_), bytes, data.size());
+    return;
+  }
+  if (which_ == algorithm::crc64nvme) {
+    crc_ = crc64nvme_update(crc_, bytes, data.size());
     return;
   }
   // crc32_iscsi takes an int length and a non-const buffer it only reads.
   while (!data.empty()) {
     const std::size_t n = std::min<std::size_t>(data.size(), std::size_t{1} << 30);
-    crc_ = crc32_iscsi(const_cast<unsigned char*>(bytes), static_cast<int>(n), crc_);
+    crc_ =
+        crc32_iscsi(const_cast<unsigned char*>(bytes), static_cast<int>(n), static_cast<std::uint32_t>(crc_));
     bytes += n;
     data.remove_prefix(n);
   }
@@ -90,7 +98,14 @@ std::string hasher::finish() {
     }
     return {reinterpret_cast<const char*>(digest), length};
   }
-  const std::uint32_t crc = which_ == algorithm::crc32c ? crc_ ^ 0xFFFFFFFFu : crc_;
+  if (which_ == algorithm::crc64nvme) {
+    const std::uint64_t crc = ~crc_;
+    crc_ = crc_start(which_);
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(7 - i)] = static_cast<char>(crc >> (8 * i));
+    return bytes;
+  }
+  const auto crc = static_cast<std::uint32_t>(which_ == algorithm::crc32c ? crc_ ^ 0xFFFFFFFFu : crc_);
   crc_ = crc_start(which_);
   const char bytes[4] = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
                          static_cast<char>(crc >> 8), static_cast<char>(crc)};
@@ -102,7 +117,40 @@ std::optional<algorithm> checksum_algorithm(std::string_view header_name) {
   if (iequals(header_name, "x-amz-checksum-crc32c")) return algorithm::crc32c;
   if (iequals(header_name, "x-amz-checksum-sha1")) return algorithm::sha1;
   if (iequals(header_name, "x-amz-checksum-sha256")) return algorithm::sha256;
+  if (iequals(header_name, "x-amz-checksum-crc64nvme")) return algorithm::crc64nvme;
   return std::nullopt;
+}
+
+std::optional<algorithm> algorithm_named(std::string_view name) {
+  for (const algorithm which :
+       {algorithm::crc32, algorithm::crc32c, algorithm::sha1, algorithm::sha256, algorithm::crc64nvme}) {
+    if (iequals(name, algorithm_name(which))) return which;
+  }
+  return std::nullopt;
+}
+
+std::string_view checksum_header(algorithm which) noexcept {
+  switch (which) {
+    case algorithm::crc32:
+      return "x-amz-checksum-crc32";
+    case algorithm::crc32c:
+      return "x-amz-checksum-crc32c";
+    case algorithm::sha1:
+      return "x-amz-checksum-sha1";
+    case algorithm::sha256:
+      return "x-amz-checksum-sha256";
+    case algorithm::crc64nvme:
+      return "x-amz-checksum-crc64nvme";
+    case algorithm::md5:
+      break;
+  }
+  return {};
+}
+
+std::string_view algorithm_name(algorithm which) noexcept {
+  const std::string_view header = checksum_header(which);
+  static constexpr std::string_view names[] = {"", "SHA1", "SHA256", "CRC32", "CRC32C", "CRC64NVME"};
+  return header.empty() ? std::string_view{} : names[static_cast<int>(which)];
 }
 
 }  // namespace s3cors::hash

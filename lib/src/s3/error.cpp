@@ -18,6 +18,10 @@ const error_info& info(error e) noexcept {
       {409, "BucketAlreadyOwnedByYou",
        "Your previous request to create the named bucket succeeded and you already own it."},
       {409, "BucketNotEmpty", "The bucket you tried to delete is not empty"},
+      {409, "ConditionalRequestConflict",
+       "A conflicting operation occurred. If using PutObject you can retry the request. If using "
+       "CompleteMultipartUpload you should initiate another CreateMultipartUpload request and re-upload each "
+       "part."},
       {400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"},
       {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size."},
       {400, "IncompleteBody",
@@ -32,6 +36,7 @@ const error_info& info(error e) noexcept {
       {400, "InvalidPart",
        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the "
        "specified entity tag may not match the part's entity tag."},
+      {416, "InvalidPartNumber", "The requested partnumber is not satisfiable"},
       {400, "InvalidPartOrder",
        "The list of parts was not in ascending order. The parts list must be specified in order by part "
        "number."},

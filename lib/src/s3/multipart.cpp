@@ -2,15 +2,21 @@
 
 #include "s3cors/s3/store_error.hpp"
 
+#include "s3cors/s3/conditional_write.hpp"
+
 #include "s3cors/errc.hpp"
+#include "s3cors/hash/crc.hpp"
 #include "s3cors/hash/digest.hpp"
+#include "s3cors/hash/hasher.hpp"
 #include "s3cors/http/date.hpp"
 #include "s3cors/s3/error.hpp"
+#include "s3cors/s3/get_object_attributes.hpp"
 #include "s3cors/s3/list_objects.hpp"
 #include "s3cors/s3/owner.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "s3cors/xml/xml_writer.hpp"
 
+#include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -52,6 +58,13 @@ std::string_view unquoted(std::string_view etag) {
   etag = etag.substr(first, etag.find_last_not_of(" \t\r\n") - first + 1);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return etag;
+}
+
+std::string to_upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+  return out;
 }
 
 std::string to_lower(std::string_view text) {
@@ -102,6 +115,8 @@ std::string_view local_name(const pugi::xml_node& node) {
 struct requested_part {
   int number = 0;
   std::string etag;  ///< as sent, quotes removed
+  /// Checksum* elements as (x-amz-checksum-<alg>, value): they must be the part's.
+  std::vector<std::pair<std::string, std::string>> checksums;
 };
 
 // The parts listed by a CompleteMultipartUpload document; nullopt when it is malformed.
@@ -117,6 +132,7 @@ std::optional<std::vector<requested_part>> parse_complete(std::string_view body)
     if (local_name(element) != "Part") return std::nullopt;
     std::optional<std::uint64_t> number;
     std::optional<std::string> etag;
+    std::vector<std::pair<std::string, std::string>> checksums;
     for (const pugi::xml_node& field : element.children()) {
       if (field.type() != pugi::node_element) continue;
       const std::string_view name = local_name(field);
@@ -125,14 +141,112 @@ std::optional<std::vector<requested_part>> parse_complete(std::string_view body)
         if (!number || *number > 2147483647U) return std::nullopt;  // an unknown part is InvalidPart
       } else if (name == "ETag") {
         etag = std::string(unquoted(field.child_value()));
+      } else if (name.starts_with("Checksum") && name.size() > 8) {
+        checksums.emplace_back("x-amz-checksum-" + to_lower(name.substr(8)), field.child_value());
       }
-      // Checksum* elements are accepted and ignored: s3cors does not store checksums.
     }
     if (!number || !etag) return std::nullopt;
-    parts.push_back({static_cast<int>(*number), std::move(*etag)});
+    parts.push_back({static_cast<int>(*number), std::move(*etag), std::move(checksums)});
   }
   if (parts.empty()) return std::nullopt;
   return parts;
+}
+
+// The completed object's checksum, from its parts' (S3): COMPOSITE is the checksum of the parts'
+// raw checksums concatenated, with "-<part count>"; FULL_OBJECT (CRCs) the CRC of the whole
+// object, combined from the parts' CRCs. An upload without an algorithm gets CRC64NVME, full
+// object, as every new object in S3. None when a part has no checksum (an UploadPartCopy part,
+// or one uploaded before s3cors recorded them). Refuses a x-amz-checksum-type other than the
+// upload's (InvalidRequest) and a whole-object x-amz-checksum-* that differs (BadDigest).
+std::optional<error_detail> object_checksum(const store::upload_info& upload,
+                                            const std::vector<const store::part_info*>& parts,
+                                            const header_list& headers, store::upload_completion& out) {
+  const auto which = upload.checksum_algorithm.empty() ? hash::algorithm::crc64nvme
+                                                       : hash::algorithm_named(upload.checksum_algorithm);
+  if (!which) return std::nullopt;
+  const std::string type = upload.checksum_algorithm.empty() ? "FULL_OBJECT" : upload.checksum_type;
+  if (const auto sent_type = headers.find("x-amz-checksum-type"); sent_type && to_upper(*sent_type) != type) {
+    return error_detail(
+        error::invalid_request,
+        fmt::format("The upload was created using the {} checksum mode. The complete request must "
+                    "use the same checksum mode.",
+                    type.empty() ? "null" : type));
+  }
+  const std::string header(hash::checksum_header(*which));
+  std::vector<std::pair<std::string, std::uint64_t>> pieces;
+  for (const store::part_info* part : parts) {
+    std::string value;
+    for (const auto& [name, checksum] : part->checksums) {
+      if (name == header) value = checksum;
+    }
+    out.parts.push_back({part->size, value});
+    if (!value.empty()) pieces.emplace_back(std::move(value), part->size);
+  }
+  if (pieces.size() != parts.size()) {
+    for (auto& part : out.parts) part.checksum.clear();
+    return std::nullopt;
+  }
+  std::string value;
+  if (type == "COMPOSITE") {
+    hash::hasher composite(*which);
+    for (const auto& piece : pieces) {
+      const auto raw = hash::base64_decode(piece.first);
+      if (!raw) return std::nullopt;
+      composite.update(*raw);
+    }
+    value = hash::base64_encode(composite.finish()) + "-" + std::to_string(parts.size());
+  } else {
+    auto combined = hash::combine_crc_base64(*which, pieces);
+    if (!combined) return std::nullopt;
+    value = std::move(*combined);
+  }
+  if (const auto sent = headers.find(header)) {
+    if (*sent != value && std::string(*sent) + "-" + std::to_string(parts.size()) != value) {
+      return error_detail(error::bad_digest,
+                          fmt::format("The {} you specified did not match the calculated checksum.",
+                                      hash::algorithm_name(*which)));
+    }
+  }
+  out.checksums.emplace_back(header, std::move(value));
+  out.checksum_type = type;
+  return std::nullopt;
+}
+
+response complete_result(std::string_view bucket, std::string_view key, std::string_view etag,
+                         const std::vector<std::pair<std::string, std::string>>& checksums,
+                         std::string_view checksum_type, const request_context& ctx);
+
+// A retried CompleteMultipartUpload of an upload completed with the same parts gets the same
+// answer, as in S3 (the first answer may have been lost); nullopt otherwise (NoSuchUpload).
+std::optional<answer> completed_again(const store::object_store& store, std::string_view bucket,
+                                      std::string_view key, std::string_view upload_id,
+                                      std::string_view body_xml, const request_context& ctx) {
+  auto done = store.find_completed_upload(bucket, upload_id);
+  if (!done || done->key != key) return std::nullopt;
+  const auto requested = parse_complete(body_xml);
+  if (!requested || requested->size() != done->part_numbers.size()) return std::nullopt;
+  std::vector<std::string> etags;
+  for (std::size_t i = 0; i < requested->size(); ++i) {
+    if ((*requested)[i].number != done->part_numbers[i]) return std::nullopt;
+    etags.push_back(to_lower((*requested)[i].etag));
+  }
+  if (multipart_etag(etags) != done->etag) return std::nullopt;
+  return answer(complete_result(bucket, key, done->etag, done->checksums, done->checksum_type, ctx));
+}
+
+response complete_result(std::string_view bucket, std::string_view key, std::string_view etag,
+                         const std::vector<std::pair<std::string, std::string>>& checksums,
+                         std::string_view checksum_type, const request_context& ctx) {
+  xml::xml_writer doc;
+  doc.open("CompleteMultipartUploadResult", s3_xmlns)
+      .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
+      .element("Bucket", bucket)
+      .element("Key", key)
+      .element("ETag", quoted(etag));
+  for (const auto& [name, value] : checksums) doc.element(checksum_element(name), value);
+  if (!checksums.empty()) doc.element("ChecksumType", checksum_type);
+  doc.close();
+  return xml_response(std::move(doc).str(), ctx);
 }
 
 }  // namespace
@@ -153,6 +267,43 @@ std::string multipart_etag(const std::vector<std::string>& part_etags) {
   return hash::to_hex(hash::md5(digests)) + "-" + std::to_string(part_etags.size());
 }
 
+std::optional<error_detail> apply_checksum_settings(const header_list& headers,
+                                                    store::object_attributes& attributes) {
+  const auto algorithm_text = headers.find("x-amz-checksum-algorithm");
+  const auto type_text = headers.find("x-amz-checksum-type");
+  if (!algorithm_text) {
+    if (type_text) {
+      return error_detail(
+          error::invalid_request,
+          "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+    }
+    return std::nullopt;
+  }
+  const auto algorithm = hash::algorithm_named(*algorithm_text);
+  if (!algorithm) {
+    return error_detail(
+        error::invalid_request,
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+        "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+  }
+  const bool is_crc = *algorithm != hash::algorithm::sha1 && *algorithm != hash::algorithm::sha256;
+  std::string type = type_text                                  ? to_upper(*type_text)
+                     : *algorithm == hash::algorithm::crc64nvme ? "FULL_OBJECT"
+                                                                : "COMPOSITE";
+  if (type != "COMPOSITE" && type != "FULL_OBJECT") {
+    return error_detail(error::invalid_request, "Value for x-amz-checksum-type header is invalid.");
+  }
+  if ((type == "FULL_OBJECT" && !is_crc) ||
+      (type == "COMPOSITE" && *algorithm == hash::algorithm::crc64nvme)) {
+    return error_detail(error::invalid_request,
+                        fmt::format("The {} checksum type cannot be used with the {} checksum algorithm.",
+                                    type, to_lower(hash::algorithm_name(*algorithm))));
+  }
+  attributes.checksum_algorithm = std::string(hash::algorithm_name(*algorithm));
+  attributes.checksum_type = std::move(type);
+  return std::nullopt;
+}
+
 answer create_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
                                const store::object_attributes& attributes, const request_context& ctx) {
   auto created = store.create_upload(bucket, key, attributes);
@@ -163,7 +314,12 @@ answer create_multipart_upload(store::object_store& store, std::string_view buck
       .element("Key", key)
       .element("UploadId", *created)
       .close();
-  return xml_response(std::move(doc).str(), ctx);
+  response res = xml_response(std::move(doc).str(), ctx);
+  if (!attributes.checksum_algorithm.empty()) {
+    res.headers.add("x-amz-checksum-algorithm", attributes.checksum_algorithm);
+    res.headers.add("x-amz-checksum-type", attributes.checksum_type);
+  }
+  return res;
 }
 
 part_start begin_part(store::object_store& store, std::string_view bucket, std::string_view key,
@@ -186,6 +342,7 @@ part_start begin_part(store::object_store& store, std::string_view bucket, std::
     out.refusal = no_such_upload(bucket, key, upload_id, ctx);
     return out;
   }
+  out.checksum_algorithm = upload->checksum_algorithm;
   auto writer = store.create_part_writer(bucket, upload_id, static_cast<int>(*number));
   if (!writer) {
     out.refusal = store_failure(writer.error(), "UploadPart", bucket, key, ctx, upload_id);
@@ -197,8 +354,9 @@ part_start begin_part(store::object_store& store, std::string_view bucket, std::
 
 answer commit_part(store::object_store& store, store::object_writer& writer, std::string_view etag,
                    std::string_view bucket, std::string_view key, std::string_view upload_id,
-                   const request_context& ctx) {
-  auto part = store.commit_part(writer, etag);
+                   const request_context& ctx,
+                   const std::vector<std::pair<std::string, std::string>>& checksums) {
+  auto part = store.commit_part(writer, etag, checksums);
   if (!part) return store_failure(part.error(), "UploadPart", bucket, key, ctx, upload_id);
   response res;
   add_common_headers(res, ctx);
@@ -214,13 +372,29 @@ answer upload_part(store::object_store& store, std::string_view bucket, std::str
   if (auto written = started.writer->write(content); !written) {
     return store_failure(written.error(), "UploadPart", bucket, key, ctx, upload_id);
   }
-  return commit_part(store, *started.writer, hash::to_hex(hash::md5(content)), bucket, key, upload_id, ctx);
+  // The upload's checksum algorithm, else CRC64NVME (the whole object's default), as a streamed part.
+  const auto which = started.checksum_algorithm.empty() ? std::optional(hash::algorithm::crc64nvme)
+                                                        : hash::algorithm_named(started.checksum_algorithm);
+  std::vector<std::pair<std::string, std::string>> checksums;
+  if (which) {
+    hash::hasher h(*which);
+    h.update(content);
+    checksums.emplace_back(std::string(hash::checksum_header(*which)), hash::base64_encode(h.finish()));
+  }
+  return commit_part(store, *started.writer, hash::to_hex(hash::md5(content)), bucket, key, upload_id, ctx,
+                     checksums);
 }
 
 answer complete_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
                                  std::string_view upload_id, std::string_view body_xml,
-                                 const request_context& ctx) {
+                                 const request_context& ctx, const header_list& headers) {
+  auto condition = parse_write_condition(headers);
+  if (!condition) return make_error_response(condition.error(), ctx, false);
   auto upload = store.get_upload(bucket, upload_id);
+  if (!upload && upload.error() == errc::no_such_upload) {
+    if (auto retried = completed_again(store, bucket, key, upload_id, body_xml, ctx))
+      return std::move(*retried);
+  }
   if (!upload) return store_failure(upload.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   if (upload->key != key) return no_such_upload(bucket, key, upload_id, ctx);
 
@@ -242,13 +416,23 @@ answer complete_multipart_upload(store::object_store& store, std::string_view bu
   if (!stored) return store_failure(stored.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
   std::vector<int> numbers;
   std::vector<std::string> etags;
+  std::vector<const store::part_info*> chosen;
   numbers.reserve(requested->size());
   etags.reserve(requested->size());
   for (std::size_t i = 0; i < requested->size(); ++i) {
     const requested_part& want = (*requested)[i];
     const auto found = std::lower_bound(stored->begin(), stored->end(), want.number,
                                         [](const store::part_info& p, int n) { return p.number < n; });
-    if (found == stored->end() || found->number != want.number || to_lower(want.etag) != found->etag) {
+    const auto checksum_differs = [&] {
+      for (const auto& [name, value] : want.checksums) {
+        if (std::find(found->checksums.begin(), found->checksums.end(), std::pair{name, value}) ==
+            found->checksums.end())
+          return true;
+      }
+      return false;
+    };
+    if (found == stored->end() || found->number != want.number || to_lower(want.etag) != found->etag ||
+        checksum_differs()) {
       error_detail detail(error::invalid_part);
       detail.with("UploadId", std::string(upload_id))
           .with("PartNumber", std::to_string(want.number))
@@ -267,20 +451,28 @@ answer complete_multipart_upload(store::object_store& store, std::string_view bu
     }
     numbers.push_back(want.number);
     etags.push_back(found->etag);
+    chosen.push_back(&*found);
   }
 
   const std::string etag = multipart_etag(etags);
-  auto completed = store.complete_upload(bucket, upload_id, numbers, etag);
-  if (!completed)
-    return store_failure(completed.error(), "CompleteMultipartUpload", bucket, key, ctx, upload_id);
-  xml::xml_writer doc;
-  doc.open("CompleteMultipartUploadResult", s3_xmlns)
-      .element("Location", "/" + std::string(bucket) + "/" + url_encode_key(key))
-      .element("Bucket", bucket)
-      .element("Key", key)
-      .element("ETag", quoted(completed->etag))
-      .close();
-  return xml_response(std::move(doc).str(), ctx);
+  store::upload_completion completion;
+  if (auto refused = object_checksum(*upload, chosen, headers, completion))
+    return make_error_response(*refused, ctx, false);
+  if (auto failed = observe_write_condition(store, bucket, key, *condition)) {
+    failed->resource = resource_of(bucket, key);
+    return make_error_response(*failed, ctx, false);
+  }
+  completion.condition = std::move(*condition);
+  auto completed = store.complete_upload(bucket, upload_id, numbers, etag, completion);
+  if (!completed) {
+    // After a conflict S3 wants the upload started again: it is gone.
+    if (completed.error() == errc::write_conflict) (void)store.abort_upload(bucket, upload_id);
+    return {make_error_response(
+                write_condition_error(completed.error(), completion.condition, bucket, key, upload_id), ctx,
+                false),
+            "CompleteMultipartUpload: " + completed.error().message()};
+  }
+  return complete_result(bucket, key, completed->etag, completion.checksums, completion.checksum_type, ctx);
 }
 
 answer abort_multipart_upload(store::object_store& store, std::string_view bucket, std::string_view key,
@@ -344,13 +536,21 @@ answer list_parts(store::object_store& store, std::string_view bucket, std::stri
       .element("NextPartNumberMarker", std::to_string(page.empty() ? 0 : page.back().number))
       .element("MaxParts", std::to_string(max_parts))
       .element("IsTruncated", truncated ? "true" : "false");
+  if (!upload->checksum_algorithm.empty()) {
+    doc.element("ChecksumAlgorithm", upload->checksum_algorithm)
+        .element("ChecksumType", upload->checksum_type);
+  }
   for (const auto& part : page) {
     doc.open("Part")
         .element("PartNumber", std::to_string(part.number))
         .element("LastModified", format_iso8601(part.last_modified))
         .element("ETag", quoted(part.etag))
-        .element("Size", std::to_string(part.size))
-        .close();
+        .element("Size", std::to_string(part.size));
+    // Without an algorithm the parts' checksums are the default CRC64NVME, kept for the object only.
+    if (!upload->checksum_algorithm.empty()) {
+      for (const auto& [name, value] : part.checksums) doc.element(checksum_element(name), value);
+    }
+    doc.close();
   }
   doc.close();
   return xml_response(std::move(doc).str(), ctx);

@@ -381,8 +381,19 @@ result<routed, error_detail> route(const request& req, const routing_options& op
     return out;
   }
 
-  if (auto sub = find_subresource(out.query, object_subresources)) return not_implemented("?" + *sub);
-  get_object_op get{std::move(bucket), std::move(key), req.verb == method::head, {}};
+  if (req.verb == method::get && has_param(out.query, "attributes")) {
+    out.op = get_object_attributes_op{std::move(bucket), std::move(key)};
+    return out;
+  }
+  // partNumber without uploadId reads one part of the object (GetObject, HeadObject).
+  std::optional<std::string> part_number = param(out.query, "partNumber");
+  for (const auto& [name, value] : out.query) {
+    if (name == "partNumber") continue;
+    for (const char* known : object_subresources) {
+      if (name == known) return not_implemented("?" + name);
+    }
+  }
+  get_object_op get{std::move(bucket), std::move(key), req.verb == method::head, {}, std::move(part_number)};
   static constexpr std::array<std::pair<const char*, const char*>, 6> response_params{{
       {"response-cache-control", "Cache-Control"},
       {"response-content-disposition", "Content-Disposition"},

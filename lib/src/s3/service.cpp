@@ -17,7 +17,9 @@
 #include "s3cors/mime/mime.hpp"
 #include "s3cors/range/range.hpp"
 #include "s3cors/s3/aws_chunked.hpp"
+#include "s3cors/s3/conditional_write.hpp"
 #include "s3cors/s3/delete_objects.hpp"
+#include "s3cors/s3/get_object_attributes.hpp"
 #include "s3cors/s3/list_objects.hpp"
 #include "s3cors/s3/multipart.hpp"
 #include "s3cors/s3/owner.hpp"
@@ -70,6 +72,10 @@ void add_stored_attributes(const request& req, const store::object_info& info, s
     res.headers.add("x-amz-tagging-count", std::to_string(attributes->tags.size()));
   if (whole_object && iequals(req.headers.find("x-amz-checksum-mode").value_or(""), "ENABLED")) {
     for (const auto& [name, value] : attributes->checksums) res.headers.add(name, value);
+    if (!attributes->checksums.empty()) {
+      res.headers.add("x-amz-checksum-type",
+                      attributes->checksum_type.empty() ? "FULL_OBJECT" : attributes->checksum_type);
+    }
   }
 }
 
@@ -128,11 +134,12 @@ struct service::held_request {
 class service::upload_sink final : public body_sink {
  public:
   upload_sink(const service& owner, held_request held, std::unique_ptr<store::object_writer> writer,
-              store::object_attributes attributes)
+              store::object_attributes attributes, store::write_condition condition = {})
       : owner_(owner),
         held_(std::move(held)),
         writer_(std::move(writer)),
-        attributes_(std::move(attributes)) {}
+        attributes_(std::move(attributes)),
+        condition_(std::move(condition)) {}
 
   /// Header-level checks of the body (Content-MD5, x-amz-decoded-content-length); the refusal, if any.
   std::optional<error_detail> open() {
@@ -142,6 +149,10 @@ class service::upload_sink final : public body_sink {
     stream_.emplace(std::move(*started));
     return std::nullopt;
   }
+
+  void compute_by_default(hash::algorithm which) { stream_->compute_by_default(which); }
+  /// A part's upload was created with this x-amz-checksum-algorithm (empty: none).
+  void set_part_algorithm(std::string algorithm) { part_algorithm_ = std::move(algorithm); }
 
   std::optional<answer> write(std::string_view piece) override {
     auto refused = stream_->write(piece);
@@ -176,21 +187,42 @@ class service::upload_sink final : public body_sink {
     if (!verified) return make_error_response(verified.error(), held_.ctx, false);
     store::object_store& store = owner_.store_;
     if (const auto* part = std::get_if<multipart_op>(&held_.r.op)) {
+      // A part of an upload created with a checksum algorithm carries that algorithm's checksum.
+      if (const auto which = hash::algorithm_named(part_algorithm_)) {
+        const std::string_view expected = hash::checksum_header(*which);
+        for (const auto& [name, value] : verified->checksums) {
+          if (name != expected) {
+            return make_error_response(
+                error_detail(
+                    error::invalid_request,
+                    fmt::format("Checksum Type mismatch occurred, expected checksum Type: {}, actual "
+                                "checksum Type: {}",
+                                expected.substr(15), std::string_view(name).substr(15))),
+                held_.ctx, false);
+          }
+        }
+      }
       answer out = commit_part(store, *writer_, verified->md5_hex, part->bucket, part->key, part->upload_id,
-                               held_.ctx);
-      if (out.res.status == 200) {
+                               held_.ctx, verified->checksums);
+      if (out.res.status == 200 && (!verified->by_default || !part_algorithm_.empty())) {
         for (const auto& [name, value] : verified->checksums) out.res.headers.add(name, value);
       }
       return out;
     }
     const auto& op = std::get<put_object_op>(held_.r.op);
     attributes_.checksums = verified->checksums;
-    auto stored = store.commit_object(*writer_, op.bucket, op.key, verified->md5_hex, attributes_);
-    if (!stored) return store_failure(stored.error(), "PutObject", op.bucket, op.key, held_.ctx);
+    auto stored =
+        store.commit_object(*writer_, op.bucket, op.key, verified->md5_hex, attributes_, condition_);
+    if (!stored) {
+      return {make_error_response(write_condition_error(stored.error(), condition_, op.bucket, op.key),
+                                  held_.ctx, false),
+              "PutObject: " + stored.error().message()};
+    }
     response res;
     add_common_headers(res, held_.ctx);
     res.headers.add("ETag", quoted(stored->etag));
     for (const auto& [name, value] : verified->checksums) res.headers.add(name, value);
+    if (!verified->checksums.empty()) res.headers.add("x-amz-checksum-type", "FULL_OBJECT");
     return res;
   }
 
@@ -198,6 +230,8 @@ class service::upload_sink final : public body_sink {
   held_request held_;
   std::unique_ptr<store::object_writer> writer_;
   store::object_attributes attributes_;
+  store::write_condition condition_;
+  std::string part_algorithm_;
   std::optional<upload_stream> stream_;
 };
 
@@ -343,10 +377,13 @@ started_request service::start_upload(const request& req, routed&& r,
   }
   std::unique_ptr<store::object_writer> writer;
   store::object_attributes attributes;
+  store::write_condition condition;
+  std::string part_algorithm;
   if (const auto* part = std::get_if<multipart_op>(&r.op)) {
     auto started = begin_part(store_, part->bucket, part->key, part->upload_id, part->part_number, ctx);
     if (!started.writer) return refuse(std::move(started.refusal));
     writer = std::move(started.writer);
+    part_algorithm = std::move(started.checksum_algorithm);
   } else {
     const auto& op = std::get<put_object_op>(r.op);
     auto requested = upload_attributes(req.headers, ctx);
@@ -358,6 +395,14 @@ started_request service::start_upload(const request& req, routed&& r,
     if (!store::is_valid_key(op.key)) {
       return refuse(store_failure(make_error_code(errc::invalid_key), "PutObject", op.bucket, op.key, ctx));
     }
+    auto parsed_condition = parse_write_condition(req.headers);
+    if (!parsed_condition) return refuse(make_error_response(parsed_condition.error(), ctx, false));
+    condition = std::move(*parsed_condition);
+    // A condition that fails already is refused before the body is read.
+    if (auto failed = observe_write_condition(store_, op.bucket, op.key, condition)) {
+      failed->resource = resource_of(op.bucket, op.key);
+      return refuse(make_error_response(*failed, ctx, false));
+    }
     auto created = store_.create_object_writer(op.bucket);
     if (!created) return refuse(store_failure(created.error(), "PutObject", op.bucket, op.key, ctx));
     writer = std::move(*created);
@@ -366,8 +411,14 @@ started_request service::start_upload(const request& req, routed&& r,
   header.body.clear();
   auto sink = std::make_unique<upload_sink>(
       *this, held_request{std::move(header), std::move(r), std::move(identity), ctx}, std::move(writer),
-      std::move(attributes));
+      std::move(attributes), std::move(condition));
   if (auto refused = sink->open()) return {sink->refuse(*refused, req.has_body), nullptr};
+  // S3 gives every new object a CRC64NVME checksum when the client sends none.
+  // A part gets its upload's algorithm (or CRC64NVME, for the whole object's) when it sends none.
+  const auto default_algorithm = part_algorithm.empty() ? std::optional(hash::algorithm::crc64nvme)
+                                                        : hash::algorithm_named(part_algorithm);
+  if (default_algorithm) sink->compute_by_default(*default_algorithm);
+  sink->set_part_algorithm(std::move(part_algorithm));
   if (!req.has_body) {
     // An empty upload: nothing to wait for.
     return {sink->finish(), nullptr};
@@ -450,6 +501,8 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
           return list_object_versions(r.query, op, ctx);
         } else if constexpr (std::is_same_v<op_type, get_bucket_versioning_op>) {
           return get_bucket_versioning(op, ctx);
+        } else if constexpr (std::is_same_v<op_type, get_object_attributes_op>) {
+          return get_object_attributes(store_, req, op.bucket, op.key, ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -580,6 +633,8 @@ answer service::get_object(const request& req, const get_object_op& op, const re
     return res;
   }
 
+  if (op.part_number) return get_object_part(req, op, std::move(object), ctx);
+
   const auto range = range::parse_range(req.headers.find("Range"), info.size);
   if (range.kind == range::range_kind::unsatisfiable) {
     error_detail detail(error::invalid_range);
@@ -604,6 +659,74 @@ answer service::get_object(const request& req, const get_object_op& op, const re
   add_validators(res, info);
   res.headers.add("Accept-Ranges", "bytes");
   add_stored_attributes(req, info, op.key, range.kind != range::range_kind::satisfiable, res);
+  for (const auto& [name, value] : op.overrides.headers) res.headers.set(name, value);
+  res.content_length = length;
+  if (!op.is_head && length > 0) res.body = file_slice{std::move(object.body), offset, length};
+  return res;
+}
+
+answer service::get_object_part(const request& req, const get_object_op& op, store::opened_object object,
+                                const request_context& ctx) const {
+  const store::object_info& info = object.info;
+  const std::string& text = *op.part_number;
+  int number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || end != text.data() + text.size() || number < 1 || number > 10000) {
+    return make_error_response(
+        error_detail(error::invalid_argument, "Part number must be an integer between 1 and 10000, inclusive")
+            .with("ArgumentName", "partNumber")
+            .with("ArgumentValue", text),
+        ctx, op.is_head);
+  }
+  if (req.headers.contains("Range")) {
+    return make_error_response(
+        error_detail(error::invalid_request,
+                     "Cannot specify both Range header and partNumber query parameter"),
+        ctx, op.is_head);
+  }
+  // A multipart object's parts are recorded at completion; any other object is one part.
+  const auto* parts = info.attributes && !info.attributes->parts.empty() ? &info.attributes->parts : nullptr;
+  if (!parts && info.etag.find('-') != std::string::npos) {
+    return make_error_response(error_detail(error::not_implemented)
+                                   .with("Detail", "the part sizes of this object were not recorded"),
+                               ctx, op.is_head);
+  }
+  const std::size_t count = parts ? parts->size() : 1;
+  if (static_cast<std::size_t>(number) > count) {
+    error_detail detail(error::invalid_part_number);
+    detail.with("PartNumberRequested", text).with("ActualPartCount", std::to_string(count));
+    detail.resource = resource_of(op.bucket, op.key);
+    return make_error_response(detail, ctx, op.is_head);
+  }
+  std::uint64_t offset = 0;
+  std::uint64_t length = info.size;
+  if (parts) {
+    for (int i = 0; i + 1 < number; ++i) offset += (*parts)[static_cast<std::size_t>(i)].size;
+    length = (*parts)[static_cast<std::size_t>(number - 1)].size;
+  }
+  if (offset + length > info.size)
+    return make_error_response(error_detail(error::internal_error), ctx, op.is_head);
+  // S3 answers a part read with 206 and its Content-Range, whether or not the object is multipart.
+  response res;
+  res.status = 206;
+  add_common_headers(res, ctx);
+  add_validators(res, info);
+  res.headers.add("Accept-Ranges", "bytes");
+  if (length > 0)
+    res.headers.add("Content-Range", range::content_range({offset, offset + length - 1}, info.size));
+  else
+    res.headers.add("Content-Range", fmt::format("bytes */{}", info.size));
+  if (parts) res.headers.add("x-amz-mp-parts-count", std::to_string(count));
+  add_stored_attributes(req, info, op.key, false, res);
+  if (parts && iequals(req.headers.find("x-amz-checksum-mode").value_or(""), "ENABLED") &&
+      !info.attributes->checksums.empty() && info.attributes->checksum_type == "COMPOSITE") {
+    // A composite checksum's part reads carry that part's checksum.
+    const std::string& checksum = (*parts)[static_cast<std::size_t>(number - 1)].checksum;
+    if (!checksum.empty()) {
+      res.headers.add(info.attributes->checksums.front().first, checksum);
+      res.headers.add("x-amz-checksum-type", "COMPOSITE");
+    }
+  }
   for (const auto& [name, value] : op.overrides.headers) res.headers.set(name, value);
   res.content_length = length;
   if (!op.is_head && length > 0) res.body = file_slice{std::move(object.body), offset, length};
@@ -811,6 +934,8 @@ answer service::multipart(const request& req, const routed& r, const multipart_o
         return make_error_response(attributes.error(), ctx, false);
       } else if (auto tags = tags_from_headers(req.headers); !tags) {
         return make_error_response(tags.error(), ctx, false);
+      } else if (auto refused = apply_checksum_settings(req.headers, *attributes)) {
+        return make_error_response(*refused, ctx, false);
       } else {
         // The tags are the upload's until CompleteMultipartUpload gives them to the object.
         attributes->tags = std::move(*tags);
@@ -822,7 +947,7 @@ answer service::multipart(const request& req, const routed& r, const multipart_o
     case kind::upload_part_copy:
       return upload_part_copy(req, op, ctx);
     case kind::complete:
-      return complete_multipart_upload(store_, op.bucket, op.key, op.upload_id, req.body, ctx);
+      return complete_multipart_upload(store_, op.bucket, op.key, op.upload_id, req.body, ctx, req.headers);
     case kind::abort:
       return abort_multipart_upload(store_, op.bucket, op.key, op.upload_id, ctx);
     case kind::list_parts:
@@ -929,24 +1054,28 @@ result<service::copied, error_detail> service::copy_source(const request& req, s
         written.error() == errc::no_such_key ? make_error_code(errc::io_error) : written.error(), bucket,
         key);
   }
-  copied out{std::move(source->info.attributes), {}};
+  copied out{std::move(source->info.attributes), {}, {}};
   // A whole object whose ETag is its MD5 keeps it; anything else is hashed, in bounded pieces.
+  // A whole copy of an object without checksums gets its CRC64NVME, as every new object in S3.
   const std::string& etag = source->info.etag;
-  if (offset == 0 && length == source->info.size && etag.size() == 32 &&
-      etag.find('-') == std::string::npos && !range_text) {
-    out.md5_hex = etag;
-    return out;
-  }
+  const bool whole = offset == 0 && length == source->info.size && !range_text;
+  const bool keeps_md5 = whole && etag.size() == 32 && etag.find('-') == std::string::npos;
+  const bool needs_crc = whole && (!out.attributes || out.attributes->checksums.empty());
+  if (keeps_md5) out.md5_hex = etag;
+  if (keeps_md5 && !needs_crc) return out;
   hash::hasher md5(hash::algorithm::md5);
+  hash::hasher crc64(hash::algorithm::crc64nvme);
   std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 20)));
   for (std::uint64_t done = 0; done < length;) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, buffer.size()));
     auto n = source->body->read_at(offset + done, std::span<char>(buffer.data(), want));
     if (!n || *n == 0) return error_detail(error::internal_error);  // the source changed while read
-    md5.update(std::string_view(buffer.data(), *n));
+    if (!keeps_md5) md5.update(std::string_view(buffer.data(), *n));
+    if (needs_crc) crc64.update(std::string_view(buffer.data(), *n));
     done += *n;
   }
-  out.md5_hex = hash::to_hex(md5.finish());
+  if (!keeps_md5) out.md5_hex = hash::to_hex(md5.finish());
+  if (needs_crc) out.checksums.emplace_back("x-amz-checksum-crc64nvme", hash::base64_encode(crc64.finish()));
   return out;
 }
 
@@ -1001,6 +1130,13 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
   if (!store::is_valid_key(op.key)) {
     return store_failure(make_error_code(errc::invalid_key), "CopyObject", op.bucket, op.key, ctx);
   }
+  // If-None-Match / If-Match name the destination (x-amz-copy-source-if-* the source).
+  auto condition = parse_write_condition(req.headers);
+  if (!condition) return make_error_response(condition.error(), ctx, false);
+  if (auto failed = observe_write_condition(store_, op.bucket, op.key, *condition)) {
+    failed->resource = resource_of(op.bucket, op.key);
+    return make_error_response(*failed, ctx, false);
+  }
   auto writer = store_.create_object_writer(op.bucket);
   if (!writer) return store_failure(writer.error(), "CopyObject", op.bucket, op.key, ctx);
   auto source = copy_source(req, op.source_bucket, op.source_key, false, **writer);
@@ -1016,14 +1152,20 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
     attributes.owner_name = std::move(requested->owner_name);
     attributes.owner_account = std::move(requested->owner_account);
   }
-  if (source->attributes) attributes.checksums = source->attributes->checksums;
+  attributes.checksums =
+      source->attributes ? source->attributes->checksums : decltype(attributes.checksums){};
+  if (attributes.checksums.empty()) attributes.checksums = source->checksums;
+  // The parts of a multipart source are not the copy's: it is one piece.
+  attributes.parts.clear();
   attributes.tags = replace_tags         ? std::move(*requested_tags)
                     : source->attributes ? source->attributes->tags
                                          : tag_set{};
   attributes.etag.clear();
-  auto stored = store_.commit_object(**writer, op.bucket, op.key, source->md5_hex, attributes);
+  auto stored = store_.commit_object(**writer, op.bucket, op.key, source->md5_hex, attributes, *condition);
   if (!stored) {
-    return store_failure(stored.error(), "CopyObject", op.bucket, op.key, ctx);
+    return {
+        make_error_response(write_condition_error(stored.error(), *condition, op.bucket, op.key), ctx, false),
+        "CopyObject: " + stored.error().message()};
   }
   xml::xml_writer doc;
   doc.open("CopyObjectResult", s3_xmlns)

@@ -286,6 +286,7 @@ class service::post_sink final : public body_sink {
     for (const std::string_view data : events.file_data()) {
       if (!upload_) break;
       md5_.update(data);
+      crc64_.update(data);
       if (auto written = writer_->write(data); !written) return refuse(error_detail(error::internal_error));
       if (auto too_large = auth::check_post_size(*upload_, writer_->size(), auth::post_size_check::running))
         return refuse(*too_large);
@@ -321,6 +322,8 @@ class service::post_sink final : public body_sink {
     auto tags = tags_from_form_fields(upload_->fields);
     if (!tags) return make_error_response(tags.error(), ctx_, false);
     attributes.tags = std::move(*tags);
+    // S3 gives every new object a CRC64NVME checksum.
+    attributes.checksums.emplace_back("x-amz-checksum-crc64nvme", hash::base64_encode(crc64_.finish()));
     auto stored = owner_.store_.commit_object(*writer_, op_.bucket, upload_->key, hash::to_hex(md5_.finish()),
                                               attributes);
     if (!stored) return store_failure(stored.error(), "PostObject", op_.bucket, upload_->key, ctx_);
@@ -355,6 +358,7 @@ class service::post_sink final : public body_sink {
   std::unique_ptr<store::object_writer> writer_;
   std::optional<auth::post_upload> upload_;
   hash::hasher md5_{hash::algorithm::md5};
+  hash::hasher crc64_{hash::algorithm::crc64nvme};
   bool file_ended_ = false;
 };
 

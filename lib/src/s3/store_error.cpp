@@ -37,6 +37,10 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
     detail = error_detail(error::bucket_already_owned_by_you).with("BucketName", std::string(bucket));
   } else if (ec == errc::bucket_not_empty) {
     detail = error_detail(error::bucket_not_empty).with("BucketName", std::string(bucket));
+  } else if (ec == errc::precondition_failed) {
+    detail = error_detail(error::precondition_failed);
+  } else if (ec == errc::write_conflict) {
+    detail = error_detail(error::conditional_request_conflict);
   } else if (ec == errc::outside_root || ec == errc::access_denied) {
     detail = error_detail(error::access_denied);
   } else {

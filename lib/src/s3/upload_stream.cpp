@@ -25,21 +25,7 @@ std::string uppercase(std::string_view text) {
 
 constexpr std::string_view checksum_prefix = "x-amz-checksum-";
 
-std::string_view checksum_header(hash::algorithm algorithm) {
-  switch (algorithm) {
-    case hash::algorithm::crc32:
-      return "x-amz-checksum-crc32";
-    case hash::algorithm::crc32c:
-      return "x-amz-checksum-crc32c";
-    case hash::algorithm::sha1:
-      return "x-amz-checksum-sha1";
-    case hash::algorithm::sha256:
-      return "x-amz-checksum-sha256";
-    case hash::algorithm::md5:
-      break;
-  }
-  return {};
-}
+using hash::checksum_header;
 
 }  // namespace
 
@@ -99,7 +85,8 @@ result<upload_stream, error_detail> upload_stream::start(const header_list& head
   if (out.chunked_ && trailer_kind && !trailer) {
     // A trailer that was not announced may still come: be ready for any algorithm.
     for (const hash::algorithm algorithm :
-         {hash::algorithm::crc32, hash::algorithm::crc32c, hash::algorithm::sha1, hash::algorithm::sha256}) {
+         {hash::algorithm::crc32, hash::algorithm::crc32c, hash::algorithm::sha1, hash::algorithm::sha256,
+          hash::algorithm::crc64nvme}) {
       bool known = false;
       for (const auto& c : out.checksums_) known = known || c.computed.which() == algorithm;
       if (!known)
@@ -122,6 +109,11 @@ result<upload_stream, error_detail> upload_stream::start(const header_list& head
     }
   }
   return out;
+}
+
+void upload_stream::compute_by_default(hash::algorithm which) {
+  if (!checksums_.empty()) return;
+  checksums_.push_back({std::string(checksum_header(which)), {}, hash::hasher(which), true});
 }
 
 std::optional<error_detail> upload_stream::store(std::string_view decoded) {
@@ -175,6 +167,11 @@ result<upload_stream::outcome, error_detail> upload_stream::finish() {
       }
     }
     const std::string computed = hash::base64_encode(c.computed.finish());
+    if (c.by_default) {
+      out.by_default = true;
+      out.checksums.emplace_back(c.name, computed);
+      continue;
+    }
     if (sent.empty()) continue;  // announced as a trailer that never came
     if (computed != sent) {
       return error_detail(error::bad_digest,

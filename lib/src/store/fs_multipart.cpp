@@ -3,6 +3,7 @@
 //   meta          "s3cors-upload 1\n<initiated, seconds since the epoch>\n<key>"
 //   attributes    the metadata given to CreateMultipartUpload (object_attributes JSON)
 //   part-NNNNN    "<hex md5 of the part>\n" followed by the part's bytes
+//   part-NNNNN.checksums  the part's verified x-amz-checksum-* values, when it has any
 // All are written to ROOT/.s3cors/tmp and renamed into place, so a reader never sees half a
 // part and a part's MD5 always describes its bytes. Completion concatenates the parts into a
 // temp file and renames it over the object, as put_object does.
@@ -14,6 +15,8 @@
 #include "s3cors/store/fs_store.hpp"
 #include "store/fs_util.hpp"
 #include "store/fs_writer.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -44,6 +47,8 @@ namespace fs = std::filesystem;
 constexpr std::string_view meta_magic = "s3cors-upload 1";
 constexpr std::size_t part_header_size = 33;  // 32 hex digits and '\n'
 constexpr std::size_t upload_id_size = 32;
+// "part-NNNNN.checksums": the part's "x-amz-checksum-<alg> <base64>" lines (none: no file).
+constexpr std::string_view checksums_suffix = ".checksums";
 
 std::atomic<std::uint64_t> temp_counter{0};
 
@@ -147,6 +152,19 @@ std::optional<part_info> read_part(const fs::path& path, int number) {
   info.size = static_cast<std::uint64_t>(st.st_size) - part_header_size;
   info.etag.assign(header.data(), part_header_size - 1);
   info.last_modified = mtime_of(st);
+  fs::path sums = path;
+  sums += checksums_suffix;
+  if (const auto text = read_small_file(sums)) {
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      const auto newline = rest.find('\n');
+      const std::string_view line = rest.substr(0, newline);
+      rest = newline == std::string_view::npos ? std::string_view{} : rest.substr(newline + 1);
+      const auto space = line.find(' ');
+      if (space != std::string_view::npos)
+        info.checksums.emplace_back(std::string(line.substr(0, space)), std::string(line.substr(space + 1)));
+    }
+  }
   return info;
 }
 
@@ -226,10 +244,17 @@ result<upload_info> fs_store::get_upload(std::string_view bucket, std::string_vi
   try {
     if (auto exists = stat_bucket(bucket); !exists) return exists.error();
     if (!is_upload_id(upload_id)) return make_error_code(errc::no_such_upload);
-    auto meta =
-        read_meta(options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id));
+    const fs::path dir = options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id);
+    auto meta = read_meta(dir);
     if (!meta) return make_error_code(errc::no_such_upload);
-    return upload_info{std::string(upload_id), std::move(meta->key), meta->initiated};
+    upload_info out{std::string(upload_id), std::move(meta->key), meta->initiated, {}, {}};
+    if (const auto text = read_small_file(dir / "attributes")) {
+      if (auto parsed = parse_object_attributes(*text)) {
+        out.checksum_algorithm = std::move(parsed->checksum_algorithm);
+        out.checksum_type = std::move(parsed->checksum_type);
+      }
+    }
+    return out;
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }
@@ -252,7 +277,8 @@ result<std::unique_ptr<object_writer>> fs_store::create_part_writer(std::string_
   }
 }
 
-result<part_info> fs_store::commit_part(object_writer& writer, std::string_view etag) {
+result<part_info> fs_store::commit_part(object_writer& writer, std::string_view etag,
+                                        const std::vector<std::pair<std::string, std::string>>& checksums) {
   detail::require_blocking_allowed();
   auto* temp = dynamic_cast<detail::fs_writer*>(&writer);
   if (temp == nullptr || temp->fd() < 0 || temp->part_number == 0) {
@@ -270,6 +296,17 @@ result<part_info> fs_store::commit_part(object_writer& writer, std::string_view 
     temp->close();
     const fs::path target = options_.root / ".s3cors" / "uploads" / temp->bucket() / temp->upload_id /
                             part_name(temp->part_number);
+    // The part's checksums go beside it, in place before the part they describe.
+    fs::path sums = target;
+    sums += checksums_suffix;
+    if (checksums.empty()) {
+      ::unlink(sums.c_str());
+    } else {
+      std::string text;
+      for (const auto& [name, value] : checksums) text += name + " " + value + "\n";
+      if (auto written = write_atomically(options_.root / ".s3cors" / "tmp", sums, {text}); !written)
+        return written.error();
+    }
     if (std::rename(temp->temp_path().c_str(), target.c_str()) != 0) {
       return make_error_code(errno == ENOENT ? errc::no_such_upload : errc::io_error);
     }
@@ -324,7 +361,8 @@ result<std::vector<upload_info>> fs_store::list_uploads(std::string_view bucket)
       if (ec) return make_error_code(errc::io_error);
       const std::string id = it->path().filename().string();
       if (!is_upload_id(id)) continue;
-      if (auto meta = read_meta(it->path())) uploads.push_back({id, std::move(meta->key), meta->initiated});
+      if (auto meta = read_meta(it->path()))
+        uploads.push_back({id, std::move(meta->key), meta->initiated, {}, {}});
     }
     std::sort(uploads.begin(), uploads.end(), [](const upload_info& a, const upload_info& b) {
       if (a.key != b.key) return a.key < b.key;
@@ -339,7 +377,8 @@ result<std::vector<upload_info>> fs_store::list_uploads(std::string_view bucket)
 
 result<object_info> fs_store::complete_upload(std::string_view bucket, std::string_view upload_id,
                                               const std::vector<int>& part_numbers,
-                                              std::string_view multipart_etag) {
+                                              std::string_view multipart_etag,
+                                              const upload_completion& completion) {
   detail::require_blocking_allowed();
   try {
     auto upload = get_upload(bucket, upload_id);
@@ -367,6 +406,10 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
       if (auto parsed = parse_object_attributes(*text)) attributes = std::move(*parsed);
     }
     attributes.etag = std::string(multipart_etag);
+    attributes.parts = completion.parts;
+    if (!completion.checksums.empty()) attributes.checksums = completion.checksums;
+    attributes.checksum_type = completion.checksum_type;
+    attributes.checksum_algorithm.clear();  // the upload's; the object's is in its checksums
 
     // Builds the object in a temp file and publishes it with its ETag and metadata (see
     // fs_store::publish, fs_write.cpp).
@@ -382,16 +425,67 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
       fs::remove(temp, ec);
       return copied.error();
     }
-    auto published = publish(fd.get(), temp, bucket, key, target, &attributes);
+    auto published = publish(fd.get(), temp, bucket, key, target, &attributes,
+                             completion.condition.active() ? &completion.condition : nullptr);
     fs::remove(temp, ec);  // left only when not published, or published as a copy
     if (!published) return published.error();
     const struct ::stat st = *published;
-    fs::remove_all(upload_dir, ec);
+    // The result stays for retries of the completion; without "meta" the upload is gone for
+    // every other operation, and the sweep of abandoned uploads removes the folder later.
+    {
+      nlohmann::json done = {{"key", key}, {"etag", std::string(multipart_etag)}, {"parts", part_numbers}};
+      auto sums = nlohmann::json::array();
+      for (const auto& [name, value] : completion.checksums) sums.push_back({name, value});
+      done["checksums"] = std::move(sums);
+      done["checksum_type"] = completion.checksum_type;
+      const std::string text = done.dump();
+      if (write_atomically(options_.root / ".s3cors" / "tmp", upload_dir / "completed", {text})) {
+        ::unlink((upload_dir / "meta").c_str());
+        for (fs::directory_iterator it{upload_dir, ec}; !ec && it != fs::directory_iterator{};
+             it.increment(ec)) {
+          if (it->path().filename() != "completed") fs::remove(it->path(), ec);
+        }
+      } else {
+        fs::remove_all(upload_dir, ec);
+      }
+    }
     object_info info;
     info.size = static_cast<std::uint64_t>(st.st_size);
     info.last_modified = mtime_of(st);
     info.etag = std::string(multipart_etag);
+    info.attributes = std::make_shared<const object_attributes>(std::move(attributes));
     return info;
+  } catch (const std::exception&) {
+    return make_error_code(errc::io_error);
+  }
+}
+
+result<completed_upload> fs_store::find_completed_upload(std::string_view bucket,
+                                                         std::string_view upload_id) const {
+  detail::require_blocking_allowed();
+  try {
+    if (!is_upload_id(upload_id)) return make_error_code(errc::no_such_upload);
+    const auto text = read_small_file(options_.root / ".s3cors" / "uploads" / std::string(bucket) /
+                                      std::string(upload_id) / "completed");
+    if (!text) return make_error_code(errc::no_such_upload);
+    const auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object()) return make_error_code(errc::no_such_upload);
+    completed_upload out;
+    out.key = doc.value("key", "");
+    out.etag = doc.value("etag", "");
+    out.checksum_type = doc.value("checksum_type", "");
+    if (const auto it = doc.find("parts"); it != doc.end() && it->is_array()) {
+      for (const auto& n : *it) {
+        if (n.is_number_integer()) out.part_numbers.push_back(n.get<int>());
+      }
+    }
+    if (const auto it = doc.find("checksums"); it != doc.end() && it->is_array()) {
+      for (const auto& pair : *it) {
+        if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+          out.checksums.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+    return out;
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }

@@ -155,7 +155,8 @@ result<std::unique_ptr<object_writer>> fs_store::create_object_writer(std::strin
 
 result<object_info> fs_store::commit_object(object_writer& writer, std::string_view bucket,
                                             std::string_view key, std::string_view etag,
-                                            const object_attributes& attributes) {
+                                            const object_attributes& attributes,
+                                            const write_condition& condition) {
   detail::require_blocking_allowed();
   auto* temp = dynamic_cast<detail::fs_writer*>(&writer);
   if (temp == nullptr || temp->fd() < 0 || temp->bucket() != bucket) {
@@ -189,7 +190,8 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
     recorded = std::make_shared<object_attributes>(attributes);
     recorded->etag = info.etag;
   }
-  auto published = publish(temp->fd(), temp->temp_path(), bucket, key, target, recorded.get());
+  auto published = publish(temp->fd(), temp->temp_path(), bucket, key, target, recorded.get(),
+                           condition.active() ? &condition : nullptr);
   if (!published) return published.error();
   temp->close();  // the writer removes the temp file when the object is a copy of it
   info.last_modified = seconds_time{std::chrono::seconds{published->st_mtim.tv_sec}};
@@ -199,12 +201,20 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
 
 result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::string_view bucket,
                                         std::string_view key, const fs::path& target,
-                                        const object_attributes* attributes) {
+                                        const object_attributes* attributes,
+                                        const write_condition* condition) {
   struct ::stat st {};
   if ((options_.durable_writes && ::fsync(fd) != 0) || ::fstat(fd, &st) != 0) {
     return make_error_code(errc::io_error);
   }
   std::unique_lock lock{key_lock(bucket, key)};
+  // 0. A conditional write sees the key's object as it is now: no other write or delete of the
+  //    key can come between this check and the rename.
+  if (condition != nullptr) {
+    auto current = stat(bucket, key);
+    if (!current && current.error() != errc::no_such_key) return current.error();
+    if (const auto failed = check_write_condition(*condition, current ? &*current : nullptr)) return failed;
+  }
   // 1. Pending record: the rename keeps the inode, size and mtime it stamps, so readers of
   //    the published object find it even if the process stops before step 4. Under the
   //    key's lock, so that no other write of the key is ever between its steps 1 and 4.
@@ -223,7 +233,7 @@ result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::strin
     if (attributes != nullptr) remove_record(bucket, key, st.st_ino);
     if (error == EXDEV) {
       lock.unlock();  // the copy's own publish takes it
-      return publish_across_devices(fd, bucket, key, target, attributes);
+      return publish_across_devices(fd, bucket, key, target, attributes, condition);
     }
     return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
   }
@@ -254,7 +264,8 @@ result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::strin
 // directly, which no listing shows and no request can name (is_valid_key).
 result<struct ::stat> fs_store::publish_across_devices(int fd, std::string_view bucket, std::string_view key,
                                                        const fs::path& target,
-                                                       const object_attributes* attributes) {
+                                                       const object_attributes* attributes,
+                                                       const write_condition* condition) {
   const std::string id = std::to_string(::getpid()) + "-" + std::to_string(upload_counter++);
   const fs::path near = target.parent_path() / (std::string(near_file_prefix) + id);
   const fs::path marker_dir = options_.root / ".s3cors" / "near";
@@ -282,7 +293,7 @@ result<struct ::stat> fs_store::publish_across_devices(int fd, std::string_view 
     if (copied) detail::crash_point("object-near-linked");
   }
   result<struct ::stat> published = make_error_code(errc::io_error);
-  if (copied) published = publish(out, near, bucket, key, target, attributes);
+  if (copied) published = publish(out, near, bucket, key, target, attributes, condition);
   ::close(out);
   if (!published) ::unlink(near.c_str());
   fs::remove(marker, ec);

@@ -162,6 +162,14 @@ std::string serialize(const object_attributes& attributes) {
     doc["owner"] = {
         {"id", attributes.owner_id}, {"name", attributes.owner_name}, {"account", attributes.owner_account}};
   }
+  if (!attributes.parts.empty()) {
+    auto parts = nlohmann::json::array();
+    for (const auto& part : attributes.parts)
+      parts.push_back(nlohmann::json::array({part.size, part.checksum}));
+    doc["parts"] = std::move(parts);
+  }
+  if (!attributes.checksum_type.empty()) doc["checksum_type"] = attributes.checksum_type;
+  if (!attributes.checksum_algorithm.empty()) doc["checksum_algorithm"] = attributes.checksum_algorithm;
   // Metadata values may hold any bytes a header can; replace what is not UTF-8 rather than fail.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -192,6 +200,22 @@ std::optional<object_attributes> parse_object_attributes(std::string_view json) 
       if (value == it->end()) continue;
       if (!value->is_string()) return std::nullopt;
       *field = value->get<std::string>();
+    }
+  }
+  // Added later: records written before have none of these.
+  if (const auto it = doc.find("parts"); it != doc.end()) {
+    if (!it->is_array()) return std::nullopt;
+    for (const auto& part : *it) {
+      if (!part.is_array() || part.size() != 2 || !part[0].is_number_unsigned() || !part[1].is_string())
+        return std::nullopt;
+      out.parts.push_back({part[0].get<std::uint64_t>(), part[1].get<std::string>()});
+    }
+  }
+  for (const auto& [name, field] : {std::pair{"checksum_type", &out.checksum_type},
+                                    std::pair{"checksum_algorithm", &out.checksum_algorithm}}) {
+    if (const auto it = doc.find(name); it != doc.end()) {
+      if (!it->is_string()) return std::nullopt;
+      *field = it->get<std::string>();
     }
   }
   return out;

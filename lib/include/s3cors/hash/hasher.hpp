@@ -8,10 +8,10 @@
 
 namespace s3cors::hash {
 
-enum class algorithm { md5, sha1, sha256, crc32, crc32c };
+enum class algorithm { md5, sha1, sha256, crc32, crc32c, crc64nvme };
 
 /// Feeds bytes in any number of pieces; finish() gives the raw digest: 16 bytes (MD5), 20
-/// (SHA-1), 32 (SHA-256) or the 4 big-endian bytes of a CRC. Move-only.
+/// (SHA-1), 32 (SHA-256) or the big-endian bytes of a CRC (4, or 8 for CRC-64). Move-only.
 class hasher {
  public:
   explicit hasher(algorithm which);
@@ -31,11 +31,17 @@ class hasher {
   struct evp_state;  // OpenSSL's context, kept out of this header
   algorithm which_;
   std::unique_ptr<evp_state> evp_;
-  std::uint32_t crc_;  ///< CRC state between pieces (hasher.cpp)
+  std::uint64_t crc_;  ///< CRC state between pieces (hasher.cpp)
 };
 
 /// The algorithm an x-amz-checksum-* header names ("x-amz-checksum-crc32", any case), or
-/// nullopt for one s3cors does not compute (CRC64NVME) and other names.
+/// nullopt for other names.
 [[nodiscard]] std::optional<algorithm> checksum_algorithm(std::string_view header_name);
+/// The algorithm x-amz-checksum-algorithm names ("CRC32", "CRC64NVME", ... any case), else nullopt.
+[[nodiscard]] std::optional<algorithm> algorithm_named(std::string_view name);
+/// "x-amz-checksum-crc32", ... for a checksum algorithm (empty for MD5).
+[[nodiscard]] std::string_view checksum_header(algorithm which) noexcept;
+/// "CRC32", "CRC64NVME", ... as S3 names the algorithm (empty for MD5).
+[[nodiscard]] std::string_view algorithm_name(algorithm which) noexcept;
 
 }  // namespace s3cors::hash

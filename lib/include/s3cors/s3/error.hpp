@@ -20,6 +20,7 @@ enum class error {
   bad_request,  // CORS preflight refusals
   bucket_already_owned_by_you,
   bucket_not_empty,
+  conditional_request_conflict,
   entity_too_large,
   entity_too_small,
   incomplete_body,
@@ -30,6 +31,7 @@ enum class error {
   invalid_bucket_owner_aws_account_id,
   invalid_digest,
   invalid_part,
+  invalid_part_number,
   invalid_part_order,
   invalid_policy_document,
   invalid_range,

@@ -2,7 +2,9 @@
 // S3 multipart upload: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
 // AbortMultipartUpload, ListParts and ListMultipartUploads. Pure handlers over object_store:
 // each returns the complete response, S3 errors included (rendered through error.hpp).
+#include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
+#include "s3cors/s3/error.hpp"
 #include "s3cors/s3/context.hpp"
 #include "s3cors/store/object_attributes.hpp"
 #include "s3cors/store/object_store.hpp"
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +31,13 @@ inline constexpr std::size_t max_list_parts = 1000;
 /// empty string when one is not 32 hex digits.
 [[nodiscard]] std::string multipart_etag(const std::vector<std::string>& part_etags);
 
+/// x-amz-checksum-algorithm and x-amz-checksum-type of a CreateMultipartUpload into attributes
+/// (checksum_algorithm, checksum_type: COMPOSITE by default, FULL_OBJECT for CRC64NVME), or
+/// InvalidRequest for an unknown algorithm or a type the algorithm cannot have (FULL_OBJECT
+/// with SHA, COMPOSITE with CRC64NVME), as S3.
+[[nodiscard]] std::optional<error_detail> apply_checksum_settings(const header_list& headers,
+                                                                  store::object_attributes& attributes);
+
 /// POST /bucket/key?uploads: 200 with InitiateMultipartUploadResult (Bucket, Key, UploadId).
 /// NoSuchBucket, InvalidBucketName, InvalidArgument (key), InternalError.
 /// The attributes (metadata of the CreateMultipartUpload request) are the completed object's.
@@ -41,15 +51,19 @@ inline constexpr std::size_t max_list_parts = 1000;
 struct part_start {
   std::unique_ptr<store::object_writer> writer;
   answer refusal;
+  std::string checksum_algorithm;  ///< the upload's (CreateMultipartUpload), uppercase; empty: none
 };
 [[nodiscard]] part_start begin_part(store::object_store& store, std::string_view bucket, std::string_view key,
                                     std::string_view upload_id, std::string_view part_number_text,
                                     const request_context& ctx);
 /// Stores the part writer holds (from begin_part) with etag: 200 with the quoted ETag header;
 /// NoSuchUpload when the upload ended meanwhile, InternalError.
+/// checksums: the part's verified x-amz-checksum-* values, recorded with it (ListParts, the
+/// object's checksum at completion).
 [[nodiscard]] answer commit_part(store::object_store& store, store::object_writer& writer,
                                  std::string_view etag, std::string_view bucket, std::string_view key,
-                                 std::string_view upload_id, const request_context& ctx);
+                                 std::string_view upload_id, const request_context& ctx,
+                                 const std::vector<std::pair<std::string, std::string>>& checksums = {});
 
 /// PUT /bucket/key?partNumber=N&uploadId=ID with the part in memory: begin_part, then
 /// commit_part with the content's MD5.
@@ -63,10 +77,12 @@ struct part_start {
 /// CompleteMultipartUploadResult (Location, Bucket, Key, ETag). MalformedXML (not the
 /// document, no part, a part without PartNumber/ETag), InvalidPartOrder (numbers not strictly
 /// ascending), InvalidPart (a part missing or its ETag different), EntityTooSmall (a part
-/// but the last below 5 MiB), NoSuchUpload, NoSuchBucket, InternalError.
+/// but the last below 5 MiB), NoSuchUpload, NoSuchBucket, InternalError. headers: If-None-Match
+/// and If-Match (conditional_write.hpp: 412, 409, NotImplemented).
 [[nodiscard]] answer complete_multipart_upload(store::object_store& store, std::string_view bucket,
                                                std::string_view key, std::string_view upload_id,
-                                               std::string_view body_xml, const request_context& ctx);
+                                               std::string_view body_xml, const request_context& ctx,
+                                               const header_list& headers = {});
 
 /// DELETE /bucket/key?uploadId=ID: 204. NoSuchUpload, NoSuchBucket, InternalError.
 [[nodiscard]] answer abort_multipart_upload(store::object_store& store, std::string_view bucket,

@@ -36,6 +36,7 @@ struct get_object_op {
   std::string key;
   bool is_head = false;
   header_overrides overrides;
+  std::optional<std::string> part_number;  ///< ?partNumber=N: only that part of the object
 };
 /// Every OPTIONS request is a CORS preflight, answered from the CORS configuration alone.
 struct preflight_op {
@@ -102,6 +103,11 @@ struct acl_op {
   std::string key;
   bool put = false;
 };
+/// GET /bucket/key?attributes (GetObjectAttributes).
+struct get_object_attributes_op {
+  std::string bucket;
+  std::string key;
+};
 /// POST /bucket with a multipart/form-data body: an HTML form upload (POST Object).
 struct post_object_op {
   std::string bucket;
@@ -128,7 +134,7 @@ using operation =
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
                  get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
                  delete_objects_op, multipart_op, acl_op, post_object_op, health_op, tagging_op,
-                 list_object_versions_op, get_bucket_versioning_op>;
+                 list_object_versions_op, get_bucket_versioning_op, get_object_attributes_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

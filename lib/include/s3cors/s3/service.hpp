@@ -12,6 +12,7 @@
 #include <memory>
 
 namespace s3cors::store {
+struct opened_object;
 class object_store;
 class object_writer;
 struct object_attributes;
@@ -117,6 +118,9 @@ class service {
   [[nodiscard]] answer head_bucket(const head_bucket_op& op, const request_context& ctx) const;
   [[nodiscard]] answer get_object(const request& req, const get_object_op& op,
                                   const request_context& ctx) const;
+  /// GetObject/HeadObject with ?partNumber: that part's bytes (object_attributes::parts).
+  [[nodiscard]] answer get_object_part(const request& req, const get_object_op& op,
+                                       store::opened_object object, const request_context& ctx) const;
   [[nodiscard]] answer preflight(const request& req, const preflight_op& op,
                                  const request_context& ctx) const;
   [[nodiscard]] answer get_bucket_cors(const get_bucket_cors_op& op, const request_context& ctx) const;
@@ -143,6 +147,8 @@ class service {
   struct copied {
     std::shared_ptr<const store::object_attributes> attributes;
     std::string md5_hex;
+    /// CRC64NVME of a whole copy whose source has no checksums (S3's default checksum).
+    std::vector<std::pair<std::string, std::string>> checksums;
   };
   [[nodiscard]] result<copied, error_detail> copy_source(const request& req, std::string_view bucket,
                                                          std::string_view key, bool allow_range,

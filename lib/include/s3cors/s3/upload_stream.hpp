@@ -27,7 +27,8 @@ class upload_stream {
     std::string md5_hex;  ///< the ETag of a PutObject or part
     /// The x-amz-checksum-* values that were sent and verified, names lowercase, as S3 echoes them.
     std::vector<std::pair<std::string, std::string>> checksums;
-    std::uint64_t size = 0;  ///< stored (decoded) bytes
+    std::uint64_t size = 0;   ///< stored (decoded) bytes
+    bool by_default = false;  ///< checksums holds the one compute_by_default asked for, not one sent
   };
 
   /// Checks what the headers alone decide: InvalidDigest for a Content-MD5 that is not the
@@ -36,6 +37,10 @@ class upload_stream {
   [[nodiscard]] static result<upload_stream, error_detail> start(const header_list& headers,
                                                                  const auth::verified_identity* identity,
                                                                  store::object_writer& writer);
+
+  /// When the request carries no checksum (header or trailer), computes this one anyway and
+  /// reports it in outcome::checksums, as S3 does with CRC64NVME for every new object.
+  void compute_by_default(hash::algorithm which);
 
   /// The next piece of the body as sent. An error ends the upload (nothing is stored).
   [[nodiscard]] std::optional<error_detail> write(std::string_view piece);
@@ -63,6 +68,7 @@ class upload_stream {
     std::string name;
     std::string sent;
     hash::hasher computed;
+    bool by_default = false;  ///< not sent: computed and reported, nothing to verify
   };
   std::vector<checksum> checksums_;
   std::optional<aws_chunked_decoder> chunked_;

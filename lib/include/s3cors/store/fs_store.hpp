@@ -102,7 +102,8 @@ class fs_store final : public object_store {
   [[nodiscard]] result<std::unique_ptr<object_writer>> create_object_writer(std::string_view bucket) override;
   [[nodiscard]] result<object_info> commit_object(object_writer& writer, std::string_view bucket,
                                                   std::string_view key, std::string_view etag,
-                                                  const object_attributes& attributes) override;
+                                                  const object_attributes& attributes,
+                                                  const write_condition& condition = {}) override;
   [[nodiscard]] result<void> set_attributes(std::string_view bucket, std::string_view key,
                                             const object_attributes& attributes) override;
   [[nodiscard]] result<void> delete_object(std::string_view bucket, std::string_view key) override;
@@ -115,7 +116,9 @@ class fs_store final : public object_store {
   [[nodiscard]] result<std::unique_ptr<object_writer>> create_part_writer(std::string_view bucket,
                                                                           std::string_view upload_id,
                                                                           int part_number) override;
-  [[nodiscard]] result<part_info> commit_part(object_writer& writer, std::string_view etag) override;
+  [[nodiscard]] result<part_info> commit_part(
+      object_writer& writer, std::string_view etag,
+      const std::vector<std::pair<std::string, std::string>>& checksums = {}) override;
   [[nodiscard]] result<std::vector<part_info>> list_parts(std::string_view bucket,
                                                           std::string_view upload_id) const override;
   [[nodiscard]] result<upload_info> get_upload(std::string_view bucket,
@@ -123,7 +126,12 @@ class fs_store final : public object_store {
   [[nodiscard]] result<std::vector<upload_info>> list_uploads(std::string_view bucket) const override;
   [[nodiscard]] result<object_info> complete_upload(std::string_view bucket, std::string_view upload_id,
                                                     const std::vector<int>& part_numbers,
-                                                    std::string_view multipart_etag) override;
+                                                    std::string_view multipart_etag,
+                                                    const upload_completion& completion = {}) override;
+  /// Kept in the upload's folder ("completed", without "meta") until the abandoned-upload sweep
+  /// (remove_uploads_older_than) removes the folder.
+  [[nodiscard]] result<completed_upload> find_completed_upload(std::string_view bucket,
+                                                               std::string_view upload_id) const override;
   [[nodiscard]] result<void> abort_upload(std::string_view bucket, std::string_view upload_id) override;
   [[nodiscard]] result<std::size_t> remove_uploads_older_than(seconds_time cutoff) override;
 
@@ -170,15 +178,18 @@ class fs_store final : public object_store {
   /// attributes recorded (none when null), in crash-safe steps: data flushed (durable),
   /// pending record, rename under the key's lock, folder flushed, final record. A target on
   /// another file system gets a copy of the file made beside it first. Returns the
-  /// published file's stat.
+  /// published file's stat. A condition (may be null) is checked under the key's lock, before
+  /// anything is recorded.
   [[nodiscard]] result<struct ::stat> publish(int fd, const std::filesystem::path& temp,
                                               std::string_view bucket, std::string_view key,
                                               const std::filesystem::path& target,
-                                              const object_attributes* attributes);
+                                              const object_attributes* attributes,
+                                              const write_condition* condition = nullptr);
   [[nodiscard]] result<struct ::stat> publish_across_devices(int fd, std::string_view bucket,
                                                              std::string_view key,
                                                              const std::filesystem::path& target,
-                                                             const object_attributes* attributes);
+                                                             const object_attributes* attributes,
+                                                             const write_condition* condition);
   /// Copies of uploads made beside their target (another file system) that a crash left
   /// behind, found through their markers in ROOT/.s3cors/near. Once, at start.
   void remove_abandoned_near_files() const noexcept;

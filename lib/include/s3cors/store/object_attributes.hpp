@@ -2,6 +2,7 @@
 // What S3 keeps beside an object's bytes: the metadata set at upload (returned by GET and
 // HEAD), its additional checksums, and an ETag that is not the content's MD5 (multipart).
 // Files dropped into a bucket by hand have none of it.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,12 @@ class header_list;
 }
 
 namespace s3cors::store {
+
+/// One part of an object completed from a multipart upload.
+struct object_part {
+  std::uint64_t size = 0;
+  std::string checksum;  ///< base64 of the part's checksum in the object's algorithm, if any
+};
 
 struct object_attributes {
   /// Non-empty: the ETag to report instead of the content's MD5 (e.g. "<md5>-3").
@@ -31,10 +38,16 @@ struct object_attributes {
   std::string owner_id;
   std::string owner_name;
   std::string owner_account;
+  /// The parts of an object completed from a multipart upload, in order (empty otherwise).
+  std::vector<object_part> parts;
+  /// "COMPOSITE" or "FULL_OBJECT" (x-amz-checksum-type); empty: FULL_OBJECT where checksums exist.
+  std::string checksum_type;
+  /// An upload's x-amz-checksum-algorithm (CreateMultipartUpload), uppercase; empty: none.
+  std::string checksum_algorithm;
 
   [[nodiscard]] bool empty() const noexcept {
     return etag.empty() && headers.empty() && checksums.empty() && acl.empty() && tags.empty() &&
-           owner_id.empty();
+           owner_id.empty() && parts.empty() && checksum_type.empty() && checksum_algorithm.empty();
   }
   /// The stored value of a header (case-insensitive name), if any.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;

@@ -1,5 +1,6 @@
 #pragma once
 // The storage seam: the core sees buckets and objects only through this interface.
+#include "s3cors/errc.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/store/object_attributes.hpp"
 
@@ -11,6 +12,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 namespace s3cors::store {
@@ -92,6 +95,10 @@ struct upload_info {
   std::string upload_id;
   std::string key;
   seconds_time initiated{};
+  /// From CreateMultipartUpload (filled by get_upload only): x-amz-checksum-algorithm
+  /// (uppercase, empty: none) and x-amz-checksum-type.
+  std::string checksum_algorithm;
+  std::string checksum_type;
 };
 
 /// One uploaded part of a multipart upload.
@@ -100,6 +107,50 @@ struct part_info {
   std::uint64_t size = 0;
   std::string etag;  ///< lowercase hex MD5 of the part, without quotes
   seconds_time last_modified{};
+  /// The part's x-amz-checksum-<algorithm> (lowercase) and base64 value, when one was recorded.
+  std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+/// A conditional write (If-None-Match: * or If-Match on PutObject, CopyObject and
+/// CompleteMultipartUpload). The store evaluates it against the key's object under the key's
+/// lock, atomically with publishing: of concurrent writers that all require an absent key,
+/// exactly one succeeds.
+struct write_condition {
+  bool if_none_match = false;  ///< only when no object has the key
+  /// Only when the key's object has this ETag (unquoted; "*": any object).
+  std::optional<std::string> if_match;
+  /// The key's object when the request was accepted: seen_etag (nullopt: none). A condition
+  /// that still holds at publishing while the object is no longer that one means a write or
+  /// delete of the key interfered: errc::write_conflict, as S3's 409.
+  bool seen = false;
+  std::optional<std::string> seen_etag;
+
+  [[nodiscard]] bool active() const noexcept { return if_none_match || if_match.has_value(); }
+};
+
+/// Evaluates condition against the key's current object (null: none): success,
+/// errc::precondition_failed (the object exists for If-None-Match, another ETag for If-Match),
+/// errc::no_such_key (If-Match and no object, none seen either) or errc::write_conflict.
+[[nodiscard]] std::error_code check_write_condition(const write_condition& condition,
+                                                    const object_info* current) noexcept;
+
+/// What CompleteMultipartUpload adds to the upload's attributes, and its condition.
+struct upload_completion {
+  write_condition condition;
+  /// Sizes (and checksums) of the parts in order, recorded for partNumber reads.
+  std::vector<object_part> parts;
+  /// The object's checksums (x-amz-checksum-<alg>, base64 value), replacing the upload's.
+  std::vector<std::pair<std::string, std::string>> checksums;
+  std::string checksum_type;  ///< "COMPOSITE" or "FULL_OBJECT" with checksums
+};
+
+/// A completed multipart upload's result (find_completed_upload).
+struct completed_upload {
+  std::string key;
+  std::string etag;  ///< the multipart ETag, without quotes
+  std::vector<int> part_numbers;
+  std::vector<std::pair<std::string, std::string>> checksums;
+  std::string checksum_type;
 };
 
 struct opened_object {
@@ -150,10 +201,12 @@ class object_store {
   /// Makes what writer (from create_object_writer of the same bucket) holds the object key,
   /// replacing any previous one atomically (creating intermediate folders), with etag and
   /// attributes (whose etag field is ignored). The writer is spent either way.
-  /// errc::invalid_key, outside_root, no_such_bucket or io_error.
+  /// errc::invalid_key, outside_root, no_such_bucket or io_error; with a condition also
+  /// precondition_failed, no_such_key or conditional_conflict (check_write_condition).
   [[nodiscard]] virtual result<object_info> commit_object(object_writer& writer, std::string_view bucket,
                                                           std::string_view key, std::string_view etag,
-                                                          const object_attributes& attributes) = 0;
+                                                          const object_attributes& attributes,
+                                                          const write_condition& condition = {}) = 0;
   /// Stores content under key in one piece: create_object_writer, write, commit_object with
   /// the content's MD5 as ETag.
   [[nodiscard]] result<object_info> put_object(std::string_view bucket, std::string_view key,
@@ -182,7 +235,9 @@ class object_store {
                                                                                   int part_number) = 0;
   /// Stores (or replaces) the part that writer (from create_part_writer) holds, with etag.
   /// errc::no_such_upload (aborted or completed meanwhile) or io_error.
-  [[nodiscard]] virtual result<part_info> commit_part(object_writer& writer, std::string_view etag) = 0;
+  [[nodiscard]] virtual result<part_info> commit_part(
+      object_writer& writer, std::string_view etag,
+      const std::vector<std::pair<std::string, std::string>>& checksums = {}) = 0;
   /// One part in one piece, with the content's MD5 as ETag.
   [[nodiscard]] result<part_info> put_part(std::string_view bucket, std::string_view upload_id,
                                            int part_number, std::string_view content);
@@ -197,12 +252,23 @@ class object_store {
   [[nodiscard]] virtual result<std::vector<upload_info>> list_uploads(std::string_view bucket) const = 0;
   /// Concatenates the given parts (already validated by the caller) into the object
   /// atomically and removes the upload; returns the object's info with etag =
-  /// multipart_etag and the upload's attributes, which later stat()/open() report too. errc::no_such_bucket,
-  /// no_such_upload (also when a listed part is missing), invalid_key, outside_root or io_error.
+  /// multipart_etag and the upload's attributes with completion's additions, which later
+  /// stat()/open() report too. errc::no_such_bucket, no_such_upload (also when a listed part is
+  /// missing), invalid_key, outside_root, io_error, or the errors of completion.condition.
   [[nodiscard]] virtual result<object_info> complete_upload(std::string_view bucket,
                                                             std::string_view upload_id,
                                                             const std::vector<int>& part_numbers,
-                                                            std::string_view multipart_etag) = 0;
+                                                            std::string_view multipart_etag,
+                                                            const upload_completion& completion = {}) = 0;
+  /// What a completed upload became, kept so that a retried CompleteMultipartUpload gets the
+  /// same answer (S3 does): errc::no_such_upload when the upload was not completed or its
+  /// result is no longer kept. The default keeps nothing.
+  [[nodiscard]] virtual result<completed_upload> find_completed_upload(std::string_view bucket,
+                                                                       std::string_view upload_id) const {
+    (void)bucket;
+    (void)upload_id;
+    return make_error_code(errc::no_such_upload);
+  }
   /// Removes the upload and its parts. errc::no_such_bucket, no_such_upload or io_error.
   [[nodiscard]] virtual result<void> abort_upload(std::string_view bucket, std::string_view upload_id) = 0;
   /// Removes uploads initiated before cutoff (abandoned uploads); returns how many.

@@ -1,0 +1,115 @@
+#include "s3cors/hash/crc.hpp"
+
+#include "s3cors/hash/digest.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace s3cors::hash {
+namespace {
+
+constexpr std::uint64_t crc64nvme_polynomial = 0x9A6C9329AC4BC9B5ULL;  // reflected 0xAD93D23594C93659
+
+// Slicing by eight: table[k][b] is the register after byte b followed by k zero bytes.
+struct crc64_tables {
+  std::array<std::array<std::uint64_t, 256>, 8> t{};
+  constexpr crc64_tables() {
+    for (std::uint64_t i = 0; i < 256; ++i) {
+      std::uint64_t c = i;
+      for (int bit = 0; bit < 8; ++bit) c = (c & 1U) != 0 ? (c >> 1) ^ crc64nvme_polynomial : c >> 1;
+      t[0][i] = c;
+    }
+    for (std::size_t k = 1; k < 8; ++k) {
+      for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
+    }
+  }
+};
+constexpr crc64_tables tables;
+
+// Polynomial arithmetic modulo a reflected polynomial of `width` bits (zlib's crc32_combine,
+// generalised): bit width-1 is x^0.
+struct gf2 {
+  std::uint64_t polynomial;
+  unsigned width;
+
+  [[nodiscard]] std::uint64_t one() const noexcept { return std::uint64_t{1} << (width - 1); }
+  [[nodiscard]] std::uint64_t multiply(std::uint64_t a, std::uint64_t b) const noexcept {
+    std::uint64_t m = one();
+    std::uint64_t p = 0;
+    for (;;) {
+      if ((a & m) != 0) {
+        p ^= b;
+        if ((a & (m - 1)) == 0) break;
+      }
+      m >>= 1;
+      b = (b & 1U) != 0 ? (b >> 1) ^ polynomial : b >> 1;
+    }
+    return p;
+  }
+  // x^(8 * bytes) modulo the polynomial, by squaring.
+  [[nodiscard]] std::uint64_t x_to_8n(std::uint64_t bytes) const noexcept {
+    std::uint64_t power = one() >> 1;  // x^1
+    std::uint64_t result = one();
+    std::uint64_t n = bytes * 8;  // lengths are below 2^61
+    while (n != 0) {
+      if ((n & 1U) != 0) result = multiply(power, result);
+      power = multiply(power, power);
+      n >>= 1;
+    }
+    return result;
+  }
+};
+
+gf2 field_of(algorithm which) noexcept {
+  switch (which) {
+    case algorithm::crc32c:
+      return {0x82F63B78U, 32};
+    case algorithm::crc64nvme:
+      return {crc64nvme_polynomial, 64};
+    default:
+      return {0xEDB88320U, 32};
+  }
+}
+
+}  // namespace
+
+std::uint64_t crc64nvme_update(std::uint64_t reg, const unsigned char* data, std::size_t size) noexcept {
+  const auto& t = tables.t;
+  while (size >= 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, data, 8);  // little-endian hosts (x86-64, AArch64)
+    reg ^= word;
+    reg = t[7][reg & 0xFF] ^ t[6][(reg >> 8) & 0xFF] ^ t[5][(reg >> 16) & 0xFF] ^ t[4][(reg >> 24) & 0xFF] ^
+          t[3][(reg >> 32) & 0xFF] ^ t[2][(reg >> 40) & 0xFF] ^ t[1][(reg >> 48) & 0xFF] ^ t[0][reg >> 56];
+    data += 8;
+    size -= 8;
+  }
+  while (size-- > 0) reg = (reg >> 8) ^ t[0][(reg ^ *data++) & 0xFF];
+  return reg;
+}
+
+std::uint64_t crc_combine(algorithm which, std::uint64_t crc_a, std::uint64_t crc_b,
+                          std::uint64_t length_b) noexcept {
+  const gf2 field = field_of(which);
+  return field.multiply(field.x_to_8n(length_b), crc_a) ^ crc_b;
+}
+
+std::optional<std::string> combine_crc_base64(
+    algorithm which, const std::vector<std::pair<std::string, std::uint64_t>>& pieces) {
+  const std::size_t width = which == algorithm::crc64nvme ? 8 : 4;
+  if (which != algorithm::crc32 && which != algorithm::crc32c && which != algorithm::crc64nvme)
+    return std::nullopt;
+  std::uint64_t crc = 0;  // the CRC of nothing, for all three
+  for (const auto& [text, length] : pieces) {
+    const auto raw = base64_decode(text);
+    if (!raw || raw->size() != width) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : *raw) value = (value << 8) | static_cast<unsigned char>(c);
+    crc = crc_combine(which, crc, value, length);
+  }
+  std::string bytes(width, '\0');
+  for (std::size_t i = 0; i < width; ++i) bytes[width - 1 - i] = static_cast<char>(crc >> (8 * i));
+  return base64_encode(bytes);
+}
+
+}  // namespace s3cors::hash
