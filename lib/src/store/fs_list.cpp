@@ -80,7 +80,7 @@ class walker {
         if (auto added = consider(key_prefix.substr(0, key_prefix.size() - 1)); !added) return added.error();
       }
       if (folder->has_marker) {
-        if (auto added = consider(key_prefix); !added) return added.error();
+        if (auto added = consider(std::string(key_prefix)); !added) return added.error();
       }
     }
     for (const dir_entry& entry : folder->entries) {
@@ -110,7 +110,7 @@ class walker {
   [[nodiscard]] bool is_done() const noexcept { return past_prefix_ || out_.size() > page_.max_keys; }
 
   // Lists key when it is on the page.
-  result<void> consider(std::string key) {
+  result<void> consider(std::string&& key) {
     if (is_done()) return {};
     if (!key.starts_with(page_.prefix)) {
       if (key > page_.prefix) past_prefix_ = true;

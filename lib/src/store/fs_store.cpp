@@ -439,13 +439,12 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
 
   located out;
   out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
-  if (out.path_fd.is_open() && !key.ends_with('/')) {
+  bool described = out.path_fd.is_open() && ::fstat(out.path_fd.get(), &out.st) == 0;
+  if (described && S_ISDIR(out.st.st_mode) && !key.ends_with('/')) {
     // A folder (other keys are below the key): the object, if any, is its nested file.
-    if (::fstat(out.path_fd.get(), &out.st) != 0) return make_error_code(errc::io_error);
-    if (S_ISDIR(out.st.st_mode)) {
-      path.append(1, '/').append(nested_object_name);
-      out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
-    }
+    path.append(1, '/').append(nested_object_name);
+    out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
+    described = out.path_fd.is_open() && ::fstat(out.path_fd.get(), &out.st) == 0;
   }
   if (!out.path_fd.is_open()) {
     const int error = errno;
@@ -457,7 +456,7 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
     if (error == ENAMETOOLONG) return make_error_code(errc::invalid_key);
     return make_error_code(errc::io_error);
   }
-  if (::fstat(out.path_fd.get(), &out.st) != 0) return make_error_code(errc::io_error);
+  if (!described) return make_error_code(errc::io_error);
   auto real = real_path_of(out.path_fd.get(), out.st, path);
   if (!real) return real.error();
   out.real = std::move(*real);

@@ -54,6 +54,8 @@ bool is_valid_bucket_name(std::string_view name) noexcept {
 }
 
 bool is_reserved_segment(std::string_view segment) noexcept {
+  // Every reserved name begins with ".s3cors-": most segments are told apart by one byte.
+  if (segment.size() < 8 || segment[0] != '.' || segment[1] != 's') return false;
   return segment == nested_object_name || segment == folder_marker_name ||
          segment.starts_with(near_file_prefix) || segment.starts_with(nest_dir_prefix);
 }
