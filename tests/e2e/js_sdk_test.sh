@@ -8,7 +8,9 @@
 # addressing, region us-east-1, any credentials, the default request checksums): CreateBucket;
 # PutObject of a string, GetObject of it (body and ETag = MD5), ListObjectsV2, HeadObject;
 # a 12 MiB multipart upload through lib-storage's Upload in 5 MiB parts (ETag "...-3",
-# GetObject size and bytes); DeleteObjects of both keys; DeleteBucket.
+# GetObject size and bytes); folder keys ("photos/", "a/b" beside "a/b/c": PutObject,
+# ListObjectsV2 with and without Delimiter, GetObject, DeleteObjects); DeleteObjects of both
+# keys; DeleteBucket.
 #
 # Installs the npm packages of tests/e2e/js_sdk (npm ci --ignore-scripts) only when
 # node_modules is missing or package.json/package-lock.json changed since the last install.

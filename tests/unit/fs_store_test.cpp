@@ -139,8 +139,12 @@ TEST_CASE("fs_store: keys are judged per segment", "[fs_store]") {
       {"/a", false},
       {"/", false},
       {"a//b", false},
-      {"a/", false},
-      {"photos/", false},
+      {"a/", true},       // S3 "folder" keys: a marker file inside the folder (docs/storage.md)
+      {"photos/", true},  // ...
+      {"a//", false},
+      {"a/.s3cors-object", false},  // names the store reserves
+      {"a/.s3cors-folder", false},
+      {".s3cors-nest-1", false},
       {"a\\b", false},
       {"..\\..\\x", false},
       {std::string_view{"a\0b", 3}, false},
@@ -277,8 +281,8 @@ TEST_CASE("fs_store: unsafe keys are refused before touching the disk", "[fs_sto
 
   const auto key =
       GENERATE(as<std::string>{}, "..", "../secret", "../other/x", "a/../x", "a/../../etc/passwd",
-               "../../outside-secret", ".", "./x", "", "/x", "/", "//x", "a//x", "x/", "nested/",
-               std::string{"x\0y", 3}, std::string{"x\0", 2}, "a\\x", "..\\secret");
+               "../../outside-secret", ".", "./x", "", "/x", "/", "//x", "a//x", "x//",
+               "nested/.s3cors-object", std::string{"x\0y", 3}, std::string{"x\0", 2}, "a\\x", "..\\secret");
   CAPTURE(key);
   CHECK(store.stat("media", key).error() == errc::invalid_key);
   CHECK(store.open("media", key).error() == errc::invalid_key);
@@ -640,7 +644,8 @@ TEST_CASE("memory_store: buckets, objects and reads", "[memory_store]") {
     CHECK(store.stat("alpha", "dir").error() == errc::no_such_key);
     CHECK(store.open("alpha", "nope").error() == errc::no_such_key);
     CHECK(store.stat("alpha", "../x").error() == errc::invalid_key);
-    CHECK(store.stat("alpha", "dir/").error() == errc::invalid_key);
+    CHECK(store.stat("alpha", "dir/").error() == errc::no_such_key);  // a folder key, and no object
+    CHECK(store.stat("alpha", "a//b").error() == errc::invalid_key);
     store.remove("alpha", "empty");
     CHECK(store.stat("alpha", "empty").error() == errc::no_such_key);
   }

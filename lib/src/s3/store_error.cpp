@@ -26,13 +26,13 @@ error_detail store_error(const std::error_code& ec, std::string_view bucket, std
   } else if (ec == errc::invalid_bucket_name) {
     detail = error_detail(error::invalid_bucket_name).with("BucketName", std::string(bucket));
   } else if (ec == errc::invalid_key) {
-    detail =
-        error_detail(error::invalid_argument,
-                     "Object key has a path segment that cannot name a file on this server "
-                     "('.', '..', an empty segment, a backslash, a NUL byte, or a segment beginning with "
-                     "the reserved '.s3cors-upload-').")
-            .with("ArgumentName", "key")
-            .with("ArgumentValue", std::string(key));
+    detail = error_detail(error::invalid_argument,
+                          "Object key has a path segment that cannot name a file on this server "
+                          "('.', '..', an empty segment other than a last one, a backslash, a NUL byte, or a "
+                          "name this server reserves: '.s3cors-object', '.s3cors-folder', or one beginning "
+                          "with '.s3cors-upload-' or '.s3cors-nest-').")
+                 .with("ArgumentName", "key")
+                 .with("ArgumentValue", std::string(key));
   } else if (ec == errc::bucket_exists) {
     detail = error_detail(error::bucket_already_owned_by_you).with("BucketName", std::string(bucket));
   } else if (ec == errc::bucket_not_empty) {

@@ -387,19 +387,7 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
     if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
     const fs::path upload_dir =
         options_.root / ".s3cors" / "uploads" / std::string(bucket) / std::string(upload_id);
-    const fs::path target = options_.root / std::string(bucket) / key;
     std::error_code ec;
-    // Same rules as put_object (fs_write.cpp).
-    fs::create_directories(target.parent_path(), ec);
-    if (ec)
-      return make_error_code(ec == std::errc::not_a_directory || ec == std::errc::file_exists
-                                 ? errc::invalid_key
-                                 : errc::io_error);
-    if (!options_.follow_symlinks_outside_root &&
-        !resolves_inside(target.parent_path(), root_prefix_ + std::string(bucket) + "/")) {
-      return make_error_code(errc::outside_root);
-    }
-    if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
 
     object_attributes attributes;
     if (const auto text = read_small_file(upload_dir / "attributes")) {
@@ -425,7 +413,7 @@ result<object_info> fs_store::complete_upload(std::string_view bucket, std::stri
       fs::remove(temp, ec);
       return copied.error();
     }
-    auto published = publish(fd.get(), temp, bucket, key, target, &attributes,
+    auto published = publish(fd.get(), temp, bucket, key, &attributes,
                              completion.condition.active() ? &completion.condition : nullptr);
     fs::remove(temp, ec);  // left only when not published, or published as a copy
     if (!published) return published.error();

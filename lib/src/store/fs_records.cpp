@@ -130,6 +130,24 @@ void fs_store::retire_records(std::string_view bucket, std::string_view key, ::i
   }
 }
 
+void fs_store::finalize_record(std::string_view bucket, std::string_view key,
+                               const struct ::stat& st) const noexcept {
+  try {
+    const fs::path path = records_of(bucket, key) / std::to_string(st.st_ino);
+    const auto text = detail::read_small_file(path);
+    if (!text) return;
+    const auto first = text->find('\n');
+    const file_version version = detail::version_of(st);
+    if (first == std::string::npos || std::string_view(*text).substr(0, first) != pending_stamp(version))
+      return;
+    detail::write_file_atomically(options_.root / ".s3cors" / "tmp", path,
+                                  {final_stamp(version), std::string_view(*text).substr(first)},
+                                  options_.durable_writes);
+  } catch (...) {
+    // The pending record still applies for a while; a lost one costs the stored metadata.
+  }
+}
+
 void fs_store::remove_record(std::string_view bucket, std::string_view key, ::ino_t inode) const noexcept {
   try {
     ::unlink((records_of(bucket, key) / std::to_string(inode)).c_str());

@@ -433,11 +433,19 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
 
   std::string path;
-  path.reserve(root_prefix.size() + bucket.size() + 1 + key.size());
+  path.reserve(root_prefix.size() + bucket.size() + 1 + key.size() + folder_marker_name.size());
   path.append(root_prefix).append(bucket).append(1, '/').append(key);
+  if (key.ends_with('/')) path.append(folder_marker_name);
 
   located out;
   out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
+  bool described = out.path_fd.is_open() && ::fstat(out.path_fd.get(), &out.st) == 0;
+  if (described && S_ISDIR(out.st.st_mode) && !key.ends_with('/')) {
+    // A folder (other keys are below the key): the object, if any, is its nested file.
+    path.append(1, '/').append(nested_object_name);
+    out.path_fd = unique_fd{::open(path.c_str(), O_PATH | O_CLOEXEC)};
+    described = out.path_fd.is_open() && ::fstat(out.path_fd.get(), &out.st) == 0;
+  }
   if (!out.path_fd.is_open()) {
     const int error = errno;
     if (is_not_found(error) || error == ELOOP) {
@@ -448,7 +456,7 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
     if (error == ENAMETOOLONG) return make_error_code(errc::invalid_key);
     return make_error_code(errc::io_error);
   }
-  if (::fstat(out.path_fd.get(), &out.st) != 0) return make_error_code(errc::io_error);
+  if (!described) return make_error_code(errc::io_error);
   auto real = real_path_of(out.path_fd.get(), out.st, path);
   if (!real) return real.error();
   out.real = std::move(*real);
@@ -487,40 +495,45 @@ std::string md5_hex(std::string_view data) {
 // ETags keyed by real path. Each slot belongs to one file version; its ETag is computed by
 // the first caller while later callers for the same version wait on the slot, so a version
 // is hashed once. A hit takes only the shared lock plus an atomic load.
-// The fast path. A key has no '.', '..' or empty segment, so a path without any symlink
-// cannot leave its bucket: one openat2() with RESOLVE_NO_SYMLINKS settles both safety and
-// access. O_NONBLOCK keeps a FIFO from blocking the open (it is then refused as no regular
-// file) and has no effect on reading regular files. Any failure, ELOOP (a symlink on the
-// way) or ENOENT included, returns nullopt: the careful path decides and names the error.
-// Without symlinks the real path is the looked-up one: the same ETag cache key as locate().
-std::string fast_path_name(std::string_view root_prefix, std::string_view bucket, std::string_view key) {
+// The fast path. A key has no '.', '..' or empty segment (a key ending in '/' names the
+// marker file inside its folder), so a path without any symlink cannot leave its bucket: one openat2() with
+// RESOLVE_NO_SYMLINKS settles both safety and access. O_NONBLOCK keeps a FIFO from blocking the open (it is
+// then refused as no regular file) and has no effect on reading regular files. Any failure, ELOOP (a symlink
+// on the way) or ENOENT included, returns nullopt: the careful path decides and names the error. Without
+// symlinks the real path is the looked-up one: the same ETag cache key as locate(). relative is the key's
+// path in its bucket (key_path, nested_key_path).
+std::string fast_path_name(std::string_view root_prefix, std::string_view bucket, std::string_view relative) {
   std::string path;
-  path.reserve(root_prefix.size() + bucket.size() + 1 + key.size());
-  path.append(root_prefix).append(bucket).append(1, '/').append(key);
+  path.reserve(root_prefix.size() + bucket.size() + 1 + relative.size());
+  path.append(root_prefix).append(bucket).append(1, '/').append(relative);
   return path;
 }
 
-// What the fast path found: an opened regular file, a definite "missing", or nothing (the
-// careful path decides).
+// What the fast path found: an opened regular file (and its path, the ETag cache's key), a
+// definite "missing", or nothing (the careful path decides).
 struct fast_lookup {
   std::optional<unique_fd> fd;
   std::optional<errc> missing;
+  std::string path;
 };
 
 // Inside a nonblocking_scope the lookups use RESOLVE_CACHED, which fails with EAGAIN instead
 // of reading a directory from disk; a cached "not found" is still an answer (a 404 needs no
-// worker thread).
-fast_lookup open_without_symlinks(int root_fd, std::string_view bucket, std::string_view key,
-                                  struct ::stat& st) {
+// worker thread). A key whose path is a folder (other keys are below it) is looked up once
+// more, inside that folder (nested_key_path): only then, so an ordinary key costs what it
+// always did.
+fast_lookup open_without_symlinks(int root_fd, std::string_view root_prefix, std::string_view bucket,
+                                  std::string_view key, struct ::stat& st) {
   if (root_fd < 0 || !is_valid_bucket_name(bucket) || !is_valid_key(key)) return {};
   std::string relative;
-  relative.reserve(bucket.size() + 1 + key.size());
+  relative.reserve(bucket.size() + 1 + key.size() + folder_marker_name.size());
   relative.append(bucket).append(1, '/').append(key);
+  if (key.ends_with('/')) relative.append(folder_marker_name);
   const std::uint64_t cached_only = nonblocking_thread ? RESOLVE_CACHED : 0;
   struct open_how how {};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | cached_only;
-  const long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
+  long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
   if (fd < 0) {
     if (!nonblocking_thread || !is_not_found(errno)) return {};
     // Tell a missing key from a missing bucket. The lookup above, cache-only, got as far as
@@ -529,16 +542,32 @@ fast_lookup open_without_symlinks(int root_fd, std::string_view bucket, std::str
     relative.resize(bucket.size());
     struct ::stat bucket_st {};
     if (::fstatat(root_fd, relative.c_str(), &bucket_st, AT_SYMLINK_NOFOLLOW) == 0) {
-      if (S_ISDIR(bucket_st.st_mode)) return {std::nullopt, errc::no_such_key};
-      if (S_ISLNK(bucket_st.st_mode)) return {};    // the careful path decides
-      return {std::nullopt, errc::no_such_bucket};  // not a folder
+      if (S_ISDIR(bucket_st.st_mode)) return {std::nullopt, errc::no_such_key, {}};
+      if (S_ISLNK(bucket_st.st_mode)) return {};        // the careful path decides
+      return {std::nullopt, errc::no_such_bucket, {}};  // not a folder
     }
-    if (is_not_found(errno)) return {std::nullopt, errc::no_such_bucket};
+    if (is_not_found(errno)) return {std::nullopt, errc::no_such_bucket, {}};
     return {};
   }
   unique_fd opened{static_cast<int>(fd)};
-  if (::fstat(opened.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
-  return {std::move(opened), std::nullopt};
+  if (::fstat(opened.get(), &st) != 0) return {};
+  if (S_ISDIR(st.st_mode) && !key.ends_with('/')) {
+    // A folder: the key, if it is an object, is the folder's nested object.
+    opened.reset();
+    relative.append(1, '/').append(nested_object_name);
+    fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
+    if (fd < 0) {
+      if (is_not_found(errno)) return {std::nullopt, errc::no_such_key, {}};  // a folder, no object
+      return {};
+    }
+    opened = unique_fd{static_cast<int>(fd)};
+    if (::fstat(opened.get(), &st) != 0) return {};
+  }
+  if (!S_ISREG(st.st_mode)) return {};
+  std::string path;
+  path.reserve(root_prefix.size() + relative.size());
+  path.append(root_prefix).append(relative);
+  return {std::move(opened), std::nullopt, std::move(path)};
 }
 
 class fs_store::etag_cache {
@@ -620,6 +649,7 @@ fs_store::fs_store(fs_store_options options) : options_(std::move(options)) {
   std::error_code ec;
   std::filesystem::remove_all(options_.root / ".s3cors" / "tmp", ec);
   remove_abandoned_near_files();
+  finish_interrupted_nests();
   migrate_legacy_records();
 }
 
@@ -684,15 +714,14 @@ result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
 result<object_info> fs_store::stat(std::string_view bucket, std::string_view key) const {
   try {
     struct ::stat fast_st {};
-    auto fast_result = open_without_symlinks(root_fd_, bucket, key, fast_st);
+    auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
     if (fast_result.missing) return make_error_code(*fast_result.missing);
     if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
-      auto etag =
-          cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
-                                    [&]() -> result<int> { return fast->get(); });
-          });
+      auto etag = cache_->get(fast_result.path, version, [&]() -> result<hash_outcome> {
+        return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
+                                [&]() -> result<int> { return fast->get(); });
+      });
       if (!etag) return etag.error();
       return info_from(fast_st, std::move(*etag));
     }
@@ -721,16 +750,15 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
 result<opened_object> fs_store::open(std::string_view bucket, std::string_view key) const {
   try {
     struct ::stat fast_st {};
-    auto fast_result = open_without_symlinks(root_fd_, bucket, key, fast_st);
+    auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
     if (fast_result.missing) return make_error_code(*fast_result.missing);
     if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
       const int raw_fd = fast->get();
-      auto etag =
-          cache_->get(fast_path_name(root_prefix_, bucket, key), version, [&]() -> result<hash_outcome> {
-            return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
-                                    [&]() -> result<int> { return raw_fd; });
-          });
+      auto etag = cache_->get(fast_result.path, version, [&]() -> result<hash_outcome> {
+        return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
+                                [&]() -> result<int> { return raw_fd; });
+      });
       if (!etag) return etag.error();
       object_info info = info_from(fast_st, std::move(*etag));
       auto body = std::make_shared<const fd_object>(std::move(*fast), info.size);
@@ -802,7 +830,8 @@ result<void> fs_store::set_attributes(std::string_view bucket, std::string_view 
       return written.error();
     }
     // The file did not change, so the cache would keep serving the old attributes.
-    cache_->forget(fast_path_name(root_prefix_, bucket, key));
+    cache_->forget(fast_path_name(root_prefix_, bucket, key_path(key)));
+    if (!key.ends_with('/')) cache_->forget(fast_path_name(root_prefix_, bucket, nested_key_path(key)));
     if (auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key)) {
       cache_->forget(found->real);
     }

@@ -65,7 +65,9 @@ inline file_version version_of(const struct ::stat& st) noexcept {
 /// Crash-point injection for the crash tests: when the environment variable
 /// S3CORS_TEST_CRASH_AT names this point, the process is killed here, as kill -9 or a power
 /// loss would stop it between two steps of a write. Points: "object-record-pending",
-/// "object-renamed", "object-record-final", "object-near-linked".
+/// "object-renamed", "object-record-final", "object-near-linked", and moving a key into a
+/// folder of its name (fs_nest.cpp): "nest-record-pending", "nest-linked", "nest-exchanged",
+/// "nest-record-final".
 inline void crash_point(const char* name) noexcept {
   const char* wanted = std::getenv("S3CORS_TEST_CRASH_AT");
   if (wanted != nullptr && std::string_view(wanted) == name) std::_Exit(137);

@@ -164,20 +164,6 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
   }
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
-  const fs::path target = options_.root / std::string(bucket) / std::string(key);
-  const std::string bucket_prefix = root_prefix_ + std::string(bucket) + "/";
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  // A key "a/b" cannot be stored while an object "a" exists: the folder would be a file.
-  if (ec)
-    return make_error_code(ec == std::errc::not_a_directory || ec == std::errc::file_exists
-                               ? errc::invalid_key
-                           : is_refusal(ec.value()) ? errc::access_denied
-                                                    : errc::io_error);
-  if (!options_.follow_symlinks_outside_root && !resolves_inside(target.parent_path(), bucket_prefix)) {
-    return make_error_code(errc::outside_root);
-  }
-  if (fs::is_directory(target, ec)) return make_error_code(errc::invalid_key);
 
   object_info info;
   info.size = temp->size();
@@ -190,7 +176,7 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
     recorded = std::make_shared<object_attributes>(attributes);
     recorded->etag = info.etag;
   }
-  auto published = publish(temp->fd(), temp->temp_path(), bucket, key, target, recorded.get(),
+  auto published = publish(temp->fd(), temp->temp_path(), bucket, key, recorded.get(),
                            condition.active() ? &condition : nullptr);
   if (!published) return published.error();
   temp->close();  // the writer removes the temp file when the object is a copy of it
@@ -199,60 +185,85 @@ result<object_info> fs_store::commit_object(object_writer& writer, std::string_v
   return info;
 }
 
+result<fs::path> fs_store::write_target(std::string_view bucket, std::string_view key) const {
+  fs::path target = options_.root / std::string(bucket) / key_path(key);
+  if (key.ends_with('/')) return target;
+  struct ::stat st {};
+  if (::lstat(target.c_str(), &st) != 0) return target;  // a new key (or a race the rename finds)
+  // A folder: other keys are below this one, which is its nested object.
+  if (S_ISDIR(st.st_mode)) return options_.root / std::string(bucket) / nested_key_path(key);
+  // A link to a folder (a folder linked in by hand) is not replaced by an object.
+  if (S_ISLNK(st.st_mode) && ::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return make_error_code(errc::invalid_key);
+  }
+  return target;
+}
+
 result<struct ::stat> fs_store::publish(int fd, const fs::path& temp, std::string_view bucket,
-                                        std::string_view key, const fs::path& target,
-                                        const object_attributes* attributes,
+                                        std::string_view key, const object_attributes* attributes,
                                         const write_condition* condition) {
   struct ::stat st {};
   if ((options_.durable_writes && ::fsync(fd) != 0) || ::fstat(fd, &st) != 0) {
     return make_error_code(errc::io_error);
   }
-  std::unique_lock lock{key_lock(bucket, key)};
-  // 0. A conditional write sees the key's object as it is now: no other write or delete of the
-  //    key can come between this check and the rename.
-  if (condition != nullptr) {
-    auto current = stat(bucket, key);
-    if (!current && current.error() != errc::no_such_key) return current.error();
-    if (const auto failed = check_write_condition(*condition, current ? &*current : nullptr)) return failed;
-  }
-  // 1. Pending record: the rename keeps the inode, size and mtime it stamps, so readers of
-  //    the published object find it even if the process stops before step 4. Under the
-  //    key's lock, so that no other write of the key is ever between its steps 1 and 4.
-  if (attributes != nullptr) {
-    if (auto written = write_record(bucket, key, st, record_state::pending, *attributes); !written) {
-      return written.error();
+  // A write races with writes of keys below this one (which turn its path into a folder,
+  // or make its folders) and with deletes of such keys (which remove the folders they
+  // empty): a rename that finds its folder gone or its target turned into a folder looks
+  // again. Each round is one interleaving lost, so a few are plenty.
+  constexpr int attempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    if (auto made = make_folders(bucket, key); !made) return made.error();
+    std::unique_lock lock{key_lock(bucket, key)};
+    // Where the key is now: decided under its lock, which nesting it takes too.
+    auto target = write_target(bucket, key);
+    if (!target) return target.error();
+    // 0. A conditional write sees the key's object as it is now: no other write or delete of
+    //    the key can come between this check and the rename.
+    if (condition != nullptr) {
+      auto current = stat(bucket, key);
+      if (!current && current.error() != errc::no_such_key) return current.error();
+      if (const auto failed = check_write_condition(*condition, current ? &*current : nullptr)) return failed;
     }
-    detail::crash_point("object-record-pending");
-  }
-  struct ::stat replaced {};
-  const bool replaces = ::stat(target.c_str(), &replaced) == 0;
-  // 2. Publish. Whatever the interleaving of writers of this key, the object is the file
-  //    renamed last and its record the one stamped with that file's inode.
-  if (std::rename(temp.c_str(), target.c_str()) != 0) {
-    const int error = errno;
-    if (attributes != nullptr) remove_record(bucket, key, st.st_ino);
-    if (error == EXDEV) {
-      lock.unlock();  // the copy's own publish takes it
-      return publish_across_devices(fd, bucket, key, target, attributes, condition);
+    // 1. Pending record: the rename keeps the inode, size and mtime it stamps, so readers of
+    //    the published object find it even if the process stops before step 4. Under the
+    //    key's lock, so that no other write of the key is ever between its steps 1 and 4.
+    if (attributes != nullptr) {
+      if (auto written = write_record(bucket, key, st, record_state::pending, *attributes); !written) {
+        return written.error();
+      }
+      detail::crash_point("object-record-pending");
     }
-    return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
-  }
-  detail::crash_point("object-renamed");
-  // 3. The new name is durable.
-  if (options_.durable_writes && !detail::sync_directory(target.parent_path())) {
-    return make_error_code(errc::io_error);
-  }
-  // 4. Final record, stamped with the ctime the rename gave the file, so a later rewrite
-  //    in place (even one restoring size and mtime) no longer matches it.
-  if (::fstat(fd, &st) != 0) return make_error_code(errc::io_error);
-  if (attributes != nullptr) {
-    if (auto written = write_record(bucket, key, st, record_state::final, *attributes); !written) {
-      return written.error();
+    struct ::stat replaced {};
+    const bool replaces = ::stat(target->c_str(), &replaced) == 0;
+    // 2. Publish. Whatever the interleaving of writers of this key, the object is the file
+    //    renamed last and its record the one stamped with that file's inode.
+    if (std::rename(temp.c_str(), target->c_str()) != 0) {
+      const int error = errno;
+      if (attributes != nullptr) remove_record(bucket, key, st.st_ino);
+      if (error == EXDEV) {
+        lock.unlock();  // the copy's own publish takes it
+        return publish_across_devices(fd, bucket, key, *target, attributes, condition);
+      }
+      if ((error == ENOENT || error == ENOTDIR || error == EISDIR) && attempt < attempts) continue;
+      return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
     }
-    detail::crash_point("object-record-final");
+    detail::crash_point("object-renamed");
+    // 3. The new name is durable.
+    if (options_.durable_writes && !detail::sync_directory(target->parent_path())) {
+      return make_error_code(errc::io_error);
+    }
+    // 4. Final record, stamped with the ctime the rename gave the file, so a later rewrite
+    //    in place (even one restoring size and mtime) no longer matches it.
+    if (::fstat(fd, &st) != 0) return make_error_code(errc::io_error);
+    if (attributes != nullptr) {
+      if (auto written = write_record(bucket, key, st, record_state::final, *attributes); !written) {
+        return written.error();
+      }
+      detail::crash_point("object-record-final");
+    }
+    retire_records(bucket, key, st.st_ino, replaces ? replaced.st_ino : 0);
+    return st;
   }
-  retire_records(bucket, key, st.st_ino, replaces ? replaced.st_ino : 0);
-  return st;
 }
 
 // A target on another file system (a folder linked into a bucket) cannot take a rename from
@@ -293,7 +304,7 @@ result<struct ::stat> fs_store::publish_across_devices(int fd, std::string_view 
     if (copied) detail::crash_point("object-near-linked");
   }
   result<struct ::stat> published = make_error_code(errc::io_error);
-  if (copied) published = publish(out, near, bucket, key, target, attributes, condition);
+  if (copied) published = publish(out, near, bucket, key, attributes, condition);
   ::close(out);
   if (!published) ::unlink(near.c_str());
   fs::remove(marker, ec);
@@ -324,26 +335,34 @@ result<void> fs_store::delete_object(std::string_view bucket, std::string_view k
   if (!is_valid_key(key)) return make_error_code(errc::invalid_key);
   if (auto exists = stat_bucket(bucket); !exists) return exists.error();
   const fs::path bucket_dir = options_.root / std::string(bucket);
-  const fs::path target = bucket_dir / std::string(key);
+  const fs::path primary = bucket_dir / key_path(key);
   std::error_code ec;
-  if (!fs::exists(target.parent_path(), ec)) return {};
+  if (!fs::exists(primary.parent_path(), ec)) return {};
   if (!options_.follow_symlinks_outside_root &&
-      !resolves_inside(target.parent_path(), root_prefix_ + std::string(bucket) + "/")) {
+      !resolves_inside(primary.parent_path(), root_prefix_ + std::string(bucket) + "/")) {
     return make_error_code(errc::outside_root);
   }
-  const auto status = fs::symlink_status(target, ec);
-  if (ec || status.type() == fs::file_type::not_found) return {};
-  if (status.type() == fs::file_type::directory) return {};  // a folder is not an object
+  fs::path target = primary;
   {
     const std::lock_guard lock{key_lock(bucket, key)};
     struct ::stat deleted {};
-    const bool had_file = ::lstat(target.c_str(), &deleted) == 0;
+    bool had_file = ::lstat(target.c_str(), &deleted) == 0;
+    if (had_file && S_ISDIR(deleted.st_mode)) {
+      // A folder is not an object; its nested object is the key's (never the folder
+      // marker "key/", a key of its own, nor anything else in the folder).
+      if (key.ends_with('/')) return {};
+      target = bucket_dir / nested_key_path(key);
+      had_file = ::lstat(target.c_str(), &deleted) == 0;
+      if (had_file && S_ISDIR(deleted.st_mode)) return {};
+    }
+    if (!had_file) return {};
     if (::unlink(target.c_str()) != 0 && errno != ENOENT) return make_error_code(errc::io_error);
     // No version is current now: the deleted one's record starts its grace period (a reader
     // may have it open), records of versions replaced earlier go.
-    retire_records(bucket, key, 0, had_file ? deleted.st_ino : 0);
+    retire_records(bucket, key, 0, deleted.st_ino);
   }
-  // Folders exist only to hold keys: remove the ones this delete emptied.
+  // Folders exist only to hold keys: remove the ones this delete emptied (for a nested object
+  // or a folder marker, starting with the key's own folder).
   for (fs::path dir = target.parent_path();
        dir != bucket_dir && dir.string().size() > bucket_dir.string().size(); dir = dir.parent_path()) {
     if (::rmdir(dir.c_str()) != 0) break;

@@ -1,6 +1,7 @@
 #include "s3cors/store/names.hpp"
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace s3cors::store {
@@ -52,27 +53,63 @@ bool is_valid_bucket_name(std::string_view name) noexcept {
   return !is_ipv4_form(name);
 }
 
+bool is_reserved_segment(std::string_view segment) noexcept {
+  // Every reserved name begins with ".s3cors-": most segments are told apart by one byte.
+  if (segment.size() < 8 || segment[0] != '.' || segment[1] != 's') return false;
+  return segment == nested_object_name || segment == folder_marker_name ||
+         segment.starts_with(near_file_prefix) || segment.starts_with(nest_dir_prefix);
+}
+
 bool is_valid_key(std::string_view key) noexcept {
   if (key.empty() || key.size() > max_key) return false;
   // NUL truncates C paths; a backslash is a separator on other systems and would make the
   // same file reachable under two keys on a shared volume.
   if (key.find('\0') != std::string_view::npos || key.find('\\') != std::string_view::npos) return false;
-  // Reason per '/'-separated segment. This refuses a leading '/' (empty first segment),
-  // "a//b" (empty middle segment) and a trailing '/' (empty last segment): S3 "folder"
-  // markers such as "photos/" are legal keys, but a directory cannot also be a file, so
-  // such keys are not mappable here.
+  // Reason per '/'-separated segment. This refuses a leading '/' (empty first segment) and
+  // "a//b" (empty middle segment): "a//b" and "a/b" would be the same path. A trailing '/'
+  // (S3 "folder" keys such as "photos/") leaves an empty last segment, which is allowed: such
+  // a key is a marker file inside the folder (key_path).
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = key.find('/', start);
     const std::string_view segment =
         key.substr(start, slash == std::string_view::npos ? slash : slash - start);
-    if (segment.empty() || segment == "." || segment == ".." || segment.size() > max_segment ||
-        segment.starts_with(near_file_prefix)) {
+    if (segment.empty()) return slash == std::string_view::npos && start > 0;  // "x/": the folder key
+    if (segment == "." || segment == ".." || segment.size() > max_segment || is_reserved_segment(segment)) {
       return false;
     }
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+std::string key_path(std::string_view key) {
+  std::string path{key};
+  if (key.ends_with('/')) path += folder_marker_name;
+  return path;
+}
+
+std::string nested_key_path(std::string_view key) {
+  if (key.ends_with('/')) return {};
+  std::string path{key};
+  path += '/';
+  path += nested_object_name;
+  return path;
+}
+
+std::string key_of_path(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  std::string key;
+  if (last == folder_marker_name && slash != std::string_view::npos) {
+    key = path.substr(0, slash + 1);
+  } else if (last == nested_object_name && slash != std::string_view::npos) {
+    key = path.substr(0, slash);
+  } else {
+    key = path;
+  }
+  if (!is_valid_key(key)) return {};
+  return key;
 }
 
 }  // namespace s3cors::store

@@ -243,6 +243,73 @@ if (versions) {
     `IsTruncated: ${versions.IsTruncated}, NextKeyMarker: ${versions.NextKeyMarker}`,
   );
 }
+// --- folder keys: "photos/" (the console's "Create folder"), and "a/b" beside "a/b/c"
+const folderKeys = ["photos/", "a/b", "a/b/c"];
+for (const key of folderKeys) {
+  await step(`PutObject ${key}`, () =>
+    client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key.endsWith("/") ? "" : `body of ${key}` })),
+  );
+}
+const keysOf = (page) => (page?.Contents ?? []).map((object) => object.Key);
+const prefixesOf = (page) => (page?.CommonPrefixes ?? []).map((entry) => entry.Prefix);
+const all = await step("ListObjectsV2 with the folder keys", () =>
+  client.send(new ListObjectsV2Command({ Bucket: bucket })),
+);
+if (all) {
+  const want = ["a/b", "a/b/c", smallKey, bigKey, "photos/"].sort();
+  expect(
+    "ListObjectsV2 lists a/b, a/b/c and photos/ in byte order",
+    JSON.stringify(keysOf(all)) === JSON.stringify(want),
+    `got ${JSON.stringify(keysOf(all))}`,
+    `want ${JSON.stringify(want)}`,
+  );
+}
+const top = await step("ListObjectsV2 with Delimiter /", () =>
+  client.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: "/" })),
+);
+if (top) {
+  expect(
+    "photos/ and a/ are common prefixes, no key is at the top",
+    JSON.stringify(prefixesOf(top)) === JSON.stringify(["a/", "docs/", "photos/", "video/"]) &&
+      keysOf(top).length === 0,
+    `CommonPrefixes ${JSON.stringify(prefixesOf(top))}`,
+    `Contents ${JSON.stringify(keysOf(top))}`,
+  );
+}
+const underA = await step("ListObjectsV2 with Prefix a/ and Delimiter /", () =>
+  client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "a/", Delimiter: "/" })),
+);
+if (underA) {
+  expect(
+    "under a/, a/b is a key and a/b/ a common prefix",
+    JSON.stringify(keysOf(underA)) === JSON.stringify(["a/b"]) &&
+      JSON.stringify(prefixesOf(underA)) === JSON.stringify(["a/b/"]),
+    `Contents ${JSON.stringify(keysOf(underA))}`,
+    `CommonPrefixes ${JSON.stringify(prefixesOf(underA))}`,
+  );
+}
+const underPhotos = await step("ListObjectsV2 with Prefix photos/ and Delimiter /", () =>
+  client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "photos/", Delimiter: "/" })),
+);
+if (underPhotos) {
+  expect(
+    "under photos/, photos/ is a key",
+    JSON.stringify(keysOf(underPhotos)) === JSON.stringify(["photos/"]),
+    `Contents ${JSON.stringify(keysOf(underPhotos))}`,
+  );
+}
+for (const key of ["a/b", "a/b/c"]) {
+  const object = await step(`GetObject ${key}`, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+  if (object) {
+    const text = await object.Body.transformToString().catch((error) => describeError(error));
+    expect(`GetObject ${key} returns its own body`, text === `body of ${key}`, `got ${JSON.stringify(text)}`);
+  }
+}
+await step("DeleteObjects of the folder keys", () =>
+  client.send(
+    new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: folderKeys.map((key) => ({ Key: key })) } }),
+  ),
+);
 
 // --- DeleteObjects of both keys, then the bucket
 const deleted = await step("DeleteObjects of both keys", () =>

@@ -174,17 +174,21 @@ class fs_store final : public object_store {
   void migrate_legacy_records() const noexcept;
 
   // Publishing a written file as an object (fs_write.cpp).
-  /// Makes the file open as fd, named temp, the object bucket/key (path target) with
-  /// attributes recorded (none when null), in crash-safe steps: data flushed (durable),
-  /// pending record, rename under the key's lock, folder flushed, final record. A target on
-  /// another file system gets a copy of the file made beside it first. Returns the
-  /// published file's stat. A condition (may be null) is checked under the key's lock, before
-  /// anything is recorded.
+  /// Makes the file open as fd, named temp, the object bucket/key with attributes recorded
+  /// (none when null), in crash-safe steps: data flushed (durable), folders made
+  /// (make_folders), then under the key's lock: pending record, rename to write_target(),
+  /// folder flushed, final record. A target on another file system gets a copy of the file
+  /// made beside it first. Returns the published file's stat. A condition (may be null) is
+  /// checked under the key's lock, before anything is recorded.
   [[nodiscard]] result<struct ::stat> publish(int fd, const std::filesystem::path& temp,
                                               std::string_view bucket, std::string_view key,
-                                              const std::filesystem::path& target,
                                               const object_attributes* attributes,
                                               const write_condition* condition = nullptr);
+  /// Where bucket/key is written now: key_path(key), or nested_key_path(key) when that path
+  /// is a folder (other keys are below it). invalid_key for a link to a folder. Under the
+  /// key's lock.
+  [[nodiscard]] result<std::filesystem::path> write_target(std::string_view bucket,
+                                                           std::string_view key) const;
   [[nodiscard]] result<struct ::stat> publish_across_devices(int fd, std::string_view bucket,
                                                              std::string_view key,
                                                              const std::filesystem::path& target,
@@ -193,6 +197,24 @@ class fs_store final : public object_store {
   /// Copies of uploads made beside their target (another file system) that a crash left
   /// behind, found through their markers in ROOT/.s3cors/near. Once, at start.
   void remove_abandoned_near_files() const noexcept;
+  // Keys a folder cannot hold as plain files (fs_nest.cpp; docs/storage.md, "Folder keys").
+  /// Makes the folders bucket/key's file goes in: its parent folders, and for a key ending
+  /// in '/' its own. A file on the way is the object of a shorter key: it is moved into a new
+  /// folder of its name first (nest). invalid_key when something else is on the way (a link
+  /// to a file, a FIFO), outside_root, access_denied or io_error.
+  [[nodiscard]] result<void> make_folders(std::string_view bucket, std::string_view key);
+  /// Turns the file at path, the object bucket/key, into a folder of that name holding it as
+  /// nested_key_path(key): same inode (so its records stay), never missing for a reader
+  /// (the folder is swapped in with RENAME_EXCHANGE), crash-safe through a journal in
+  /// ROOT/.s3cors/nests. Under the key's lock; nothing to do when path is no file any more.
+  [[nodiscard]] result<void> nest(std::string_view bucket, std::string_view key,
+                                  const std::filesystem::path& path);
+  /// Completes or undoes the nesting steps a crash interrupted (their journal entries). Once,
+  /// at start.
+  void finish_interrupted_nests() const noexcept;
+  /// A pending record of the file version st describes becomes final (stamped with st's
+  /// ctime): its file was moved or linked, by the nesting the process stopped in.
+  void finalize_record(std::string_view bucket, std::string_view key, const struct ::stat& st) const noexcept;
   /// Serialises publishing, deleting and re-recording one key (64 stripes).
   [[nodiscard]] std::mutex& key_lock(std::string_view bucket, std::string_view key) const noexcept;
 
