@@ -354,7 +354,7 @@ TEST_CASE("bad input: sub-resources s3cors does not serve get 501 NotImplemented
       {"DELETE", "/media?lifecycle", ""},
       {"PUT", "/media?versioning",
        "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"},
-      {"GET", "/media?policy", ""},
+      {"GET", "/media?analytics", ""},
       {"PUT", "/media?website", "<WebsiteConfiguration/>"},
       {"GET", "/media/a.txt?retention", ""},
       {"GET", "/media/a.txt?torrent", ""},
@@ -369,7 +369,7 @@ TEST_CASE("bad input: sub-resources s3cors does not serve get 501 NotImplemented
     CHECK(res.status == 501);
     CHECK_THAT(res.body, Catch::Contains("<Code>NotImplemented</Code>"));
   }
-  const auto head = send_request(server.port(), "HEAD", "/media?policy");
+  const auto head = send_request(server.port(), "HEAD", "/media?lifecycle");
   CHECK(head.status == 501);
   CHECK(head.body.empty());
   // The bucket and its objects survived the DELETEs; nothing was written by the PUTs.

@@ -92,6 +92,7 @@ const table_row rows[] = {
     {error::missing_security_header, 400, "MissingSecurityHeader",
      "Your request was missing a required header"},
     {error::no_such_bucket, 404, "NoSuchBucket", "The specified bucket does not exist"},
+    {error::no_such_bucket_policy, 404, "NoSuchBucketPolicy", "The bucket policy does not exist"},
     {error::no_such_cors_configuration, 404, "NoSuchCORSConfiguration",
      "The CORS configuration does not exist"},
     {error::no_such_key, 404, "NoSuchKey", "The specified key does not exist."},

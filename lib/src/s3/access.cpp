@@ -101,10 +101,10 @@ struct action_rule {
   need kind;
   permission what;
 };
-// READ on a bucket: s3:ListBucket, s3:ListBucketVersions and s3:ListBucketMultipartUploads; WRITE on a bucket:
-// s3:PutObject and s3:DeleteObject (s3cors adds the uploader's own multipart steps, which S3
-// leaves to policies); READ_ACP/WRITE_ACP: the ACL's reads and writes; READ on an object:
-// s3:GetObject. Every action not listed belongs to the bucket owner.
+// READ on a bucket: s3:ListBucket, s3:ListBucketVersions and s3:ListBucketMultipartUploads; WRITE on a
+// bucket: s3:PutObject and s3:DeleteObject (s3cors adds the uploader's own multipart steps, which S3 leaves
+// to policies); READ_ACP/WRITE_ACP: the ACL's reads and writes; READ on an object: s3:GetObject. Every action
+// not listed belongs to the bucket owner.
 constexpr std::array<action_rule, 14> action_rules{{
     {"s3:AbortMultipartUpload", need::bucket_permission, permission::write},
     {"s3:CreateBucket", need::signature, permission::write},
@@ -169,7 +169,8 @@ access_decision decide(const access_request& request) {
   const std::string_view action = request.action;
   // An explicit deny anywhere wins over every allow.
   if (request.policy == policy_decision::explicit_deny)
-    return deny(fmt::format("{}: explicitly denied by the bucket policy", action));
+    return deny(
+        fmt::format("{}: explicitly denied by the bucket policy ({})", action, request.policy_statement));
 
   const action_rule* rule = rule_of(action);
   const need kind = rule ? rule->kind : need::bucket_owner;
@@ -204,7 +205,7 @@ access_decision decide(const access_request& request) {
   }
 
   if (request.policy == policy_decision::allow)
-    return allow(fmt::format("{}: allowed by the bucket policy", action));
+    return allow(fmt::format("{}: allowed by the bucket policy ({})", action, request.policy_statement));
   if (request.file_public_read && action == "s3:GetObject" &&
       !request.public_access.restrict_public_buckets) {
     return allow(
@@ -283,6 +284,17 @@ std::string_view action_of(const operation& op) noexcept {
           return "s3:ListBucketVersions";
         } else if constexpr (std::is_same_v<op_type, get_bucket_versioning_op>) {
           return "s3:GetBucketVersioning";
+        } else if constexpr (std::is_same_v<op_type, bucket_policy_op>) {
+          switch (o.what) {
+            case bucket_policy_op::kind::get:
+              return "s3:GetBucketPolicy";
+            case bucket_policy_op::kind::put:
+              return "s3:PutBucketPolicy";
+            case bucket_policy_op::kind::remove:
+              return "s3:DeleteBucketPolicy";
+            default:
+              return "s3:GetBucketPolicyStatus";
+          }
         } else {
           return {};  // preflights and the health check are never authorised
         }

@@ -55,6 +55,7 @@ const error_info& info(error e) noexcept {
       {405, "MethodNotAllowed", "The specified method is not allowed against this resource."},
       {400, "MissingSecurityHeader", "Your request was missing a required header"},
       {404, "NoSuchBucket", "The specified bucket does not exist"},
+      {404, "NoSuchBucketPolicy", "The bucket policy does not exist"},
       {404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {404, "NoSuchKey", "The specified key does not exist."},
       {404, "NoSuchTagSet", "There is no tag set associated with the bucket."},

@@ -58,8 +58,6 @@ constexpr std::array bucket_subresources{"abac",
                                          "notification",
                                          "object-lock",
                                          "ownershipControls",
-                                         "policy",
-                                         "policyStatus",
                                          "publicAccessBlock",
                                          "replication",
                                          "requestPayment",
@@ -315,6 +313,18 @@ result<routed, error_detail> route(const request& req, const routing_options& op
   }
   if (key.empty() && read && has_param(out.query, "versions")) {
     out.op = list_object_versions_op{std::move(bucket)};
+    return out;
+  }
+  if (key.empty() && has_param(out.query, "policy") &&
+      (read || req.verb == method::put || req.verb == method::delete_)) {
+    const auto what = req.verb == method::put       ? bucket_policy_op::kind::put
+                      : req.verb == method::delete_ ? bucket_policy_op::kind::remove
+                                                    : bucket_policy_op::kind::get;
+    out.op = bucket_policy_op{what, std::move(bucket)};
+    return out;
+  }
+  if (key.empty() && read && has_param(out.query, "policyStatus")) {
+    out.op = bucket_policy_op{bucket_policy_op::kind::status, std::move(bucket)};
     return out;
   }
   if (key.empty() && read && has_param(out.query, "versioning")) {

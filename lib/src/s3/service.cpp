@@ -118,6 +118,12 @@ service::service(store::object_store& store, cors::cors_registry& cors, service_
         acls_.set_api_acl(bucket.name, std::move(**acl));
       if (auto owner = store_.get_bucket_document(bucket.name, bucket_owner_document); owner && *owner)
         acls_.set_owner(bucket.name, parse_owner(**owner));
+      // A stored policy was valid when PutBucketPolicy took it; one that no longer parses
+      // (edited by hand) is left out rather than guessed at.
+      if (auto text = store_.get_bucket_document(bucket.name, bucket_policy_document); text && *text) {
+        if (auto stored = make_stored_policy(std::move(**text), bucket.name))
+          policies_.set(bucket.name, *stored);
+      }
     }
   }
 }
@@ -495,6 +501,8 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
           return list_objects(r.query, op, ctx);
         } else if constexpr (std::is_same_v<op_type, health_op>) {
           return health_response(ctx);
+        } else if constexpr (std::is_same_v<op_type, bucket_policy_op>) {
+          return bucket_policy(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, tagging_op>) {
           return tagging(req, op, ctx);
         } else if constexpr (std::is_same_v<op_type, list_object_versions_op>) {
@@ -905,6 +913,7 @@ answer service::delete_bucket(const delete_bucket_op& op, const request_context&
   }
   cors_.set_api_config(op.bucket, nullptr);
   acls_.set_api_acl(op.bucket, std::nullopt);
+  policies_.set(op.bucket, nullptr);
   acls_.set_owner(op.bucket, std::nullopt);
   response res;
   res.status = 204;

@@ -14,7 +14,10 @@
 #include "s3cors/s3/tagging.hpp"
 #include "s3cors/store/object_store.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <type_traits>
 
@@ -77,8 +80,15 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
   const std::string_view action = action_of(r.op);
   if (action.empty()) return std::nullopt;
   const std::optional<party> principal = requester_of(identity);
+  // The policy's condition keys, built only when some bucket's policy is evaluated.
+  std::optional<policy::context_keys> condition_keys;
+  const std::function<const policy::context_keys&()> keys_of_request = [&]() -> const policy::context_keys& {
+    if (!condition_keys)
+      condition_keys = request_condition_keys(req, r.query, ctx, identity ? &*identity : nullptr);
+    return *condition_keys;
+  };
   const auto judge = [&](std::string_view act, std::string_view bucket, std::string_view key) {
-    return decide(access_for(act, bucket, key, principal));
+    return decide(access_for(act, bucket, key, principal, &keys_of_request));
   };
   return std::visit(
       [&](const auto& op) -> std::optional<answer> {
@@ -151,7 +161,8 @@ bool single_account(const auth::credential_set& keys) {
 }  // namespace
 
 access_request service::access_for(std::string_view action, std::string_view bucket, std::string_view key,
-                                   std::optional<party> principal) const {
+                                   std::optional<party> principal,
+                                   const std::function<const policy::context_keys&()>* keys) const {
   access_request out;
   out.action = action;
   out.principal = std::move(principal);
@@ -170,9 +181,29 @@ access_request service::access_for(std::string_view action, std::string_view buc
           object_facts{owner, canned_grants(canned.empty() ? "private" : canned, owner, out.bucket_owner)};
     }
   }
-  // TODO(policy): evaluate the bucket's policy (s3cors::policy::evaluate) here and set
-  // out.policy; the file's public-read then becomes a policy document instead of
-  // out.file_public_read.
+  if (const auto stored = policies_.find(bucket)) {
+    policy::request_facts facts;
+    facts.principal = policy_requester(out.principal);
+    facts.action = std::string(action);
+    facts.resource = resource_arn(bucket, is_object_action(action) ? key : std::string_view{});
+    if (keys != nullptr) facts.keys = (*keys)();
+    policy::add_principal_keys(facts);
+    const auto evaluated = policy::evaluate(stored->parsed, facts, false);
+    out.policy = evaluated.decision == policy::decision::allow           ? policy_decision::allow
+                 : evaluated.decision == policy::decision::explicit_deny ? policy_decision::explicit_deny
+                                                                         : policy_decision::no_match;
+    if (evaluated.statement) {
+      out.policy_statement = evaluated.sid.empty() ? fmt::format("statement {}", *evaluated.statement + 1)
+                                                   : fmt::format("statement \"{}\"", evaluated.sid);
+    }
+    // RestrictPublicBuckets: a public policy grants only the bucket owner's account and AWS
+    // services (docs/bucket-policies.md §5).
+    if (out.policy == policy_decision::allow && stored->is_public &&
+        out.public_access.restrict_public_buckets &&
+        !(out.principal && out.principal->account_id == out.bucket_owner.account_id)) {
+      out.policy = policy_decision::no_match;
+    }
+  }
   return out;
 }
 

@@ -106,6 +106,8 @@ struct access_request {
   bool file_public_read = false;
   /// The bucket policy's evaluation, when the bucket has one.
   std::optional<policy_decision> policy;
+  /// The statement that decided it ("statement \"Sid\"" or "statement N"), for the trace.
+  std::string policy_statement;
 };
 
 struct access_decision {

@@ -46,6 +46,7 @@ enum class error {
   method_not_allowed,
   missing_security_header,
   no_such_bucket,
+  no_such_bucket_policy,
   no_such_cors_configuration,
   no_such_key,
   no_such_tag_set,

@@ -4,8 +4,8 @@
 // each returns the complete response, S3 errors included (rendered through error.hpp).
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
-#include "s3cors/s3/error.hpp"
 #include "s3cors/s3/context.hpp"
+#include "s3cors/s3/error.hpp"
 #include "s3cors/store/object_attributes.hpp"
 #include "s3cors/store/object_store.hpp"
 

@@ -124,6 +124,12 @@ struct tagging_op {
 struct list_object_versions_op {
   std::string bucket;
 };
+/// ?policy (GET, PUT, DELETE) and GET ?policyStatus on a bucket.
+struct bucket_policy_op {
+  enum class kind { get, put, remove, status };
+  kind what = kind::get;
+  std::string bucket;
+};
 /// GET /bucket?versioning: GetBucketVersioning.
 struct get_bucket_versioning_op {
   std::string bucket;
@@ -134,7 +140,8 @@ using operation =
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
                  get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
                  delete_objects_op, multipart_op, acl_op, post_object_op, health_op, tagging_op,
-                 list_object_versions_op, get_bucket_versioning_op, get_object_attributes_op>;
+                 list_object_versions_op, get_bucket_versioning_op, get_object_attributes_op,
+                 bucket_policy_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

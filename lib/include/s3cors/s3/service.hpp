@@ -5,6 +5,7 @@
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/access.hpp"
+#include "s3cors/s3/bucket_policy.hpp"
 #include "s3cors/s3/context.hpp"
 #include "s3cors/s3/route.hpp"
 
@@ -98,8 +99,11 @@ class service {
                                                 std::optional<auth::verified_identity>& identity) const;
   /// The facts decide() needs about an action on bucket (and key, for object actions), from
   /// memory but for the object's record.
-  [[nodiscard]] access_request access_for(std::string_view action, std::string_view bucket,
-                                          std::string_view key, std::optional<party> principal) const;
+  /// keys: the request's policy condition keys (request_condition_keys), built on first use
+  /// when the bucket has a policy; nullptr: none can be offered (the policy sees none).
+  [[nodiscard]] access_request access_for(
+      std::string_view action, std::string_view bucket, std::string_view key, std::optional<party> principal,
+      const std::function<const policy::context_keys&()>* keys = nullptr) const;
   /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
   /// Metadata headers and x-amz-acl of an upload, and its owner (the requester); InvalidArgument
@@ -156,6 +160,9 @@ class service {
   [[nodiscard]] answer upload_part_copy(const request& req, const multipart_op& op,
                                         const request_context& ctx) const;
   [[nodiscard]] answer tagging(const request& req, const tagging_op& op, const request_context& ctx) const;
+  /// Put/Get/DeleteBucketPolicy and GetBucketPolicyStatus (service_policy.cpp).
+  [[nodiscard]] answer bucket_policy(const request& req, const bucket_policy_op& op,
+                                     const request_context& ctx) const;
   [[nodiscard]] answer list_object_versions(const query_list& query, const list_object_versions_op& op,
                                             const request_context& ctx) const;
   [[nodiscard]] answer get_bucket_versioning(const get_bucket_versioning_op& op,
@@ -181,6 +188,8 @@ class service {
   std::atomic<std::shared_ptr<const auth::credential_set>> credentials_;
   /// Mutable: handlers are const, and the registry synchronises itself.
   mutable acl_registry acls_;
+  /// Bucket policies set through the API, parsed. Mutable for the same reason.
+  mutable policy_registry policies_;
 };
 
 }  // namespace s3cors::s3
