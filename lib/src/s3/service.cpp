@@ -746,13 +746,9 @@ answer service::delete_bucket_cors(const delete_bucket_cors_op& op, const reques
 
 answer service::create_bucket(const request& req, const create_bucket_op& op,
                               const request_context& ctx) const {
-  const auto acl = req.headers.find("x-amz-acl");
-  if (acl && !is_canned_acl(*acl)) {
-    return make_error_response(error_detail(error::invalid_argument)
-                                   .with("ArgumentName", "x-amz-acl")
-                                   .with("ArgumentValue", std::string(*acl)),
-                               ctx, false);
-  }
+  auto from_headers = acl_from_headers(req.headers);
+  if (!from_headers) return make_error_response(from_headers.error(), ctx, false);
+  const std::optional<std::string>& acl = *from_headers;
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
   }
@@ -768,7 +764,7 @@ answer service::create_bucket(const request& req, const create_bucket_op& op,
     if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, *acl); !stored) {
       return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
     }
-    acls_.set_api_acl(op.bucket, std::string(*acl));
+    acls_.set_api_acl(op.bucket, *acl);
   }
   response res;
   add_common_headers(res, ctx);
