@@ -114,7 +114,7 @@ const table_row rows[] = {
     {error::slow_down, 503, "SlowDown", "Please reduce your request rate."},
     {error::unexpected_content, 400, "UnexpectedContent", "This request does not support content"},
     {error::unresolvable_grant_by_email_address, 400, "UnresolvableGrantByEmailAddress",
-     "The e-mail address you provided does not match any account on record."},
+     "The email address you provided does not match any account on record."},
     {error::x_amz_content_sha256_mismatch, 400, "XAmzContentSHA256Mismatch",
      "The provided 'x-amz-content-sha256' header does not match what was computed."},
 };

@@ -73,7 +73,7 @@ const error_info& info(error e) noexcept {
       {503, "SlowDown", "Please reduce your request rate."},
       {400, "UnexpectedContent", "This request does not support content"},
       {400, "UnresolvableGrantByEmailAddress",
-       "The e-mail address you provided does not match any account on record."},
+       "The email address you provided does not match any account on record."},
       {400, "XAmzContentSHA256Mismatch",
        "The provided 'x-amz-content-sha256' header does not match what was computed."},
   };
