@@ -979,7 +979,7 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
         ctx, false);
   }
   // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
-  // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
+  // The ACL is never copied: the new object's is x-amz-acl's or x-amz-grant-*'s, as in S3.
   auto requested = upload_attributes(req.headers, ctx);
   if (!requested) return make_error_response(requested.error(), ctx, false);
   // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes

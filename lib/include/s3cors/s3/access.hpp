@@ -35,8 +35,8 @@ namespace s3cors::s3 {
 /// aws-exec-read, bucket-owner-read, bucket-owner-full-control, log-delivery-write).
 [[nodiscard]] bool is_canned_acl(std::string_view name) noexcept;
 
-/// The bucket document (object_store::put_bucket_document) where CreateBucket's x-amz-acl and
-/// PutBucketAcl keep a bucket's canned ACL.
+/// The bucket document (object_store::put_bucket_document) where CreateBucket and PutBucketAcl
+/// keep a bucket's ACL (a canned name or a grant list: serialize_grants).
 inline constexpr std::string_view bucket_acl_document = "acl";
 
 inline constexpr std::string_view all_users_uri = "http://acs.amazonaws.com/groups/global/AllUsers";
@@ -170,7 +170,8 @@ struct access_control_policy {
 class acl_registry {
  public:
   void set_file_acls(std::map<std::string, std::string, std::less<>> by_bucket);
-  /// CreateBucket/PutBucketAcl (a canned ACL) and DeleteBucket (nullopt).
+  /// CreateBucket/PutBucketAcl (the ACL as stored: a canned name or a grant list) and
+  /// DeleteBucket (nullopt).
   void set_api_acl(std::string_view bucket, std::optional<std::string> acl);
   /// The ACL in force: the API's, else the file's; nullopt when neither set one.
   [[nodiscard]] std::optional<std::string> find(std::string_view bucket) const;
