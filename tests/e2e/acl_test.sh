@@ -17,7 +17,8 @@ echo "segment" >"$tmp/root/media/seg.ts"
 cat >"$tmp/config.json" <<'EOF'
 {"credentials": [
    {"access_key_id": "test", "secret_access_key": "test", "user": "alice", "account_id": "111111111111"},
-   {"access_key_id": "bob", "secret_access_key": "bob-secret", "user": "bob", "account_id": "222222222222"}],
+   {"access_key_id": "bob", "secret_access_key": "bob-secret", "user": "bob", "account_id": "222222222222",
+    "email": "bob@example.com"}],
  "buckets": {"media": {"acl": "public-read"}}}
 EOF
 start_server --root "$tmp/root" --config "$tmp/config.json" --log-level warn
@@ -47,6 +48,57 @@ check "aws s3api put-object-acl --acl public-read" aws_cli s3api put-object-acl 
 aws_cli s3api get-object-acl --bucket alices --key p.txt >"$tmp/acl.json" 2>&1
 grep -q '"DisplayName": "alice"' "$tmp/acl.json" && ok "get-object-acl names alice as owner" ||
   not_ok "get-object-acl owner" "$(head -c 400 "$tmp/acl.json")"
+
+# --- grant lists with the aws CLI: bob (another account) reads only what a grant names him for
+bob_id=$(printf 's3cors canonical user:bob' | sha256sum | cut -d' ' -f1)
+alice_id=$(printf 's3cors canonical user:test' | sha256sum | cut -d' ' -f1)
+bob_reads() { # bob_reads BUCKET KEY: exit 0 when bob's signed GET succeeds
+  python3 - "$base" "$1" "$2" >/dev/null 2>&1 <<'PY'
+import sys
+import boto3
+from botocore.config import Config
+base, bucket, key = sys.argv[1:]
+bob = boto3.client("s3", endpoint_url=base, region_name="us-east-1", aws_access_key_id="bob",
+                   aws_secret_access_key="bob-secret",
+                   config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
+bob.get_object(Bucket=bucket, Key=key)["Body"].read()
+PY
+}
+echo "granted bytes" >"$tmp/g.txt"
+check "aws s3api put-object g.txt (alice)" aws_cli s3api put-object --bucket alices --key g.txt --body "$tmp/g.txt"
+bob_reads alices g.txt && not_ok "bob reads a private object" || ok "bob cannot read alice's private object"
+check "aws s3api put-object-acl --grant-read id=BOB" aws_cli s3api put-object-acl --bucket alices --key g.txt \
+  --grant-read "id=$bob_id"
+bob_reads alices g.txt && ok "bob reads it after --grant-read id=" || not_ok "bob reads after grant by id"
+aws_cli s3api get-object-acl --bucket alices --key g.txt >"$tmp/gacl.json" 2>&1
+grep -q "\"ID\": \"$bob_id\"" "$tmp/gacl.json" && grep -q '"Type": "CanonicalUser"' "$tmp/gacl.json" &&
+  ok "get-object-acl lists bob's CanonicalUser grant" || not_ok "get-object-acl grant" "$(head -c 600 "$tmp/gacl.json")"
+check "aws s3api put-object-acl --acl private" aws_cli s3api put-object-acl --bucket alices --key g.txt --acl private
+bob_reads alices g.txt && not_ok "bob reads after --acl private" || ok "--acl private takes bob's grant away"
+check "aws s3api put-object-acl --grant-read emailAddress=" aws_cli s3api put-object-acl --bucket alices \
+  --key g.txt --grant-read "emailAddress=bob@example.com"
+bob_reads alices g.txt && ok "bob reads it after --grant-read emailAddress=" || not_ok "bob reads after e-mail grant"
+aws_cli s3api put-object-acl --bucket alices --key g.txt --grant-read "emailAddress=nobody@example.com" \
+  >"$tmp/unres.out" 2>&1
+grep -q UnresolvableGrantByEmailAddress "$tmp/unres.out" &&
+  ok "an unknown e-mail address: UnresolvableGrantByEmailAddress" ||
+  not_ok "unknown e-mail grant" "$(head -c 400 "$tmp/unres.out")"
+cat >"$tmp/policy.json" <<EOF
+{"Owner": {"ID": "$alice_id"},
+ "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "$alice_id"}, "Permission": "FULL_CONTROL"},
+            {"Grantee": {"Type": "CanonicalUser", "ID": "$bob_id"}, "Permission": "READ"}]}
+EOF
+check "aws s3api create-bucket grants" aws_cli s3api create-bucket --bucket grants
+check "aws s3api put-bucket-acl --access-control-policy file://" aws_cli s3api put-bucket-acl --bucket grants \
+  --access-control-policy "file://$tmp/policy.json"
+aws_cli s3api get-bucket-acl --bucket grants >"$tmp/bacl.json" 2>&1
+grep -q "\"ID\": \"$bob_id\"" "$tmp/bacl.json" && grep -q '"DisplayName": "bob"' "$tmp/bacl.json" &&
+  ok "get-bucket-acl lists bob's READ grant with his DisplayName" ||
+  not_ok "get-bucket-acl" "$(head -c 600 "$tmp/bacl.json")"
+aws_cli s3api put-bucket-acl --bucket grants --acl private --access-control-policy "file://$tmp/policy.json" \
+  >"$tmp/both.out" 2>&1
+grep -q UnexpectedContent "$tmp/both.out" && ok "put-bucket-acl with --acl and a policy: UnexpectedContent" ||
+  not_ok "acl with body" "$(head -c 400 "$tmp/both.out")"
 
 # --- boto3 as bob (default config and s3v4): another account's bucket is not his
 for sig in default s3v4; do
@@ -90,6 +142,17 @@ check(bob.get_object_acl(Bucket="alices", Key=key)["Owner"]["DisplayName"] == "b
 check(refused(lambda: alice.get_object(Bucket="alices", Key=key)), "alice cannot read bob's private object")
 alice.delete_object(Bucket="alices", Key=key)
 alice.put_bucket_acl(Bucket="alices", ACL="public-read")
+bob_id = bob.list_buckets()["Owner"]["ID"]
+key = f"granted-{sig}.txt"
+alice.put_object(Bucket="alices", Key=key, Body=b"for bob", GrantRead=f'id="{bob_id}"')
+check(bob.get_object(Bucket="alices", Key=key)["Body"].read() == b"for bob",
+      "bob reads an object put with GrantRead='id=...'")
+try:
+    alice.put_object(Bucket="alices", Key=key, Body=b"x", ACL="private", GrantRead=f"id={bob_id}")
+    check(False, "ACL with GrantRead is refused")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "InvalidRequest", "ACL with GrantRead: InvalidRequest")
+alice.delete_object(Bucket="alices", Key=key)
 PY
     while IFS= read -r line; do
       case $line in

@@ -79,6 +79,8 @@ const table_row rows[] = {
     {error::invalid_request, 400, "InvalidRequest", "Invalid Request"},
     {error::invalid_tag, 400, "InvalidTag", "The tag provided was not a valid tag."},
     {error::invalid_uri, 400, "InvalidURI", "Couldn't parse the specified URI."},
+    {error::malformed_acl_error, 400, "MalformedACLError",
+     "The XML you provided was not well-formed or did not validate against our published schema"},
     {error::malformed_policy, 400, "MalformedPolicy", "Invalid policy syntax."},
     {error::malformed_post_request, 400, "MalformedPOSTRequest",
      "The body of your POST request is not well-formed multipart/form-data."},
@@ -116,6 +118,9 @@ const table_row rows[] = {
      "The request signature we calculated does not match the signature you provided. Check your key and "
      "signing method."},
     {error::slow_down, 503, "SlowDown", "Please reduce your request rate."},
+    {error::unexpected_content, 400, "UnexpectedContent", "This request does not support content"},
+    {error::unresolvable_grant_by_email_address, 400, "UnresolvableGrantByEmailAddress",
+     "The email address you provided does not match any account on record."},
     {error::x_amz_content_sha256_mismatch, 400, "XAmzContentSHA256Mismatch",
      "The provided 'x-amz-content-sha256' header does not match what was computed."},
 };

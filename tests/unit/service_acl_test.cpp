@@ -273,3 +273,91 @@ TEST_CASE("service: each credential is a user; buckets and objects record their 
   CHECK(restarted.handle(as(bob, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 403);
   CHECK(restarted.handle(as(carol, method::delete_, "DELETE", "/a-bucket?cors"), ctx).res.status == 204);
 }
+
+TEST_CASE("service: grants to a user of another account, by header, e-mail or AccessControlPolicy",
+          "[s3_service][acl][grants]") {
+  s3cors::test::memory_store store;
+  s3cors::cors::cors_registry cors;
+  s3cors::s3::service_options options;
+  options.credentials = s3cors::auth::credential_set({alice, carol, bob});
+  const s3cors::s3::service svc(store, cors, options);
+  const std::string alice_id = s3cors::s3::default_canonical_id("alice");
+  const std::string bob_id = s3cors::s3::default_canonical_id("bob");
+  auto status = [&](const request& req) { return svc.handle(req, ctx).res.status; };
+  auto code_of = [&](const request& req) { return body_of(svc.handle(req, ctx).res); };
+
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket")) == 200);
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket/k.txt", {}, "alice's")) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/k.txt")) == 403);
+  // PutObjectAcl with x-amz-grant-read id=...: bob reads it, and may not read its ACL.
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket/k.txt?acl",
+                    {{"x-amz-grant-read", "id=" + bob_id}})) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/k.txt")) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/k.txt?acl")) == 403);
+  // The grant list replaced the owner's grant; alice still reads and writes the ACL.
+  const auto acl = code_of(as(alice, method::get, "GET", "/g-bucket/k.txt?acl"));
+  CHECK_THAT(acl, Catch::Contains("<ID>" + bob_id +
+                                  "</ID><DisplayName>Bob</DisplayName></Grantee>"
+                                  "<Permission>READ</Permission>"));
+  CHECK_THAT(acl, !Catch::Contains("FULL_CONTROL"));
+
+  // PutObject with a grant by e-mail address (alice's colleague carol is alice's account).
+  REQUIRE(status(as(bob, method::put, "PUT", "/g-bucket/k.txt?acl", {{"x-amz-acl", "private"}})) == 403);
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket/mail.txt",
+                    {{"x-amz-grant-full-control", "emailAddress=\"alice@example.com\""}}, "x")) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/mail.txt")) == 403);
+  CHECK_THAT(code_of(as(alice, method::put, "PUT", "/g-bucket/x.txt",
+                        {{"x-amz-grant-read", "emailAddress=\"nobody@example.com\""}}, "x")),
+             Catch::Contains("<Code>UnresolvableGrantByEmailAddress</Code>"));
+  // Both kinds of header ACL; a header ACL with a body.
+  const auto both = code_of(as(alice, method::put, "PUT", "/g-bucket/k.txt?acl",
+                               {{"x-amz-acl", "private"}, {"x-amz-grant-read", "id=" + bob_id}}));
+  CHECK_THAT(both,
+             Catch::Contains("<Code>InvalidRequest</Code><Message>Specifying both Canned ACLs and Header "
+                             "Grants is not allowed</Message>"));
+  const std::string policy =
+      "<AccessControlPolicy><Owner><ID>" + alice_id +
+      "</ID></Owner><AccessControlList><Grant><Grantee "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:type=\"AmazonCustomerByEmail\"><EmailAddress>alice@example.com</EmailAddress>"
+      "</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList>"
+      "</AccessControlPolicy>";
+  CHECK_THAT(
+      code_of(as(alice, method::put, "PUT", "/g-bucket/k.txt?acl", {{"x-amz-acl", "private"}}, policy)),
+      Catch::Contains("<Code>UnexpectedContent</Code>"));
+  CHECK_THAT(code_of(as(alice, method::put, "PUT", "/g-bucket?acl", {}, "<AccessControlPolicy>")),
+             Catch::Contains("<Code>MalformedACLError</Code>"));
+  // An AccessControlPolicy naming another Owner is refused; alice's own replaces bob's grant.
+  std::string bobs_policy = policy;
+  bobs_policy.replace(bobs_policy.find(alice_id), alice_id.size(), bob_id);
+  CHECK(status(as(alice, method::put, "PUT", "/g-bucket/k.txt?acl", {}, bobs_policy)) == 403);
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket/k.txt?acl", {}, policy)) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/k.txt")) == 403);
+
+  // A bucket grant by header at CreateBucket: bob lists it; a restart keeps the grant list.
+  REQUIRE(status(as(alice, method::put, "PUT", "/h-bucket",
+                    {{"x-amz-grant-read", "id=\"" + bob_id + "\""}})) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/h-bucket?list-type=2")) == 200);
+  const s3cors::s3::service restarted(store, cors, options);
+  CHECK(restarted.handle(as(bob, method::get, "GET", "/h-bucket?list-type=2"), ctx).res.status == 200);
+  CHECK(restarted.handle(as(bob, method::get, "GET", "/g-bucket?list-type=2"), ctx).res.status == 403);
+
+  // CreateMultipartUpload's grants reach the object at Complete; CopyObject takes its own.
+  REQUIRE(status(as(alice, method::put, "PUT", "/g-bucket/copy.txt",
+                    {{"x-amz-copy-source", "/g-bucket/k.txt"}, {"x-amz-grant-read", "id=" + bob_id}})) ==
+          200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/copy.txt")) == 200);
+  const auto created = code_of(
+      as(alice, method::post, "POST", "/g-bucket/mp.txt?uploads", {{"x-amz-grant-read", "id=" + bob_id}}));
+  const auto id_at = created.find("<UploadId>");
+  REQUIRE(id_at != std::string::npos);
+  const auto upload_id = created.substr(id_at + 10, created.find("</UploadId>") - id_at - 10);
+  const auto part = svc.handle(
+      as(alice, method::put, "PUT", "/g-bucket/mp.txt?partNumber=1&uploadId=" + upload_id, {}, "part"), ctx);
+  REQUIRE(part.res.status == 200);
+  const std::string etag(part.res.headers.find("ETag").value_or(""));
+  REQUIRE(status(as(alice, method::post, "POST", "/g-bucket/mp.txt?uploadId=" + upload_id, {},
+                    "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etag +
+                        "</ETag></Part></CompleteMultipartUpload>")) == 200);
+  CHECK(status(as(bob, method::get, "GET", "/g-bucket/mp.txt")) == 200);
+}

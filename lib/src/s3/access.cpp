@@ -8,13 +8,12 @@
 #include <pugixml.hpp>
 
 #include <array>
+#include <cctype>
 #include <mutex>
 #include <type_traits>
 
 namespace s3cors::s3 {
 namespace {
-
-constexpr std::string_view all_users = all_users_uri;
 
 std::string_view local_name(const pugi::xml_node& node) {
   const std::string_view name = node.name();
@@ -302,15 +301,106 @@ std::string_view action_of(const operation& op) noexcept {
       op);
 }
 
-std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants) {
+namespace {
+
+const known_user* user_by_id(const std::vector<known_user>& users, std::string_view id) {
+  for (const known_user& u : users) {
+    if (u.who.canonical_id == id) return &u;
+  }
+  return nullptr;
+}
+
+const known_user* user_by_email(const std::vector<known_user>& users, std::string_view email) {
+  // E-mail addresses compare without regard to case, as mail domains do.
+  auto lower = [](std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string wanted = lower(email);
+  for (const known_user& u : users) {
+    if (!u.email.empty() && lower(u.email) == wanted) return &u;
+  }
+  return nullptr;
+}
+
+std::optional<permission> permission_of(std::string_view name) noexcept {
+  using enum permission;
+  for (const permission p : {read, write, read_acp, write_acp, full_control}) {
+    if (permission_name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+bool is_group_uri(std::string_view uri) noexcept {
+  return uri == all_users_uri || uri == authenticated_users_uri || uri == log_delivery_uri;
+}
+
+error_detail malformed_acl(std::string_view why) {
+  return error_detail(error::malformed_acl_error).with("Detail", std::string(why));
+}
+
+error_detail unresolvable_email(std::string_view email) {
+  return error_detail(error::unresolvable_grant_by_email_address).with("EmailAddress", std::string(email));
+}
+
+// The Grantee's xsi:type attribute, whatever prefix names the XML Schema instance namespace.
+std::string_view grantee_type(const pugi::xml_node& grantee) {
+  for (const pugi::xml_attribute a : grantee.attributes()) {
+    const std::string_view name = a.name();
+    if (name == "type" || name.ends_with(":type")) return a.value();
+  }
+  return {};
+}
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::string serialize_grants(const std::vector<grant>& grants) {
+  auto list = nlohmann::json::array();
+  for (const grant& g : grants) {
+    list.push_back({{"type", g.type == grant::kind::group ? "group" : "user"},
+                    {"grantee", g.grantee},
+                    {"permission", permission_name(g.what)}});
+  }
+  return list.dump();
+}
+
+std::vector<grant> stored_grants(std::string_view stored, const party& owner, const party& bucket_owner) {
+  if (!stored.starts_with('['))
+    return canned_grants(stored.empty() ? "private" : stored, owner, bucket_owner);
+  const auto doc = nlohmann::json::parse(stored, nullptr, false);
+  std::vector<grant> out;
+  if (!doc.is_array()) return out;  // unreadable: no grants (the owners keep their rights)
+  for (const auto& item : doc) {
+    if (!item.is_object()) continue;
+    const auto type = item.value("type", std::string());
+    const auto what = permission_of(item.value("permission", std::string()));
+    const auto grantee = item.value("grantee", std::string());
+    if (!what || grantee.empty() || (type != "user" && type != "group")) continue;
+    out.push_back({type == "group" ? grant::kind::group : grant::kind::canonical_user, grantee, *what});
+  }
+  return out;
+}
+
+std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants,
+                                         const std::vector<known_user>& users) {
   constexpr std::string_view grantee_ns = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
   std::string list;
   for (const grant& g : grants) {
     if (g.type == grant::kind::canonical_user) {
       list += fmt::format("<Grant><Grantee {} xsi:type=\"CanonicalUser\"><ID>{}</ID>", grantee_ns,
                           xml::escape(g.grantee));
-      if (g.grantee == owner.canonical_id)
+      if (g.grantee == owner.canonical_id) {
         list += fmt::format("<DisplayName>{}</DisplayName>", xml::escape(owner.display_name));
+      } else if (const known_user* u = user_by_id(users, g.grantee)) {
+        list += fmt::format("<DisplayName>{}</DisplayName>", xml::escape(u->who.display_name));
+      }
       list += "</Grantee>";
     } else {
       list += fmt::format("<Grant><Grantee {} xsi:type=\"Group\"><URI>{}</URI></Grantee>", grantee_ns,
@@ -324,45 +414,106 @@ std::string render_access_control_policy(const party& owner, const std::vector<g
       s3_xmlns, xml::escape(owner.canonical_id), xml::escape(owner.display_name), list);
 }
 
-result<std::string, error_detail> canned_acl_from_policy(std::string_view xml) {
+result<access_control_policy, error_detail> parse_access_control_policy(
+    std::string_view xml, const std::vector<known_user>& users) {
   pugi::xml_document doc;
   if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8))
-    return error_detail(error::malformed_xml);
+    return malformed_acl("not well-formed XML");
   const pugi::xml_node root = doc.document_element();
+  if (local_name(root) != "AccessControlPolicy") return malformed_acl("the root is not AccessControlPolicy");
+  const pugi::xml_node owner = child(root, "Owner");
   const pugi::xml_node list = child(root, "AccessControlList");
-  if (local_name(root) != "AccessControlPolicy" || !list) return error_detail(error::malformed_xml);
-  bool read = false;
-  bool write = false;
-  for (const pugi::xml_node grant : list.children()) {
-    if (grant.type() != pugi::node_element) continue;
-    if (local_name(grant) != "Grant") return error_detail(error::malformed_xml);
-    const pugi::xml_node grantee = child(grant, "Grantee");
-    const std::string_view permission = child(grant, "Permission").text().get();
-    if (!grantee || permission.empty()) return error_detail(error::malformed_xml);
-    if (const pugi::xml_node uri = child(grantee, "URI");
-        uri && std::string_view(uri.text().get()) == all_users) {
-      if (permission == "READ") {
-        read = true;
-        continue;
+  if (!owner || !child(owner, "ID") || !list)
+    return malformed_acl("Owner/ID and AccessControlList are required");
+  access_control_policy out;
+  out.owner_id = trimmed(child(owner, "ID").text().get());
+  for (const pugi::xml_node node : list.children()) {
+    if (node.type() != pugi::node_element) continue;
+    if (local_name(node) != "Grant") return malformed_acl("AccessControlList holds Grant elements only");
+    const pugi::xml_node grantee = child(node, "Grantee");
+    const auto what = permission_of(trimmed(child(node, "Permission").text().get()));
+    if (!grantee || !what) return malformed_acl("a Grant needs a Grantee and a known Permission");
+    const std::string_view type = grantee_type(grantee);
+    grant g;
+    g.what = *what;
+    if (type == "CanonicalUser") {
+      g.grantee = trimmed(child(grantee, "ID").text().get());
+      if (g.grantee.empty())
+        return error_detail(error::invalid_argument).with("ArgumentName", "CanonicalUser/ID");
+    } else if (type == "AmazonCustomerByEmail") {
+      const std::string_view email = trimmed(child(grantee, "EmailAddress").text().get());
+      if (email.empty()) return malformed_acl("AmazonCustomerByEmail needs an EmailAddress");
+      const known_user* u = user_by_email(users, email);
+      if (!u) return unresolvable_email(email);
+      g.grantee = u->who.canonical_id;
+    } else if (type == "Group") {
+      g.type = grant::kind::group;
+      g.grantee = trimmed(child(grantee, "URI").text().get());
+      if (!is_group_uri(g.grantee)) {
+        return error_detail(error::invalid_argument, "Invalid group uri")
+            .with("ArgumentName", "Group/URI")
+            .with("ArgumentValue", g.grantee);
       }
-      if (permission == "WRITE") {
-        write = true;
-        continue;
-      }
-    } else if (child(grantee, "ID") && permission == "FULL_CONTROL") {
-      continue;  // the owner: the one principal s3cors has
+    } else {
+      return malformed_acl("Grantee needs xsi:type CanonicalUser, AmazonCustomerByEmail or Group");
     }
-    return error_detail(error::not_implemented,
-                        "A header you provided implies functionality that is not implemented")
-        .with("Detail", "s3cors keeps canned ACLs only: grants to everyone (READ, WRITE) and the owner");
+    out.grants.push_back(std::move(g));
   }
-  if (write && !read) {
-    return error_detail(error::not_implemented,
-                        "A header you provided implies functionality that is not implemented")
-        .with("Detail",
-              "s3cors keeps canned ACLs only: WRITE for everyone needs READ too (public-read-write)");
+  return out;
+}
+
+result<std::optional<std::vector<grant>>, error_detail> grants_from_headers(
+    const header_list& headers, const std::vector<known_user>& users) {
+  using enum permission;
+  static constexpr std::array<std::pair<std::string_view, permission>, 5> names{{
+      {"x-amz-grant-read", read},
+      {"x-amz-grant-write", write},
+      {"x-amz-grant-read-acp", read_acp},
+      {"x-amz-grant-write-acp", write_acp},
+      {"x-amz-grant-full-control", full_control},
+  }};
+  std::optional<std::vector<grant>> out;
+  for (const auto& [header, what] : names) {
+    const auto value = headers.find(header);
+    if (!value) continue;
+    if (!out) out.emplace();
+    auto invalid = [&, header = header] {
+      return error_detail(error::invalid_argument)
+          .with("ArgumentName", std::string(header))
+          .with("ArgumentValue", std::string(*value));
+    };
+    std::string_view rest = *value;
+    while (true) {
+      const auto comma = rest.find(',');
+      const std::string_view item = trimmed(rest.substr(0, comma));
+      const auto equals = item.find('=');
+      if (equals == std::string_view::npos) return invalid();
+      const std::string_view key = trimmed(item.substr(0, equals));
+      std::string_view text = trimmed(item.substr(equals + 1));
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
+      if (text.empty()) return invalid();
+      grant g;
+      g.what = what;
+      if (key == "id") {
+        g.grantee = text;
+      } else if (key == "emailAddress") {
+        const known_user* u = user_by_email(users, text);
+        if (!u) return unresolvable_email(text);
+        g.grantee = u->who.canonical_id;
+      } else if (key == "uri") {
+        if (!is_group_uri(text)) return invalid();
+        g.type = grant::kind::group;
+        g.grantee = text;
+      } else {
+        return invalid();
+      }
+      out->push_back(std::move(g));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
   }
-  return std::string(write ? "public-read-write" : read ? "public-read" : "private");
+  return out;
 }
 
 void acl_registry::set_file_acls(std::map<std::string, std::string, std::less<>> by_bucket) {

@@ -45,6 +45,8 @@ const error_info& info(error e) noexcept {
       {400, "InvalidRequest", "Invalid Request"},
       {400, "InvalidTag", "The tag provided was not a valid tag."},
       {400, "InvalidURI", "Couldn't parse the specified URI."},
+      {400, "MalformedACLError",
+       "The XML you provided was not well-formed or did not validate against our published schema"},
       {400, "MalformedPolicy", "Invalid policy syntax."},
       {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."},
       {400, "MalformedXML",
@@ -75,6 +77,9 @@ const error_info& info(error e) noexcept {
        "The request signature we calculated does not match the signature you provided. Check your key and "
        "signing method."},
       {503, "SlowDown", "Please reduce your request rate."},
+      {400, "UnexpectedContent", "This request does not support content"},
+      {400, "UnresolvableGrantByEmailAddress",
+       "The email address you provided does not match any account on record."},
       {400, "XAmzContentSHA256Mismatch",
        "The provided 'x-amz-content-sha256' header does not match what was computed."},
   };

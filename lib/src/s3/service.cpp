@@ -877,13 +877,9 @@ answer service::delete_bucket_cors(const delete_bucket_cors_op& op, const reques
 
 answer service::create_bucket(const request& req, const create_bucket_op& op,
                               const request_context& ctx) const {
-  const auto acl = req.headers.find("x-amz-acl");
-  if (acl && !is_canned_acl(*acl)) {
-    return make_error_response(error_detail(error::invalid_argument)
-                                   .with("ArgumentName", "x-amz-acl")
-                                   .with("ArgumentValue", std::string(*acl)),
-                               ctx, false);
-  }
+  auto from_headers = acl_from_headers(req.headers);
+  if (!from_headers) return make_error_response(from_headers.error(), ctx, false);
+  const std::optional<std::string>& acl = *from_headers;
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
   }
@@ -899,7 +895,7 @@ answer service::create_bucket(const request& req, const create_bucket_op& op,
     if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, *acl); !stored) {
       return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
     }
-    acls_.set_api_acl(op.bucket, std::string(*acl));
+    acls_.set_api_acl(op.bucket, *acl);
   }
   response res;
   add_common_headers(res, ctx);
@@ -1121,7 +1117,7 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
         ctx, false);
   }
   // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
-  // The ACL is never copied: the new object's is x-amz-acl's, as in S3.
+  // The ACL is never copied: the new object's is x-amz-acl's or x-amz-grant-*'s, as in S3.
   auto requested = upload_attributes(req.headers, ctx);
   if (!requested) return make_error_response(requested.error(), ctx, false);
   // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes

@@ -1,5 +1,5 @@
 // The service's authentication and authorisation: SigV4 verification when credentials are
-// configured, canned ACLs for anonymous requests, and the ACL operations.
+// configured, ACLs (canned or grant lists) for other requesters, and the ACL operations.
 #include "s3cors/auth/post_policy.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/errc.hpp"
@@ -39,23 +39,45 @@ std::string service::bucket_acl(std::string_view bucket) const {
 }
 
 result<store::object_attributes, error_detail> service::upload_attributes(const header_list& headers,
-                                                                          const request_context& ctx) {
+                                                                          const request_context& ctx) const {
   store::object_attributes attributes = store::attributes_from_request(headers);
   if (ctx.requester) {
     attributes.owner_id = ctx.requester->canonical_id;
     attributes.owner_name = ctx.requester->display_name;
     attributes.owner_account = ctx.requester->account_id;
   }
-  if (const auto acl = headers.find("x-amz-acl")) {
-    if (!is_canned_acl(*acl)) {
-      return error_detail(error::invalid_argument)
-          .with("ArgumentName", "x-amz-acl")
-          .with("ArgumentValue", std::string(*acl));
-    }
-    // private is what no ACL means: keep records for objects that need them only.
-    if (*acl != "private") attributes.acl = std::string(*acl);
-  }
+  auto acl = acl_from_headers(headers);
+  if (!acl) return acl.error();
+  // private is what no ACL means: keep records for objects that need them only.
+  if (*acl && **acl != "private") attributes.acl = std::move(**acl);
   return attributes;
+}
+
+std::vector<known_user> service::known_users() const {
+  std::vector<known_user> out;
+  for (const auth::credential& key : credentials()->all()) {
+    const user u = user_of(key);
+    out.push_back({u.as_party(), u.email});
+  }
+  return out;
+}
+
+result<std::optional<std::string>, error_detail> service::acl_from_headers(const header_list& headers) const {
+  const auto canned = headers.find("x-amz-acl");
+  if (canned && !is_canned_acl(*canned)) {
+    return error_detail(error::invalid_argument)
+        .with("ArgumentName", "x-amz-acl")
+        .with("ArgumentValue", std::string(*canned));
+  }
+  auto grants = grants_from_headers(headers, known_users());
+  if (!grants) return grants.error();
+  if (canned && *grants) {
+    return error_detail(error::invalid_request,
+                        "Specifying both Canned ACLs and Header Grants is not allowed");
+  }
+  if (*grants) return std::optional<std::string>(serialize_grants(**grants));
+  if (canned) return std::optional<std::string>(*canned);
+  return std::optional<std::string>();
 }
 
 std::optional<answer> service::authorize(const request& req, const routed& r, const request_context& ctx,
@@ -167,7 +189,7 @@ access_request service::access_for(std::string_view action, std::string_view buc
   out.action = action;
   out.principal = std::move(principal);
   out.bucket_owner = bucket_owner(bucket);
-  out.bucket_acl = canned_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
+  out.bucket_acl = stored_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
   out.file_public_read = acls_.file_public_read(bucket);
   if (is_object_action(action) && !key.empty()) {
     if (out.principal && out.principal->same_owner(out.bucket_owner) && single_account(*credentials())) {
@@ -175,10 +197,9 @@ access_request service::access_for(std::string_view action, std::string_view buc
       out.object = object_facts{out.bucket_owner, {}};
     } else if (const auto attributes = store_.attributes_of(bucket, key)) {
       // The object's own ACL, read without hashing or opening its content.
-      const std::string canned = *attributes ? (*attributes)->acl : std::string();
+      const std::string stored = *attributes ? (*attributes)->acl : std::string();
       const party owner = object_owner(*attributes, out.bucket_owner);
-      out.object =
-          object_facts{owner, canned_grants(canned.empty() ? "private" : canned, owner, out.bucket_owner)};
+      out.object = object_facts{owner, stored_grants(stored, owner, out.bucket_owner)};
     }
   }
   if (const auto stored = policies_.find(bucket)) {
@@ -220,33 +241,34 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     if (!info) return make_error_response(store_error(info.error(), op.bucket, op.key), ctx, is_head);
     attributes = std::move(info->attributes);
   }
+  const party owner_of_bucket = bucket_owner(op.bucket);
+  const party owner = op.key.empty() ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
   if (!op.put) {
-    std::string canned = op.key.empty() ? bucket_acl(op.bucket)
-                         : attributes   ? attributes->acl
-                                        : std::string();
-    const party owner_of_bucket = bucket_owner(op.bucket);
-    const party owner = op.key.empty() ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
+    const std::string stored = op.key.empty() ? bucket_acl(op.bucket)
+                               : attributes   ? attributes->acl
+                                              : std::string();
     response res;
     res.headers.add("Content-Type", "application/xml");
     add_common_headers(res, ctx);
-    res.set_text_body(render_access_control_policy(
-        owner, canned_grants(canned.empty() ? "private" : canned, owner, owner_of_bucket)));
+    res.set_text_body(
+        render_access_control_policy(owner, stored_grants(stored, owner, owner_of_bucket), known_users()));
     return res;
   }
-  // PutBucketAcl/PutObjectAcl: a canned ACL in x-amz-acl, or an AccessControlPolicy body.
+  // PutBucketAcl/PutObjectAcl: a canned ACL in x-amz-acl, grants in x-amz-grant-* headers, or
+  // an AccessControlPolicy body; S3 refuses a body together with either header.
+  auto from_headers = acl_from_headers(req.headers);
+  if (!from_headers) return make_error_response(from_headers.error(), ctx, false);
   std::string canned;
-  if (const auto header = req.headers.find("x-amz-acl")) {
-    if (!is_canned_acl(*header)) {
-      return make_error_response(error_detail(error::invalid_argument)
-                                     .with("ArgumentName", "x-amz-acl")
-                                     .with("ArgumentValue", std::string(*header)),
-                                 ctx, false);
-    }
-    canned = std::string(*header);
+  if (*from_headers) {
+    if (!req.body.empty()) return make_error_response(error_detail(error::unexpected_content), ctx, false);
+    canned = std::move(**from_headers);
   } else if (!req.body.empty()) {
-    auto parsed = canned_acl_from_policy(req.body);
+    auto parsed = parse_access_control_policy(req.body, known_users());
     if (!parsed) return make_error_response(parsed.error(), ctx, false);
-    canned = std::move(*parsed);
+    // The document's Owner must be the resource's owner, as S3 requires.
+    if (parsed->owner_id != owner.canonical_id)
+      return access_denied(req, ctx, "the AccessControlPolicy names another Owner");
+    canned = serialize_grants(parsed->grants);
   } else {
     return make_error_response(
         error_detail(error::missing_security_header).with("MissingHeaderName", "x-amz-acl"), ctx, false);

@@ -14,6 +14,7 @@
 //   access_request::file_public_read until bucket policies arrive.
 // Everything else — bucket configuration, ACLs, CORS, creating and deleting buckets — needs
 // the bucket owner.
+#include "s3cors/http/request.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
 #include "s3cors/s3/party.hpp"
@@ -34,8 +35,8 @@ namespace s3cors::s3 {
 /// aws-exec-read, bucket-owner-read, bucket-owner-full-control, log-delivery-write).
 [[nodiscard]] bool is_canned_acl(std::string_view name) noexcept;
 
-/// The bucket document (object_store::put_bucket_document) where CreateBucket's x-amz-acl and
-/// PutBucketAcl keep a bucket's canned ACL.
+/// The bucket document (object_store::put_bucket_document) where CreateBucket and PutBucketAcl
+/// keep a bucket's ACL (a canned name or a grant list: serialize_grants).
 inline constexpr std::string_view bucket_acl_document = "acl";
 
 inline constexpr std::string_view all_users_uri = "http://acs.amazonaws.com/groups/global/AllUsers";
@@ -131,10 +132,39 @@ struct access_decision {
 /// Whether the action is about an object (its ACL and owner matter) rather than the bucket.
 [[nodiscard]] bool is_object_action(std::string_view action) noexcept;
 
-/// PutBucketAcl/PutObjectAcl with an AccessControlPolicy body: the canned ACL its grants
-/// amount to (owner FULL_CONTROL plus AllUsers READ and/or WRITE); MalformedXML when it is
-/// not such a document, NotImplemented for grants to other principals.
-[[nodiscard]] result<std::string, error_detail> canned_acl_from_policy(std::string_view xml);
+/// A configured user, as grants name it: by canonical ID (its DisplayName in GetBucketAcl and
+/// GetObjectAcl) or by e-mail address (AmazonCustomerByEmail, emailAddress="...").
+struct known_user {
+  party who;
+  std::string email;
+};
+
+/// How an ACL is stored (the object record's `acl`, the bucket's "acl" document, the
+/// registry): a canned ACL name (what older records hold; empty: private) or, for grant
+/// lists, their JSON (serialize_grants). stored_grants expands either into grants.
+[[nodiscard]] std::string serialize_grants(const std::vector<grant>& grants);
+[[nodiscard]] std::vector<grant> stored_grants(std::string_view stored, const party& owner,
+                                               const party& bucket_owner);
+
+/// A PutBucketAcl/PutObjectAcl AccessControlPolicy body: the Owner/ID it names (the service
+/// checks it is the resource's owner) and its grants, e-mail grantees resolved to users.
+struct access_control_policy {
+  std::string owner_id;
+  std::vector<grant> grants;
+};
+/// MalformedACLError for documents that are not well-formed or break S3's schema (a Grant
+/// without Grantee or Permission, an unknown permission or xsi:type, no Owner);
+/// UnresolvableGrantByEmailAddress for an address no configured user has; InvalidArgument for
+/// an unknown group URI or an empty ID.
+[[nodiscard]] result<access_control_policy, error_detail> parse_access_control_policy(
+    std::string_view xml, const std::vector<known_user>& users);
+
+/// The x-amz-grant-read/-write/-read-acp/-write-acp/-full-control headers
+/// (`id="..."`, `emailAddress="..."`, `uri="..."`, comma-separated): nullopt when none is
+/// present; InvalidArgument for a malformed grantee, UnresolvableGrantByEmailAddress for an
+/// unknown address.
+[[nodiscard]] result<std::optional<std::vector<grant>>, error_detail> grants_from_headers(
+    const header_list& headers, const std::vector<known_user>& users);
 
 /// Bucket ACLs held in memory, so that anonymous requests never read the disk for them: those
 /// set through the API (which win) and those of the configuration file (replaced at once on
@@ -142,7 +172,8 @@ struct access_decision {
 class acl_registry {
  public:
   void set_file_acls(std::map<std::string, std::string, std::less<>> by_bucket);
-  /// CreateBucket/PutBucketAcl (a canned ACL) and DeleteBucket (nullopt).
+  /// CreateBucket/PutBucketAcl (the ACL as stored: a canned name or a grant list) and
+  /// DeleteBucket (nullopt).
   void set_api_acl(std::string_view bucket, std::optional<std::string> acl);
   /// The ACL in force: the API's, else the file's; nullopt when neither set one.
   [[nodiscard]] std::optional<std::string> find(std::string_view bucket) const;
@@ -166,7 +197,8 @@ inline constexpr std::string_view bucket_owner_document = "owner";
 [[nodiscard]] std::optional<party> parse_owner(std::string_view json);
 
 /// GetBucketAcl/GetObjectAcl: the AccessControlPolicy document of an owner and its grants
-/// (CanonicalUser grants of known users get their DisplayName from display_names).
-[[nodiscard]] std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants);
+/// (CanonicalUser grants of the owner and of known users carry their DisplayName).
+[[nodiscard]] std::string render_access_control_policy(const party& owner, const std::vector<grant>& grants,
+                                                       const std::vector<known_user>& users = {});
 
 }  // namespace s3cors::s3

@@ -38,6 +38,7 @@ enum class error {
   invalid_request,
   invalid_tag,
   invalid_uri,
+  malformed_acl_error,
   malformed_policy,  // PutBucketPolicy refusals
   malformed_post_request,
   malformed_xml,
@@ -58,6 +59,8 @@ enum class error {
   request_timeout,
   signature_does_not_match,
   slow_down,
+  unexpected_content,
+  unresolvable_grant_by_email_address,
   x_amz_content_sha256_mismatch,  // last: the tables' size checks name it
 };
 

@@ -104,12 +104,19 @@ class service {
   [[nodiscard]] access_request access_for(
       std::string_view action, std::string_view bucket, std::string_view key, std::optional<party> principal,
       const std::function<const policy::context_keys&()>* keys = nullptr) const;
-  /// The bucket's canned ACL: set through the API, else the configuration file's, else private.
+  /// The bucket's ACL as stored (a canned name or a grant list): set through the API, else the
+  /// configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
-  /// Metadata headers and x-amz-acl of an upload, and its owner (the requester); InvalidArgument
-  /// for an unknown canned ACL.
-  [[nodiscard]] static result<store::object_attributes, error_detail> upload_attributes(
-      const header_list& headers, const request_context& ctx);
+  /// Metadata headers and ACL (x-amz-acl or x-amz-grant-*) of an upload, and its owner (the
+  /// requester); InvalidArgument for an unknown canned ACL.
+  [[nodiscard]] result<store::object_attributes, error_detail> upload_attributes(
+      const header_list& headers, const request_context& ctx) const;
+  /// The ACL a request's headers set, as stored (access.hpp: a canned name or a grant list);
+  /// nullopt when they set none. Both x-amz-acl and x-amz-grant-* headers: InvalidRequest.
+  [[nodiscard]] result<std::optional<std::string>, error_detail> acl_from_headers(
+      const header_list& headers) const;
+  /// The configured users, as grants name them.
+  [[nodiscard]] std::vector<known_user> known_users() const;
   /// The configured user who signed (nullopt: anonymous, or a key removed since).
   [[nodiscard]] std::optional<party> requester_of(
       const std::optional<auth::verified_identity>& identity) const;
