@@ -1,6 +1,7 @@
 // s3cors: parse the arguments, build the application (s3cors::app) and serve until SIGINT or
 // SIGTERM, reloading on SIGHUP or a file change. Also `s3cors healthcheck` (the container's
 // probe) and `s3cors cors`.
+#include "s3cors/app/access_command.hpp"
 #include "s3cors/app/application.hpp"
 #include "s3cors/app/cors_command.hpp"
 #include "s3cors/app/healthcheck.hpp"
@@ -28,6 +29,7 @@ namespace {
 constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
        s3cors healthcheck [--timeout SECONDS] [URL]   (exit 0 when the server answers 200)
        s3cors cors explain|lint ...     (see s3cors cors --help)
+       s3cors access explain ...        (see s3cors access --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options (each also read from the environment variable shown; a flag wins over the
@@ -122,6 +124,7 @@ int serve(std::span<const std::string_view> args) {
 int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "cors") return s3cors::app::run_cors_command(argc - 2, argv + 2);
+  if (!args.empty() && args.front() == "access") return s3cors::app::run_access_command(argc - 2, argv + 2);
   try {
     if (!args.empty() && args.front() == "healthcheck") {
       return checked(

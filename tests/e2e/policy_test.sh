@@ -78,4 +78,19 @@ PY
   fi
 done
 [[ $(code "$base/media/public/a.ts") == 200 ]] && ok "the policy put back by boto3 applies" || not_ok "after boto3"
+
+# --- s3cors access explain: the same decisions, offline, with the deciding statement
+"$bin" access explain --policy "$tmp/policy.json" --bucket media --action s3:GetObject \
+  --key private/c.key --condition aws:Referer=http://player.example/watch >"$tmp/explain.out" 2>&1
+status=$?
+[[ $status == 1 ]] && grep -q 'DENIED by statement 3' "$tmp/explain.out" &&
+  grep -q 'statement 2 (Sid "FromThePlayer"): matched' "$tmp/explain.out" &&
+  ok "access explain: the Deny (statement 3) wins over the matching Allow" ||
+  not_ok "access explain Deny (exit $status)" "$(cat "$tmp/explain.out")"
+"$bin" access explain --policy "$tmp/policy.json" --bucket media --action s3:GetObject \
+  --key private/b.ts >"$tmp/explain.out" 2>&1
+status=$?
+[[ $status == 3 ]] && grep -q 'statement 2 (Sid "FromThePlayer"): condition_failed' "$tmp/explain.out" &&
+  ok "access explain: without a Referer no statement matches, the ACLs decide" ||
+  not_ok "access explain no match (exit $status)" "$(cat "$tmp/explain.out")"
 finish
