@@ -255,12 +255,14 @@ std::string sigv2_canonical_amz_headers(const request& req, bool presigned) {
     });
     from_query = headers.size();
   }
-  for (const auto& [name, value] : req.headers.fields()) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& field : req.headers.fields()) {
+    const auto& name = field.first;
     if (!starts_with_amz(name)) continue;
     const bool in_query =
         std::any_of(headers.begin(), headers.begin() + static_cast<std::ptrdiff_t>(from_query),
                     [&](const auto& h) { return iequals(h.first, name); });
-    if (!in_query) add(name, value);
+    if (!in_query) add(name, field.second);
   }
   std::sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
