@@ -101,10 +101,10 @@ struct action_rule {
   need kind;
   permission what;
 };
-// READ on a bucket: s3:ListBucket, s3:ListBucketVersions and s3:ListBucketMultipartUploads; WRITE on a bucket:
-// s3:PutObject and s3:DeleteObject (s3cors adds the uploader's own multipart steps, which S3
-// leaves to policies); READ_ACP/WRITE_ACP: the ACL's reads and writes; READ on an object:
-// s3:GetObject. Every action not listed belongs to the bucket owner.
+// READ on a bucket: s3:ListBucket, s3:ListBucketVersions and s3:ListBucketMultipartUploads; WRITE on a
+// bucket: s3:PutObject and s3:DeleteObject (s3cors adds the uploader's own multipart steps, which S3 leaves
+// to policies); READ_ACP/WRITE_ACP: the ACL's reads and writes; READ on an object: s3:GetObject. Every action
+// not listed belongs to the bucket owner.
 constexpr std::array<action_rule, 14> action_rules{{
     {"s3:AbortMultipartUpload", need::bucket_permission, permission::write},
     {"s3:CreateBucket", need::signature, permission::write},
@@ -283,6 +283,12 @@ std::string_view action_of(const operation& op) noexcept {
           return "s3:ListBucketVersions";
         } else if constexpr (std::is_same_v<op_type, get_bucket_versioning_op>) {
           return "s3:GetBucketVersioning";
+        } else if constexpr (std::is_same_v<op_type, bucket_control_op>) {
+          // The Delete operations need the Put actions, as in S3.
+          const bool get = o.verb == bucket_control_op::kind::get;
+          if (o.what == bucket_control_op::setting::ownership_controls)
+            return get ? "s3:GetBucketOwnershipControls" : "s3:PutBucketOwnershipControls";
+          return get ? "s3:GetBucketPublicAccessBlock" : "s3:PutBucketPublicAccessBlock";
         } else {
           return {};  // preflights and the health check are never authorised
         }

@@ -55,6 +55,33 @@ result<store::object_attributes, error_detail> service::upload_attributes(const 
   return attributes;
 }
 
+result<store::object_attributes, error_detail> service::bucket_upload_attributes(
+    std::string_view bucket, const header_list& headers, const request_context& ctx) const {
+  auto attributes = upload_attributes(headers, ctx);
+  if (!attributes) return attributes;
+  const std::string_view canned = headers.find("x-amz-acl").value_or("");
+  if (auto refused = bucket_acl_refusal(bucket, canned, headers, false)) return std::move(*refused);
+  // BucketOwnerEnforced: the bucket owner owns every object; BucketOwnerPreferred: those
+  // uploaded with bucket-owner-full-control.
+  const auto ownership = controls_.ownership(bucket).value_or(object_ownership::object_writer);
+  if (ctx.requester &&
+      (ownership == object_ownership::bucket_owner_enforced ||
+       (ownership == object_ownership::bucket_owner_preferred && canned == "bucket-owner-full-control"))) {
+    const party owner = bucket_owner(bucket);
+    attributes->owner_id = owner.canonical_id;
+    attributes->owner_name = owner.display_name;
+    attributes->owner_account = owner.account_id;
+  }
+  return attributes;
+}
+
+std::optional<error_detail> service::bucket_acl_refusal(std::string_view bucket, std::string_view canned,
+                                                        const header_list& headers, bool on_bucket) const {
+  return acl_refusal(controls_.ownership(bucket).value_or(object_ownership::object_writer),
+                     controls_.find_public_access_block(bucket).value_or(public_access_block{}), canned,
+                     headers, on_bucket);
+}
+
 std::optional<answer> service::authorize(const request& req, const routed& r, const request_context& ctx,
                                          std::optional<auth::verified_identity>& identity) const {
   const auto keys = credentials();
@@ -158,6 +185,8 @@ access_request service::access_for(std::string_view action, std::string_view buc
   out.bucket_owner = bucket_owner(bucket);
   out.bucket_acl = canned_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
   out.file_public_read = acls_.file_public_read(bucket);
+  out.ownership = controls_.ownership(bucket).value_or(object_ownership::object_writer);
+  out.public_access = controls_.find_public_access_block(bucket).value_or(public_access_block{});
   if (is_object_action(action) && !key.empty()) {
     if (out.principal && out.principal->same_owner(out.bucket_owner) && single_account(*credentials())) {
       // The hot path of a signed GET: nobody outside the account could have written the object.
@@ -189,12 +218,16 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     if (!info) return make_error_response(store_error(info.error(), op.bucket, op.key), ctx, is_head);
     attributes = std::move(info->attributes);
   }
+  // BucketOwnerEnforced: ACLs read as the bucket owner's FULL_CONTROL and cannot be set.
+  const bool enforced = controls_.ownership(op.bucket) == object_ownership::bucket_owner_enforced;
   if (!op.put) {
-    std::string canned = op.key.empty() ? bucket_acl(op.bucket)
-                         : attributes   ? attributes->acl
-                                        : std::string();
+    std::string canned = enforced         ? std::string()
+                         : op.key.empty() ? bucket_acl(op.bucket)
+                         : attributes     ? attributes->acl
+                                          : std::string();
     const party owner_of_bucket = bucket_owner(op.bucket);
-    const party owner = op.key.empty() ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
+    const party owner =
+        op.key.empty() || enforced ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
     response res;
     res.headers.add("Content-Type", "application/xml");
     add_common_headers(res, ctx);
@@ -203,6 +236,9 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     return res;
   }
   // PutBucketAcl/PutObjectAcl: a canned ACL in x-amz-acl, or an AccessControlPolicy body.
+  if (auto refused = bucket_acl_refusal(op.bucket, req.headers.find("x-amz-acl").value_or(""), req.headers,
+                                        op.key.empty()))
+    return make_error_response(*refused, ctx, false);
   std::string canned;
   if (const auto header = req.headers.find("x-amz-acl")) {
     if (!is_canned_acl(*header)) {
@@ -216,6 +252,9 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     auto parsed = canned_acl_from_policy(req.body);
     if (!parsed) return make_error_response(parsed.error(), ctx, false);
     canned = std::move(*parsed);
+    // An object's owner-only document is bucket-owner-full-control's equivalent.
+    if (auto refused = bucket_acl_refusal(op.bucket, canned, req.headers, true))
+      return make_error_response(*refused, ctx, false);
   } else {
     return make_error_response(
         error_detail(error::missing_security_header).with("MissingHeaderName", "x-amz-acl"), ctx, false);
@@ -281,6 +320,8 @@ class service::post_sink final : public body_sink {
                           .with("ArgumentName", "acl")
                           .with("ArgumentValue", upload->acl));
       }
+      if (auto refused = owner_.bucket_acl_refusal(op_.bucket, upload->acl, {}, false))
+        return refuse(*refused);
       upload_ = std::move(*upload);
     }
     for (const std::string_view data : events.file_data()) {
