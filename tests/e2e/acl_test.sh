@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of owners and ACLs with real clients: two configured users in different
 # accounts (alice signs as test/test, the pair aws_cli uses; bob is a second account), and
-# anonymous curl requests.
+# anonymous curl requests. Buckets created through the API get S3's defaults ("api_bucket_defaults":
+# "s3": BucketOwnerEnforced, every public access block flag), so a bucket meant to be public is
+# created with ObjectWriter and loses its public access block first, as on S3.
 # Usage: bash tests/e2e/acl_test.sh /path/to/s3cors
 set -uo pipefail
 bin=${1:-}
@@ -19,6 +21,7 @@ cat >"$tmp/config.json" <<'EOF'
    {"access_key_id": "test", "secret_access_key": "test", "user": "alice", "account_id": "111111111111"},
    {"access_key_id": "bob", "secret_access_key": "bob-secret", "user": "bob", "account_id": "222222222222",
     "email": "bob@example.com"}],
+ "api_bucket_defaults": "s3",
  "buckets": {"media": {"acl": "public-read"}}}
 EOF
 start_server --root "$tmp/root" --config "$tmp/config.json" --log-level warn
@@ -31,7 +34,51 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
   not_ok "anonymous list media"
 
 # --- aws CLI as alice: a bucket whose ACL is public-read lists, but its objects stay private
-check "aws s3api create-bucket (alice)" aws_cli s3api create-bucket --bucket alices
+# --- aws CLI: S3's defaults for a new bucket, ownership controls and public access blocks
+check "aws s3api create-bucket (defaults)" aws_cli s3api create-bucket --bucket locked
+aws_cli s3api get-bucket-ownership-controls --bucket locked >"$tmp/own.json" 2>&1
+grep -q '"ObjectOwnership": "BucketOwnerEnforced"' "$tmp/own.json" && ok "a new bucket is BucketOwnerEnforced" ||
+  not_ok "get-bucket-ownership-controls" "$(head -c 400 "$tmp/own.json")"
+aws_cli s3api get-public-access-block --bucket locked >"$tmp/pab.json" 2>&1
+[[ $(grep -c '": true' "$tmp/pab.json") == 4 ]] && ok "a new bucket blocks public access (4 flags)" ||
+  not_ok "get-public-access-block" "$(head -c 400 "$tmp/pab.json")"
+aws_cli s3api put-object --bucket locked --key p.txt --body "$tmp/config.json" --acl public-read \
+  >"$tmp/err.txt" 2>&1
+grep -q AccessControlListNotSupported "$tmp/err.txt" && ok "put-object --acl public-read: AccessControlListNotSupported" ||
+  not_ok "put-object with an ACL under BucketOwnerEnforced" "$(head -c 400 "$tmp/err.txt")"
+aws_cli s3api create-bucket --bucket aclbucket --acl public-read >"$tmp/err.txt" 2>&1
+grep -q InvalidBucketAclWithObjectOwnership "$tmp/err.txt" &&
+  ok "create-bucket --acl public-read: InvalidBucketAclWithObjectOwnership" ||
+  not_ok "create-bucket with an ACL" "$(head -c 400 "$tmp/err.txt")"
+check "aws s3api put-bucket-ownership-controls ObjectWriter" aws_cli s3api put-bucket-ownership-controls \
+  --bucket locked --ownership-controls 'Rules=[{ObjectOwnership=ObjectWriter}]'
+aws_cli s3api put-bucket-acl --bucket locked --acl public-read >"$tmp/err.txt" 2>&1
+grep -q AccessDenied "$tmp/err.txt" && ok "put-bucket-acl public-read under BlockPublicAcls: AccessDenied" ||
+  not_ok "put-bucket-acl under BlockPublicAcls" "$(head -c 400 "$tmp/err.txt")"
+check "aws s3api put-public-access-block" aws_cli s3api put-public-access-block --bucket locked \
+  --public-access-block-configuration BlockPublicAcls=false,IgnorePublicAcls=true
+aws_cli s3api get-public-access-block --bucket locked >"$tmp/pab.json" 2>&1
+grep -q '"IgnorePublicAcls": true' "$tmp/pab.json" && grep -q '"BlockPublicAcls": false' "$tmp/pab.json" &&
+  ok "get-public-access-block returns what was put" || not_ok "get-public-access-block" "$(head -c 400 "$tmp/pab.json")"
+check "put-bucket-acl public-read once BlockPublicAcls is off" aws_cli s3api put-bucket-acl --bucket locked \
+  --acl public-read
+[[ $(code "$base/locked?list-type=2") == 403 ]] && ok "IgnorePublicAcls: anonymous list of a public-read bucket: 403" ||
+  not_ok "anonymous list under IgnorePublicAcls"
+check "aws s3api delete-public-access-block" aws_cli s3api delete-public-access-block --bucket locked
+[[ $(code "$base/locked?list-type=2") == 200 ]] && ok "without the block: anonymous list: 200" ||
+  not_ok "anonymous list without the block"
+aws_cli s3api get-public-access-block --bucket locked >"$tmp/err.txt" 2>&1
+grep -q NoSuchPublicAccessBlockConfiguration "$tmp/err.txt" && ok "get-public-access-block after delete: 404" ||
+  not_ok "get-public-access-block after delete" "$(head -c 400 "$tmp/err.txt")"
+check "aws s3api delete-bucket-ownership-controls" aws_cli s3api delete-bucket-ownership-controls --bucket locked
+aws_cli s3api get-bucket-ownership-controls --bucket locked >"$tmp/err.txt" 2>&1
+grep -q OwnershipControlsNotFoundError "$tmp/err.txt" && ok "get-bucket-ownership-controls after delete: 404" ||
+  not_ok "get-bucket-ownership-controls after delete" "$(head -c 400 "$tmp/err.txt")"
+
+# --- aws CLI as alice: a bucket whose ACL is public-read lists, but its objects stay private
+check "aws s3api create-bucket (alice, ObjectWriter)" aws_cli s3api create-bucket --bucket alices \
+  --object-ownership ObjectWriter
+check "aws s3api delete-public-access-block (alice)" aws_cli s3api delete-public-access-block --bucket alices
 echo "private bytes" >"$tmp/p.txt"
 check "aws s3api put-object (alice)" aws_cli s3api put-object --bucket alices --key p.txt --body "$tmp/p.txt"
 check "aws s3api put-bucket-acl public-read" aws_cli s3api put-bucket-acl --bucket alices --acl public-read
@@ -88,7 +135,7 @@ cat >"$tmp/policy.json" <<EOF
  "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "$alice_id"}, "Permission": "FULL_CONTROL"},
             {"Grantee": {"Type": "CanonicalUser", "ID": "$bob_id"}, "Permission": "READ"}]}
 EOF
-check "aws s3api create-bucket grants" aws_cli s3api create-bucket --bucket grants
+check "aws s3api create-bucket grants (ObjectWriter)" aws_cli s3api create-bucket --bucket grants --object-ownership ObjectWriter
 check "aws s3api put-bucket-acl --access-control-policy file://" aws_cli s3api put-bucket-acl --bucket grants \
   --access-control-policy "file://$tmp/policy.json"
 aws_cli s3api get-bucket-acl --bucket grants >"$tmp/bacl.json" 2>&1
@@ -153,6 +200,39 @@ try:
 except ClientError as e:
     check(e.response["Error"]["Code"] == "InvalidRequest", "ACL with GrantRead: InvalidRequest")
 alice.delete_object(Bucket="alices", Key=key)
+# Ownership controls and public access blocks through boto3.
+name = f"controls-{sig}"
+alice.create_bucket(Bucket=name)
+rules = alice.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+check(rules == [{"ObjectOwnership": "BucketOwnerEnforced"}], "a new bucket is BucketOwnerEnforced")
+def code_of(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return "none"
+check(code_of(lambda: alice.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read"))
+      == "AccessControlListNotSupported", "PutObject with an ACL: AccessControlListNotSupported")
+alice.put_object(Bucket=name, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+alice.put_bucket_ownership_controls(Bucket=name, OwnershipControls={
+    "Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]})
+rules = alice.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+check(rules == [{"ObjectOwnership": "BucketOwnerPreferred"}], "put/get ownership controls")
+config = alice.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+check(all(config.values()) and len(config) == 4, "a new bucket blocks public access")
+check(code_of(lambda: alice.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read")) == "AccessDenied",
+      "PutObject public-read under BlockPublicAcls: AccessDenied")
+alice.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={"BlockPublicAcls": False})
+config = alice.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+check(not config["BlockPublicAcls"] and not config["IgnorePublicAcls"], "put/get public access block")
+alice.delete_public_access_block(Bucket=name)
+check(code_of(lambda: alice.get_public_access_block(Bucket=name)) == "NoSuchPublicAccessBlockConfiguration",
+      "no public access block after delete")
+alice.delete_bucket_ownership_controls(Bucket=name)
+check(code_of(lambda: alice.get_bucket_ownership_controls(Bucket=name)) == "OwnershipControlsNotFoundError",
+      "no ownership controls after delete")
+alice.delete_object(Bucket=name, Key="k")
+alice.delete_bucket(Bucket=name)
 PY
     while IFS= read -r line; do
       case $line in

@@ -39,6 +39,8 @@ struct table_row {
 
 // Every enumerator, in declaration order; the last one must be error::x_amz_content_sha256_mismatch.
 const table_row rows[] = {
+    {error::access_control_list_not_supported, 400, "AccessControlListNotSupported",
+     "The bucket does not allow ACLs"},
     {error::access_denied, 403, "AccessDenied", "Access Denied"},
     {error::access_forbidden, 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
     {error::authorization_header_malformed, 400, "AuthorizationHeaderMalformed",
@@ -63,6 +65,8 @@ const table_row rows[] = {
     {error::invalid_access_key_id, 403, "InvalidAccessKeyId",
      "The AWS Access Key Id you provided does not exist in our records."},
     {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
+    {error::invalid_bucket_acl_with_object_ownership, 400, "InvalidBucketAclWithObjectOwnership",
+     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
     {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},
     {error::invalid_bucket_owner_aws_account_id, 400, "InvalidBucketOwnerAWSAccountID",
      "The value of the expected bucket owner parameter must be an AWS Account ID..."},
@@ -98,6 +102,8 @@ const table_row rows[] = {
     {error::no_such_cors_configuration, 404, "NoSuchCORSConfiguration",
      "The CORS configuration does not exist"},
     {error::no_such_key, 404, "NoSuchKey", "The specified key does not exist."},
+    {error::no_such_public_access_block_configuration, 404, "NoSuchPublicAccessBlockConfiguration",
+     "The public access block configuration was not found"},
     {error::no_such_tag_set, 404, "NoSuchTagSet", "There is no tag set associated with the bucket."},
     {error::no_such_upload, 404, "NoSuchUpload",
      "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted "
@@ -105,6 +111,8 @@ const table_row rows[] = {
      "completed."},
     {error::not_implemented, 501, "NotImplemented",
      "A header you provided implies functionality that is not implemented"},
+    {error::ownership_controls_not_found_error, 404, "OwnershipControlsNotFoundError",
+     "The bucket ownership controls were not found"},
     {error::precondition_failed, 412, "PreconditionFailed",
      "At least one of the pre-conditions you specified did not hold"},
     {error::request_header_section_too_large, 400, "RequestHeaderSectionTooLarge",

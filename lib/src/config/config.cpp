@@ -229,7 +229,11 @@ result<server_config, config_error> parse_config(std::string_view text) {
         out.fsync = get_bool(value, at);
       else if (name == "sigv2")
         out.sigv2 = get_bool(value, at);
-      else if (name == "abandoned_upload_seconds")
+      else if (name == "api_bucket_defaults") {
+        const std::string defaults = get_string(value, at);
+        if (defaults != "s3" && defaults != "none") fail(at, "expected \"s3\" or \"none\"");
+        out.s3_bucket_defaults = defaults == "s3";
+      } else if (name == "abandoned_upload_seconds")
         out.abandoned_upload_seconds = get_unsigned(value, at);
       else if (name == "cors_debug_header")
         out.cors_debug_header = get_bool(value, at);

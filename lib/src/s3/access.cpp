@@ -294,6 +294,12 @@ std::string_view action_of(const operation& op) noexcept {
             default:
               return "s3:GetBucketPolicyStatus";
           }
+        } else if constexpr (std::is_same_v<op_type, bucket_control_op>) {
+          // The Delete operations need the Put actions, as in S3.
+          const bool get = o.verb == bucket_control_op::kind::get;
+          if (o.what == bucket_control_op::setting::ownership_controls)
+            return get ? "s3:GetBucketOwnershipControls" : "s3:PutBucketOwnershipControls";
+          return get ? "s3:GetBucketPublicAccessBlock" : "s3:PutBucketPublicAccessBlock";
         } else {
           return {};  // preflights and the health check are never authorised
         }

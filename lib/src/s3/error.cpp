@@ -8,6 +8,7 @@ namespace s3cors::s3 {
 const error_info& info(error e) noexcept {
   // Status, Code and Message as Amazon S3 sends them (API reference, "Error responses").
   static const error_info table[] = {
+      {400, "AccessControlListNotSupported", "The bucket does not allow ACLs"},
       {403, "AccessDenied", "Access Denied"},
       {403, "AccessForbidden", "CORSResponse: This CORS request is not allowed."},
       {400, "AuthorizationHeaderMalformed", "The authorization header is malformed."},
@@ -29,6 +30,8 @@ const error_info& info(error e) noexcept {
       {500, "InternalError", "We encountered an internal error. Please try again."},
       {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
       {400, "InvalidArgument", "Invalid Argument"},
+      {400, "InvalidBucketAclWithObjectOwnership",
+       "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
       {400, "InvalidBucketName", "The specified bucket is not valid."},
       {400, "InvalidBucketOwnerAWSAccountID",
        "The value of the expected bucket owner parameter must be an AWS Account ID..."},
@@ -60,12 +63,14 @@ const error_info& info(error e) noexcept {
       {404, "NoSuchBucketPolicy", "The bucket policy does not exist"},
       {404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
       {404, "NoSuchKey", "The specified key does not exist."},
+      {404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"},
       {404, "NoSuchTagSet", "There is no tag set associated with the bucket."},
       {404, "NoSuchUpload",
        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
        "aborted or "
        "completed."},
       {501, "NotImplemented", "A header you provided implies functionality that is not implemented"},
+      {404, "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"},
       {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"},
       {400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."},
       {403, "RequestTimeTooSkewed",

@@ -57,8 +57,6 @@ constexpr std::array bucket_subresources{"abac",
                                          "metrics",
                                          "notification",
                                          "object-lock",
-                                         "ownershipControls",
-                                         "publicAccessBlock",
                                          "replication",
                                          "requestPayment",
                                          "session",
@@ -338,6 +336,21 @@ result<routed, error_detail> route(const request& req, const routing_options& op
   }
   if (has_param(out.query, "acl") && (read || req.verb == method::put)) {
     out.op = acl_op{std::move(bucket), std::move(key), req.verb == method::put};
+    return out;
+  }
+  for (const auto& [param, setting] :
+       {std::pair{"ownershipControls", bucket_control_op::setting::ownership_controls},
+        std::pair{"publicAccessBlock", bucket_control_op::setting::public_access_block}}) {
+    if (!key.empty() || !has_param(out.query, param)) continue;
+    if (!read && req.verb != method::put && req.verb != method::delete_) {
+      return error_detail(error::method_not_allowed)
+          .with("Method", std::string(to_string(req.verb)))
+          .with("ResourceType", "BUCKET");
+    }
+    const auto verb = req.verb == method::put       ? bucket_control_op::kind::put
+                      : req.verb == method::delete_ ? bucket_control_op::kind::remove
+                                                    : bucket_control_op::kind::get;
+    out.op = bucket_control_op{setting, verb, std::move(bucket)};
     return out;
   }
   if (key.empty() && has_param(out.query, "location") && read) {

@@ -124,6 +124,14 @@ service::service(store::object_store& store, cors::cors_registry& cors, service_
         if (auto stored = make_stored_policy(std::move(**text), bucket.name))
           policies_.set(bucket.name, *stored);
       }
+      if (auto doc = store_.get_bucket_document(bucket.name, bucket_ownership_document); doc && *doc) {
+        if (auto o = parse_ownership_controls(**doc)) controls_.set_ownership(bucket.name, *o);
+      }
+      if (auto doc = store_.get_bucket_document(bucket.name, bucket_public_access_block_document);
+          doc && *doc) {
+        if (auto block = parse_public_access_block(**doc))
+          controls_.set_public_access_block(bucket.name, *block);
+      }
     }
   }
 }
@@ -392,7 +400,7 @@ started_request service::start_upload(const request& req, routed&& r,
     part_algorithm = std::move(started.checksum_algorithm);
   } else {
     const auto& op = std::get<put_object_op>(r.op);
-    auto requested = upload_attributes(req.headers, ctx);
+    auto requested = bucket_upload_attributes(op.bucket, req.headers, ctx);
     if (!requested) return refuse(make_error_response(requested.error(), ctx, false));
     attributes = std::move(*requested);
     auto tags = tags_from_headers(req.headers);
@@ -511,6 +519,8 @@ answer service::dispatch(const request& req, const routed& r, const request_cont
           return get_bucket_versioning(op, ctx);
         } else if constexpr (std::is_same_v<op_type, get_object_attributes_op>) {
           return get_object_attributes(store_, req, op.bucket, op.key, ctx);
+        } else if constexpr (std::is_same_v<op_type, bucket_control_op>) {
+          return bucket_control(req, op, ctx);
         } else {
           static_assert(std::is_same_v<op_type, preflight_op>);
           return preflight(req, op, ctx);
@@ -880,8 +890,43 @@ answer service::create_bucket(const request& req, const create_bucket_op& op,
   auto from_headers = acl_from_headers(req.headers);
   if (!from_headers) return make_error_response(from_headers.error(), ctx, false);
   const std::optional<std::string>& acl = *from_headers;
+  // x-amz-object-ownership, else (api_bucket_defaults "s3") S3's default for new buckets,
+  // BucketOwnerEnforced; then an ACL other than the owner's full control is refused.
+  std::optional<object_ownership> ownership;
+  if (const auto named = req.headers.find("x-amz-object-ownership")) {
+    ownership = parse_ownership_name(*named);
+    if (!ownership) {
+      return make_error_response(error_detail(error::invalid_argument)
+                                     .with("ArgumentName", "x-amz-object-ownership")
+                                     .with("ArgumentValue", std::string(*named)),
+                                 ctx, false);
+    }
+  } else if (options_.s3_bucket_defaults) {
+    ownership = object_ownership::bucket_owner_enforced;
+  }
+  if (ownership == object_ownership::bucket_owner_enforced &&
+      acl_refusal(*ownership, {}, acl, requester_or_owner(ctx), requester_or_owner(ctx), true)) {
+    return make_error_response(error_detail(error::invalid_bucket_acl_with_object_ownership), ctx, false);
+  }
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);
+  }
+  if (ownership) {
+    if (auto stored = store_.put_bucket_document(op.bucket, bucket_ownership_document,
+                                                 render_ownership_controls(*ownership));
+        !stored) {
+      return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
+    }
+    controls_.set_ownership(op.bucket, *ownership);
+  }
+  if (options_.s3_bucket_defaults) {
+    const public_access_block all{true, true, true, true};
+    if (auto stored = store_.put_bucket_document(op.bucket, bucket_public_access_block_document,
+                                                 render_public_access_block(all));
+        !stored) {
+      return store_failure(stored.error(), "CreateBucket", op.bucket, {}, ctx);
+    }
+    controls_.set_public_access_block(op.bucket, all);
   }
   if (ctx.requester) {
     if (auto stored =
@@ -911,6 +956,8 @@ answer service::delete_bucket(const delete_bucket_op& op, const request_context&
   acls_.set_api_acl(op.bucket, std::nullopt);
   policies_.set(op.bucket, nullptr);
   acls_.set_owner(op.bucket, std::nullopt);
+  controls_.set_ownership(op.bucket, std::nullopt);
+  controls_.set_public_access_block(op.bucket, std::nullopt);
   response res;
   res.status = 204;
   add_common_headers(res, ctx);
@@ -935,7 +982,7 @@ answer service::multipart(const request& req, const routed& r, const multipart_o
   using kind = multipart_op::kind;
   switch (op.what) {
     case kind::create:
-      if (auto attributes = upload_attributes(req.headers, ctx); !attributes) {
+      if (auto attributes = bucket_upload_attributes(op.bucket, req.headers, ctx); !attributes) {
         return make_error_response(attributes.error(), ctx, false);
       } else if (auto tags = tags_from_headers(req.headers); !tags) {
         return make_error_response(tags.error(), ctx, false);
@@ -1118,7 +1165,7 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
   }
   // COPY keeps the source's metadata and checksums; REPLACE takes this request's metadata.
   // The ACL is never copied: the new object's is x-amz-acl's or x-amz-grant-*'s, as in S3.
-  auto requested = upload_attributes(req.headers, ctx);
+  auto requested = bucket_upload_attributes(op.bucket, req.headers, ctx);
   if (!requested) return make_error_response(requested.error(), ctx, false);
   // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes
   // x-amz-tagging's (none when absent).

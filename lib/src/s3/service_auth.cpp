@@ -80,6 +80,42 @@ result<std::optional<std::string>, error_detail> service::acl_from_headers(const
   return std::optional<std::string>();
 }
 
+result<store::object_attributes, error_detail> service::bucket_upload_attributes(
+    std::string_view bucket, const header_list& headers, const request_context& ctx) const {
+  auto attributes = upload_attributes(headers, ctx);
+  if (!attributes) return attributes;
+  // The ACL asked for: x-amz-acl's name (private included), else the x-amz-grant-* list.
+  const auto canned = headers.find("x-amz-acl");
+  std::optional<std::string> requested;
+  if (canned) {
+    requested = std::string(*canned);
+  } else if (!attributes->acl.empty()) {
+    requested = attributes->acl;
+  }
+  if (auto refused = bucket_acl_refusal(bucket, requested, requester_or_owner(ctx), false))
+    return std::move(*refused);
+  // BucketOwnerEnforced: the bucket owner owns every object; BucketOwnerPreferred: those
+  // uploaded with bucket-owner-full-control.
+  const auto ownership = controls_.ownership(bucket).value_or(object_ownership::object_writer);
+  if (ctx.requester &&
+      (ownership == object_ownership::bucket_owner_enforced ||
+       (ownership == object_ownership::bucket_owner_preferred && canned == "bucket-owner-full-control"))) {
+    const party owner = bucket_owner(bucket);
+    attributes->owner_id = owner.canonical_id;
+    attributes->owner_name = owner.display_name;
+    attributes->owner_account = owner.account_id;
+  }
+  return attributes;
+}
+
+std::optional<error_detail> service::bucket_acl_refusal(std::string_view bucket,
+                                                        const std::optional<std::string>& acl,
+                                                        const party& owner, bool on_bucket) const {
+  return acl_refusal(controls_.ownership(bucket).value_or(object_ownership::object_writer),
+                     controls_.find_public_access_block(bucket).value_or(public_access_block{}), acl, owner,
+                     bucket_owner(bucket), on_bucket);
+}
+
 std::optional<answer> service::authorize(const request& req, const routed& r, const request_context& ctx,
                                          std::optional<auth::verified_identity>& identity) const {
   const auto keys = credentials();
@@ -191,6 +227,8 @@ access_request service::access_for(std::string_view action, std::string_view buc
   out.bucket_owner = bucket_owner(bucket);
   out.bucket_acl = stored_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
   out.file_public_read = acls_.file_public_read(bucket);
+  out.ownership = controls_.ownership(bucket).value_or(object_ownership::object_writer);
+  out.public_access = controls_.find_public_access_block(bucket).value_or(public_access_block{});
   if (is_object_action(action) && !key.empty()) {
     if (out.principal && out.principal->same_owner(out.bucket_owner) && single_account(*credentials())) {
       // The hot path of a signed GET: nobody outside the account could have written the object.
@@ -242,11 +280,16 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     attributes = std::move(info->attributes);
   }
   const party owner_of_bucket = bucket_owner(op.bucket);
-  const party owner = op.key.empty() ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
+  // BucketOwnerEnforced: the bucket owner owns every object, ACLs read as its FULL_CONTROL and
+  // cannot be set.
+  const bool enforced = controls_.ownership(op.bucket) == object_ownership::bucket_owner_enforced;
+  const party owner =
+      op.key.empty() || enforced ? owner_of_bucket : object_owner(attributes, owner_of_bucket);
   if (!op.put) {
-    const std::string stored = op.key.empty() ? bucket_acl(op.bucket)
-                               : attributes   ? attributes->acl
-                                              : std::string();
+    const std::string stored = enforced         ? std::string()
+                               : op.key.empty() ? bucket_acl(op.bucket)
+                               : attributes     ? attributes->acl
+                                                : std::string();
     response res;
     res.headers.add("Content-Type", "application/xml");
     add_common_headers(res, ctx);
@@ -273,6 +316,8 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
     return make_error_response(
         error_detail(error::missing_security_header).with("MissingHeaderName", "x-amz-acl"), ctx, false);
   }
+  if (auto refused = bucket_acl_refusal(op.bucket, canned, owner, op.key.empty()))
+    return make_error_response(*refused, ctx, false);
   if (op.key.empty()) {
     if (auto stored = store_.put_bucket_document(op.bucket, bucket_acl_document, canned); !stored) {
       return store_failure(stored.error(), "PutBucketAcl", op.bucket, {}, ctx);
@@ -334,6 +379,10 @@ class service::post_sink final : public body_sink {
                           .with("ArgumentName", "acl")
                           .with("ArgumentValue", upload->acl));
       }
+      const std::optional<std::string> acl =
+          upload->acl.empty() ? std::nullopt : std::optional<std::string>(upload->acl);
+      if (auto refused = owner_.bucket_acl_refusal(op_.bucket, acl, owner_.requester_or_owner(ctx_), false))
+        return refuse(*refused);
       upload_ = std::move(*upload);
     }
     for (const std::string_view data : events.file_data()) {

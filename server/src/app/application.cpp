@@ -73,6 +73,7 @@ s3::service_options service_options_of(const settings& s) {
   options.cors_debug_header = s.file_settings().cors_debug_header;
   options.credentials = auth::credential_set(s.credentials);
   options.sigv2 = s.sigv2;
+  options.s3_bucket_defaults = s.file_settings().s3_bucket_defaults;
   options.access_log_details = s.log_format == net::log_format::json && s.log_level != net::log_level::off;
   options.max_object_size = s.file_settings().limit.max_body_bytes;
   return options;

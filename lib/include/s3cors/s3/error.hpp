@@ -12,6 +12,7 @@
 namespace s3cors::s3 {
 
 enum class error {
+  access_control_list_not_supported,
   access_denied,
   access_forbidden,  // CORS preflight refusals
   authorization_header_malformed,
@@ -27,6 +28,7 @@ enum class error {
   internal_error,
   invalid_access_key_id,
   invalid_argument,
+  invalid_bucket_acl_with_object_ownership,
   invalid_bucket_name,
   invalid_bucket_owner_aws_account_id,
   invalid_digest,
@@ -50,9 +52,11 @@ enum class error {
   no_such_bucket_policy,
   no_such_cors_configuration,
   no_such_key,
+  no_such_public_access_block_configuration,
   no_such_tag_set,
   no_such_upload,
   not_implemented,
+  ownership_controls_not_found_error,
   precondition_failed,
   request_header_section_too_large,
   request_time_too_skewed,

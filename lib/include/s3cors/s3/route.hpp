@@ -135,13 +135,22 @@ struct get_bucket_versioning_op {
   std::string bucket;
 };
 
+/// GET/PUT/DELETE /bucket?ownershipControls and ?publicAccessBlock: the ObjectOwnership and
+/// PublicAccessBlock operations (s3/bucket_controls.hpp).
+struct bucket_control_op {
+  enum class setting { ownership_controls, public_access_block };
+  enum class kind { get, put, remove };
+  setting what = setting::ownership_controls;
+  kind verb = kind::get;
+  std::string bucket;
+};
 using operation =
     std::variant<list_buckets_op, head_bucket_op, get_object_op, preflight_op, get_bucket_cors_op,
                  put_bucket_cors_op, delete_bucket_cors_op, create_bucket_op, delete_bucket_op,
                  get_bucket_location_op, put_object_op, delete_object_op, list_objects_op, copy_object_op,
                  delete_objects_op, multipart_op, acl_op, post_object_op, health_op, tagging_op,
                  list_object_versions_op, get_bucket_versioning_op, get_object_attributes_op,
-                 bucket_policy_op>;
+                 bucket_policy_op, bucket_control_op>;
 
 struct routing_options {
   /// With a domain D, Host "bucket.s3.D" addresses a bucket virtual-hosted style.

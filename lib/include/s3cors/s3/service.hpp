@@ -5,6 +5,7 @@
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
 #include "s3cors/s3/access.hpp"
+#include "s3cors/s3/bucket_controls.hpp"
 #include "s3cors/s3/bucket_policy.hpp"
 #include "s3cors/s3/context.hpp"
 #include "s3cors/s3/route.hpp"
@@ -47,6 +48,10 @@ struct service_options {
   /// Bodies that are documents (CORS, ACL, DeleteObjects, CompleteMultipartUpload, ...) are
   /// held in memory up to this size; larger ones get MaxMessageLengthExceeded.
   std::size_t max_document_size = std::size_t{2} << 20;
+  /// Config "api_bucket_defaults": "s3": CreateBucket gives a new bucket today's S3 defaults,
+  /// ObjectOwnership BucketOwnerEnforced and every PublicAccessBlock flag set. Off (the
+  /// default): a new bucket has neither, as folders and configured buckets do.
+  bool s3_bucket_defaults = false;
 };
 
 class service {
@@ -67,6 +72,8 @@ class service {
 
   /// Bucket ACLs from the configuration file (startup and reload).
   [[nodiscard]] acl_registry& acls() noexcept { return acls_; }
+  /// Buckets' ObjectOwnership and PublicAccessBlock settings.
+  [[nodiscard]] bucket_controls_registry& controls() noexcept { return controls_; }
 
   /// Replaces the key pairs requests are verified against (a reload): removed keys stop
   /// working at once. Thread-safe against handle()/start() on other threads.
@@ -117,6 +124,18 @@ class service {
       const header_list& headers) const;
   /// The configured users, as grants name them.
   [[nodiscard]] std::vector<known_user> known_users() const;
+  /// upload_attributes for an upload into bucket, under its ObjectOwnership and
+  /// PublicAccessBlock: AccessControlListNotSupported or AccessDenied for an ACL they refuse;
+  /// the bucket owner owns the object under BucketOwnerEnforced (and under
+  /// BucketOwnerPreferred when x-amz-acl is bucket-owner-full-control).
+  [[nodiscard]] result<store::object_attributes, error_detail> bucket_upload_attributes(
+      std::string_view bucket, const header_list& headers, const request_context& ctx) const;
+  /// acl_refusal with the bucket's settings and owner.
+  [[nodiscard]] std::optional<error_detail> bucket_acl_refusal(std::string_view bucket,
+                                                               const std::optional<std::string>& acl,
+                                                               const party& owner, bool on_bucket) const;
+  [[nodiscard]] answer bucket_control(const request& req, const bucket_control_op& op,
+                                      const request_context& ctx) const;
   /// The configured user who signed (nullopt: anonymous, or a key removed since).
   [[nodiscard]] std::optional<party> requester_of(
       const std::optional<auth::verified_identity>& identity) const;
@@ -197,6 +216,8 @@ class service {
   mutable acl_registry acls_;
   /// Bucket policies set through the API, parsed. Mutable for the same reason.
   mutable policy_registry policies_;
+  /// ObjectOwnership and PublicAccessBlock set through the API. Mutable for the same reason.
+  mutable bucket_controls_registry controls_;
 };
 
 }  // namespace s3cors::s3
