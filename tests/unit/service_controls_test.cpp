@@ -4,6 +4,7 @@
 #include "memory_store.hpp"
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/s3/identity.hpp"
 #include "s3cors/s3/service.hpp"
 
 #include <catch2/catch.hpp>
@@ -126,6 +127,25 @@ TEST_CASE("service: BucketOwnerEnforced refuses ACLs but the owner's full contro
   CHECK(refused(make(method::post, "/media/c.ts?uploads", {}, {{"x-amz-acl", "public-read"}})));
   CHECK(refused(make(method::put, "/media?acl", {}, {{"x-amz-acl", "public-read"}})));
   CHECK(refused(make(method::put, "/media/a.ts?acl", {}, {{"x-amz-acl", "public-read"}})));
+  // Grant lists, by header or AccessControlPolicy, are judged by what they grant: the bucket
+  // owner's FULL_CONTROL alone is bucket-owner-full-control's equivalent.
+  const std::string owner_id = s3cors::s3::default_owner(s3cors::auth::credential_set({key})).canonical_id;
+  const auto policy = [&](std::string extra_grant) {
+    return "<AccessControlPolicy><Owner><ID>" + owner_id +
+           "</ID></Owner><AccessControlList><Grant><Grantee "
+           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>" +
+           owner_id + "</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>" + extra_grant +
+           "</AccessControlList></AccessControlPolicy>";
+  };
+  const std::string all_users_read =
+      "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>"
+      "http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>";
+  CHECK(refused(make(method::put, "/media?acl", policy(all_users_read))));
+  CHECK(refused(make(method::put, "/media/a.ts?acl", policy(all_users_read))));
+  CHECK(run(svc, make(method::put, "/media?acl", policy(""))).res.status == 200);
+  CHECK(run(svc,
+            make(method::put, "/media/b.ts", "x", {{"x-amz-grant-full-control", "id=\"" + owner_id + "\""}}))
+            .res.status == 200);
   CHECK(run(svc, make(method::put, "/media/b.ts", "x", {{"x-amz-acl", "bucket-owner-full-control"}}))
             .res.status == 200);
   CHECK(run(svc, make(method::put, "/media?acl", {}, {{"x-amz-acl", "private"}})).res.status == 200);
@@ -146,6 +166,17 @@ TEST_CASE("service: BucketOwnerEnforced cannot be set while the bucket ACL is pu
   auto a = run(svc, make(method::put, "/media?ownershipControls", enforced));
   CHECK(a.res.status == 400);
   CHECK(code_of(a) == "InvalidBucketAclWithObjectOwnership");
+  // A grant list to someone else is refused as well; one giving the owner alone full control is not.
+  REQUIRE(
+      run(svc, make(method::put, "/media?acl", {}, {{"x-amz-grant-read", "id=\"someone\""}})).res.status ==
+      200);
+  CHECK(code_of(run(svc, make(method::put, "/media?ownershipControls", enforced))) ==
+        "InvalidBucketAclWithObjectOwnership");
+  const std::string owner_id = s3cors::s3::default_owner(s3cors::auth::credential_set({key})).canonical_id;
+  REQUIRE(
+      run(svc, make(method::put, "/media?acl", {}, {{"x-amz-grant-full-control", "id=\"" + owner_id + "\""}}))
+          .res.status == 200);
+  CHECK(run(svc, make(method::put, "/media?ownershipControls", enforced)).res.status == 200);
 }
 
 TEST_CASE("service: public access blocks: stored, BlockPublicAcls refuses, IgnorePublicAcls ignores",
@@ -164,10 +195,15 @@ TEST_CASE("service: public access blocks: stored, BlockPublicAcls refuses, Ignor
   auto got = run(svc, make(method::get, "/media?publicAccessBlock"));
   CHECK(got.res.body_text().find("<BlockPublicAcls>true</BlockPublicAcls>") != std::string::npos);
   CHECK(got.res.body_text().find("<IgnorePublicAcls>false</IgnorePublicAcls>") != std::string::npos);
-  for (const auto& req : {make(method::put, "/media?acl", {}, {{"x-amz-acl", "public-read"}}),
-                          make(method::put, "/media/a.ts?acl", {}, {{"x-amz-acl", "authenticated-read"}}),
-                          make(method::put, "/media/b.ts", "x", {{"x-amz-acl", "public-read-write"}}),
-                          make(method::post, "/media/b.ts?uploads", {}, {{"x-amz-acl", "public-read"}})}) {
+  for (const auto& req :
+       {make(method::put, "/media?acl", {}, {{"x-amz-acl", "public-read"}}),
+        make(method::put, "/media?acl", {},
+             {{"x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""}}),
+        make(method::put, "/media/b.ts", "x",
+             {{"x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AuthenticatedUsers\""}}),
+        make(method::put, "/media/a.ts?acl", {}, {{"x-amz-acl", "authenticated-read"}}),
+        make(method::put, "/media/b.ts", "x", {{"x-amz-acl", "public-read-write"}}),
+        make(method::post, "/media/b.ts?uploads", {}, {{"x-amz-acl", "public-read"}})}) {
     INFO(req.target);
     auto a = run(svc, req);
     CHECK(a.res.status == 403);

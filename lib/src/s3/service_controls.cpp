@@ -48,8 +48,8 @@ answer service::bucket_control(const request& req, const bucket_control_op& op,
         if (!parsed) return make_error_response(parsed.error(), ctx, false);
         // S3 refuses to disable ACLs while the bucket's ACL grants anyone but its owner.
         if (*parsed == object_ownership::bucket_owner_enforced) {
-          const std::string acl = bucket_acl(op.bucket);
-          if (acl != "private" && acl != "bucket-owner-full-control")
+          const party owner = bucket_owner(op.bucket);
+          if (acl_refusal(*parsed, {}, bucket_acl(op.bucket), owner, owner, true))
             return make_error_response(error_detail(error::invalid_bucket_acl_with_object_ownership), ctx,
                                        false);
         }
