@@ -21,7 +21,6 @@ cat >"$tmp/config.json" <<'EOF'
    {"access_key_id": "test", "secret_access_key": "test", "user": "alice", "account_id": "111111111111"},
    {"access_key_id": "bob", "secret_access_key": "bob-secret", "user": "bob", "account_id": "222222222222",
     "email": "bob@example.com"}],
- "api_bucket_defaults": "s3",
  "buckets": {"media": {"acl": "public-read"}}}
 EOF
 start_server --root "$tmp/root" --config "$tmp/config.json" --log-level warn
@@ -32,6 +31,11 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
   not_ok "anonymous GET media/seg.ts"
 [[ $(code "$base/media?list-type=2") == 200 ]] && ok "anonymous list of the file's public-read bucket: 200" ||
   not_ok "anonymous list media"
+aws_cli s3api get-bucket-policy --bucket media --query Policy --output text >"$tmp/file-policy.json" 2>&1
+grep -q '"Sid":"S3corsConfigPublicRead"' "$tmp/file-policy.json" &&
+  grep -q '"Resource":"arn:aws:s3:::media/\*"' "$tmp/file-policy.json" &&
+  ok "get-bucket-policy shows the file's public-read as the policy S3 needs for it" ||
+  not_ok "get-bucket-policy of the file's public-read bucket" "$(head -c 400 "$tmp/file-policy.json")"
 
 # --- aws CLI as alice: a bucket whose ACL is public-read lists, but its objects stay private
 # --- aws CLI: S3's defaults for a new bucket, ownership controls and public access blocks

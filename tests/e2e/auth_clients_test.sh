@@ -66,6 +66,7 @@ if python3 - "$base" "$tmp" >"$tmp/boto3.out" 2>&1 <<'PY'; then
 import hashlib, sys, urllib.error, urllib.request, uuid
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 base, tmp = sys.argv[1:]
 s3 = boto3.client("s3", endpoint_url=base, region_name="us-east-1", aws_access_key_id="test",
                   aws_secret_access_key="test",
@@ -108,7 +109,17 @@ joined = s3.get_object(Bucket="private", Key="joined.bin")
 check(joined["Body"].read() == source and joined["ContentType"] == "video/mp4",
       "boto3: UploadPartCopy with ranges assembles the source, with the upload's metadata")
 
-# ACLs
+# ACLs: a bucket made by `aws s3 mb` has S3's defaults (ACLs disabled, public access
+# blocked); the owner turns ACLs on and lifts the block as on S3.
+try:
+    s3.put_object_acl(Bucket="private", Key="meta.txt", ACL="public-read")
+    check(False, "boto3: PutObjectAcl in a new bucket is refused")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "AccessControlListNotSupported",
+          "boto3: PutObjectAcl in a new bucket: AccessControlListNotSupported")
+s3.put_bucket_ownership_controls(Bucket="private",
+                                 OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+s3.delete_public_access_block(Bucket="private")
 s3.put_object_acl(Bucket="private", Key="meta.txt", ACL="public-read")
 grants = s3.get_object_acl(Bucket="private", Key="meta.txt")["Grants"]
 check(any(g["Grantee"].get("URI", "").endswith("/AllUsers") and g["Permission"] == "READ" for g in grants),

@@ -228,9 +228,20 @@ TEST_CASE("auth: canned ACLs open buckets and objects to anonymous requests", "[
   CHECK(send_request(server.port(), "GET", "/media/public.txt").status == 403);
   CHECK(send_signed(server, good_key, "GET", "/media/public.txt").body == "open");
 
-  // CreateBucket with a canned ACL.
-  REQUIRE(send_signed(server, good_key, "PUT", "/open-bucket", {{"x-amz-acl", "public-read-write"}}).status ==
-          200);
+  // CreateBucket with a public canned ACL: today's S3 defaults refuse it (ACLs disabled, then
+  // public access blocked); the way S3 asks for: ObjectWriter, lift the block, PutBucketAcl.
+  CHECK(send_signed(server, good_key, "PUT", "/open-bucket", {{"x-amz-acl", "public-read-write"}}).status ==
+        400);
+  CHECK_THAT(send_signed(server, good_key, "PUT", "/open-bucket",
+                         {{"x-amz-acl", "public-read-write"}, {"x-amz-object-ownership", "ObjectWriter"}})
+                 .body,
+             Catch::Contains("InvalidBucketAclWithBlockPublicAccessError"));
+  REQUIRE(send_signed(server, good_key, "PUT", "/open-bucket", {{"x-amz-object-ownership", "ObjectWriter"}})
+              .status == 200);
+  REQUIRE(send_signed(server, good_key, "DELETE", "/open-bucket?publicAccessBlock").status == 204);
+  REQUIRE(
+      send_signed(server, good_key, "PUT", "/open-bucket?acl", {{"x-amz-acl", "public-read-write"}}).status ==
+      200);
   CHECK(send_request(server.port(), "PUT", "/open-bucket/k", {}, "v").status == 200);
 }
 

@@ -146,10 +146,6 @@ TEST_CASE("access: a policy's explicit deny wins, its allow grants; the file's p
   CHECK(decide(request).allowed);
   request.policy = policy_decision::no_match;
   CHECK_FALSE(decide(request).allowed);
-  request.file_public_read = true;
-  CHECK(decide(request).allowed);
-  request.action = "s3:PutObject";
-  CHECK_FALSE(decide(request).allowed);
 }
 
 TEST_CASE("access: BucketOwnerEnforced disables ACLs; IgnorePublicAcls ignores public grants", "[access]") {

@@ -344,8 +344,8 @@ TEST_CASE("config: log_format is text or json", "[config]") {
   CHECK(parse_error(R"({"log_format": 1})").pointer == "/log_format");
 }
 
-TEST_CASE("config: api_bucket_defaults is s3 or none, none by default", "[config]") {
-  CHECK_FALSE(parse_ok("{}").s3_bucket_defaults);
+TEST_CASE("config: api_bucket_defaults is s3 or none, s3 by default", "[config]") {
+  CHECK(parse_ok("{}").s3_bucket_defaults);
   CHECK(parse_ok(R"({"api_bucket_defaults": "s3"})").s3_bucket_defaults);
   CHECK_FALSE(parse_ok(R"({"api_bucket_defaults": "none"})").s3_bucket_defaults);
   CHECK(parse_error(R"({"api_bucket_defaults": "aws"})").pointer == "/api_bucket_defaults");

@@ -65,6 +65,8 @@ const table_row rows[] = {
     {error::invalid_access_key_id, 403, "InvalidAccessKeyId",
      "The AWS Access Key Id you provided does not exist in our records."},
     {error::invalid_argument, 400, "InvalidArgument", "Invalid Argument"},
+    {error::invalid_bucket_acl_with_block_public_access, 400, "InvalidBucketAclWithBlockPublicAccessError",
+     "Bucket cannot have public ACLs set with BlockPublicAccess enabled"},
     {error::invalid_bucket_acl_with_object_ownership, 400, "InvalidBucketAclWithObjectOwnership",
      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
     {error::invalid_bucket_name, 400, "InvalidBucketName", "The specified bucket is not valid."},

@@ -222,11 +222,11 @@ TEST_CASE("service: public access blocks: stored, BlockPublicAcls refuses, Ignor
   CHECK(svc.controls().find_public_access_block("media")->ignore_public_acls);
 }
 
-TEST_CASE("service: CreateBucket's x-amz-object-ownership, and S3's defaults when configured",
+TEST_CASE("service: CreateBucket's x-amz-object-ownership, and S3's defaults unless configured off",
           "[s3_service][bucket_controls]") {
   s3cors::test::memory_store store;
   s3cors::cors::cors_registry cors;
-  SECTION("without api_bucket_defaults: nothing unless asked") {
+  SECTION("api_bucket_defaults none: nothing unless asked") {
     const s3cors::s3::service svc(store, cors, with_credentials());
     REQUIRE(run(svc, make(method::put, "/plain")).res.status == 200);
     CHECK(run(svc, make(method::get, "/plain?ownershipControls")).res.status == 404);
@@ -245,7 +245,8 @@ TEST_CASE("service: CreateBucket's x-amz-object-ownership, and S3's defaults whe
     CHECK(code_of(acl) == "InvalidBucketAclWithObjectOwnership");
     CHECK(run(svc, make(method::head, "/acl")).res.status == 404);
   }
-  SECTION("with api_bucket_defaults s3") {
+  SECTION("api_bucket_defaults s3 (the default)") {
+    CHECK(s3cors::s3::service_options{}.s3_bucket_defaults);
     s3cors::s3::service svc(store, cors, with_credentials(true));
     REQUIRE(run(svc, make(method::put, "/new")).res.status == 200);
     CHECK(run(svc, make(method::get, "/new?ownershipControls")).res.body_text().find("BucketOwnerEnforced") !=
@@ -255,6 +256,16 @@ TEST_CASE("service: CreateBucket's x-amz-object-ownership, and S3's defaults whe
     CHECK(block.find("false") == std::string::npos);
     auto acl = run(svc, make(method::put, "/acl", {}, {{"x-amz-acl", "public-read"}}));
     CHECK(code_of(acl) == "InvalidBucketAclWithObjectOwnership");
+    // A public ACL at creation meets the new bucket's public access block.
+    for (const auto& header :
+         {std::pair<std::string, std::string>{"x-amz-acl", "public-read"},
+          {"x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""}}) {
+      auto public_acl =
+          run(svc, make(method::put, "/early", {}, {{"x-amz-object-ownership", "ObjectWriter"}, header}));
+      CHECK(public_acl.res.status == 400);
+      CHECK(code_of(public_acl) == "InvalidBucketAclWithBlockPublicAccessError");
+      CHECK(run(svc, make(method::head, "/early")).res.status == 404);
+    }
     // What a user must do now for a public bucket: ObjectWriter, then no public access block.
     REQUIRE(
         run(svc, make(method::put, "/pub", {}, {{"x-amz-object-ownership", "ObjectWriter"}})).res.status ==

@@ -171,3 +171,40 @@ TEST_CASE("service: policy conditions see the client's address, Referer and list
   CHECK(f.send(make(method::get, "/media?list-type=2&prefix=private/", false), context("198.51.100.7"))
             .status == 403);
 }
+
+TEST_CASE("service: the configuration file's public-read is a bucket policy, shown and replaced as one",
+          "[s3_service][policy]") {
+  fixture f;
+  f.svc->acls().set_file_acls({{"media", "public-read"}});
+  // The policy S3 would need: GetObject on every object to anyone, public.
+  const auto got = f.send(make(method::get, "/media?policy", true));
+  REQUIRE(got.status == 200);
+  const auto text = body_of(got);
+  CHECK_THAT(text, Catch::Contains(R"("Sid":"S3corsConfigPublicRead")"));
+  CHECK_THAT(text, Catch::Contains(R"("Resource":"arn:aws:s3:::media/*")"));
+  CHECK_THAT(body_of(f.send(make(method::get, "/media?policyStatus", true))),
+             Catch::Contains("<IsPublic>true</IsPublic>"));
+  CHECK(f.send(make(method::get, "/media/private/b.ts", false)).status == 200);
+  CHECK(f.send(make(method::put, "/media/new.ts", false, "x")).status == 403);
+
+  // PutBucketPolicy replaces it, as a bucket has one policy; DeleteBucketPolicy leaves the
+  // file's line in force again.
+  REQUIRE(f.put_policy(public_prefix_policy) == 204);
+  CHECK(f.send(make(method::get, "/media/private/b.ts", false)).status == 403);
+  CHECK(f.send(make(method::get, "/media/public/a.ts", false)).status == 200);
+  REQUIRE(f.send(make(method::delete_, "/media?policy", true)).status == 204);
+  CHECK(f.send(make(method::get, "/media/private/b.ts", false)).status == 200);
+
+  // RestrictPublicBuckets applies to it as to any public policy.
+  REQUIRE(f.send(make(method::put, "/media?publicAccessBlock", true,
+                      "<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets>"
+                      "</PublicAccessBlockConfiguration>"))
+              .status == 200);
+  CHECK(f.send(make(method::get, "/media/public/a.ts", false)).status == 403);
+  REQUIRE(f.send(make(method::delete_, "/media?publicAccessBlock", true)).status == 204);
+
+  // Without the file's line there is no policy.
+  f.svc->acls().set_file_acls({});
+  CHECK(f.send(make(method::get, "/media?policy", true)).status == 404);
+  CHECK(f.send(make(method::get, "/media/public/a.ts", false)).status == 403);
+}

@@ -205,13 +205,6 @@ access_decision decide(const access_request& request) {
 
   if (request.policy == policy_decision::allow)
     return allow(fmt::format("{}: allowed by the bucket policy ({})", action, request.policy_statement));
-  if (request.file_public_read && action == "s3:GetObject" &&
-      !request.public_access.restrict_public_buckets) {
-    return allow(
-        fmt::format("{}: the configuration file's public-read bucket (a policy allowing s3:GetObject on "
-                    "every object to *)",
-                    action));
-  }
   if (kind == need::bucket_owner) return deny(fmt::format("{}: only the bucket owner may", action));
   if (!acls_enabled)
     return deny(fmt::format("{}: ACLs are disabled (BucketOwnerEnforced) and no policy allows it", action));

@@ -3,6 +3,8 @@
 #include "s3cors/auth/sigv4.hpp"
 #include "s3cors/http/date.hpp"
 
+#include <fmt/format.h>
+
 #include <mutex>
 
 namespace s3cors::s3 {
@@ -15,6 +17,17 @@ result<policy_ptr, error_detail> make_stored_policy(std::string text, std::strin
   stored->parsed = std::move(*parsed);
   stored->text = std::move(text);
   return policy_ptr(std::move(stored));
+}
+
+policy_ptr config_public_read_policy(std::string_view bucket) {
+  auto made = make_stored_policy(
+      fmt::format(R"({{"Version":"2012-10-17","Statement":[{{"Sid":"S3corsConfigPublicRead",)"
+                  R"("Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
+                  R"("Resource":"arn:aws:s3:::{}/*"}}]}})",
+                  bucket),
+      bucket);
+  // A bucket name never needs escaping in JSON, and the document is valid for any valid name.
+  return made ? std::move(*made) : nullptr;
 }
 
 void policy_registry::set(std::string_view bucket, policy_ptr policy) {

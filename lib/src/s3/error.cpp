@@ -30,6 +30,8 @@ const error_info& info(error e) noexcept {
       {500, "InternalError", "We encountered an internal error. Please try again."},
       {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
       {400, "InvalidArgument", "Invalid Argument"},
+      {400, "InvalidBucketAclWithBlockPublicAccessError",
+       "Bucket cannot have public ACLs set with BlockPublicAccess enabled"},
       {400, "InvalidBucketAclWithObjectOwnership",
        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
       {400, "InvalidBucketName", "The specified bucket is not valid."},

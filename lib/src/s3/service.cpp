@@ -904,9 +904,17 @@ answer service::create_bucket(const request& req, const create_bucket_op& op,
   } else if (options_.s3_bucket_defaults) {
     ownership = object_ownership::bucket_owner_enforced;
   }
+  const party owner = requester_or_owner(ctx);
   if (ownership == object_ownership::bucket_owner_enforced &&
-      acl_refusal(*ownership, {}, acl, requester_or_owner(ctx), requester_or_owner(ctx), true)) {
+      acl_refusal(*ownership, {}, acl, owner, owner, true)) {
     return make_error_response(error_detail(error::invalid_bucket_acl_with_object_ownership), ctx, false);
+  }
+  // The new bucket's public access block refuses a public ACL before it exists: S3 asks for
+  // the bucket first, then the block lifted, then PutBucketAcl.
+  if (options_.s3_bucket_defaults &&
+      acl_refusal(object_ownership::object_writer, public_access_block{true, true, true, true}, acl, owner,
+                  owner, true)) {
+    return make_error_response(error_detail(error::invalid_bucket_acl_with_block_public_access), ctx, false);
   }
   if (auto created = store_.create_bucket(op.bucket); !created) {
     return store_failure(created.error(), "CreateBucket", op.bucket, {}, ctx);

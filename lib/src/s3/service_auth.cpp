@@ -34,6 +34,15 @@ answer access_denied(const request& req, const request_context& ctx, std::string
 
 }  // namespace
 
+policy_ptr service::policy_in_force(std::string_view bucket) const {
+  if (auto set = policies_.find(bucket)) return set;
+  if (!acls_.file_public_read(bucket)) return nullptr;
+  if (auto made = file_policies_.find(bucket)) return made;
+  auto made = config_public_read_policy(bucket);
+  file_policies_.set(bucket, made);
+  return made;
+}
+
 std::string service::bucket_acl(std::string_view bucket) const {
   return acls_.find(bucket).value_or("private");
 }
@@ -226,7 +235,6 @@ access_request service::access_for(std::string_view action, std::string_view buc
   out.principal = std::move(principal);
   out.bucket_owner = bucket_owner(bucket);
   out.bucket_acl = stored_grants(bucket_acl(bucket), out.bucket_owner, out.bucket_owner);
-  out.file_public_read = acls_.file_public_read(bucket);
   out.ownership = controls_.ownership(bucket).value_or(object_ownership::object_writer);
   out.public_access = controls_.find_public_access_block(bucket).value_or(public_access_block{});
   if (is_object_action(action) && !key.empty()) {
@@ -240,7 +248,7 @@ access_request service::access_for(std::string_view action, std::string_view buc
       out.object = object_facts{owner, stored_grants(stored, owner, out.bucket_owner)};
     }
   }
-  if (const auto stored = policies_.find(bucket)) {
+  if (const auto stored = policy_in_force(bucket)) {
     policy::request_facts facts;
     facts.principal = policy_requester(out.principal);
     facts.action = std::string(action);

@@ -48,7 +48,7 @@ answer service::bucket_policy(const request& req, const bucket_policy_op& op,
     case bucket_policy_op::kind::status:
       break;
   }
-  const auto stored = policies_.find(op.bucket);
+  const auto stored = policy_in_force(op.bucket);
   if (!stored) {
     return make_error_response(error_detail(error::no_such_bucket_policy).with("BucketName", op.bucket), ctx,
                                is_head);

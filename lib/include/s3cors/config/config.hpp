@@ -45,10 +45,11 @@ struct server_config {
   /// "sigv2": accept Signature Version 2 (default true); false refuses it as S3's SigV4-only
   /// regions do.
   bool sigv2 = true;
-  /// "api_bucket_defaults": "s3" gives buckets created through the API S3's defaults
-  /// (ObjectOwnership BucketOwnerEnforced, every PublicAccessBlock flag set); "none" (the
-  /// default) gives them neither, as folders and configured buckets have.
-  bool s3_bucket_defaults = false;
+  /// "api_bucket_defaults": "s3" (the default) gives buckets created through the API what S3
+  /// gives new buckets since April 2023 (ObjectOwnership BucketOwnerEnforced, every
+  /// PublicAccessBlock flag set); "none" gives them neither, as folders and configured buckets
+  /// have (S3 before then).
+  bool s3_bucket_defaults = true;
   limits limit;
   std::map<std::string, bucket_settings> buckets;
   std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules

@@ -10,8 +10,8 @@
 // - READ on an object lets a grantee read it: an object's ACL governs its reads.
 // - The configuration file's "acl": "public-read" on a bucket stands for what S3 needs for
 //   it: the public-read bucket ACL (listing) and a bucket policy granting s3:GetObject on
-//   arn:aws:s3:::BUCKET/* to "*" (every object readable). decide() takes it as
-//   access_request::file_public_read until bucket policies arrive.
+//   arn:aws:s3:::BUCKET/* to "*" (every object readable). The service evaluates that policy
+//   (bucket_policy.hpp: config_public_read_policy) like one PutBucketPolicy set.
 // Everything else — bucket configuration, ACLs, CORS, creating and deleting buckets — needs
 // the bucket owner.
 #include "s3cors/http/request.hpp"
@@ -100,11 +100,6 @@ struct access_request {
   std::optional<object_facts> object;
   object_ownership ownership = object_ownership::object_writer;
   public_access_block public_access;
-  /// The configuration file's "acl": "public-read"/"public-read-write" on the bucket, which
-  /// stands for a bucket policy allowing s3:GetObject on arn:aws:s3:::BUCKET/* to "*".
-  /// TODO(policy): once s3cors::policy lands, the file's setting becomes that policy document
-  /// and its evaluation arrives in `policy` instead; service::authorize builds this request.
-  bool file_public_read = false;
   /// The bucket policy's evaluation, when the bucket has one.
   std::optional<policy_decision> policy;
   /// The statement that decided it ("statement \"Sid\"" or "statement N"), for the trace.

@@ -35,6 +35,11 @@ using policy_ptr = std::shared_ptr<const stored_policy>;
 /// Parses text for bucket as PutBucketPolicy does (400 MalformedPolicy with S3's message).
 [[nodiscard]] result<policy_ptr, error_detail> make_stored_policy(std::string text, std::string_view bucket);
 
+/// What the configuration file's `"acl": "public-read"` (or public-read-write) stands for, as
+/// S3 would need it: a policy allowing s3:GetObject on every object of the bucket to anyone
+/// (README, "Authentication and anonymous access"). Sid "S3corsConfigPublicRead".
+[[nodiscard]] policy_ptr config_public_read_policy(std::string_view bucket);
+
 /// The policies in force, per bucket. Thread-safe.
 class policy_registry {
  public:

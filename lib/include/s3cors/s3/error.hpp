@@ -28,6 +28,7 @@ enum class error {
   internal_error,
   invalid_access_key_id,
   invalid_argument,
+  invalid_bucket_acl_with_block_public_access,
   invalid_bucket_acl_with_object_ownership,
   invalid_bucket_name,
   invalid_bucket_owner_aws_account_id,

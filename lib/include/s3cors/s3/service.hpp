@@ -48,10 +48,10 @@ struct service_options {
   /// Bodies that are documents (CORS, ACL, DeleteObjects, CompleteMultipartUpload, ...) are
   /// held in memory up to this size; larger ones get MaxMessageLengthExceeded.
   std::size_t max_document_size = std::size_t{2} << 20;
-  /// Config "api_bucket_defaults": "s3": CreateBucket gives a new bucket today's S3 defaults,
-  /// ObjectOwnership BucketOwnerEnforced and every PublicAccessBlock flag set. Off (the
-  /// default): a new bucket has neither, as folders and configured buckets do.
-  bool s3_bucket_defaults = false;
+  /// Config "api_bucket_defaults": "s3" (on, the default): CreateBucket gives a new bucket
+  /// today's S3 defaults, ObjectOwnership BucketOwnerEnforced and every PublicAccessBlock flag
+  /// set. Off ("none"): a new bucket has neither, as folders and configured buckets do.
+  bool s3_bucket_defaults = true;
 };
 
 class service {
@@ -122,6 +122,9 @@ class service {
   /// nullopt when they set none. Both x-amz-acl and x-amz-grant-* headers: InvalidRequest.
   [[nodiscard]] result<std::optional<std::string>, error_detail> acl_from_headers(
       const header_list& headers) const;
+  /// The bucket's policy in force: PutBucketPolicy's, else what the configuration file's
+  /// public-read stands for (config_public_read_policy), else none.
+  [[nodiscard]] policy_ptr policy_in_force(std::string_view bucket) const;
   /// The configured users, as grants name them.
   [[nodiscard]] std::vector<known_user> known_users() const;
   /// upload_attributes for an upload into bucket, under its ObjectOwnership and
@@ -216,6 +219,8 @@ class service {
   mutable acl_registry acls_;
   /// Bucket policies set through the API, parsed. Mutable for the same reason.
   mutable policy_registry policies_;
+  /// config_public_read_policy of the file's public-read buckets, made on first use.
+  mutable policy_registry file_policies_;
   /// ObjectOwnership and PublicAccessBlock set through the API. Mutable for the same reason.
   mutable bucket_controls_registry controls_;
 };
