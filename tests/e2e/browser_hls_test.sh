@@ -22,12 +22,10 @@
 # "not ok - ...", and a "N passed, M failed" summary is printed at the end.
 set -uo pipefail
 
-bin=${1:-}
-if [[ -z $bin || ! -x $bin ]]; then
-  echo "usage: $0 /path/to/s3cors (got '${bin}')" >&2
-  exit 2
-fi
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# ok, not_ok, alive and the counters come from the shared helpers.
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+e2e_begin "$@"
 for tool in node npm curl python3 timeout sha256sum; do
   command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
 done
@@ -38,18 +36,11 @@ media_src="$repo_root/config/example-root/media"
 [[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
 [[ -f $media_src/hls-fmp4/master.m3u8 ]] || { echo "missing $media_src/hls-fmp4 (run scripts/make-example-media.sh)" >&2; exit 2; }
 
-# ok, not_ok, alive and the counters come from the shared helpers.
-# shellcheck source=lib/common.sh
-source "$repo_root/tests/e2e/lib/common.sh"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e-browser.XXXXXX")
 page_pid=""
-server_pid=""
 driver_pid=""
-# Only the processes this script started, by PID.
+# Only the processes this script started, by PID (e2e_exit then kills the server).
 # shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local pid
+stop_driver_and_page() {
   if [[ -n $driver_pid ]]; then
     # timeout(1) leads its own process group (node + its children): TERM lets it
     # pass the signal on, then KILL that group.
@@ -58,14 +49,12 @@ cleanup() {
     kill -KILL -- "-$driver_pid" 2>/dev/null
     wait "$driver_pid" 2>/dev/null
   fi
-  for pid in $server_pid $page_pid; do
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  rm -rf "$tmp"
+  if [[ -n $page_pid ]]; then
+    kill -KILL "$page_pid" 2>/dev/null
+    wait "$page_pid" 2>/dev/null
+  fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+e2e_at_exit stop_driver_and_page
 
 finish() {
   echo "$passed passed, $failed failed"

@@ -34,18 +34,18 @@ fi
 
 # shellcheck source=lib/common.sh
 source "$repo_root/tests/e2e/lib/common.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e-container.XXXXXX")
+# Not e2e_begin: the binary argument is optional here (the image builds its own).
+e2e_scratch
 tag=s3cors:e2e-test
 name=s3cors-e2e-$$
 budget=${S3CORS_IMAGE_BUDGET_BYTES:-25000000}
 started=""
 # shellcheck disable=SC2317  # invoked via trap
-cleanup() {
+remove_container() {
   [[ -n $started ]] && "$engine" rm -f "$name" >/dev/null 2>&1
   container_cleanup
-  rm -rf "$tmp"
 }
-trap cleanup EXIT
+e2e_at_exit remove_container
 echo "# engine: $engine ($("$engine" --version 2>/dev/null | head -n 1))"
 
 # --- build ------------------------------------------------------------------------------------

@@ -8,34 +8,16 @@
 # "not ok - ...", and a "N passed, M failed" summary is printed at the end.
 set -uo pipefail
 
-bin=${1:-}
-if [[ -z $bin || ! -x $bin ]]; then
-  echo "usage: $0 /path/to/s3cors (got '${bin}')" >&2
-  exit 2
-fi
+# ok, not_ok, alive and the counters come from the shared helpers.
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+e2e_begin "$@"
 for tool in aws curl python3 timeout; do
   command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
 done
 python3 -c 'import boto3' 2>/dev/null || { echo "python3 module boto3 not found" >&2; exit 2; }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-
-# ok, not_ok, alive and the counters come from the shared helpers.
-# shellcheck source=lib/common.sh
-source "$repo_root/tests/e2e/lib/common.sh"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-cors-e2e.XXXXXX")
-server_pid=""
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  if [[ -n $server_pid ]]; then
-    kill -KILL "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 finish() {
   if [[ $failed -ne 0 && -s $tmp/server.err ]]; then

@@ -4,13 +4,9 @@
 # default configuration). docs/storage.md, "Folder keys".
 # Usage: bash tests/e2e/folder_keys_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e-folder-keys.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
 
 mkdir -p "$tmp/root/media"
 printf 'hand' >"$tmp/root/media/hand.txt"

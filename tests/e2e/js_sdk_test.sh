@@ -18,15 +18,13 @@
 # Exit status 0 when every check passed. Each check prints "ok - ..." or "not ok - ...",
 # and a "N passed, M failed" summary is printed at the end.
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+e2e_begin "$@"
 for tool in node npm timeout sha256sum; do
   command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
 done
 sdk_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/js_sdk" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e-js-sdk.XXXXXX")
-# shellcheck source=lib/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 driver_pid=""
 # Only the processes this script started, by PID: the node driver (timeout(1) leads its own
 # process group, so TERM it, then KILL that group) and the server.
@@ -40,8 +38,7 @@ stop_driver() {
     driver_pid=""
   fi
 }
-trap 'stop_driver; stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_at_exit stop_driver
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 if [[ ! $node_major =~ ^[0-9]+$ ]] || ((node_major < 20)); then

@@ -4,13 +4,9 @@
 # by its statements and conditions (aws:Referer), explicit Deny first.
 # Usage: bash tests/e2e/policy_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
 
 mkdir -p "$tmp/root/media/public" "$tmp/root/media/private"
 echo "segment" >"$tmp/root/media/public/a.ts"

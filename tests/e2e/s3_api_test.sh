@@ -2,13 +2,9 @@
 # End-to-end test of the S3 write API with real clients: the aws CLI and boto3.
 # Usage: bash tests/e2e/s3_api_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
 
 mkdir -p "$tmp/root"
 start_server --root "$tmp/root" --log-level warn

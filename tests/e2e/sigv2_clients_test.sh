@@ -6,13 +6,9 @@
 # python3-boto3); a case one boto3 cannot do is skipped with the reason printed.
 # Usage: bash tests/e2e/sigv2_clients_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
 
 mkdir -p "$tmp/root/private"
 cat >"$tmp/config.json" <<'EOF'

@@ -8,14 +8,16 @@
 # object with its metadata or the new one with its own after the restart.
 # Usage: bash tests/e2e/upload_crash_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-clients=()
-trap 'for c in "${clients[@]}"; do kill -KILL "$c" 2>/dev/null; done; stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
+clients=() # the curl clients started in the background, killed at exit
+# shellcheck disable=SC2317  # invoked via trap
+kill_clients() {
+  local c
+  for c in "${clients[@]}"; do kill -KILL "$c" 2>/dev/null; done
+}
+e2e_at_exit kill_clients
 
 root=$tmp/root
 mkdir -p "$root/media/keep"

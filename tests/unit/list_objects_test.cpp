@@ -15,10 +15,13 @@
 
 using s3cors::s3::error;
 using s3cors::s3::error_detail;
+using s3cors::s3::list_common_params;
 using s3cors::s3::list_objects_params;
 using s3cors::s3::list_objects_xml;
 using s3cors::s3::parse_list_params;
+using s3cors::s3::parse_list_versions_params;
 using s3cors::s3::query_parameters;
+using s3cors::s3::read_common_list_param;
 using s3cors::store::list_page_request;
 using s3cors::store::listed_object;
 using s3cors::test::memory_store;
@@ -334,6 +337,92 @@ TEST_CASE("list_objects: parse_list_params reads v1 and v2 parameters", "[list_o
     CHECK(p->delimiter == "/");
     CHECK(p->max_keys == 1000);
   }
+}
+
+TEST_CASE("list_objects: read_common_list_param reads the parameters every listing shares",
+          "[list_objects]") {
+  list_common_params p;
+  const auto read = [&](std::string_view name, const std::string& value) {
+    const auto consumed = read_common_list_param(name, value, p);
+    REQUIRE(consumed.has_value());
+    return *consumed;
+  };
+  CHECK(p.max_keys == 1000);
+  CHECK(read("prefix", "photos/"));
+  CHECK(read("delimiter", "/"));
+  CHECK(read("encoding-type", "url"));
+  CHECK(read("max-keys", "0"));
+  CHECK(p.prefix == "photos/");
+  CHECK(p.delimiter == "/");
+  CHECK(p.encoding_type == "url");
+  CHECK(p.max_keys == 0);
+  CHECK(read("max-keys", "2147483647"));
+  CHECK(p.max_keys == 2147483647);
+  CHECK(read("prefix", ""));  // a later parameter of the same name wins
+  CHECK(p.prefix.empty());
+  // Not one of the shared parameters: p stays as it is.
+  for (const std::string_view name : {"marker", "key-marker", "list-type", "Prefix", "max_keys", ""}) {
+    CAPTURE(name);
+    CHECK_FALSE(read(name, "x"));
+  }
+  CHECK(p.delimiter == "/");
+}
+
+TEST_CASE("list_objects: every listing refuses a bad max-keys or encoding-type with the same error",
+          "[list_objects]") {
+  struct row {
+    std::string name;
+    std::string value;
+    std::string_view message;
+  };
+  const auto r = GENERATE(values<row>({
+      {"max-keys", "", "Provided max-keys not an integer or within integer range"},
+      {"max-keys", "x", "Provided max-keys not an integer or within integer range"},
+      {"max-keys", "+1", "Provided max-keys not an integer or within integer range"},
+      {"max-keys", "2147483648", "Provided max-keys not an integer or within integer range"},
+      {"max-keys", "-1", "Argument maxKeys must be an integer between 0 and 2147483647"},
+      {"encoding-type", "", "Invalid Encoding Method specified in Request"},
+      {"encoding-type", "URL", "Invalid Encoding Method specified in Request"},
+  }));
+  CAPTURE(r.name, r.value);
+  const auto check = [&](const error_detail& e) {
+    CHECK(e.code == error::invalid_argument);
+    CHECK(e.message == r.message);
+    CHECK(e.fields == std::vector<std::pair<std::string, std::string>>{{"ArgumentName", r.name},
+                                                                       {"ArgumentValue", r.value}});
+  };
+  list_common_params p;
+  const auto common = read_common_list_param(r.name, r.value, p);
+  REQUIRE_FALSE(common.has_value());
+  check(common.error());
+  const auto v1 = parse_list_params({{"prefix", "a"}, {r.name, r.value}});
+  REQUIRE_FALSE(v1.has_value());
+  check(v1.error());
+  const auto v2 = parse_list_params({{r.name, r.value}, {"list-type", "2"}});
+  REQUIRE_FALSE(v2.has_value());
+  check(v2.error());
+  const auto versions = parse_list_versions_params({{"key-marker", "k"}, {r.name, r.value}});
+  REQUIRE_FALSE(versions.has_value());
+  check(versions.error());
+}
+
+TEST_CASE("list_objects: the first bad listing parameter in query order decides", "[list_objects]") {
+  const auto argument = [](const auto& parsed) {
+    REQUIRE_FALSE(parsed.has_value());
+    REQUIRE_FALSE(parsed.error().fields.empty());
+    return parsed.error().fields[0].second;
+  };
+  CHECK(argument(parse_list_versions_params({{"max-keys", "x"}, {"encoding-type", "xml"}})) == "max-keys");
+  CHECK(argument(parse_list_versions_params({{"encoding-type", "xml"}, {"max-keys", "x"}})) ==
+        "encoding-type");
+  CHECK(
+      argument(parse_list_params({{"list-type", "2"}, {"continuation-token", "bad!"}, {"max-keys", "x"}})) ==
+      "continuation-token");
+  CHECK(argument(parse_list_params(
+            {{"list-type", "2"}, {"max-keys", "x"}, {"continuation-token", "bad!"}})) == "max-keys");
+  // The version-id-marker checks come after the whole query is read.
+  CHECK(argument(parse_list_versions_params({{"version-id-marker", "v"}, {"max-keys", "x"}})) == "max-keys");
+  CHECK(argument(parse_list_versions_params({{"version-id-marker", "v"}})) == "version-id-marker");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "s3cors/auth/sigv2.hpp"
 
+#include "auth/request_target.hpp"
 #include "detail/parse_text.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/date.hpp"
@@ -22,9 +23,6 @@ namespace {
 using s3::error;
 using s3::error_detail;
 using namespace std::chrono;
-
-constexpr std::string_view only_sigv4 =
-    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.";
 
 /// The sub-resources, sorted for binary search: S3's documented list plus what botocore's
 /// HmacV1Auth signs (the SDK that still sends SigV2; a name one side signs and the other does
@@ -72,53 +70,6 @@ constexpr char ascii_lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// text with %XX escapes decoded once ('+' stays: SDKs escape spaces as %20); a '%' without two
-/// hex digits after it stays literal.
-std::string percent_decoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
-struct target_parts {
-  std::string_view path;
-  std::string_view query;
-};
-
-target_parts split_target(std::string_view target) {
-  // Absolute-form targets ("http://host/path?q") carry the authority first.
-  if (!target.starts_with('/')) {
-    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {
-      const auto path_start = target.find_first_of("/?", scheme + 3);
-      target = path_start == std::string_view::npos ? std::string_view() : target.substr(path_start);
-    }
-  }
-  if (const auto fragment = target.find('#'); fragment != std::string_view::npos)
-    target = target.substr(0, fragment);
-  const auto question = target.find('?');
-  if (question == std::string_view::npos) return {target, {}};
-  return {target.substr(0, question), target.substr(question + 1)};
-}
-
 /// One query parameter as sent: has_value tells "acl" from "acl=".
 struct raw_parameter {
   std::string_view name;
@@ -148,8 +99,8 @@ std::optional<std::string> find_parameter(std::string_view query, std::string_vi
   std::optional<std::string> found;
   for_each_parameter(query, [&](const raw_parameter& p) {
     if (found) return;
-    if (p.name == name || (p.name.find('%') != std::string_view::npos && percent_decoded(p.name) == name)) {
-      found = percent_decoded(p.value);
+    if (p.name == name || (needs_decoding(p.name, false) && percent_decode(p.name, false) == name)) {
+      found = percent_decode(p.value, false);
     }
   });
   return found;
@@ -221,7 +172,8 @@ std::string sigv2_canonical_resource(std::string_view raw_target, std::string_vi
   for_each_parameter(query, [&](const raw_parameter& p) {
     // Sub-resource names are plain ASCII: a name with escapes is none.
     if (!is_sigv2_subresource(p.name)) return;
-    kept.emplace_back(std::string(p.name), p.has_value ? "=" + percent_decoded(p.value) : std::string());
+    kept.emplace_back(std::string(p.name),
+                      p.has_value ? "=" + percent_decode(p.value, false) : std::string());
   });
   if (kept.empty()) return out;
   std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -250,8 +202,8 @@ std::string sigv2_canonical_amz_headers(const request& req, bool presigned) {
   std::size_t from_query = 0;
   if (presigned) {
     for_each_parameter(split_target(req.target).query, [&](const raw_parameter& p) {
-      const std::string name = percent_decoded(p.name);
-      if (starts_with_amz(name)) add(name, percent_decoded(p.value));
+      const std::string name = percent_decode(p.name, false);
+      if (starts_with_amz(name)) add(name, percent_decode(p.value, false));
     });
     from_query = headers.size();
   }

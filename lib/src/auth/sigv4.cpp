@@ -1,5 +1,6 @@
 #include "s3cors/auth/sigv4.hpp"
 
+#include "auth/request_target.hpp"
 #include "detail/parse_text.hpp"
 #include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
@@ -57,23 +58,6 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) n
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-/// The value of each byte as a hex digit, -1 for the bytes that are none: signatures, payload
-/// hashes and percent escapes are decoded through it.
-constexpr std::array<signed char, 256> hex_digit_values = [] {
-  std::array<signed char, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[static_cast<std::size_t>(c)] = static_cast<signed char>(c >= '0' && c <= '9'   ? c - '0'
-                                                                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                                                         : -1);
-  }
-  return table;
-}();
-
-constexpr int hex_digit(char c) noexcept {
-  return hex_digit_values[static_cast<unsigned char>(c)];
-}
-
 constexpr bool is_hex_digit(char c) noexcept {
   return hex_digit(c) >= 0;
 }
@@ -109,37 +93,6 @@ constexpr std::array<bool, 256> unreserved_bytes = [] {
 
 inline bool is_unreserved(char c, bool keep_slash) noexcept {
   return unreserved_bytes[static_cast<unsigned char>(c)] || (keep_slash && c == '/');
-}
-
-bool needs_decoding(std::string_view text, bool plus_is_space) noexcept {
-  return text.find('%') != std::string_view::npos ||
-         (plus_is_space && text.find('+') != std::string_view::npos);
-}
-
-/// Appends text with %XX escapes decoded once; a '%' without two hex digits after it stays
-/// literal. Never appends more than text.size() bytes.
-void append_percent_decoded(std::string& out, std::string_view text, bool plus_is_space) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      const int high = hex_digit(text[i + 1]);
-      const int low = hex_digit(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    out += plus_is_space && c == '+' ? ' ' : c;
-  }
-}
-
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-  if (!needs_decoding(text, plus_is_space)) return std::string(text);
-  std::string out;
-  out.reserve(text.size());
-  append_percent_decoded(out, text, plus_is_space);
-  return out;
 }
 
 /// Trims spaces and tabs at both ends and collapses every inner run of them into one space.
@@ -185,26 +138,7 @@ std::string join(const std::vector<std::string>& parts, char separator) {
 }
 
 // ---- Request target -------------------------------------------------------------------------
-
-struct target_parts {
-  std::string_view path;
-  std::string_view query;
-};
-
-target_parts split_target(std::string_view target) {
-  // Absolute-form targets ("http://host/path?q") carry the authority first.
-  if (!target.starts_with('/')) {
-    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {
-      const auto path_start = target.find_first_of("/?", scheme + 3);
-      target = path_start == std::string_view::npos ? std::string_view() : target.substr(path_start);
-    }
-  }
-  if (const auto fragment = target.find('#'); fragment != std::string_view::npos)
-    target = target.substr(0, fragment);
-  const auto question = target.find('?');
-  if (question == std::string_view::npos) return {target, {}};
-  return {target.substr(0, question), target.substr(question + 1)};
-}
+// split_target and the percent decoding are SigV2's too: auth/request_target.hpp.
 
 /// How a query name or value is written, from one scan of it as sent.
 struct query_text_form {

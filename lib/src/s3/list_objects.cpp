@@ -153,6 +153,25 @@ std::optional<std::string> decode_continuation_token(std::string_view token) {
   return decoded;
 }
 
+result<bool, error_detail> read_common_list_param(std::string_view name, const std::string& value,
+                                                  list_common_params& p) {
+  if (name == "prefix") {
+    p.prefix = value;
+  } else if (name == "delimiter") {
+    p.delimiter = value;
+  } else if (name == "encoding-type") {
+    if (value != "url") return invalid_argument("Invalid Encoding Method specified in Request", name, value);
+    p.encoding_type = value;
+  } else if (name == "max-keys") {
+    auto n = parse_max_keys(value);
+    if (!n) return n.error();
+    p.max_keys = *n;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 result<list_objects_params, error_detail> parse_list_params(const query_parameters& query) {
   list_objects_params p;
   p.v2 = false;
@@ -163,19 +182,10 @@ result<list_objects_params, error_detail> parse_list_params(const query_paramete
     }
   }
   for (const auto& [name, value] : query) {
-    if (name == "prefix") {
-      p.prefix = value;
-    } else if (name == "delimiter") {
-      p.delimiter = value;
-    } else if (name == "encoding-type") {
-      if (value != "url")
-        return invalid_argument("Invalid Encoding Method specified in Request", name, value);
-      p.encoding_type = value;
-    } else if (name == "max-keys") {
-      auto n = parse_max_keys(value);
-      if (!n) return n.error();
-      p.max_keys = *n;
-    } else if (name == "fetch-owner") {
+    auto common = read_common_list_param(name, value, p);
+    if (!common) return common.error();
+    if (*common) continue;
+    if (name == "fetch-owner") {
       p.fetch_owner = value == "true";
     } else if (p.v2 && name == "continuation-token") {
       if (!value.empty() && !decode_continuation_token(value)) {
@@ -266,19 +276,10 @@ result<list_versions_params, error_detail> parse_list_versions_params(const quer
   list_versions_params p;
   bool has_version_id_marker = false;
   for (const auto& [name, value] : query) {
-    if (name == "prefix") {
-      p.prefix = value;
-    } else if (name == "delimiter") {
-      p.delimiter = value;
-    } else if (name == "encoding-type") {
-      if (value != "url")
-        return invalid_argument("Invalid Encoding Method specified in Request", name, value);
-      p.encoding_type = value;
-    } else if (name == "max-keys") {
-      auto n = parse_max_keys(value);
-      if (!n) return n.error();
-      p.max_keys = *n;
-    } else if (name == "key-marker") {
+    auto common = read_common_list_param(name, value, p);
+    if (!common) return common.error();
+    if (*common) continue;
+    if (name == "key-marker") {
       p.key_marker = value;
     } else if (name == "version-id-marker") {
       p.version_id_marker = value;

@@ -1,6 +1,10 @@
-# Shared helpers for the end-to-end tests (sourced, not run): TAP-like reporting, starting
-# s3cors on a free port, and an aws CLI isolated from the user's configuration.
-# The caller sets: bin (the s3cors binary) and tmp (a scratch directory it removes).
+# Shared helpers for the end-to-end tests (sourced, not run): the scripts' preamble, TAP-like
+# reporting, starting s3cors on a free port, and an aws CLI isolated from the user's
+# configuration. A script starts with
+#   set -uo pipefail
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+#   e2e_begin "$@"
+# which sets bin (the s3cors binary) and tmp (a scratch directory, removed at exit).
 
 passed=0
 failed=0
@@ -21,12 +25,49 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 # alive PID: running and not yet a zombie.
 alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
-stop_server() {
+# e2e_kill_server: SIGKILL to the server this script started, if any, reaped.
+e2e_kill_server() {
   if [[ -n $server_pid ]]; then
     kill -KILL "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
     server_pid=""
   fi
+}
+# stop_server: a script may define its own (a graceful stop it checks); the exit trap does not use it.
+stop_server() { e2e_kill_server; }
+
+# e2e_begin "$@": the preamble of every e2e script. Exits 2 with a usage line unless $1 is an
+# executable s3cors; sets bin to it (absolute: scripts may cd) and makes tmp (e2e_scratch).
+e2e_begin() {
+  bin=${1:-}
+  if [[ -z $bin || ! -x $bin ]]; then
+    echo "usage: $0 /path/to/s3cors (got '${bin}')" >&2
+    exit 2
+  fi
+  bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+  e2e_scratch
+}
+
+# e2e_scratch: sets tmp to a fresh scratch directory and traps EXIT to e2e_exit; INT and TERM
+# exit 130 through it.
+e2e_scratch() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e-$(basename "$0" .sh).XXXXXX")
+  trap e2e_exit EXIT
+  trap 'exit 130' INT TERM
+}
+
+# e2e_at_exit FUNCTION: e2e_exit calls FUNCTION first, before the server is killed and tmp
+# removed (functions in the order added): for what else a script starts (drivers, clients,
+# containers), only by the PIDs it recorded.
+e2e_exit_hooks=()
+e2e_at_exit() { e2e_exit_hooks+=("$1"); }
+
+# shellcheck disable=SC2317  # invoked via trap
+e2e_exit() {
+  local hook
+  for hook in "${e2e_exit_hooks[@]}"; do "$hook"; done
+  e2e_kill_server
+  rm -rf "$tmp"
 }
 
 finish() {

@@ -18,15 +18,19 @@ namespace s3cors::s3 {
 /// The largest page S3 returns, whatever max-keys asks for.
 inline constexpr std::size_t max_list_keys = 1000;
 
-struct list_objects_params {
-  bool v2 = true;  ///< list-type=2
+/// The parameters every listing (ListObjects v1 and v2, ListObjectVersions) reads alike.
+struct list_common_params {
   std::string prefix;
   std::string delimiter;
+  std::string encoding_type;             ///< "" or "url"
+  std::size_t max_keys = max_list_keys;  ///< as requested (echoed as MaxKeys); pages hold at most 1000
+};
+
+struct list_objects_params : list_common_params {
+  bool v2 = true;                  ///< list-type=2
   std::string continuation_token;  ///< as sent (base64); echoed in the response
   std::string start_after;
   std::string marker;
-  std::string encoding_type;             ///< "" or "url"
-  std::size_t max_keys = max_list_keys;  ///< as requested (echoed as MaxKeys); pages hold at most 1000
   bool fetch_owner = false;
   bool has_continuation_token = false;  ///< sent, possibly empty: S3 echoes even an empty one
   bool has_start_after = false;         ///< sent, possibly empty
@@ -38,10 +42,18 @@ struct list_objects_params {
 
 using query_parameters = std::vector<std::pair<std::string, std::string>>;
 
+/// Reads one query parameter into p if it is one of list_common_params' (prefix, delimiter,
+/// encoding-type, max-keys): true if it was, false for any other name. Fails with
+/// invalid_argument for a max-keys that is not an integer in [0, 2147483647] or an
+/// encoding-type other than "url".
+[[nodiscard]] result<bool, error_detail> read_common_list_param(std::string_view name,
+                                                                const std::string& value,
+                                                                list_common_params& p);
+
 /// Parses the (decoded) query of GET /bucket: list-type=2 selects v2, anything else v1.
-/// Fails with invalid_argument for a max-keys that is not an integer in [0, 2147483647], an
-/// encoding-type other than "url", a list-type other than 2, or a continuation-token that
-/// is not one this server issued.
+/// Fails with invalid_argument for a max-keys or encoding-type as read_common_list_param
+/// refuses them, a list-type other than 2 (checked before the rest), or a continuation-token
+/// that is not one this server issued; otherwise the first bad parameter in query order decides.
 [[nodiscard]] result<list_objects_params, error_detail> parse_list_params(const query_parameters& query);
 
 /// Asks for one page of keys; its errors are returned unchanged by list_objects_xml().
@@ -56,17 +68,13 @@ using fetch_page =
                                                                  const fetch_page& fetch);
 
 /// ListObjectVersions' parameters (GET /bucket?versions).
-struct list_versions_params {
-  std::string prefix;
-  std::string delimiter;
+struct list_versions_params : list_common_params {
   std::string key_marker;
   std::string version_id_marker;
-  std::string encoding_type;             ///< "" or "url"
-  std::size_t max_keys = max_list_keys;  ///< as requested (echoed); pages hold at most 1000
 };
 
-/// Parses the query of GET /bucket?versions. InvalidArgument as parse_list_params for max-keys
-/// and encoding-type, for a version-id-marker without a key-marker, and for a version id
+/// Parses the query of GET /bucket?versions. InvalidArgument as read_common_list_param for
+/// max-keys and encoding-type, for a version-id-marker without a key-marker, and for a version id
 /// other than "null" (the only version s3cors keeps).
 [[nodiscard]] result<list_versions_params, error_detail> parse_list_versions_params(
     const query_parameters& query);
