@@ -161,6 +161,16 @@ TEST_CASE("edge origin request: CachingOptimized with CORS-S3Origin forwards the
                                                {"Access-Control-Request-Method", "GET"},
                                                {"Accept-Encoding", "br,gzip"}});
   CHECK(o.query.empty());
+
+  SECTION("a viewer accepting neither gzip nor br makes the origin request say identity") {
+    request deflate;
+    deflate.headers = {{"Accept-Encoding", "deflate"}};
+    CHECK(build_origin_request(b, deflate.view()).headers ==
+          std::vector<header_field>{{"Accept-Encoding", "identity"}});
+  }
+  SECTION("a viewer without Accept-Encoding sends none on") {
+    CHECK(build_origin_request(b, request{}.view()).headers.empty());
+  }
 }
 
 TEST_CASE("edge origin request: AllViewer forwards everything but Host, hop-by-hop and S3 overrides",

@@ -117,6 +117,8 @@ TEST_CASE("edge cache: invalidation paths", "[edge]") {
   CHECK(check_invalidation_path("images/*"));
   CHECK(check_invalidation_path("/a*/b"));
   CHECK(check_invalidation_path(""));
+  CHECK(check_invalidation_path("/" + std::string(4000, 'a')));
+  CHECK_FALSE(check_invalidation_path("/" + std::string(3999, 'a')));
 
   struct row {
     std::string_view path;

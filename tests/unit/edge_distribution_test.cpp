@@ -182,6 +182,10 @@ TEST_CASE("edge distribution: CloudFormation refusals", "[edge]") {
           "DefaultCacheBehavior": {"TargetOriginId": "o"}})",
        "/Origins/0/CustomOriginConfig"},
       {R"({"Origins": [], "DefaultCacheBehavior": {"TargetOriginId": "o"}})", "/Origins"},
+      {R"({"Origins": [{"Id": "o", "DomainName": "b.s3.amazonaws.com"}],
+          "DefaultCacheBehavior": {"TargetOriginId": "o", "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+                                   "DefaultTTL": 5}})",
+       "/DefaultCacheBehavior/DefaultTTL"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);

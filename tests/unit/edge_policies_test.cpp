@@ -266,6 +266,18 @@ TEST_CASE("edge policies: response headers policy refusals", "[edge]") {
        "/SecurityHeadersConfig/ReferrerPolicy/ReferrerPolicy"},
       {R"({"Name": "x", "CustomHeadersConfig": {"Items": [{"Header": "X", "Value": "v"}]}})",
        "/CustomHeadersConfig/Items/0/Override"},
+      {R"({"Name": "x", "RemoveHeadersConfig": {"Items": [{"Header": "Server"}, {"Header": "X-Amz-Cf-Pop"}]}})",
+       "/RemoveHeadersConfig/Items/1/Header"},
+      {R"({"Name": "x", "RemoveHeadersConfig": {"Items": [{"Header": "content-length"}]}})",
+       "/RemoveHeadersConfig/Items/0/Header"},
+      {R"({"Name": "x", "CorsConfig": {"AccessControlAllowOrigins": ["https://a.*.example"],
+          "AccessControlAllowHeaders": [], "AccessControlAllowMethods": ["GET"], "AccessControlAllowCredentials": false,
+          "OriginOverride": false}})",
+       "/CorsConfig/AccessControlAllowOrigins/0"},
+      {R"({"Name": "x", "CorsConfig": {"AccessControlAllowOrigins": ["example.com"],
+          "AccessControlAllowHeaders": [], "AccessControlAllowMethods": ["GET"], "AccessControlAllowCredentials": false,
+          "OriginOverride": false}})",
+       "/CorsConfig/AccessControlAllowOrigins/0"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);

@@ -79,9 +79,16 @@ TEST_CASE("edge ttl: successful responses against min, default and max TTL", "[e
 
 TEST_CASE("edge ttl: which statuses are cached", "[edge]") {
   const auto policy = ttls(0, 86400, 31536000);
-  for (const int status : {200, 203, 204, 300, 301, 302, 307, 308}) {
+  for (const int status : {200, 203, 204, 300, 301, 302}) {
     CAPTURE(status);
     CHECK(compute_ttl(status, {}, policy, 10, now) == ttl_decision{true, 86400});
+  }
+  // 307 and 308 only with Cache-Control from the origin.
+  const std::vector<header_field> with_cc = {{"Cache-Control", "public"}};
+  for (const int status : {307, 308}) {
+    CAPTURE(status);
+    CHECK(compute_ttl(status, {}, policy, 10, now) == ttl_decision{false, 0});
+    CHECK(compute_ttl(status, with_cc, policy, 10, now) == ttl_decision{true, 86400});
   }
   for (const int status : {400, 403, 404, 405, 410, 414, 500, 501, 502, 503, 504}) {
     CAPTURE(status);

@@ -226,11 +226,12 @@ origin_request build_origin_request(const cache_behavior& behavior, const reques
         extra != nullptr && !iequals(name, "authorization") && origin_policy_selects_header(*extra, name);
     if (in_key || by_policy) out.headers.emplace_back(name, value);
   }
-  if (compression) {
-    if (const auto encoding =
-            normalize_accept_encoding(request.header("accept-encoding"), policy.enable_accept_encoding_gzip,
-                                      policy.enable_accept_encoding_brotli))
-      out.headers.emplace_back("Accept-Encoding", *encoding);
+  // With compression enabled the origin gets the normalised value, or "identity" when the viewer
+  // accepts none of the enabled codings; a viewer without the header sends none on.
+  if (const auto viewer_encoding = request.header("accept-encoding"); compression && viewer_encoding) {
+    const auto encoding = normalize_accept_encoding(viewer_encoding, policy.enable_accept_encoding_gzip,
+                                                    policy.enable_accept_encoding_brotli);
+    out.headers.emplace_back("Accept-Encoding", encoding ? *encoding : std::string("identity"));
   }
 
   std::string cookies;

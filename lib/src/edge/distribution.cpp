@@ -308,6 +308,11 @@ cache_behavior cfn_behavior(const json& value, const std::string& pointer,
   if (out.caches("OPTIONS") && !out.allows("OPTIONS"))
     fail(child(pointer, "CachedMethods"), "OPTIONS is cached but not allowed");
   if (value.contains("CachePolicyId")) {
+    for (const char* legacy : {"MinTTL", "DefaultTTL", "MaxTTL", "ForwardedValues"}) {
+      if (value.contains(legacy))
+        fail(child(pointer, legacy),
+             "not allowed together with CachePolicyId (the cache policy holds the TTLs)");
+    }
     out.cache = cfn_policy<cache_policy>(value.at("CachePolicyId"), child(pointer, "CachePolicyId"),
                                          find_managed_cache_policy, "cache policy", &out.cache_policy_ref);
   } else {

@@ -13,6 +13,7 @@ std::uint64_t cached_response::age(std::chrono::sys_seconds now) const noexcept 
 
 std::optional<std::string> check_invalidation_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return "an invalidation path starts with '/'";
+  if (path.size() > 4000) return "an invalidation path has at most 4,000 characters";
   const auto star = path.find('*');
   if (star != std::string_view::npos && star + 1 != path.size())
     return "the wildcard '*' may only be the last character of an invalidation path";

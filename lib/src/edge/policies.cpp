@@ -469,6 +469,57 @@ void parse_security(const json& value, const std::string& pointer, response_head
   }
 }
 
+// The headers a response headers policy may not remove ("Understand response headers policies").
+bool is_unremovable(std::string_view header) {
+  static constexpr std::array<std::string_view, 29> exact = {"connection",
+                                                             "content-encoding",
+                                                             "content-length",
+                                                             "expect",
+                                                             "host",
+                                                             "keep-alive",
+                                                             "proxy-authenticate",
+                                                             "proxy-authorization",
+                                                             "proxy-connection",
+                                                             "trailer",
+                                                             "transfer-encoding",
+                                                             "upgrade",
+                                                             "via",
+                                                             "warning",
+                                                             "x-accel-buffering",
+                                                             "x-accel-charset",
+                                                             "x-accel-limit-rate",
+                                                             "x-accel-redirect",
+                                                             "x-amzn-auth",
+                                                             "x-amzn-cf-billing",
+                                                             "x-amzn-cf-id",
+                                                             "x-amzn-cf-xff",
+                                                             "x-amzn-errortype",
+                                                             "x-amzn-fle-profile",
+                                                             "x-amzn-header-count",
+                                                             "x-amzn-header-order",
+                                                             "x-amzn-lambda-integration-tag",
+                                                             "x-amzn-requestid",
+                                                             "x-cache"};
+  std::string lower(header);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  if (lower.starts_with("x-amz-cf-") || lower.starts_with("x-edge-")) return true;
+  if (lower == "x-forwarded-proto" || lower == "x-real-ip") return true;
+  return std::find(exact.begin(), exact.end(), lower) != exact.end();
+}
+
+// An AccessControlAllowOrigins item: "*", or scheme://host[:port] whose host may start with "*."
+// (the wildcard only as the leftmost label).
+bool is_valid_allow_origin(std::string_view origin) {
+  if (origin == "*") return true;
+  const auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return false;
+  const std::string_view host = origin.substr(scheme_end + 3);
+  if (host.empty()) return false;
+  const auto star = host.find('*');
+  if (star == std::string_view::npos) return true;
+  return star == 0 && host.size() > 2 && host[1] == '.' && host.find('*', 1) == std::string_view::npos;
+}
+
 cors_config parse_cors(const json& value, const std::string& pointer) {
   require_object(value, pointer);
   check_fields(value, pointer,
@@ -488,6 +539,11 @@ cors_config parse_cors(const json& value, const std::string& pointer) {
     if (std::find(methods.begin(), methods.end(), out.allow_methods[i]) == methods.end())
       fail(child(pointer, "AccessControlAllowMethods") + "/" + std::to_string(i),
            "expected GET, POST, OPTIONS, PUT, DELETE, PATCH, HEAD or ALL");
+  }
+  for (std::size_t i = 0; i < out.allow_origins.size(); ++i) {
+    if (!is_valid_allow_origin(out.allow_origins[i]))
+      fail(child(pointer, "AccessControlAllowOrigins") + "/" + std::to_string(i),
+           "expected \"*\" or an origin such as \"https://www.example.com\" or \"https://*.example.com\"");
   }
   if (out.allow_origins.empty())
     fail(child(pointer, "AccessControlAllowOrigins"), "at least one origin is required");
@@ -564,8 +620,10 @@ response_headers_policy response_headers_policy_from_json(const json& outer,
       const std::string item_at = at + "/" + std::to_string(i);
       require_object(items[i], item_at);
       check_fields(items[i], item_at, {"Header"});
-      out.remove_headers.push_back(
-          get_string(required(items[i], item_at, "Header"), child(item_at, "Header")));
+      std::string header = get_string(required(items[i], item_at, "Header"), child(item_at, "Header"));
+      if (is_unremovable(header))
+        fail(child(item_at, "Header"), "CloudFront does not remove \"" + header + "\"");
+      out.remove_headers.push_back(std::move(header));
     }
   }
   // ServerTimingHeadersConfig is accepted and has no effect (docs/edge.md §8).

@@ -124,6 +124,8 @@ ttl_decision compute_ttl(int status, std::span<const header_field> response_head
   ttl_decision out;
   if (policy.max_ttl == 0) return out;  // CachingDisabled and its like keep nothing, errors included
   if (is_cacheable_success(status)) {
+    // 307 and 308 are cached only when the origin sent Cache-Control.
+    if ((status == 307 || status == 308) && !cc_header) return out;
     if (refuses) {
       // With MinTTL 0 CloudFront respects the directives; otherwise it keeps the object MinTTL.
       out.ttl = policy.min_ttl;

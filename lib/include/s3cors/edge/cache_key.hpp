@@ -53,7 +53,8 @@ struct origin_request {
 };
 
 /// Headers: the cache policy's plus the origin request policy's selection, never Host or
-/// hop-by-hop fields; Accept-Encoding normalised when the cache policy enables compression; for
+/// hop-by-hop fields; Accept-Encoding normalised when the cache policy enables compression
+/// ("identity" when the viewer accepts none of the enabled codings); for
 /// methods the behaviour caches, Range and validators (If-*) are left out because the edge fetches
 /// and keeps whole objects. Query strings and cookies: the union of both policies' selections.
 [[nodiscard]] origin_request build_origin_request(const cache_behavior& behavior,

@@ -59,7 +59,8 @@ struct cache_stats {
   friend bool operator==(const cache_stats&, const cache_stats&) = default;
 };
 
-/// An invalidation path as CloudFront accepts it: starts with '/', at most one '*', which must be
+/// An invalidation path as CloudFront accepts it: starts with '/', at most 4,000 characters,
+/// at most one '*', which must be
 /// the last character. Returns the error message, or nullopt when valid.
 [[nodiscard]] std::optional<std::string> check_invalidation_path(std::string_view path);
 

@@ -26,7 +26,8 @@ struct cache_directives {
 /// Parses Cache-Control (directive names ignore case; a malformed number drops that directive).
 [[nodiscard]] cache_directives parse_cache_control(std::string_view value);
 
-/// Statuses cached under the ordinary TTL rules: 200, 203, 204, 300, 301, 302, 307, 308.
+/// Statuses cached under the ordinary TTL rules: 200, 203, 204, 300, 301, 302, 307, 308
+/// (307 and 308 only when the origin sent Cache-Control).
 [[nodiscard]] bool is_cacheable_success(int status) noexcept;
 /// Error statuses CloudFront caches for the error caching minimum TTL: 400, 403, 404, 405, 410,
 /// 414, 500, 501, 502, 503, 504 (never 416).
