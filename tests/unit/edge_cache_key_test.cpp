@@ -161,6 +161,7 @@ TEST_CASE("edge origin request: CachingOptimized with CORS-S3Origin forwards the
                                                {"Access-Control-Request-Method", "GET"},
                                                {"Accept-Encoding", "br,gzip"}});
   CHECK(o.query.empty());
+  CHECK(o.method == "GET");
 
   SECTION("a viewer accepting neither gzip nor br makes the origin request say identity") {
     request deflate;
@@ -190,6 +191,11 @@ TEST_CASE("edge origin request: AllViewer forwards everything but Host, hop-by-h
   CHECK(header_of(o, "Authorization") == std::nullopt);
   CHECK(o.query == "a=1&b=2");
 
+  SECTION("a HEAD the behaviour caches is fetched with GET") {
+    request head = r;
+    head.method = "HEAD";
+    CHECK(build_origin_request(b, head.view()).method == "GET");
+  }
   SECTION("a method the behaviour does not cache keeps its Range") {
     request put = r;
     put.method = "PUT";

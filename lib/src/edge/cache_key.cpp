@@ -213,6 +213,7 @@ origin_request build_origin_request(const cache_behavior& behavior, const reques
   const bool cached_method = behavior.caches(request.method);
   const bool compression = policy.enable_accept_encoding_gzip || policy.enable_accept_encoding_brotli;
   origin_request out;
+  out.method = request.method == "HEAD" && cached_method ? std::string("GET") : std::string(request.method);
 
   for (const auto& [name, value] : request.headers) {
     if (is_never_forwarded(name) || iequals(name, "cookie")) continue;

@@ -47,6 +47,19 @@ struct failure {
 [[nodiscard]] distribution_config distribution_from_cloudformation(const json& value,
                                                                    const std::string& pointer);
 
+/// For callers holding the JSON already (the server configuration): a distribution at `pointer`,
+/// errors as values.
+[[nodiscard]] inline result<distribution_config, edge_error> parse_distribution_value(
+    const json& value, const std::string& pointer) {
+  try {
+    return distribution_from_json(value, pointer);
+  } catch (const failure& f) {
+    return f.error;
+  } catch (const json::exception& e) {
+    return edge_error{pointer, e.what()};
+  }
+}
+
 /// Parses text and runs `read` on the document, turning JSON and failure exceptions into errors.
 template <class T, class Read>
 [[nodiscard]] result<T, edge_error> parse_text(std::string_view text, Read read) {

@@ -626,7 +626,7 @@ response_headers_policy response_headers_policy_from_json(const json& outer,
       out.remove_headers.push_back(std::move(header));
     }
   }
-  // ServerTimingHeadersConfig is accepted and has no effect (docs/edge.md §8).
+  // ServerTimingHeadersConfig is accepted and has no effect (docs/edge.md §2).
   return out;
 }
 

@@ -48,6 +48,9 @@ struct cache_key {
 
 /// What the edge sends to the origin bucket.
 struct origin_request {
+  /// The method to send: GET for a HEAD the behaviour caches (the entry GET and HEAD share must
+  /// hold the whole object; the edge answers the HEAD from it), else the viewer's method.
+  std::string method;
   std::vector<header_field> headers;  ///< viewer headers the policies forward (Cookie rebuilt)
   std::string query;                  ///< the forwarded query string, "" when none
 };
