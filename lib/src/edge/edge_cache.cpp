@@ -91,8 +91,9 @@ std::shared_ptr<const cached_response> edge_cache::refresh(const std::string& ke
   const auto it = slots_.find(key);
   if (it == slots_.end()) return nullptr;
   auto entry = std::make_shared<cached_response>(*it->second.entry);  // shares the body
-  for (const auto& [name, value] : updated) {
-    std::erase_if(entry->headers, [&](const header_field& f) { return iequals(f.first, name); });
+  // No lambda captures a structured binding: clang 14 refuses it.
+  for (const header_field& field : updated) {
+    std::erase_if(entry->headers, [&field](const header_field& f) { return iequals(f.first, field.first); });
   }
   for (const auto& field : updated) entry->headers.push_back(field);
   entry->stored_at = now;
