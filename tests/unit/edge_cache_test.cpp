@@ -187,6 +187,60 @@ TEST_CASE("edge cache: Range requests are answered from the cached whole object"
   CHECK(respond_from_cache(not_found, "bytes=0-1").status == 404);
 }
 
+TEST_CASE("edge cache: viewer conditions are answered from the cached object", "[edge]") {
+  cached_response entry;
+  entry.status = 200;
+  entry.headers = {{"Content-Length", "10"},
+                   {"ETag", "\"abc\""},
+                   {"Last-Modified", "Sun, 06 Dec 2026 00:00:00 GMT"},
+                   {"Cache-Control", "max-age=60"},
+                   {"Content-Type", "text/plain"}};
+  entry.body = body("0123456789");
+  struct row {
+    viewer_conditions conditions;
+    std::optional<std::string_view> range;
+    int status;
+  };
+  const row rows[] = {
+      {{}, std::nullopt, 200},
+      {{.if_none_match = "\"abc\""}, std::nullopt, 304},
+      {{.if_none_match = "W/\"abc\""}, std::nullopt, 304},  // If-None-Match compares weakly
+      {{.if_none_match = "\"other\""}, std::nullopt, 200},
+      {{.if_none_match = "*"}, std::nullopt, 304},
+      {{.if_modified_since = "Sun, 06 Dec 2026 00:00:00 GMT"}, std::nullopt, 304},
+      {{.if_modified_since = "Sat, 05 Dec 2026 00:00:00 GMT"}, std::nullopt, 200},
+      {{.if_match = "\"abc\""}, std::nullopt, 200},
+      {{.if_match = "\"other\""}, std::nullopt, 412},
+      {{.if_unmodified_since = "Sat, 05 Dec 2026 00:00:00 GMT"}, std::nullopt, 412},
+      {{.if_match = "\"other\""}, "bytes=0-1", 412},
+      {{.if_range = "\"abc\""}, "bytes=0-1", 206},
+      {{.if_range = "Sun, 06 Dec 2026 00:00:00 GMT"}, "bytes=0-1", 206},
+      {{.if_range = "\"old\""}, "bytes=0-1", 200},
+      {{.if_range = "W/\"abc\""}, "bytes=0-1", 200},  // a weak tag never matches If-Range
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.status, r.range.value_or("<none>"));
+    const edge_response out = respond_from_cache(entry, r.range, r.conditions);
+    CHECK(out.status == r.status);
+    if (r.status == 304) {
+      CHECK(out.length == 0);
+      CHECK(find(out.headers, "ETag") == "\"abc\"");
+      CHECK(find(out.headers, "Cache-Control") == "max-age=60");
+      CHECK_FALSE(find(out.headers, "Content-Length"));
+      CHECK_FALSE(find(out.headers, "Content-Type"));
+    }
+    if (r.status == 412) CHECK(out.length == 0);
+  }
+
+  SECTION("an entry without validators ignores conditions on them") {
+    cached_response bare = entry;
+    bare.headers = {{"Content-Length", "10"}};
+    CHECK(respond_from_cache(bare, std::nullopt, {.if_none_match = "*"}).status == 200);
+    CHECK(respond_from_cache(bare, std::nullopt, {.if_modified_since = "Sun, 06 Dec 2026 00:00:00 GMT"})
+              .status == 200);
+  }
+}
+
 TEST_CASE("edge cache: X-Cache, Via, Age and the CloudFront ids", "[edge]") {
   std::vector<header_field> headers = {{"Age", "3"}};
   add_edge_headers(headers, cache_outcome::refresh_hit, 7, "abc.cloudfront.net", "LOCAL1-C1", "id==");

@@ -1,5 +1,8 @@
 #include "s3cors/edge/edge_cache.hpp"
 
+#include "detail/parse_text.hpp"
+#include "s3cors/conditional/preconditions.hpp"
+#include "s3cors/http/date.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/range/range.hpp"
 
@@ -167,13 +170,74 @@ void edge_cache::evict_locked() {
   }
 }
 
-edge_response respond_from_cache(const cached_response& entry, std::optional<std::string_view> range) {
+namespace {
+
+std::optional<std::string_view> find_field(const std::vector<header_field>& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (iequals(n, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::string_view unquote(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+// A 304 carries the validators and caching headers of the 200 it stands for (RFC 9110 §15.4.5).
+bool kept_in_304(std::string_view name) {
+  for (const std::string_view keep :
+       {"etag", "last-modified", "cache-control", "expires", "vary", "content-location", "date", "age"}) {
+    if (iequals(name, keep)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+edge_response respond_from_cache(const cached_response& entry, std::optional<std::string_view> range,
+                                 const viewer_conditions& conditions) {
   edge_response out;
   out.status = entry.status;
   out.headers = entry.headers;
   out.body = entry.body;
   out.length = entry.body ? entry.body->size() : 0;
-  if (entry.status != 200 || !range) return out;
+  if (entry.status != 200) return out;
+
+  const auto etag = find_field(entry.headers, "etag");
+  const auto last_modified_text = find_field(entry.headers, "last-modified");
+  const auto last_modified = last_modified_text ? parse_http_date(*last_modified_text) : std::nullopt;
+  // Without a validator a condition on it cannot be judged: it is ignored (Choice).
+  conditional::precondition_headers pre;
+  if (etag) {
+    pre.if_match = conditions.if_match;
+    pre.if_none_match = conditions.if_none_match;
+  }
+  if (last_modified) {
+    pre.if_modified_since = conditions.if_modified_since;
+    pre.if_unmodified_since = conditions.if_unmodified_since;
+  }
+  const auto decided = conditional::evaluate_preconditions(
+      pre, {etag ? unquote(*etag) : std::string_view(), last_modified.value_or(std::chrono::sys_seconds{})});
+  if (decided.result != conditional::outcome::proceed) {
+    out.status = decided.result == conditional::outcome::not_modified ? 304 : 412;
+    out.length = 0;
+    if (out.status == 304) {
+      std::erase_if(out.headers, [](const header_field& f) { return !kept_in_304(f.first); });
+    } else {
+      out.headers.clear();
+      out.headers.emplace_back("Content-Length", "0");
+    }
+    return out;
+  }
+
+  if (range && conditions.if_range) {
+    const std::string_view if_range = s3cors::detail::trim_ows(*conditions.if_range);
+    const bool matches = (etag && !if_range.starts_with("W/") && unquote(if_range) == unquote(*etag)) ||
+                         (last_modified_text && if_range == *last_modified_text);
+    if (!matches) range.reset();
+  }
+  if (!range) return out;
 
   const std::uint64_t size = out.length;
   const auto decision = range::parse_range(range, size);

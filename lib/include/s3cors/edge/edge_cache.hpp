@@ -132,11 +132,26 @@ struct edge_response {
   std::size_t length = 0;
 };
 
-/// Answers a request from a cached entry. A Range header on a cached 200 is served from the
-/// whole object as S3 would (lib/range): 206 with Content-Range, or 416 with
-/// "Content-Range: bytes */size" and no body; ranges S3 ignores give the whole 200.
+/// The viewer's conditional headers. The edge answers them from the cached object because it
+/// does not forward validators to the origin (docs/edge.md §7).
+struct viewer_conditions {
+  std::optional<std::string_view> if_match = std::nullopt;
+  std::optional<std::string_view> if_none_match = std::nullopt;
+  std::optional<std::string_view> if_modified_since = std::nullopt;
+  std::optional<std::string_view> if_unmodified_since = std::nullopt;
+  std::optional<std::string_view> if_range = std::nullopt;
+};
+
+/// Answers a request from a cached entry. On a cached 200:
+/// - the conditions are evaluated as S3 evaluates them (lib/conditional) against the entry's
+///   ETag and Last-Modified: 304 (validators and caching headers, no body) or 412 (no body);
+/// - a Range header is served from the whole object as S3 would (lib/range): 206 with
+///   Content-Range, or 416 with "Content-Range: bytes */size" and no body; ranges S3 ignores give
+///   the whole 200. An If-Range that names neither the ETag nor the Last-Modified date drops the
+///   Range.
 [[nodiscard]] edge_response respond_from_cache(const cached_response& entry,
-                                               std::optional<std::string_view> range);
+                                               std::optional<std::string_view> range,
+                                               const viewer_conditions& conditions = {});
 
 /// X-Cache outcomes.
 enum class cache_outcome { hit, miss, refresh_hit, error, function_generated };
