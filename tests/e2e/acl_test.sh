@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end test of owners and ACLs with real clients: two configured users in different
 # accounts (alice signs as test/test, the pair aws_cli uses; bob is a second account), and
-# anonymous curl requests. Buckets created through the API get S3's defaults ("api_bucket_defaults":
-# "s3": BucketOwnerEnforced, every public access block flag), so a bucket meant to be public is
+# anonymous curl requests. Buckets created through the API get S3's defaults (the default
+# "api_bucket_defaults": "s3": BucketOwnerEnforced, every public access block flag), so a bucket meant to be public is
 # created with ObjectWriter and loses its public access block first, as on S3.
 # Usage: bash tests/e2e/acl_test.sh /path/to/s3cors
 set -uo pipefail
-bin=${1:-}
-[[ -n $bin && -x $bin ]] || { echo "usage: $0 /path/to/s3cors" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+e2e_begin "$@"
 
 mkdir -p "$tmp/root/media"
 echo "segment" >"$tmp/root/media/seg.ts"
