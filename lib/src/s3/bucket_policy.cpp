@@ -30,6 +30,11 @@ policy_ptr config_public_read_policy(std::string_view bucket) {
   return made ? std::move(*made) : nullptr;
 }
 
+const policy::context_keys& lazy_condition_keys::get() {
+  if (!keys_) keys_ = request_condition_keys(req_, query_, ctx_, identity_);
+  return *keys_;
+}
+
 void policy_registry::set(std::string_view bucket, policy_ptr policy) {
   std::unique_lock lock(mutex_);
   if (policy) {

@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <string>
 #include <type_traits>
 
@@ -148,12 +147,7 @@ std::optional<answer> service::authorize(const request& req, const routed& r, co
   if (action.empty()) return std::nullopt;
   const std::optional<party> principal = requester_of(identity);
   // The policy's condition keys, built only when some bucket's policy is evaluated.
-  std::optional<policy::context_keys> condition_keys;
-  const std::function<const policy::context_keys&()> keys_of_request = [&]() -> const policy::context_keys& {
-    if (!condition_keys)
-      condition_keys = request_condition_keys(req, r.query, ctx, identity ? &*identity : nullptr);
-    return *condition_keys;
-  };
+  lazy_condition_keys keys_of_request(req, r.query, ctx, identity ? &*identity : nullptr);
   const auto judge = [&](std::string_view act, std::string_view bucket, std::string_view key) {
     return decide(access_for(act, bucket, key, principal, &keys_of_request));
   };
@@ -228,8 +222,7 @@ bool single_account(const auth::credential_set& keys) {
 }  // namespace
 
 access_request service::access_for(std::string_view action, std::string_view bucket, std::string_view key,
-                                   std::optional<party> principal,
-                                   const std::function<const policy::context_keys&()>* keys) const {
+                                   std::optional<party> principal, lazy_condition_keys* keys) const {
   access_request out;
   out.action = action;
   out.principal = std::move(principal);
@@ -253,7 +246,7 @@ access_request service::access_for(std::string_view action, std::string_view buc
     facts.principal = policy_requester(out.principal);
     facts.action = std::string(action);
     facts.resource = resource_arn(bucket, is_object_action(action) ? key : std::string_view{});
-    if (keys != nullptr) facts.keys = (*keys)();
+    if (keys != nullptr) facts.keys = keys->get();
     policy::add_principal_keys(facts);
     const auto evaluated = policy::evaluate(stored->parsed, facts, false);
     out.policy = evaluated.decision == policy::decision::allow           ? policy_decision::allow

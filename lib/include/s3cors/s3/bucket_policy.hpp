@@ -61,6 +61,23 @@ class policy_registry {
                                                           const request_context& ctx,
                                                           const auth::verified_identity* identity);
 
+/// request_condition_keys of one request, computed on first use: most requests meet no policy.
+/// Holds references to its arguments, which must outlive it.
+class lazy_condition_keys {
+ public:
+  lazy_condition_keys(const request& req, const query_list& query, const request_context& ctx,
+                      const auth::verified_identity* identity) noexcept
+      : req_(req), query_(query), ctx_(ctx), identity_(identity) {}
+  [[nodiscard]] const policy::context_keys& get();
+
+ private:
+  const request& req_;
+  const query_list& query_;
+  const request_context& ctx_;
+  const auth::verified_identity* identity_;
+  std::optional<policy::context_keys> keys_;
+};
+
 /// Who a policy sees: anonymous, or the IAM user of a configured credential
 /// (arn:aws:iam::ACCOUNT:user/NAME).
 [[nodiscard]] policy::requester policy_requester(const std::optional<party>& principal);

@@ -106,11 +106,11 @@ class service {
                                                 std::optional<auth::verified_identity>& identity) const;
   /// The facts decide() needs about an action on bucket (and key, for object actions), from
   /// memory but for the object's record.
-  /// keys: the request's policy condition keys (request_condition_keys), built on first use
-  /// when the bucket has a policy; nullptr: none can be offered (the policy sees none).
-  [[nodiscard]] access_request access_for(
-      std::string_view action, std::string_view bucket, std::string_view key, std::optional<party> principal,
-      const std::function<const policy::context_keys&()>* keys = nullptr) const;
+  /// keys: the request's policy condition keys, built on first use when the bucket has a
+  /// policy; nullptr: none can be offered (the policy sees none).
+  [[nodiscard]] access_request access_for(std::string_view action, std::string_view bucket,
+                                          std::string_view key, std::optional<party> principal,
+                                          lazy_condition_keys* keys = nullptr) const;
   /// The bucket's ACL as stored (a canned name or a grant list): set through the API, else the
   /// configuration file's, else private.
   [[nodiscard]] std::string bucket_acl(std::string_view bucket) const;
