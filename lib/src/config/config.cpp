@@ -256,7 +256,7 @@ distribution_settings parse_distribution(const std::string& name, const json& va
   note_bucket(out.config.default_behavior.origin_bucket, origin_pointer);
   for (std::size_t i = 0; i < out.config.behaviors.size(); ++i) {
     const std::string at =
-        cloudformation != nullptr ? origin_pointer : pointer + "/behaviors/" + std::to_string(i);
+        cloudformation != nullptr ? origin_pointer : pointer + "/behaviors/" + std::to_string(i) + "/origin";
     note_bucket(out.config.behaviors[i].origin_bucket, at);
   }
   return out;
