@@ -227,7 +227,7 @@ std::size_t gateway::flush() {
 }
 
 std::string gateway::stats_json() const {
-  const cache_stats s = const_cast<edge_cache&>(cache_).stats();
+  const cache_stats s = cache_.stats();
   const json doc{{"distribution", options_.name},
                  {"id", config_.id},
                  {"hits", s.hits},
