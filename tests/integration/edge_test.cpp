@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -464,6 +465,39 @@ TEST_CASE("edge control: invalidations (JSON and InvalidationBatch XML), flush a
   CHECK(stats["invalidations"] == 4);
   // The main listener still serves S3 beside the control endpoints.
   CHECK(send_request(f.main_port(), "GET", "/media/doc.txt").body == "d");
+}
+
+TEST_CASE("edge: a request target without its leading '/' cannot reach another bucket",
+          "[integration][edge]") {
+  edge_fixture f(caching_optimized_cors_s3);
+  f.write("media-private/secret.txt", "secret");
+  const std::string answer = s3cors::test::raw_request(
+      f.port(), "GET -private/secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  CHECK(answer.starts_with("HTTP/1.1 400 "));
+  CHECK(answer.find("secret\r") == std::string::npos);
+  CHECK(answer.find("\r\n\r\nsecret") == std::string::npos);
+  CHECK(f.origin().count() == 0);
+}
+
+TEST_CASE("edge: concurrent viewers of one object all get it whole", "[integration][edge]") {
+  edge_fixture f(caching_optimized_cors_s3);
+  const std::string content(100'000, 'z');
+  f.write("media/popular.bin", content);
+  std::vector<std::thread> viewers;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 6; ++t) {
+    viewers.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        const auto res = f.get("/popular.bin");
+        if (res.status == 200 && res.body == content) ++good;
+      }
+    });
+  }
+  for (auto& viewer : viewers) viewer.join();
+  CHECK(good == 60);
+  const auto stats = f.stats();
+  CHECK(stats["hits"].get<int>() + stats["misses"].get<int>() == 60);
+  CHECK(stats["entries"] == 1);
 }
 
 TEST_CASE("edge: methods the behaviour allows but does not cache go to the bucket, bodies included",

@@ -184,3 +184,20 @@ TEST_CASE("edge gateway: control answers stats, invalidations and flushes; loopb
   CHECK(gateway.cache().stats().entries == 0);
   CHECK(gateway.control(make_request("GET", "/x"), "nothing", "", ctx).res.status == 404);
 }
+
+TEST_CASE("edge gateway: a request target that is not a path is refused, never appended to the bucket",
+          "[edge]") {
+  fake_origin origin;
+  edge::gateway gateway(distribution(), origin, {});
+  s3cors::s3::request_context ctx(t0, "REQ", "HOST");
+  // "-private/secret" after "/media" would name bucket "media-private".
+  for (const char* target : {"-private/secret", "", "*", "http://example.com/a.txt", "?x=1"}) {
+    CAPTURE(target);
+    const auto quick = gateway.try_start(make_request("GET", target), ctx);
+    REQUIRE(quick.has_value());
+    CHECK(quick->reply.res.status == 400);
+    CHECK(quick->reply.res.headers.find("X-Cache") == "Error from cloudfront");
+    CHECK(gateway.start(make_request("GET", target), ctx).reply.res.status == 400);
+  }
+  CHECK(origin.calls == 0);
+}

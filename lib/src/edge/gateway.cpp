@@ -143,6 +143,14 @@ std::optional<std::string_view> find_field(const std::vector<header_field>& head
   return std::nullopt;
 }
 
+// CloudFront's error page for requests it refuses itself.
+std::string error_page(int status, std::string_view why) {
+  return "<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>" +
+         std::to_string(status) +
+         " ERROR</H1><H2>The request could not be satisfied.</H2><HR noshade size=\"1px\">" +
+         std::string(why) + "</BODY></HTML>\n";
+}
+
 }  // namespace
 
 struct gateway::viewer {
@@ -276,10 +284,28 @@ answer gateway::control(const request& req, std::string_view action, std::string
   return json_error(404, "NotFound", "unknown control action (expected invalidation, flush or stats)");
 }
 
+std::optional<answer> gateway::refuse_target(const request& req, std::string_view path,
+                                             const s3::request_context& ctx) const {
+  // The path is appended to "/BUCKET": one without its leading '/' (origin-form requires it;
+  // absolute-form and "*" are not served) would name another bucket.
+  if (path.starts_with('/')) return std::nullopt;
+  std::vector<header_field> headers{{"Content-Type", "text/html"}};
+  add_edge_headers(headers, cache_outcome::error, std::nullopt, options_.via_host, options_.pop,
+                   ctx.host_id.substr(0, 56));
+  response res;
+  res.status = 400;
+  res.headers = list_of(std::move(headers));
+  res.set_text_body(error_page(400, "Bad request: the request target must be a path starting with '/'."));
+  if (req.verb == method::head) res.body = std::monostate{};
+  res.close = req.has_body;
+  return answer(std::move(res), "request target is not a path");
+}
+
 std::optional<started_request> gateway::try_start(const request& req, const s3::request_context& ctx) {
   std::string_view target = req.target;
   const auto q = target.find('?');
   const std::string_view path = target.substr(0, q);
+  if (auto refused = refuse_target(req, path, ctx)) return replied(std::move(*refused));
   if (auto control_target = parse_control_target(path)) {
     if (control_target->first != options_.name)
       return replied(json_error(404, "NoSuchDistribution", "no distribution of that name here"));
@@ -301,6 +327,7 @@ started_request gateway::start(const request& req, const s3::request_context& ct
   std::string_view target = req.target;
   const auto q = target.find('?');
   const std::string_view path = target.substr(0, q);
+  if (auto refused = refuse_target(req, path, ctx)) return replied(std::move(*refused));
   if (auto control_target = parse_control_target(path)) {
     if (control_target->first != options_.name)
       return replied(json_error(404, "NoSuchDistribution", "no distribution of that name here"));
@@ -337,18 +364,16 @@ std::optional<started_request> gateway::answer_locally(const viewer& v, const s3
   }
   if (!v.behavior.allows(v.req.method_name)) {
     // CloudFront refuses a method the behaviour does not allow with 403 and an HTML page.
-    static constexpr std::string_view page =
-        "<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY>"
-        "<H1>403 ERROR</H1><H2>The request could not be satisfied.</H2><HR noshade size=\"1px\">"
-        "This distribution is not configured to allow the HTTP request method that was used for this "
-        "request. The distribution supports only cachable requests.</BODY></HTML>\n";
     std::vector<header_field> headers{{"Content-Type", "text/html"}};
     add_edge_headers(headers, cache_outcome::error, std::nullopt, options_.via_host, options_.pop,
                      ctx.host_id.substr(0, 56));
     response res;
     res.status = 403;
     res.headers = list_of(std::move(headers));
-    res.set_text_body(std::string(page));
+    res.set_text_body(
+        error_page(403,
+                   "This distribution is not configured to allow the HTTP request method that was "
+                   "used for this request. The distribution supports only cachable requests."));
     if (v.head) res.body = std::monostate{};
     res.close = v.req.has_body;
     return replied(answer(std::move(res), "method not allowed by the cache behaviour"));

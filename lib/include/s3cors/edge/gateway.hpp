@@ -76,6 +76,9 @@ class gateway {
  private:
   struct viewer;
   [[nodiscard]] std::chrono::sys_seconds now(const s3::request_context& ctx) const;
+  /// 400 for a request target that is not a path.
+  [[nodiscard]] std::optional<answer> refuse_target(const request& req, std::string_view path,
+                                                    const s3::request_context& ctx) const;
   [[nodiscard]] std::optional<started_request> answer_locally(const viewer& v, const s3::request_context& ctx,
                                                               bool may_wait);
   [[nodiscard]] started_request through_cache(const viewer& v, const s3::request_context& ctx);
