@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -21,9 +22,11 @@ class fake_origin final : public edge::origin {
  public:
   mutable std::atomic<int> calls{0};
   std::string cache_control = "max-age=60";
+  std::chrono::milliseconds delay{0};
   [[nodiscard]] s3cors::started_request fetch(const edge::origin_fetch& fetch,
                                               const s3cors::s3::request_context&) const override {
     ++calls;
+    std::this_thread::sleep_for(delay);
     s3cors::response res;
     res.headers.add("Content-Type", "text/plain");
     res.headers.add("Cache-Control", cache_control);
@@ -200,4 +203,38 @@ TEST_CASE("edge gateway: a request target that is not a path is refused, never a
     CHECK(gateway.start(make_request("GET", target), ctx).reply.res.status == 400);
   }
   CHECK(origin.calls == 0);
+}
+
+TEST_CASE("edge gateway: simultaneous misses for one key are collapsed into one origin request", "[edge]") {
+  fake_origin origin;
+  origin.delay = std::chrono::milliseconds(300);
+  edge::gateway gateway(distribution(), origin, {});
+  const s3cors::s3::request_context ctx(t0, "REQ", "HOST");
+  std::vector<std::thread> viewers;
+  std::atomic<int> hits{0};
+  std::atomic<int> misses{0};
+  for (int i = 0; i < 5; ++i) {
+    viewers.emplace_back([&] {
+      const auto res = gateway.start(make_request("GET", "/hot.ts"), ctx).reply.res;
+      if (res.headers.find("X-Cache") == "Hit from cloudfront") ++hits;
+      if (res.headers.find("X-Cache") == "Miss from cloudfront") ++misses;
+      CHECK(text_of(res) == "body of media/hot.ts");
+    });
+  }
+  for (auto& viewer : viewers) viewer.join();
+  CHECK(origin.calls == 1);
+  CHECK(misses == 1);
+  CHECK(hits == 4);
+  CHECK(gateway.cache().stats().misses == 1);
+  CHECK(gateway.cache().stats().hits == 4);
+
+  SECTION("not with a policy that keeps nothing") {
+    edge::gateway disabled(distribution(R"({"cache_policy": "CachingDisabled"})"), origin, {});
+    origin.calls = 0;
+    std::vector<std::thread> more;
+    for (int i = 0; i < 3; ++i)
+      more.emplace_back([&] { (void)disabled.start(make_request("GET", "/hot.ts"), ctx); });
+    for (auto& viewer : more) viewer.join();
+    CHECK(origin.calls == 3);
+  }
 }

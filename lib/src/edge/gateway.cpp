@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <utility>
 
@@ -424,8 +425,44 @@ answer gateway::from_entry(const viewer& v, const cached_response& entry, cache_
                 age, ctx);
 }
 
+gateway::flight_guard gateway::join_flight(const std::string& key) {
+  std::unique_lock lock(flights_mutex_);
+  for (;;) {
+    const auto it = flights_.find(key);
+    if (it == flights_.end()) {
+      flights_.emplace(key);
+      return flight_guard(this, key);
+    }
+    // Another request is fetching this key: wait for it, briefly.
+    if (flights_changed_.wait_for(lock, collapse_wait) == std::cv_status::timeout)
+      return flight_guard(nullptr, {});
+    if (!flights_.contains(key)) return flight_guard(nullptr, {});
+  }
+}
+
+void gateway::leave_flight(const std::string& key) {
+  {
+    const std::lock_guard lock(flights_mutex_);
+    flights_.erase(key);
+  }
+  flights_changed_.notify_all();
+}
+
 started_request gateway::through_cache(const viewer& v, const s3::request_context& ctx) {
   const cache_key key = compute_cache_key(config_.id, v.behavior, v.view);
+  // Request collapsing ("Request and response behavior for Amazon S3 origins", simultaneous
+  // requests for the same object): while one request fetches a key, the others for that key wait
+  // for it and are answered from what it stored; one that finds nothing stored fetches itself.
+  // Not for a policy that keeps nothing (MaxTTL 0).
+  std::optional<flight_guard> flight;
+  if (v.behavior.cache.max_ttl > 0) {
+    flight.emplace(join_flight(key.text));
+    if (!flight->leads()) {
+      const auto t = now(ctx);
+      if (auto entry = cache_.find_fresh(key.text, t))
+        return replied(from_entry(v, *entry, cache_outcome::hit, entry->age(t), ctx));
+    }
+  }
   const auto t = now(ctx);
   const lookup_result found = cache_.lookup(key.text, t);
   if (found.kind == lookup_kind::hit)

@@ -11,12 +11,16 @@
 #include "s3cors/s3/context.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace s3cors::edge {
@@ -92,10 +96,37 @@ class gateway {
   void decorate(const viewer& v, std::vector<header_field>& headers, cache_outcome outcome,
                 std::optional<std::uint64_t> age, const s3::request_context& ctx) const;
 
+  /// Request collapsing: the keys being fetched. A request that finds its key here waits (at
+  /// most collapse_wait) for the fetch to end, then looks the cache up again.
+  class flight_guard {
+   public:
+    flight_guard(gateway* owner, std::string key) : owner_(owner), key_(std::move(key)) {}
+    flight_guard(const flight_guard&) = delete;
+    flight_guard& operator=(const flight_guard&) = delete;
+    flight_guard(flight_guard&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), key_(std::move(other.key_)) {}
+    flight_guard& operator=(flight_guard&&) = delete;
+    ~flight_guard() {
+      if (owner_ != nullptr) owner_->leave_flight(key_);
+    }
+    /// True for the request that fetches; false for one that waited.
+    [[nodiscard]] bool leads() const noexcept { return owner_ != nullptr; }
+
+   private:
+    gateway* owner_;
+    std::string key_;
+  };
+  static constexpr std::chrono::seconds collapse_wait{10};
+  [[nodiscard]] flight_guard join_flight(const std::string& key);
+  void leave_flight(const std::string& key);
+
   distribution_config config_;
   const origin& origin_;
   gateway_options options_;
   edge_cache cache_;
+  std::mutex flights_mutex_;
+  std::condition_variable flights_changed_;
+  std::unordered_set<std::string> flights_;
 };
 
 /// The control path prefix: /_s3cors/distributions/NAME/ACTION.
