@@ -455,6 +455,9 @@ TEST_CASE("edge control: invalidations (JSON and InvalidationBatch XML), flush a
         400);
   CHECK(send_request(f.port(), "GET", "/_s3cors/distributions/cdn/invalidation").status == 405);
   CHECK(send_request(f.port(), "GET", "/_s3cors/distributions/other/stats").status == 404);
+  const auto elsewhere = send_request(f.main_port(), "GET", "/_s3cors/distributions/other/stats");
+  CHECK(elsewhere.status == 404);
+  CHECK(nlohmann::json::parse(elsewhere.body)["error"] == "NoSuchDistribution");
 
   const auto flushed = send_request(f.main_port(), "POST", "/_s3cors/distributions/cdn/flush");
   CHECK(flushed.status == 200);

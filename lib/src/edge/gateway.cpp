@@ -180,6 +180,10 @@ std::chrono::sys_seconds gateway::now(const s3::request_context& ctx) const {
   return options_.clock ? options_.clock() : ctx.now;
 }
 
+answer no_such_distribution() {
+  return json_error(404, "NoSuchDistribution", "no distribution of that name here");
+}
+
 std::optional<std::pair<std::string_view, std::string_view>> parse_control_target(std::string_view path) {
   if (!path.starts_with(control_prefix)) return std::nullopt;
   path.remove_prefix(control_prefix.size());
@@ -308,8 +312,7 @@ std::optional<started_request> gateway::try_start(const request& req, const s3::
   const std::string_view path = target.substr(0, q);
   if (auto refused = refuse_target(req, path, ctx)) return replied(std::move(*refused));
   if (auto control_target = parse_control_target(path)) {
-    if (control_target->first != options_.name)
-      return replied(json_error(404, "NoSuchDistribution", "no distribution of that name here"));
+    if (control_target->first != options_.name) return replied(no_such_distribution());
     if (req.has_body) return std::nullopt;
     return replied(control(req, control_target->second, {}, ctx));
   }
@@ -330,8 +333,7 @@ started_request gateway::start(const request& req, const s3::request_context& ct
   const std::string_view path = target.substr(0, q);
   if (auto refused = refuse_target(req, path, ctx)) return replied(std::move(*refused));
   if (auto control_target = parse_control_target(path)) {
-    if (control_target->first != options_.name)
-      return replied(json_error(404, "NoSuchDistribution", "no distribution of that name here"));
+    if (control_target->first != options_.name) return replied(no_such_distribution());
     if (!req.has_body) return replied(control(req, control_target->second, {}, ctx));
     started_request out;
     out.body = std::make_unique<document_collector>(

@@ -136,6 +136,9 @@ inline constexpr std::string_view control_prefix = "/_s3cors/distributions/";
 [[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> parse_control_target(
     std::string_view path);
 
+/// 404 NoSuchDistribution (JSON) for a control target naming no distribution.
+[[nodiscard]] answer no_such_distribution();
+
 /// Reads an invalidation body: JSON {"paths": [...]} (or {"Paths": {"Items": [...]}}), or
 /// CloudFront's InvalidationBatch XML (<Paths><Items><Path>...</Path></Items></Paths>).
 [[nodiscard]] result<std::vector<std::string>, std::string> parse_invalidation_body(std::string_view body);

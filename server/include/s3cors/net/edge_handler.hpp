@@ -30,24 +30,38 @@ namespace s3cors::net {
 /// gateway of that name. The gateways must outlive the handler.
 [[nodiscard]] inline request_handler with_edge_control(request_handler inner,
                                                        std::vector<edge::gateway*> gateways) {
-  auto find = [gateways = std::move(gateways)](const request& req) -> edge::gateway* {
+  // A control target naming no distribution is answered 404 here, not passed to the service.
+  struct found {
+    bool control = false;
+    edge::gateway* gateway = nullptr;
+  };
+  auto find = [gateways = std::move(gateways)](const request& req) -> found {
     const std::string_view target = req.target;
     const auto control = edge::parse_control_target(target.substr(0, target.find('?')));
-    if (!control) return nullptr;
+    if (!control) return {};
     for (auto* gateway : gateways) {
-      if (gateway->options().name == control->first) return gateway;
+      if (gateway->options().name == control->first) return {true, gateway};
     }
-    return nullptr;
+    return {true, nullptr};
   };
   request_handler handler;
   handler.start = [inner = inner.start, find](const request& req, const s3::request_context& ctx) {
-    if (auto* gateway = find(req)) return gateway->start(req, ctx);
+    const found f = find(req);
+    if (f.gateway != nullptr) return f.gateway->start(req, ctx);
+    if (f.control) {
+      started_request out;
+      out.reply = edge::no_such_distribution();
+      out.reply.res.close = req.has_body;
+      return out;
+    }
     return inner(req, ctx);
   };
   handler.try_start = [inner = inner.try_start, find](
                           const request& req,
                           const s3::request_context& ctx) -> std::optional<started_request> {
-    if (auto* gateway = find(req)) return req.has_body ? std::nullopt : gateway->try_start(req, ctx);
+    const found f = find(req);
+    if (f.gateway != nullptr) return req.has_body ? std::nullopt : f.gateway->try_start(req, ctx);
+    if (f.control) return std::nullopt;  // start() answers it
     if (!inner) return std::nullopt;
     return inner(req, ctx);
   };
