@@ -69,7 +69,8 @@ std::optional<std::string> field(const std::vector<edge::header_field>& headers,
 class edge_fixture {
  public:
   explicit edge_fixture(std::string_view distribution_json, std::uint64_t max_cached_object_bytes = 64 << 20,
-                        std::size_t cache_bytes = 1 << 20) {
+                        std::size_t cache_bytes = 1 << 20,
+                        s3cors::s3::service_options service_options = s3cors::s3::service_options{}) {
     s3cors::net::set_log_level(s3cors::net::log_level::warn);
     root_.make_dir("media");
     auto rules = s3cors::cors::parse_any(player_rules);
@@ -78,7 +79,6 @@ class edge_fixture {
         {"media", std::make_shared<const s3cors::cors::cors_configuration>(std::move(*rules))}};
     cors_.set_file_configs(std::move(configs), nullptr);
     store_ = std::make_unique<s3cors::store::fs_store>(s3cors::store::fs_store_options{root_.path(), false});
-    s3cors::s3::service_options service_options;
     service_options.cors_debug_header = true;
     service_ = std::make_unique<s3cors::s3::service>(*store_, cors_, service_options);
     origin_ = std::make_unique<recording_origin>(*service_);
@@ -113,6 +113,7 @@ class edge_fixture {
   }
   void advance(std::int64_t seconds) { elapsed_ += seconds; }
   [[nodiscard]] const recording_origin& origin() const { return *origin_; }
+  [[nodiscard]] s3cors::s3::service& service() { return *service_; }
   [[nodiscard]] edge::gateway& gateway() { return *gateway_; }
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::uint16_t main_port() const { return main_port_; }
@@ -512,4 +513,23 @@ TEST_CASE("edge: methods the behaviour allows but does not cache go to the bucke
   CHECK(put.header("X-Cache") == "Miss from cloudfront");
   CHECK(f.get("/up.txt").body == "uploaded through the edge");
   CHECK(send_request(f.port(), "DELETE", "/up.txt").status == 204);
+}
+
+TEST_CASE("edge: with credentials configured the edge's origin requests are anonymous",
+          "[integration][edge]") {
+  s3cors::s3::service_options secured;
+  secured.credentials =
+      s3cors::auth::credential_set(std::vector<s3cors::auth::credential>{{"AKIDEDGE", "secret"}});
+  edge_fixture f(caching_optimized_cors_s3, 64 << 20, 1 << 20, secured);
+  f.write("media/a.txt", "text");
+  // Signed viewer requests do not help: Authorization is not forwarded (CachingOptimized).
+  const auto refused = f.get("/a.txt", {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEDGE/x"}});
+  CHECK(refused.status == 403);
+  CHECK(refused.header("X-Cache") == "Error from cloudfront");
+  // A public-read bucket is served (CloudFront without origin access control needs one too).
+  f.service().acls().set_file_acls({{"media", "public-read"}});
+  CHECK(send_request(f.main_port(), "POST", "/_s3cors/distributions/cdn/flush").status == 200);
+  const auto served = f.get("/a.txt");
+  CHECK(served.status == 200);
+  CHECK(served.body == "text");
 }
