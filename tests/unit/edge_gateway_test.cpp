@@ -23,6 +23,7 @@ class fake_origin final : public edge::origin {
   mutable std::atomic<int> calls{0};
   std::string cache_control = "max-age=60";
   std::chrono::milliseconds delay{0};
+  unsigned status = 200;
   [[nodiscard]] s3cors::started_request fetch(const edge::origin_fetch& fetch,
                                               const s3cors::s3::request_context&) const override {
     ++calls;
@@ -31,7 +32,9 @@ class fake_origin final : public edge::origin {
     res.headers.add("Content-Type", "text/plain");
     res.headers.add("Cache-Control", cache_control);
     res.headers.add("ETag", "\"abc\"");
-    res.set_text_body("body of " + std::string(fetch.bucket) + std::string(fetch.path));
+    res.status = status;
+    res.set_text_body(status == 200 ? "body of " + std::string(fetch.bucket) + std::string(fetch.path)
+                                    : std::string("origin error"));
     s3cors::started_request out;
     out.reply = std::move(res);
     return out;
@@ -237,4 +240,26 @@ TEST_CASE("edge gateway: simultaneous misses for one key are collapsed into one 
     for (auto& viewer : more) viewer.join();
     CHECK(origin.calls == 3);
   }
+}
+
+TEST_CASE("edge gateway: an expired entry is served when the origin answers 5xx", "[edge]") {
+  fake_origin origin;
+  sys_seconds now = t0;
+  edge::gateway_options options;
+  options.clock = [&now] { return now; };
+  edge::gateway gateway(distribution(), origin, options);
+  const s3cors::s3::request_context ctx(t0, "REQ", "HOST");
+  const auto get = make_request("GET", "/a.txt");
+  CHECK(gateway.start(get, ctx).reply.res.status == 200);
+  now += seconds(120);  // max-age=60: expired
+  origin.status = 503;
+  const auto stale = gateway.start(get, ctx).reply.res;
+  CHECK(stale.status == 200);
+  CHECK(text_of(stale) == "body of media/a.txt");
+  CHECK(stale.headers.find("Age") == "120");
+  CHECK(origin.calls == 2);
+  origin.status = 404;  // a 4xx replaces it
+  const auto gone = gateway.start(get, ctx).reply.res;
+  CHECK(gone.status == 404);
+  CHECK(gone.headers.find("X-Cache") == "Error from cloudfront");
 }

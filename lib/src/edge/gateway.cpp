@@ -504,6 +504,13 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
     return replied(from_entry(v, *refreshed, cache_outcome::refresh_hit, 0, ctx));
   }
 
+  if (found.kind == lookup_kind::stale && status >= 500) {
+    // "How CloudFront processes HTTP 4xx and 5xx status codes from your origin": an expired
+    // object still in the cache is served when the origin answers 5xx instead of 304 or a new
+    // version. The entry stays as it is (Choice: labelled Hit, with its Age).
+    fetched.reply.log.add("origin error: the expired entry is served");
+    return replied(from_entry(v, *found.entry, cache_outcome::hit, found.entry->age(t), ctx));
+  }
   const cache_outcome outcome = status >= 400 ? cache_outcome::error : cache_outcome::miss;
   std::shared_ptr<const std::string> body;
   if (auto* text = std::get_if<std::string>(&res.body)) {
