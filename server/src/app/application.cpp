@@ -249,6 +249,10 @@ reload_outcome application::reload(std::string_view reason) {
     impl_->applied = std::move(config);
     net::log_line(net::log_level::info, fmt::format("CORS configuration reloaded ({})", reason));
     if (!changes.empty()) net::log_line(net::log_level::info, "credentials reloaded: " + changes);
+    if (!impl_->applied.distributions.empty()) {
+      net::log_line(net::log_level::info,
+                    "distributions are read at startup: changes to them take effect after a restart");
+    }
     return {reload_status::applied, {}};
   } catch (const std::exception& e) {
     impl_->watch.watch(watch_files_of(impl_->applied, impl_->config_dir, path));
