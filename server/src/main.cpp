@@ -4,12 +4,16 @@
 #include "s3cors/app/access_command.hpp"
 #include "s3cors/app/application.hpp"
 #include "s3cors/app/cors_command.hpp"
+#include "s3cors/app/edge_command.hpp"
 #include "s3cors/app/healthcheck.hpp"
 #include "s3cors/app/settings.hpp"
+#include "s3cors/net/edge_handler.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/net/service_handler.hpp"
 
 #include <fmt/format.h>
+
+#include <memory>
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +34,7 @@ constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
        s3cors healthcheck [--timeout SECONDS] [URL]   (exit 0 when the server answers 200)
        s3cors cors explain|lint ...     (see s3cors cors --help)
        s3cors access explain ...        (see s3cors access --help)
+       s3cors edge invalidate|flush|stats --distribution NAME ...   (see s3cors edge --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options (each also read from the environment variable shown; a flag wins over the
@@ -89,12 +94,26 @@ int serve(std::span<const std::string_view> args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  net::http_server server(application.server_options(), net::service_handler(application.service()));
+  // Edge mode: each distribution has its own listener; their control endpoints
+  // (/_s3cors/distributions/NAME/...) are also served on the main one.
+  const auto distributions = application.distributions();
+  std::vector<s3cors::edge::gateway*> gateways;
+  for (const auto& d : distributions) gateways.push_back(d.gateway);
+  net::http_server server(application.server_options(),
+                          net::with_edge_control(net::service_handler(application.service()), gateways));
   const std::uint16_t port = server.start();
-  const auto& listen = application.current_settings().listen;
-  const bool v6 = listen.host.find(':') != std::string::npos && listen.host.front() != '[';
-  std::printf("s3cors listening on http://%s%s%s:%u\n", v6 ? "[" : "", listen.host.c_str(), v6 ? "]" : "",
-              port);
+  const auto print_listening = [](std::string_view what, const std::string& host, std::uint16_t bound) {
+    const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
+    std::printf("%.*s listening on http://%s%s%s:%u\n", static_cast<int>(what.size()), what.data(),
+                v6 ? "[" : "", host.c_str(), v6 ? "]" : "", bound);
+  };
+  print_listening("s3cors", application.current_settings().listen.host, port);
+  std::vector<std::unique_ptr<net::http_server>> edges;
+  for (const auto& d : distributions) {
+    edges.push_back(std::make_unique<net::http_server>(d.options, net::edge_handler(*d.gateway)));
+    const std::uint16_t edge_port = edges.back()->start();
+    print_listening(fmt::format("distribution {}", d.name), d.options.host, edge_port);
+  }
   std::fflush(stdout);
   net::log_line(net::log_level::info, fmt::format("serving buckets from {} with {} threads",
                                                   application.current_settings().root.string(),
@@ -115,6 +134,7 @@ int serve(std::span<const std::string_view> args) {
   }
   net::log_line(net::log_level::info,
                 fmt::format("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM"));
+  for (auto& edge : edges) edge->stop();
   server.stop();
   return 0;
 }
@@ -125,6 +145,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "cors") return s3cors::app::run_cors_command(argc - 2, argv + 2);
   if (!args.empty() && args.front() == "access") return s3cors::app::run_access_command(argc - 2, argv + 2);
+  if (!args.empty() && args.front() == "edge") return s3cors::app::run_edge_command(argc - 2, argv + 2);
   try {
     if (!args.empty() && args.front() == "healthcheck") {
       return checked(

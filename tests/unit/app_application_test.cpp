@@ -256,3 +256,31 @@ TEST_CASE("app application: a reload applies removed and added key pairs at once
   CHECK(status_with(first) == 403);  // removed: refused without a restart
   CHECK(status_with(second) == 200);
 }
+
+TEST_CASE("app application: each distribution gets a gateway and its listen address",
+          "[app_application][edge]") {
+  const config_fixture f(
+      R"(, "distributions": {"cdn": {"listen": "127.0.0.1:8081", "origin": {"bucket": "media"},
+      "cache_bytes": 4096, "default_behavior": {"cache_policy": "CachingOptimized"}}})");
+  app::application application(f.settings());
+  const auto distributions = application.distributions();
+  REQUIRE(distributions.size() == 1);
+  CHECK(distributions[0].name == "cdn");
+  CHECK(distributions[0].options.host == "127.0.0.1");
+  CHECK(distributions[0].options.port == 8081);
+  CHECK(distributions[0].options.threads == application.server_options().threads);
+  REQUIRE(distributions[0].gateway != nullptr);
+  CHECK(distributions[0].gateway->config().origin_bucket == "media");
+  CHECK(distributions[0].gateway->cache().max_bytes() == 4096);
+}
+
+TEST_CASE("app application: a distribution whose origin bucket does not exist fails at start",
+          "[app_application][edge]") {
+  const config_fixture f(
+      R"(, "distributions": {"cdn": {"listen": "127.0.0.1:0", "origin": {"bucket": "nosuch"}}})");
+  CHECK_THROWS_WITH(app::application(f.settings()),
+                    Catch::Contains("/distributions/cdn/origin/bucket: no bucket \"nosuch\""));
+  const config_fixture g(R"(, "distributions": {"cdn": {"listen": "127.0.0.1:0", "origin": "media",
+      "behaviors": [{"path_pattern": "/live/*", "origin": "live"}]}})");
+  CHECK_THROWS_WITH(app::application(g.settings()), Catch::Contains("/distributions/cdn/behaviors/0/origin"));
+}

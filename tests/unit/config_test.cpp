@@ -437,3 +437,75 @@ TEST_CASE("config: a bucket may name a canned ACL", "[config]") {
   CHECK(s3cors::config::is_valid_acl("public-read"));
   CHECK_FALSE(s3cors::config::is_valid_acl("Public-Read"));
 }
+
+// --- distributions (docs/edge.md §9) ---------------------------------------------------------
+
+TEST_CASE("config: distributions take a listen address, an origin bucket and the edge core's fields",
+          "[config][edge]") {
+  const auto config = parse_ok(R"({"distributions": {"cdn": {"listen": "127.0.0.1:8081",
+      "origin": {"bucket": "media"}, "cache_bytes": 1048576, "max_cached_object_bytes": 4096,
+      "default_behavior": {"cache_policy": "CachingOptimized", "origin_request_policy": "CORS-S3Origin"},
+      "behaviors": [{"path_pattern": "/live/*", "cache_policy": "CachingDisabled", "origin": "live"}]},
+    "short": {"listen": ":0", "origin": "media"}}})");
+  REQUIRE(config.distributions.size() == 2);
+  const auto& cdn = config.distributions.at("cdn");
+  CHECK(cdn.listen == "127.0.0.1:8081");
+  CHECK(cdn.cache_bytes == 1048576);
+  CHECK(cdn.max_cached_object_bytes == 4096);
+  CHECK(cdn.config.id == "cdn");  // the name, unless "id" is given
+  CHECK(cdn.config.origin_bucket == "media");
+  CHECK(cdn.config.default_behavior.cache_policy_ref == "CachingOptimized");
+  REQUIRE(cdn.config.behaviors.size() == 1);
+  CHECK(cdn.config.behaviors[0].origin_bucket == "live");
+  CHECK(cdn.bucket_pointers.at("media") == "/distributions/cdn/origin/bucket");
+  CHECK(cdn.bucket_pointers.at("live") == "/distributions/cdn/behaviors/0/origin");
+  const auto& brief = config.distributions.at("short");
+  CHECK(brief.cache_bytes == std::uint64_t{512} << 20);
+  CHECK(brief.max_cached_object_bytes == std::uint64_t{64} << 20);
+  CHECK(brief.bucket_pointers.at("media") == "/distributions/short/origin");
+}
+
+TEST_CASE("config: a distribution may be a CloudFormation DistributionConfig", "[config][edge]") {
+  const auto config = parse_ok(R"({"distributions": {"cf": {"listen": "127.0.0.1:0", "cloudformation": {
+      "Origins": [{"Id": "s3", "DomainName": "media.s3.amazonaws.com", "S3OriginConfig": {}}],
+      "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        "ResponseHeadersPolicyId": "60669652-455b-4ae9-85a4-c4c02393f86c"}}}}})");
+  const auto& cf = config.distributions.at("cf");
+  CHECK(cf.config.id == "cf");
+  CHECK(cf.config.origin_bucket == "media");
+  CHECK(cf.config.default_behavior.response_headers.has_value());
+  CHECK(cf.bucket_pointers.at("media") == "/distributions/cf/cloudformation");
+}
+
+TEST_CASE("config: invalid distributions are refused at the offending field", "[config][edge]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"distributions": []})", "/distributions"},
+      {R"({"distributions": {"cdn": 1}})", "/distributions/cdn"},
+      {R"({"distributions": {"cdn": {"origin": "media"}}})", "/distributions/cdn/listen"},
+      {R"({"distributions": {"cdn": {"listen": "nowhere", "origin": "media"}}})",
+       "/distributions/cdn/listen"},
+      {R"({"distributions": {"cdn": {"listen": ":0"}}})", "/distributions/cdn/origin"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": {"bucket": "Bad_Name"}}}})",
+       "/distributions/cdn/origin/bucket"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": {"bucket": "media", "region": "x"}}}})",
+       "/distributions/cdn/origin/region"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": {}}}})", "/distributions/cdn/origin/bucket"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": "media", "cache_bytes": 0}}})",
+       "/distributions/cdn/cache_bytes"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": "media", "colour": "red"}}})",
+       "/distributions/cdn"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": "media",
+          "default_behavior": {"cache_policy": "NoSuchPolicy"}}}})",
+       "/distributions/cdn/default_behavior/cache_policy"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "origin": "media", "cloudformation": {}}}})",
+       "/distributions/cdn/origin"},
+      {R"({"distributions": {"cdn": {"listen": ":0", "cloudformation": {"Origins": []}}}})",
+       "/distributions/cdn/cloudformation"},
+  };
+  for (const auto& [json, pointer] : cases) {
+    const auto error = parse_error(json);
+    CAPTURE(error.message);
+    CHECK(error.pointer.starts_with(pointer));
+  }
+}

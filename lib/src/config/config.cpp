@@ -1,6 +1,7 @@
 #include "s3cors/config/config.hpp"
 
 #include "detail/parse_text.hpp"
+#include "edge/json.hpp"
 #include "s3cors/store/names.hpp"
 
 #include <nlohmann/json.hpp>
@@ -180,6 +181,87 @@ std::vector<auth::credential> parse_credentials(const json& value, const std::st
   return out;
 }
 
+// A distribution (docs/edge.md §9): "listen", "origin" ({"bucket": NAME} or NAME), the cache's
+// bounds, and either the edge core's fields (behaviours, policies) or a CloudFormation
+// DistributionConfig under "cloudformation". Errors keep the core's JSON pointers.
+distribution_settings parse_distribution(const std::string& name, const json& value,
+                                         const std::string& pointer) {
+  if (!value.is_object())
+    fail(pointer,
+         "expected an object such as {\"listen\": \"127.0.0.1:8081\", \"origin\": {\"bucket\": \"media\"}}");
+  distribution_settings out;
+  json core = json::object();
+  const json* cloudformation = nullptr;
+  std::string origin_pointer;
+  for (const auto& [field, item] : value.items()) {
+    const std::string at = pointer + "/" + detail::json_pointer_token(field);
+    if (field == "listen") {
+      out.listen = get_string(item, at);
+      if (!parse_listen(out.listen)) fail(at, "expected HOST:PORT");
+    } else if (field == "cache_bytes") {
+      out.cache_bytes = get_limit(item, at, 1);
+    } else if (field == "max_cached_object_bytes") {
+      out.max_cached_object_bytes = get_unsigned(item, at);
+    } else if (field == "origin") {
+      if (item.is_string()) {
+        core["origin"] = item;
+        origin_pointer = at;
+      } else if (item.is_object()) {
+        for (const auto& [key, part] : item.items()) {
+          if (key != "bucket")
+            fail(at + "/" + detail::json_pointer_token(key), "unknown field (expected \"bucket\")");
+        }
+        if (!item.contains("bucket")) fail(at + "/bucket", "missing required field");
+        core["origin"] = get_string(item.at("bucket"), at + "/bucket");
+        origin_pointer = at + "/bucket";
+      } else {
+        fail(at, "expected {\"bucket\": \"NAME\"}");
+      }
+    } else if (field == "cloudformation") {
+      cloudformation = &item;
+    } else if (!field.starts_with("$")) {
+      core[field] = item;  // the edge core's fields, checked by its parser
+    }
+  }
+  if (out.listen.empty()) fail(pointer + "/listen", "missing required field (the distribution's HOST:PORT)");
+  if (cloudformation != nullptr) {
+    const std::string at = pointer + "/cloudformation";
+    for (const auto& [field, item] : core.items()) {
+      if (field != "id")
+        fail(pointer + "/" + detail::json_pointer_token(field),
+             "not allowed beside \"cloudformation\" (the snippet gives the origin and behaviours)");
+    }
+    try {
+      out.config = edge::detail::distribution_from_cloudformation(*cloudformation, at);
+    } catch (const edge::detail::failure& f) {
+      fail(f.error.pointer, f.error.message);
+    } catch (const json::exception& e) {
+      fail(at, e.what());
+    }
+    out.config.id = core.contains("id") ? get_string(core.at("id"), pointer + "/id") : name;
+    out.config.listen = out.listen;
+    origin_pointer = at;
+  } else {
+    if (!core.contains("id")) core["id"] = name;
+    core["listen"] = out.listen;
+    auto parsed = edge::detail::parse_distribution_value(core, pointer);
+    if (!parsed) fail(parsed.error().pointer, parsed.error().message);
+    out.config = std::move(*parsed);
+  }
+  const auto note_bucket = [&](const std::string& bucket, const std::string& at) {
+    if (!store::is_valid_bucket_name(bucket)) fail(at, "not a valid S3 bucket name");
+    out.bucket_pointers.emplace(bucket, at);
+  };
+  note_bucket(out.config.origin_bucket, origin_pointer);
+  note_bucket(out.config.default_behavior.origin_bucket, origin_pointer);
+  for (std::size_t i = 0; i < out.config.behaviors.size(); ++i) {
+    const std::string at =
+        cloudformation != nullptr ? origin_pointer : pointer + "/behaviors/" + std::to_string(i) + "/origin";
+    note_bucket(out.config.behaviors[i].origin_bucket, at);
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_valid_acl(std::string_view acl) noexcept {
@@ -245,6 +327,13 @@ result<server_config, config_error> parse_config(std::string_view text) {
           const std::string bucket_at = at + "/" + detail::json_pointer_token(bucket);
           if (!store::is_valid_bucket_name(bucket)) fail(bucket_at, "not a valid S3 bucket name");
           out.buckets[bucket] = parse_bucket(settings, bucket_at);
+        }
+      } else if (name == "distributions") {
+        if (!value.is_object()) fail(at, "expected an object keyed by distribution name");
+        for (const auto& [dist, settings] : value.items()) {
+          const std::string dist_at = at + "/" + detail::json_pointer_token(dist);
+          if (dist.empty()) fail(dist_at, "a distribution needs a name");
+          out.distributions[dist] = parse_distribution(dist, settings, dist_at);
         }
       } else if (name == "default_cors") {
         out.default_cors = parse_bucket(json{{"cors", value}}, at);

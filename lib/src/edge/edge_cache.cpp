@@ -58,6 +58,16 @@ lookup_result edge_cache::lookup(const std::string& key, std::chrono::sys_second
   return {lookup_kind::stale, it->second.entry};
 }
 
+std::shared_ptr<const cached_response> edge_cache::find_fresh(const std::string& key,
+                                                              std::chrono::sys_seconds now) {
+  const std::lock_guard lock(mutex_);
+  const auto it = slots_.find(key);
+  if (it == slots_.end() || !it->second.entry->is_fresh(now)) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  ++stats_.hits;
+  return it->second.entry;
+}
+
 std::shared_ptr<const cached_response> edge_cache::store(const cache_key& key, int status,
                                                          std::vector<header_field> headers,
                                                          std::shared_ptr<const std::string> body,

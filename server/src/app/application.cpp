@@ -91,6 +91,10 @@ struct application::impl {
   store::fs_store store;
   cors::cors_registry cors;
   s3::service service;
+  // Edge mode: the origin seam over the service, and one gateway per distribution.
+  edge::service_origin origin;
+  std::vector<std::unique_ptr<edge::gateway>> gateways;
+  std::vector<distribution_endpoint> endpoints;
   file_watch watch;
   std::optional<store::seconds_time> next_sweep;
   /// The environment's key pair (S3CORS_ACCESS_KEY_ID), which every reload keeps.
@@ -102,7 +106,8 @@ struct application::impl {
         applied(current.file_settings()),
         options(server_options_of(current)),
         store(store_options_of(current)),
-        service(store, cors, service_options_of(current)) {
+        service(store, cors, service_options_of(current)),
+        origin(service) {
     // The key pair the file does not hold came from the environment.
     const auto& in_file = current.file_settings().credentials;
     for (const auto& key : current.credentials) {
@@ -169,6 +174,30 @@ application::application(settings resolved) : impl_(std::make_unique<impl>(std::
     net::log_line(net::log_level::warn, warning);
   }
   impl_->service.acls().set_file_acls(bucket_acls_of(impl_->applied));
+  for (const auto& [name, dist] : impl_->applied.distributions) {
+    // A distribution's origin is a bucket of this server: one that does not exist is a
+    // configuration error, reported at the field that names it.
+    for (const auto& [bucket, pointer] : dist.bucket_pointers) {
+      if (!impl_->store.stat_bucket(bucket)) {
+        throw std::runtime_error(
+            fmt::format("invalid config file {}: {}: no bucket \"{}\" under the data root {}",
+                        impl_->current.file ? impl_->current.file->path.string() : "", pointer, bucket,
+                        impl_->current.root.string()));
+      }
+    }
+    edge::gateway_options options;
+    options.name = name;
+    options.cache_bytes = static_cast<std::size_t>(dist.cache_bytes);
+    options.max_cached_object_bytes = dist.max_cached_object_bytes;
+    impl_->gateways.push_back(
+        std::make_unique<edge::gateway>(dist.config, impl_->origin, std::move(options)));
+    // Checked when the file was parsed.
+    const auto address = config::parse_listen(dist.listen).value_or(config::listen_address{});
+    net::server_options listen = impl_->options;
+    listen.host = address.host;
+    listen.port = address.port;
+    impl_->endpoints.push_back({name, std::move(listen), impl_->gateways.back().get()});
+  }
 }
 
 application::~application() = default;
@@ -191,6 +220,10 @@ cors::cors_registry& application::cors() noexcept {
 
 store::object_store& application::store() noexcept {
   return impl_->store;
+}
+
+std::vector<distribution_endpoint> application::distributions() {
+  return impl_->endpoints;
 }
 
 reload_outcome application::reload(std::string_view reason) {
@@ -217,6 +250,10 @@ reload_outcome application::reload(std::string_view reason) {
     impl_->applied = std::move(config);
     net::log_line(net::log_level::info, fmt::format("CORS configuration reloaded ({})", reason));
     if (!changes.empty()) net::log_line(net::log_level::info, "credentials reloaded: " + changes);
+    if (!impl_->applied.distributions.empty()) {
+      net::log_line(net::log_level::info,
+                    "distributions are read at startup: changes to them take effect after a restart");
+    }
     return {reload_status::applied, {}};
   } catch (const std::exception& e) {
     impl_->watch.watch(watch_files_of(impl_->applied, impl_->config_dir, path));

@@ -90,6 +90,103 @@ result<probe_target, usage_error> parse_probe_url(std::string_view url) {
   return out;
 }
 
+result<http_reply, std::string> http_exchange(const probe_target& target, std::string_view method,
+                                              std::string_view body, std::chrono::milliseconds timeout) {
+  using failure = std::string;
+  sockaddr_storage address{};
+  socklen_t address_size = 0;
+  if (target.host.find(':') != std::string::npos) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(target.port);
+    if (::inet_pton(AF_INET6, target.host.c_str(), &v6->sin6_addr) != 1)
+      return failure("not an IPv6 address");
+    address_size = sizeof(sockaddr_in6);
+  } else {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(target.port);
+    if (::inet_pton(AF_INET, target.host.c_str(), &v4->sin_addr) != 1) {
+      return failure("the host must be an IP address or localhost");
+    }
+    address_size = sizeof(sockaddr_in);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return failure(std::strerror(errno));
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_at_exit{fd};
+
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), address_size) != 0) {
+    if (errno != EINPROGRESS) return failure(std::strerror(errno));
+    if (!wait_for(fd, POLLOUT, deadline)) return failure("connect timed out");
+    int error = 0;
+    socklen_t size = sizeof(error);
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+    if (error != 0) return failure(std::strerror(error));
+  }
+  std::string request = fmt::format(
+      "{} {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: s3cors-healthcheck\r\nConnection: close\r\n", method,
+      target.path, target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
+      target.port);
+  if (!body.empty() || method == "POST" || method == "PUT")
+    request += fmt::format("Content-Length: {}\r\n", body.size());
+  request += "\r\n";
+  request += body;
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait_for(fd, POLLOUT, deadline)) return failure("send timed out");
+    } else {
+      return failure(std::strerror(errno));
+    }
+  }
+  // Until the server closes, or the head and Content-Length bytes are in.
+  std::string received;
+  constexpr std::size_t max_answer = 1024 * 1024;
+  for (;;) {
+    const auto head_end = received.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      const std::string head = received.substr(0, head_end);
+      std::string lower = head;
+      for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      const auto at = lower.find("\r\ncontent-length:");
+      if (at != std::string::npos) {
+        const std::size_t length = std::strtoull(head.c_str() + at + 17, nullptr, 10);
+        if (received.size() >= head_end + 4 + length) break;
+      }
+    }
+    if (received.size() > max_answer) break;
+    if (!wait_for(fd, POLLIN, deadline)) {
+      if (received.find("\r\n") != std::string::npos) break;
+      return failure("no answer in time");
+    }
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      received.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EAGAIN && errno != EINTR) {
+      if (received.find("\r\n") != std::string::npos) break;
+      return failure(std::strerror(errno));
+    }
+  }
+  http_reply out;
+  out.status_line = received.substr(0, received.find("\r\n"));
+  if (!out.status_line.starts_with("HTTP/1.") || out.status_line.size() < 12)
+    return failure("not an HTTP response");
+  out.status = static_cast<unsigned>(std::strtoul(out.status_line.c_str() + 9, nullptr, 10));
+  if (const auto head_end = received.find("\r\n\r\n"); head_end != std::string::npos)
+    out.body = received.substr(head_end + 4);
+  return out;
+}
+
 int probe(const probe_target& target, std::chrono::milliseconds timeout) {
   const std::string shown = target.host.find(':') != std::string::npos
                                 ? fmt::format("http://[{}]:{}{}", target.host, target.port, target.path)
@@ -98,75 +195,10 @@ int probe(const probe_target& target, std::chrono::milliseconds timeout) {
     std::printf("unhealthy: %s: %.*s\n", shown.c_str(), static_cast<int>(why.size()), why.data());
     return 1;
   };
-  sockaddr_storage address{};
-  socklen_t address_size = 0;
-  if (target.host.find(':') != std::string::npos) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(target.port);
-    if (::inet_pton(AF_INET6, target.host.c_str(), &v6->sin6_addr) != 1)
-      return unhealthy("not an IPv6 address");
-    address_size = sizeof(sockaddr_in6);
-  } else {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(target.port);
-    if (::inet_pton(AF_INET, target.host.c_str(), &v4->sin_addr) != 1) {
-      return unhealthy("the host must be an IP address or localhost");
-    }
-    address_size = sizeof(sockaddr_in);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return unhealthy(std::strerror(errno));
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } close_at_exit{fd};
-
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), address_size) != 0) {
-    if (errno != EINPROGRESS) return unhealthy(std::strerror(errno));
-    if (!wait_for(fd, POLLOUT, deadline)) return unhealthy("connect timed out");
-    int error = 0;
-    socklen_t size = sizeof(error);
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
-    if (error != 0) return unhealthy(std::strerror(error));
-  }
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: s3cors-healthcheck\r\nConnection: close\r\n\r\n",
-      target.path, target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
-      target.port);
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_for(fd, POLLOUT, deadline)) return unhealthy("send timed out");
-    } else {
-      return unhealthy(std::strerror(errno));
-    }
-  }
-  // The status line is all that matters.
-  std::string received;
-  while (received.find("\r\n") == std::string::npos && received.size() < 4096) {
-    if (!wait_for(fd, POLLIN, deadline)) return unhealthy("no answer in time");
-    char buffer[1024];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n > 0) {
-      received.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EAGAIN && errno != EINTR) {
-      return unhealthy(std::strerror(errno));
-    }
-  }
-  const std::string status_line = received.substr(0, received.find("\r\n"));
-  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) {
-    return unhealthy("not an HTTP response");
-  }
-  if (status_line.compare(9, 3, "200") != 0) return unhealthy(status_line);
-  std::printf("healthy: %s: %s\n", shown.c_str(), status_line.c_str());
+  const auto reply = http_exchange(target, "GET", {}, timeout);
+  if (!reply) return unhealthy(reply.error());
+  if (reply->status != 200) return unhealthy(reply->status_line);
+  std::printf("healthy: %s: %s\n", shown.c_str(), reply->status_line.c_str());
   return 0;
 }
 

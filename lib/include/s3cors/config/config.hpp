@@ -1,6 +1,7 @@
 #pragma once
 // The server configuration file (JSON). Reading the file is main's job; this parses text.
 #include "s3cors/auth/credentials.hpp"
+#include "s3cors/edge/distribution.hpp"
 #include "s3cors/result.hpp"
 
 #include <cstdint>
@@ -32,6 +33,20 @@ struct bucket_settings {
   std::optional<std::string> acl;
 };
 
+/// One entry of "distributions" (docs/edge.md §9): an edge cache with its own listener in
+/// front of buckets of this server.
+struct distribution_settings {
+  std::string listen;  ///< HOST:PORT (validated)
+  edge::distribution_config config;
+  /// The bound of the distribution's cache memory (LRU eviction beyond it).
+  std::uint64_t cache_bytes = std::uint64_t{512} << 20;
+  /// Larger objects are streamed through uncached (CloudFront itself caches up to 50 GB).
+  std::uint64_t max_cached_object_bytes = std::uint64_t{64} << 20;
+  /// The JSON pointers of the buckets the distribution names, by bucket: the application checks
+  /// that they exist and reports a missing one at its pointer.
+  std::map<std::string, std::string> bucket_pointers;
+};
+
 struct server_config {
   std::optional<std::string> listen;  ///< HOST:PORT
   std::optional<std::string> root;
@@ -58,6 +73,8 @@ struct server_config {
   std::uint64_t abandoned_upload_seconds = 24 * 3600;
   /// "credentials": [{"access_key_id": ..., "secret_access_key": ...}]; ids are unique.
   std::vector<auth::credential> credentials;
+  /// "distributions": {"NAME": {...}}, by name.
+  std::map<std::string, distribution_settings> distributions;
 };
 
 struct config_error {

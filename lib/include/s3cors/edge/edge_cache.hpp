@@ -75,6 +75,11 @@ class edge_cache {
   /// Looks the key up at `now`. Counts a hit or (for an absent key) a miss.
   [[nodiscard]] lookup_result lookup(const std::string& key, std::chrono::sys_seconds now);
 
+  /// The entry when it is fresh at `now` (counted as a hit), else nullptr and nothing counted:
+  /// for a first look that must not wait (a network thread), before lookup() on a worker.
+  [[nodiscard]] std::shared_ptr<const cached_response> find_fresh(const std::string& key,
+                                                                  std::chrono::sys_seconds now);
+
   /// Stores a response fresh for `ttl` seconds from `now`, replacing any entry of that key (a
   /// replaced stale entry counts as a miss). Entries larger than the whole bound are not stored
   /// (nullptr). Evicts least recently used entries to stay under the bound.

@@ -5,6 +5,7 @@
 // (main: on SIGHUP, on a file change, once a second) and what time it is.
 #include "s3cors/app/settings.hpp"
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/edge/gateway.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/service.hpp"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace s3cors::app {
 
@@ -37,6 +39,13 @@ struct sweep_outcome {
   std::size_t removed = 0;  ///< uploads removed
 };
 
+/// A distribution of the configuration file, ready to serve: the transport gives it a listener.
+struct distribution_endpoint {
+  std::string name;
+  net::server_options options;  ///< the main listener's, with the distribution's address
+  edge::gateway* gateway = nullptr;
+};
+
 class application {
  public:
   /// Opens the store and loads the CORS rules: the configuration file's and those set with
@@ -55,6 +64,9 @@ class application {
   [[nodiscard]] s3::service& service() noexcept;
   [[nodiscard]] cors::cors_registry& cors() noexcept;
   [[nodiscard]] store::object_store& store() noexcept;
+  /// The configuration file's distributions (docs/edge.md §9), each with its gateway. Built at
+  /// startup; a reload does not change them (a restart does).
+  [[nodiscard]] std::vector<distribution_endpoint> distributions();
 
   /// Re-reads the configuration file and the CORS documents it names, and replaces the
   /// file's CORS rules and bucket ACLs. An invalid edit is rejected with its reason and the

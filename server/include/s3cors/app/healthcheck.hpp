@@ -32,6 +32,20 @@ struct probe_target {
 /// not HOST:PORT or names port 0.
 [[nodiscard]] result<probe_target, usage_error> default_probe_target(const env_lookup& environment);
 
+/// An HTTP answer: the status line's code, the status line and the body.
+struct http_reply {
+  unsigned status = 0;
+  std::string status_line;
+  std::string body;
+};
+
+/// Sends one request (Connection: close) to the target's host, port and path and reads the
+/// answer until the server closes or Content-Length is reached. The error is one short reason
+/// ("connect timed out", "no answer in time", "not an HTTP response", an errno message).
+[[nodiscard]] result<http_reply, std::string> http_exchange(const probe_target& target,
+                                                            std::string_view method, std::string_view body,
+                                                            std::chrono::milliseconds timeout);
+
 /// Fetches the target; prints "healthy: ..." or "unhealthy: URL: why" on stdout. Returns the
 /// exit code: 0 when the answer is 200 within timeout, 1 otherwise.
 [[nodiscard]] int probe(const probe_target& target, std::chrono::milliseconds timeout);
