@@ -365,12 +365,15 @@ TEST_CASE("fs_store: records of replaced versions are removed after a grace peri
   CHECK(belongs_together(*store.open("media", "k.ts")));
   REQUIRE(first.has_value());
   CHECK(belongs_together(*first));
-  // A key rewritten over and over keeps the current record and at most eight others.
+  // A key rewritten over and over keeps the current record and at most eight others. (Fewer
+  // when the loop outlasts the grace period on a loaded machine: the bound is what matters.)
   for (int i = 0; i < 30; ++i) {
     const std::string body = "rewrite " + std::to_string(i);
     REQUIRE(store.put_object("media", "k.ts", body, typed("x/" + body)).has_value());
   }
-  CHECK(count_records(root.path()) == 9);
+  const auto kept = count_records(root.path());
+  CHECK(kept >= 1);
+  CHECK(kept <= 9);
   CHECK(belongs_together(*store.open("media", "k.ts")));
 }
 
