@@ -43,7 +43,7 @@ const EVP_MD* digest_of(algorithm which) {
 
 struct hasher::evp_state {
   struct deleter {
-    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+    void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
   };
   std::unique_ptr<EVP_MD_CTX, deleter> ctx{EVP_MD_CTX_new()};
   const EVP_MD* md = nullptr;
