@@ -169,7 +169,7 @@ std::vector<template_token> tokenize_template(std::string_view pattern) {
     const std::string_view ident = pattern.substr(i + 1, close - i - 1);
     i = close + 1;
     if (ident.empty()) {
-      literal += '$';  // "$$" is an escaped '$' (ISO/IEC 23009-1 Table 16)
+      literal += '$';  // "$$" is an escaped '$' (ISO/IEC 23009-1's template identifiers)
       continue;
     }
     const std::string_view name = ident.substr(0, ident.find('%'));
@@ -217,7 +217,7 @@ bool match_tokens(const std::vector<template_token>& tokens, std::size_t t, std:
 }
 
 // The attributes of a SegmentTemplate, inherited from the Period and AdaptationSet levels
-// (ISO/IEC 23009-1 §5.3.9.1: a lower level's attributes override the higher's).
+// (ISO/IEC 23009-1: a lower level's attributes override the higher's).
 struct template_attrs {
   std::string media;
   std::string initialization;
