@@ -168,7 +168,11 @@ all.mp4
 s102.m4s
 #EXT-X-PART:DURATION=1.0,URI="s103.part0.m4s",INDEPENDENT=YES
 #EXT-X-PRELOAD-HINT:TYPE=PART,URI="s103.part1.m4s"
+#EXT-X-RENDITION-REPORT:URI="../lo/index.m3u8",LAST-MSN=102,LAST-PART=0
 )");
+  const auto report = index.find("b", "live/lo/index.m3u8");
+  REQUIRE(report);
+  CHECK(report->kind == media_kind::hls_media_playlist);
   struct row {
     std::string_view key;
     media_kind kind;

@@ -398,6 +398,13 @@ std::vector<std::string> media_index::add_hls(std::string_view bucket_name, std:
           info.kind = media_kind::hls_init_segment;
           put(*u, info, key, true);
         }
+      } else if (tag == "#EXT-X-RENDITION-REPORT") {
+        // Low-latency HLS: another rendition's media playlist, which the player may load next.
+        if (const auto u = uri_of(parse_attributes(value))) {
+          media_info info;
+          info.kind = media_kind::hls_media_playlist;
+          put(*u, info, *u, false);
+        }
       } else if (tag == "#EXT-X-MEDIA-SEQUENCE") {
         media_sequence = to_u64(trim(value)).value_or(0);
       } else if (tag == "#EXT-X-PART" || tag == "#EXT-X-PRELOAD-HINT") {
