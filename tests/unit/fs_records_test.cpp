@@ -5,6 +5,7 @@
 #include "s3cors/errc.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/store/object_attributes.hpp"
+#include "store/fs_util.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
@@ -491,4 +492,49 @@ TEST_CASE("fs_store: a bucket folder on another file system takes uploads atomic
     CHECK(content_of(*restarted.open("far", "sub/a.ts")) == "across");
   }
   fs::remove_all(linked);
+}
+
+TEST_CASE("fs_store: which versions of a file a record's stamp applies to", "[fs_records]") {
+  using s3cors::store::detail::file_version;
+  using s3cors::store::detail::match_record_stamp;
+  using s3cors::store::detail::stamp_match;
+  // Inode 7, size 5, mtime 100.000000001, confirmed at ctime 200.000000500.
+  const std::string final_stamp = "7 5 100 1 200 500";
+  const auto version = [](std::int64_t ctime_sec, std::int64_t ctime_nsec, bool unlinked = false,
+                          ::off_t size = 5) {
+    file_version v;
+    v.ino = 7;
+    v.size = size;
+    v.mtime_sec = 100;
+    v.mtime_nsec = 1;
+    v.ctime_sec = ctime_sec;
+    v.ctime_nsec = ctime_nsec;
+    v.unlinked = unlinked;
+    return v;
+  };
+  struct row {
+    const char* what;
+    std::string stamp;
+    file_version v;
+    stamp_match expected;
+  };
+  const row rows[] = {
+      {"the version it was confirmed at", final_stamp, version(200, 500), stamp_match::applies},
+      // A reader that looked before a later link or rename (a key moved into its folder).
+      {"the same content seen before the record's ctime", final_stamp, version(200, 499),
+       stamp_match::applies},
+      {"the same content seen a second earlier", final_stamp, version(199, 900), stamp_match::applies},
+      // cp --preserve=timestamps: same size and mtime, rewritten after the record.
+      {"the same content identity changed later", final_stamp, version(200, 501), stamp_match::no},
+      {"a later ctime of a version unlinked since", final_stamp, version(260, 0, true), stamp_match::applies},
+      {"another size", final_stamp, version(200, 500, false, 6), stamp_match::no},
+      {"a pending stamp", "7 5 100 1", version(300, 0), stamp_match::if_recent},
+      {"a stamp of another mtime", "7 5 100 10 200 500", version(200, 500), stamp_match::no},
+      {"a malformed ctime", "7 5 100 1 2x0 500", version(100, 0), stamp_match::no},
+      {"a ctime without nanoseconds", "7 5 100 1 200", version(100, 0), stamp_match::no},
+  };
+  for (const row& r : rows) {
+    INFO(r.what);
+    CHECK(match_record_stamp(r.stamp, r.v) == r.expected);
+  }
 }

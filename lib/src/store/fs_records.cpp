@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -21,6 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::file_version;
+using detail::match_record_stamp;
+using detail::stamp_match;
 
 // Records of versions no longer current are removed once this old. A version's record is
 // read right after the version is opened, so a reader that opened it just before it was
@@ -40,6 +43,27 @@ std::string final_stamp(const file_version& v) {
 }
 
 }  // namespace
+
+detail::stamp_match detail::match_record_stamp(std::string_view stamp, const file_version& version) {
+  const std::string pending = pending_stamp(version);
+  if (stamp == pending) return stamp_match::if_recent;
+  if (!stamp.starts_with(pending) || stamp.size() <= pending.size() || stamp[pending.size()] != ' ')
+    return stamp_match::no;
+  if (version.unlinked) return stamp_match::applies;
+  // The ctime the record was confirmed at: "SEC NSEC".
+  std::string_view rest = stamp.substr(pending.size() + 1);
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos) return stamp_match::no;
+  std::int64_t sec = 0;
+  std::int64_t nsec = 0;
+  const auto parsed_sec = std::from_chars(rest.data(), rest.data() + space, sec);
+  const auto parsed_nsec = std::from_chars(rest.data() + space + 1, rest.data() + rest.size(), nsec);
+  if (parsed_sec.ec != std::errc{} || parsed_sec.ptr != rest.data() + space ||
+      parsed_nsec.ec != std::errc{} || parsed_nsec.ptr != rest.data() + rest.size())
+    return stamp_match::no;
+  const bool not_later = version.ctime_sec < sec || (version.ctime_sec == sec && version.ctime_nsec <= nsec);
+  return not_later ? stamp_match::applies : stamp_match::no;
+}
 
 fs::path fs_store::records_of(std::string_view bucket, std::string_view key) const {
   return options_.root / ".s3cors" / "records" / std::string(bucket) / md5_hex(key);
@@ -61,9 +85,9 @@ std::optional<object_attributes> fs_store::read_record(std::string_view bucket, 
   if (first == std::string_view::npos) return std::nullopt;
   // A version replaced while a reader had it open had its ctime changed by the unlink alone.
   const std::string_view stamp = view.substr(0, first);
-  const std::string pending = pending_stamp(version);
-  bool matches = stamp == final_stamp(version) || (version.unlinked && stamp.starts_with(pending + ' '));
-  if (!matches && stamp == pending) {
+  const stamp_match match = match_record_stamp(stamp, version);
+  bool matches = match == stamp_match::applies;
+  if (match == stamp_match::if_recent) {
     // The write was published but stopped before its final stamp: the file's ctime is then
     // that of the rename, which came right after the record was written. A file changed in
     // place later has a later ctime.

@@ -62,6 +62,17 @@ inline file_version version_of(const struct ::stat& st) noexcept {
           st.st_nlink == 0};
 }
 
+/// How an object record's stamp (its first line) relates to a version of the file:
+/// applies; does not; or applies if the record was written shortly before the version's ctime
+/// (a pending stamp: the write stopped before its final one). The final stamp names the
+/// content (inode, size, mtime) and the ctime it was confirmed at. Besides an exact match it
+/// applies to the same content with an older ctime: a reader that looked at the file before a
+/// later link or rename (a key moved into a folder of its name) still finds its metadata; and
+/// to a version unlinked since (the unlink alone changed its ctime). A later ctime with the
+/// same content is a rewrite in place (`cp --preserve=timestamps`): it does not apply.
+enum class stamp_match { applies, no, if_recent };
+[[nodiscard]] stamp_match match_record_stamp(std::string_view stamp, const file_version& version);
+
 /// Crash-point injection for the crash tests: when the environment variable
 /// S3CORS_TEST_CRASH_AT names this point, the process is killed here, as kill -9 or a power
 /// loss would stop it between two steps of a write. Points: "object-record-pending",
