@@ -1,6 +1,7 @@
 // Edge mode end to end (docs/edge.md §9): a distribution's own listener in front of a bucket of
 // the in-process S3 service, with an injected clock, through the real transport.
 #include "http_client.hpp"
+#include "s3cors/auth/sigv4.hpp"
 #include "s3cors/cors/parse.hpp"
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/edge/gateway.hpp"
@@ -532,4 +533,54 @@ TEST_CASE("edge: with credentials configured the edge's origin requests are anon
   const auto served = f.get("/a.txt");
   CHECK(served.status == 200);
   CHECK(served.body == "text");
+}
+
+TEST_CASE("edge: with origin access control the bucket sees cloudfront.amazonaws.com for this distribution",
+          "[integration][edge]") {
+  const s3cors::auth::credential key{"AKIDEDGE", "secret"};
+  s3cors::s3::service_options secured;
+  secured.credentials = s3cors::auth::credential_set(std::vector<s3cors::auth::credential>{key});
+  const auto put_policy = [&](s3cors::s3::service& service, const std::string& source_arn) {
+    s3cors::request req;
+    req.verb = s3cors::method::put;
+    req.method_name = "PUT";
+    req.target = "/media?policy";
+    req.headers.add("Host", "127.0.0.1");
+    req.body = R"({"Version": "2012-10-17", "Statement": [{"Sid": "AllowCloudFrontServicePrincipal",
+      "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+      "Resource": "arn:aws:s3:::media/*",
+      "Condition": {"StringEquals": {"AWS:SourceArn": ")" +
+               source_arn + R"("}}}]})";
+    req.has_body = true;
+    req.content_length = req.body.size();
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    s3cors::auth::sign_request(req, key, now);
+    return service.handle(req, s3cors::s3::request_context{now, "REQ", "HOST"}).res.status;
+  };
+  const std::string with_oac =
+      R"({"id": "E1TEST", "origin": "media", "origin_access_control": true,
+          "default_behavior": {"cache_policy": "CachingDisabled"}})";
+  CHECK(edge::distribution_arn("E1TEST") == "arn:aws:cloudfront::123456789012:distribution/E1TEST");
+
+  SECTION("the policy CloudFront's console writes lets this distribution in, and only it") {
+    edge_fixture f(with_oac, 64 << 20, 1 << 20, secured);
+    f.write("media/a.txt", "text");
+    REQUIRE(put_policy(f.service(), edge::distribution_arn("E1TEST")) == 204);
+    const auto served = f.get("/a.txt");
+    CHECK(served.status == 200);
+    CHECK(served.body == "text");
+    // The bucket itself stays private to anyone else.
+    CHECK(send_request(f.main_port(), "GET", "/media/a.txt").status == 403);
+    // A policy for another distribution does not let this one in.
+    REQUIRE(put_policy(f.service(), edge::distribution_arn("E2OTHER")) == 204);
+    CHECK(f.get("/a.txt").status == 403);
+  }
+  SECTION("without origin access control the same policy does not apply: the request is anonymous") {
+    edge_fixture f(
+        R"({"id": "E1TEST", "origin": "media", "default_behavior": {"cache_policy": "CachingDisabled"}})",
+        64 << 20, 1 << 20, secured);
+    f.write("media/a.txt", "text");
+    REQUIRE(put_policy(f.service(), edge::distribution_arn("E1TEST")) == 204);
+    CHECK(f.get("/a.txt").status == 403);
+  }
 }

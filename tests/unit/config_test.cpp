@@ -463,6 +463,22 @@ TEST_CASE("config: distributions take a listen address, an origin bucket and the
   CHECK(brief.cache_bytes == std::uint64_t{512} << 20);
   CHECK(brief.max_cached_object_bytes == std::uint64_t{64} << 20);
   CHECK(brief.bucket_pointers.at("media") == "/distributions/short/origin");
+  CHECK_FALSE(brief.config.origin_access_control);
+}
+
+TEST_CASE("config: origin access control, on the origin or beside it", "[config][edge]") {
+  CHECK(parse_ok(R"({"distributions": {"cdn": {"listen": ":0",
+      "origin": {"bucket": "media", "origin_access_control": true}}}})")
+            .distributions.at("cdn")
+            .config.origin_access_control);
+  CHECK(
+      parse_ok(
+          R"({"distributions": {"cdn": {"listen": ":0", "origin": "media", "origin_access_control": true}}})")
+          .distributions.at("cdn")
+          .config.origin_access_control);
+  CHECK(parse_error(R"({"distributions": {"cdn": {"listen": ":0",
+      "origin": {"bucket": "media", "origin_access_control": "yes"}}}})")
+            .pointer == "/distributions/cdn/origin/origin_access_control");
 }
 
 TEST_CASE("config: a distribution may be a CloudFormation DistributionConfig", "[config][edge]") {

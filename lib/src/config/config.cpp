@@ -193,6 +193,7 @@ distribution_settings parse_distribution(const std::string& name, const json& va
   json core = json::object();
   const json* cloudformation = nullptr;
   std::string origin_pointer;
+  bool origin_access_control = false;
   for (const auto& [field, item] : value.items()) {
     const std::string at = pointer + "/" + detail::json_pointer_token(field);
     if (field == "listen") {
@@ -208,8 +209,12 @@ distribution_settings parse_distribution(const std::string& name, const json& va
         origin_pointer = at;
       } else if (item.is_object()) {
         for (const auto& [key, part] : item.items()) {
-          if (key != "bucket")
-            fail(at + "/" + detail::json_pointer_token(key), "unknown field (expected \"bucket\")");
+          if (key == "origin_access_control") {
+            origin_access_control = get_bool(part, at + "/origin_access_control");
+          } else if (key != "bucket") {
+            fail(at + "/" + detail::json_pointer_token(key),
+                 "unknown field (expected \"bucket\" or \"origin_access_control\")");
+          }
         }
         if (!item.contains("bucket")) fail(at + "/bucket", "missing required field");
         core["origin"] = get_string(item.at("bucket"), at + "/bucket");
@@ -248,6 +253,7 @@ distribution_settings parse_distribution(const std::string& name, const json& va
     if (!parsed) fail(parsed.error().pointer, parsed.error().message);
     out.config = std::move(*parsed);
   }
+  if (origin_access_control) out.config.origin_access_control = true;
   const auto note_bucket = [&](const std::string& bucket, const std::string& at) {
     if (!store::is_valid_bucket_name(bucket)) fail(at, "not a valid S3 bucket name");
     out.bucket_pointers.emplace(bucket, at);

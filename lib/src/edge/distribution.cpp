@@ -1,5 +1,7 @@
 #include "s3cors/edge/distribution.hpp"
 
+#include "s3cors/s3/owner.hpp"
+
 #include "edge/json.hpp"
 
 #include <algorithm>
@@ -51,6 +53,10 @@ bool cache_behavior::caches(std::string_view method) const noexcept {
 std::uint64_t distribution_config::error_caching_min_ttl_for(int status) const noexcept {
   const auto it = error_caching_min_ttl.find(status);
   return it == error_caching_min_ttl.end() ? default_error_caching_min_ttl : it->second;
+}
+
+std::string distribution_arn(std::string_view id) {
+  return "arn:aws:cloudfront::" + std::string(s3::owner_account_id) + ":distribution/" + std::string(id);
 }
 
 bool path_pattern_matches(std::string_view pattern, std::string_view path) noexcept {
@@ -208,7 +214,8 @@ int parse_status(std::string_view text, const std::string& pointer) {
 distribution_config distribution_from_json(const json& value, const std::string& pointer) {
   if (!value.is_object()) fail(pointer, "expected an object");
   check_fields(value, pointer,
-               {"id", "listen", "origin", "default_behavior", "behaviors", "error_caching_min_ttl"});
+               {"id", "listen", "origin", "origin_access_control", "default_behavior", "behaviors",
+                "error_caching_min_ttl"});
   distribution_config out;
   if (!value.contains("id")) fail(child(pointer, "id"), "missing required field");
   out.id = get_string(value.at("id"), child(pointer, "id"));
@@ -217,6 +224,9 @@ distribution_config distribution_from_json(const json& value, const std::string&
   if (!value.contains("origin")) fail(child(pointer, "origin"), "missing required field (the origin bucket)");
   out.origin_bucket = get_string(value.at("origin"), child(pointer, "origin"));
   if (out.origin_bucket.empty()) fail(child(pointer, "origin"), "must not be empty");
+  if (value.contains("origin_access_control"))
+    out.origin_access_control =
+        get_bool(value.at("origin_access_control"), child(pointer, "origin_access_control"));
   out.default_behavior =
       value.contains("default_behavior")
           ? behavior_from_json(value.at("default_behavior"), child(pointer, "default_behavior"),

@@ -174,6 +174,7 @@ gateway::gateway(distribution_config config, const origin& origin, gateway_optio
                    [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
   }
   if (options_.name.empty()) options_.name = config_.id;
+  if (config_.origin_access_control) distribution_arn_ = distribution_arn(config_.id);
 }
 
 std::chrono::sys_seconds gateway::now(const s3::request_context& ctx) const {
@@ -479,8 +480,8 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
     if (auto modified = find_field(found.entry->headers, "Last-Modified"))
       to_origin.headers.emplace_back("If-Modified-Since", *modified);
   }
-  started_request fetched =
-      origin_.fetch({v.behavior.origin_bucket, v.path, to_origin, false, std::nullopt}, ctx);
+  started_request fetched = origin_.fetch(
+      {v.behavior.origin_bucket, v.path, to_origin, false, std::nullopt, distribution_arn_}, ctx);
   response& res = fetched.reply.res;
   std::vector<header_field> headers = fields_of(res.headers);
   const int status = static_cast<int>(res.status);
@@ -533,7 +534,8 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
         }
       }
       if (conditional || v.head)
-        fetched = origin_.fetch({v.behavior.origin_bucket, v.path, again, false, std::nullopt}, ctx);
+        fetched = origin_.fetch(
+            {v.behavior.origin_bucket, v.path, again, false, std::nullopt, distribution_arn_}, ctx);
       answer& reply = fetched.reply;
       std::vector<header_field> passed_headers = fields_of(reply.res.headers);
       decorate(v, passed_headers, reply.res.status >= 400 ? cache_outcome::error : cache_outcome::miss,
@@ -569,8 +571,9 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
 started_request gateway::forward(const viewer& v, const request& req, const s3::request_context& ctx) {
   const origin_request to_origin = build_origin_request(v.behavior, v.view);
   // Methods the behaviour does not cache go to the origin as they are, uncached.
-  started_request fetched =
-      origin_.fetch({v.behavior.origin_bucket, v.path, to_origin, req.has_body, req.content_length}, ctx);
+  started_request fetched = origin_.fetch(
+      {v.behavior.origin_bucket, v.path, to_origin, req.has_body, req.content_length, distribution_arn_},
+      ctx);
   // The viewer's request does not outlive start(): the decorator keeps copies of what it reads.
   auto decorate_answer = [this, headers = req.headers.fields(), method_name = req.method_name,
                           path = std::string(v.path), query = std::string(v.query), behavior = &v.behavior,

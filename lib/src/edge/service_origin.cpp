@@ -1,4 +1,5 @@
 #include "s3cors/edge/origin.hpp"
+#include "s3cors/s3/owner.hpp"
 #include "s3cors/s3/service.hpp"
 
 namespace s3cors::edge {
@@ -26,6 +27,10 @@ started_request service_origin::fetch(const origin_fetch& fetch, const s3::reque
   // must not see the viewer's identity.
   s3::request_context origin_ctx(ctx.now, ctx.request_id, ctx.host_id);
   origin_ctx.source_ip = "127.0.0.1";  // the origin sees the edge, as S3 sees CloudFront
+  if (!fetch.distribution_arn.empty()) {
+    origin_ctx.on_behalf_of = s3::request_context::service_call{
+        "cloudfront.amazonaws.com", std::string(fetch.distribution_arn), std::string(s3::owner_account_id)};
+  }
   return service_.start(req, origin_ctx);
 }
 

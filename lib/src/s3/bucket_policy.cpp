@@ -30,6 +30,14 @@ policy_ptr config_public_read_policy(std::string_view bucket) {
   return made ? std::move(*made) : nullptr;
 }
 
+policy::requester lazy_condition_keys::principal(const std::optional<party>& signer) const {
+  if (!ctx_.on_behalf_of) return policy_requester(signer);
+  policy::requester out;
+  out.type = policy::requester::kind::service;
+  out.service = ctx_.on_behalf_of->service;
+  return out;
+}
+
 const policy::context_keys& lazy_condition_keys::get() {
   if (!keys_) keys_ = request_condition_keys(req_, query_, ctx_, identity_);
   return *keys_;
@@ -57,6 +65,10 @@ policy::context_keys request_condition_keys(const request& req, const query_list
   const auto set = [&](std::string_view name, std::string value) {
     keys[std::string(name)] = {std::move(value)};
   };
+  if (ctx.on_behalf_of) {
+    set("aws:SourceArn", ctx.on_behalf_of->source_arn);
+    set("aws:SourceAccount", ctx.on_behalf_of->source_account);
+  }
   if (!ctx.source_ip.empty()) set("aws:SourceIp", ctx.source_ip);
   set("aws:SecureTransport", "false");
   set("aws:CurrentTime", format_iso8601(ctx.now));

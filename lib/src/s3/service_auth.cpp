@@ -243,7 +243,7 @@ access_request service::access_for(std::string_view action, std::string_view buc
   }
   if (const auto stored = policy_in_force(bucket)) {
     policy::request_facts facts;
-    facts.principal = policy_requester(out.principal);
+    facts.principal = keys != nullptr ? keys->principal(out.principal) : policy_requester(out.principal);
     facts.action = std::string(action);
     facts.resource = resource_arn(bucket, is_object_action(action) ? key : std::string_view{});
     if (keys != nullptr) facts.keys = keys->get();

@@ -37,6 +37,10 @@ struct distribution_config {
   std::string id;      ///< e.g. "E2EXAMPLE"; appears in cache keys and statistics
   std::string listen;  ///< "HOST:PORT" as written; the transport binds it
   std::string origin_bucket;
+  /// Origin access control: origin requests reach the bucket as the service principal
+  /// cloudfront.amazonaws.com with aws:SourceArn this distribution's ARN
+  /// (distribution_arn), which a bucket policy grants; otherwise they are anonymous.
+  bool origin_access_control = false;
   std::vector<cache_behavior> behaviors;  ///< CacheBehaviors, in precedence order
   cache_behavior default_behavior;
   /// Error caching minimum TTL: 10 seconds unless a CustomErrorResponse names the status.
@@ -44,6 +48,10 @@ struct distribution_config {
 
   [[nodiscard]] std::uint64_t error_caching_min_ttl_for(int status) const noexcept;
 };
+
+/// "arn:aws:cloudfront::ACCOUNT:distribution/ID", ACCOUNT being s3cors's default account
+/// (123456789012), as bucket policies for origin access control name it in aws:SourceArn.
+[[nodiscard]] std::string distribution_arn(std::string_view id);
 
 /// CloudFront's default error caching minimum TTL.
 inline constexpr std::uint64_t default_error_caching_min_ttl = 10;

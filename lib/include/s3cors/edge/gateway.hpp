@@ -121,6 +121,7 @@ class gateway {
   void leave_flight(const std::string& key);
 
   distribution_config config_;
+  std::string distribution_arn_;  ///< set with origin access control (origin_fetch)
   const origin& origin_;
   gateway_options options_;
   edge_cache cache_;

@@ -24,6 +24,9 @@ struct origin_fetch {
   /// the viewer announced it. The body itself then goes to the returned sink.
   bool has_body = false;
   std::optional<std::uint64_t> content_length;
+  /// With origin access control, the distribution's ARN (distribution_arn): the request
+  /// reaches the bucket as cloudfront.amazonaws.com acting for it. Empty: anonymous.
+  std::string_view distribution_arn{};
 };
 
 class origin {
@@ -37,8 +40,10 @@ class origin {
 
 /// A bucket of this server: the request goes to the S3 service as a path-style request
 /// "/BUCKET/PATH?QUERY" carrying only the forwarded headers (plus a Host that selects path
-/// style). Anonymous, as CloudFront without origin access control: with credentials configured,
-/// the bucket's ACL or policy must allow public reads.
+/// style). Anonymous, as CloudFront without origin access control (with credentials configured,
+/// the bucket's ACL or policy must allow public reads); with it, as the service principal
+/// cloudfront.amazonaws.com with aws:SourceArn the distribution's ARN, which the bucket's
+/// policy grants as on S3.
 class service_origin final : public origin {
  public:
   explicit service_origin(const s3::service& service) : service_(service) {}

@@ -69,6 +69,9 @@ class lazy_condition_keys {
                       const auth::verified_identity* identity) noexcept
       : req_(req), query_(query), ctx_(ctx), identity_(identity) {}
   [[nodiscard]] const policy::context_keys& get();
+  /// Who the policy sees: the service an in-process caller acts for
+  /// (request_context::on_behalf_of), else policy_requester(signer).
+  [[nodiscard]] policy::requester principal(const std::optional<party>& signer) const;
 
  private:
   const request& req_;

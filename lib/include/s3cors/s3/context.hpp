@@ -22,6 +22,15 @@ struct request_context {
   /// Who signed the request, once service::start verified it (nullopt: anonymous, or no
   /// credentials configured): what CreateBucket and uploads record as owner.
   std::optional<party> requester;
+  /// Set only by in-process callers, never from the wire: an AWS service acting for one of its
+  /// resources, as CloudFront with origin access control calls S3. Bucket policies see the
+  /// service principal and aws:SourceArn / aws:SourceAccount.
+  struct service_call {
+    std::string service;         ///< e.g. "cloudfront.amazonaws.com"
+    std::string source_arn;      ///< e.g. "arn:aws:cloudfront::123456789012:distribution/E1"
+    std::string source_account;  ///< the resource's account
+  };
+  std::optional<service_call> on_behalf_of;
 };
 
 }  // namespace s3cors::s3
