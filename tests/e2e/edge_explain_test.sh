@@ -51,8 +51,9 @@ if [[ $status -eq 1 ]] && grep -q 'DefaultCacheBehavior (\*)' "$tmp/story.out" &
   grep -q 'this response populated the entry (request with no Origin' "$tmp/story.out" &&
   grep -q 'X-Cache: Hit from cloudfront, Age: 5' "$tmp/story.out" &&
   grep -q 'answered from the entry request #1 populated' "$tmp/story.out" &&
+  grep -q 'bucket CORS: matched rule 0: S3 sends Access-Control-Allow-Origin: https://player.example' "$tmp/story.out" &&
   grep -q 'BLOCKED: no Access-Control-Allow-Origin' "$tmp/story.out" && grep -q 'fix:' "$tmp/story.out"; then
-  ok "poisoned cache: #1 populates without Origin, #2 is a Hit without ACAO, BLOCKED, exit 1"
+  ok "poisoned cache: #1 populates without Origin, #2 is a Hit without ACAO although the bucket's rule 0 allows it, BLOCKED, exit 1"
 else
   not_ok "poisoned cache (exit $status)" "$(cat "$tmp/story.out")"
 fi

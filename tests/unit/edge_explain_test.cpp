@@ -1,5 +1,6 @@
 // `s3cors edge explain`'s logic (docs/edge.md §10): the requests file, the routing part, the
 // browser's CORS check, the replay of a sequence, and the gateway's refused-from-cache warning.
+#include "s3cors/cors/parse.hpp"
 #include "s3cors/edge/explain.hpp"
 #include "s3cors/edge/gateway.hpp"
 
@@ -324,4 +325,44 @@ TEST_CASE("edge gateway: a cross-origin request refused from cache is reported, 
   const auto res = fixed.start(req, ctx).reply.res;
   CHECK(res.headers.find("X-Cache") == "Hit from cloudfront");
   CHECK(lines.size() == 2);
+}
+
+TEST_CASE("edge explain: what the bucket's CORS rules make of the origin request", "[edge][explain]") {
+  auto rules = s3cors::cors::parse_any(
+      R"([{"AllowedOrigins": ["https://player.example"], "AllowedMethods": ["GET", "HEAD"]}])");
+  REQUIRE(rules.has_value());
+  const auto config = std::make_shared<const s3cors::cors::cors_configuration>(std::move(*rules));
+  const auto forwarded = distribution(caching_optimized);
+  const auto not_forwarded = distribution(R"({"cache_policy": "CachingOptimized"})");
+  struct row {
+    bool forward;
+    edge::explain_request request;
+    bool with_config;
+    std::string expected;
+  };
+  const auto r = GENERATE(values<row>({
+      {false, get("/video.mp4", {player}), true, "Origin is not forwarded to the bucket"},
+      {true, get("/video.mp4", {player}), false, "no CORS configuration"},
+      {true, get("/video.mp4", {player}), true,
+       "matched rule 0: S3 sends Access-Control-Allow-Origin: https://player.example"},
+      {true, get("/video.mp4", {{"Origin", "https://evil.example"}}), true,
+       "no match: rule 0 origin_mismatch"},
+  }));
+  CAPTURE(r.expected);
+  const auto routing = edge::route_request(r.forward ? forwarded : not_forwarded, r.request);
+  CHECK_THAT(
+      edge::bucket_cors_judgement(r.with_config ? config.get() : nullptr, r.request, routing.to_origin),
+      Catch::Matchers::Contains(r.expected));
+
+  // replay() fills it for requests with Origin only, from the lookup.
+  cors_origin origin;
+  const auto steps = edge::replay(forwarded, origin, {get("/video.mp4"), get("/video.mp4", {player})}, t0,
+                                  [&config](std::string_view bucket) {
+                                    CHECK(bucket == "media");
+                                    return config;
+                                  });
+  REQUIRE(steps.size() == 2);
+  CHECK_FALSE(steps[0].bucket_rules);
+  REQUIRE(steps[1].bucket_rules);
+  CHECK_THAT(*steps[1].bucket_rules, Catch::Matchers::Contains("matched rule 0"));
 }

@@ -1,5 +1,7 @@
 #include "s3cors/edge/explain.hpp"
 
+#include "s3cors/cors/evaluate.hpp"
+#include "s3cors/cors/explain.hpp"
 #include "s3cors/edge/gateway.hpp"
 
 #include <fmt/format.h>
@@ -189,9 +191,33 @@ browser_verdict judge_as_browser(const request_view& request, int status,
   return {kind::allowed, fmt::format("allowed: Access-Control-Allow-Origin: {}", *allow_origin)};
 }
 
+std::string bucket_cors_judgement(const cors::cors_configuration* config, const explain_request& request,
+                                  const origin_request& to_origin) {
+  const auto origin = find_field(to_origin.headers, "Origin");
+  if (!origin) {
+    return "Origin is not forwarded to the bucket (neither policy names it): S3 sends no CORS headers, so "
+           "only a response headers policy can add them";
+  }
+  if (config == nullptr) return "the bucket has no CORS configuration: S3 sends no CORS headers";
+  const auto method = find_field(to_origin.headers, "Access-Control-Request-Method");
+  const bool preflight = request.method == "OPTIONS" && method.has_value();
+  const cors::cors_request judged{*origin, request.method, method,
+                                  find_field(to_origin.headers, "Access-Control-Request-Headers")};
+  const cors::decision d = cors::evaluate(*config, judged, preflight);
+  std::string out = cors::one_line_explanation(d);
+  if (d.matched_rule) {
+    for (const auto& [name, value] : d.headers) {
+      if (name == "Access-Control-Allow-Origin") out += ": S3 sends Access-Control-Allow-Origin: " + value;
+    }
+  } else {
+    out += ": S3 sends no CORS headers";
+  }
+  return out;
+}
+
 std::vector<explained_step> replay(const distribution_config& config, const origin& origin,
                                    const std::vector<explain_request>& requests,
-                                   std::chrono::sys_seconds start) {
+                                   std::chrono::sys_seconds start, const bucket_cors_lookup& bucket_cors) {
   auto now = std::make_shared<std::chrono::sys_seconds>(start);
   gateway_options options;
   options.clock = [now] { return *now; };
@@ -222,6 +248,10 @@ std::vector<explained_step> replay(const distribution_config& config, const orig
         step.cors.emplace_back(name, value);
       else if (iequals(name, "Vary"))
         step.cors.emplace_back(name, value);
+    }
+    if (bucket_cors && step.routing.allowed && r.header("Origin")) {
+      const auto rules = bucket_cors(step.routing.behavior->origin_bucket);
+      step.bucket_rules = bucket_cors_judgement(rules.get(), r, step.routing.to_origin);
     }
     step.verdict =
         judge_as_browser(request_view{r.method, r.path(), r.query(), r.headers}, step.status, fields);
@@ -306,6 +336,7 @@ std::string render_explanation(std::string_view name, const distribution_config&
     } else if (s.routing.cached && s.routing.allowed) {
       out += "  cache:       not stored\n";
     }
+    if (s.bucket_rules) out += fmt::format("  bucket CORS: {}\n", *s.bucket_rules);
     out += fmt::format("  CORS:        {}\n", join_fields(s.cors));
     const char* verdict = s.verdict.outcome == browser_verdict::kind::blocked   ? "BLOCKED"
                           : s.verdict.outcome == browser_verdict::kind::allowed ? "allowed"

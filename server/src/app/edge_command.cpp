@@ -196,7 +196,9 @@ int explain_command(int argc, char** argv) {
   }
   const edge::service_origin origin(app.service());
   const auto start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const auto steps = edge::replay(*config, origin, requests, start);
+  // The rules the S3 service applies: PutBucketCors's, else the config file's (README "CORS").
+  const auto steps = edge::replay(*config, origin, requests, start,
+                                  [&app](std::string_view bucket) { return app.cors().find(bucket); });
   std::fputs(edge::render_explanation(*distribution, *config, requests, steps).c_str(), stdout);
   const bool blocked = std::any_of(steps.begin(), steps.end(), [](const edge::explained_step& s) {
     return s.verdict.outcome == edge::browser_verdict::kind::blocked;

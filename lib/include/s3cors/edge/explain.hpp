@@ -4,6 +4,7 @@
 // origin, and — replayed through a gateway with an injected clock — which request populates each
 // cache entry, what every later one receives, and whether a browser accepts it (CORS). Pure: the
 // origin is passed in (the CLI passes this server's S3 service over the configured data root).
+#include "s3cors/cors/configuration.hpp"
 #include "s3cors/edge/cache_key.hpp"
 #include "s3cors/edge/distribution.hpp"
 #include "s3cors/edge/origin.hpp"
@@ -12,6 +13,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,13 +85,29 @@ struct explained_step {
   bool stored = false;                      ///< this request stored (or refreshed) its key's entry
   std::uint64_t ttl = 0;                    ///< the stored entry's TTL when `stored`
   std::optional<std::string> entry_origin;  ///< the Origin the entry was stored for (nullopt: none)
+  /// For a request with Origin: what the bucket's CORS rules make of the origin request (see
+  /// bucket_cors_judgement); nullopt when not asked (no lookup given) or not a CORS request.
+  std::optional<std::string> bucket_rules;
 };
 
+/// The bucket's CORS configuration (nullptr: none), as the S3 service would find it.
+using bucket_cors_lookup =
+    std::function<std::shared_ptr<const cors::cors_configuration>(std::string_view bucket)>;
+
+/// One line: how the bucket's rules (as `s3cors cors explain` evaluates them) answer the origin
+/// request of `request` — "Origin is not forwarded to the bucket ...", "no CORS configuration ...",
+/// "matched rule N: ..." or "no match: rule 0 origin_mismatch (...)".
+[[nodiscard]] std::string bucket_cors_judgement(const cors::cors_configuration* config,
+                                                const explain_request& request,
+                                                const origin_request& to_origin);
+
 /// Replays the requests through a fresh gateway of `config` over `origin`, with the clock at
-/// start + request.at. Nothing is sent over a network.
+/// start + request.at. Nothing is sent over a network. With `bucket_cors`, each request with
+/// Origin also gets bucket_rules.
 [[nodiscard]] std::vector<explained_step> replay(const distribution_config& config, const origin& origin,
                                                  const std::vector<explain_request>& requests,
-                                                 std::chrono::sys_seconds start);
+                                                 std::chrono::sys_seconds start,
+                                                 const bucket_cors_lookup& bucket_cors = {});
 
 /// The whole text `s3cors edge explain` prints for `steps` of `requests` (name: the distribution's
 /// name in the configuration file).
