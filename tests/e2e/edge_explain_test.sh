@@ -97,7 +97,7 @@ curl -s -o /dev/null "$edge/video.mp4"
 curl -s -o /dev/null -H 'Origin: https://player.example' "$edge/video.mp4"
 curl -s -o /dev/null -H 'Origin: https://player.example' "$edge/video.mp4"
 for _ in $(seq 50); do grep -q 'refused by the browser' "$tmp/server.out" "$tmp/server.err" && break; sleep 0.1; done
-lines=$(cat "$tmp/server.out" "$tmp/server.err" | grep -c 'edge cdn: cross-origin GET /video.mp4 from Origin https://player.example answered from cache (Hit from cloudfront)')
+lines=$(cat "$tmp/server.out" "$tmp/server.err" | grep -c 'edge cdn: cross-origin GET /video.mp4 from Origin https://player.example answered from cache (Hit from cloudfront, key cdn | GET | /video.mp4 | ?)')
 if [[ $lines -eq 1 ]] && grep -q 'stored for a request with no Origin. Fix: ' "$tmp/server.out" "$tmp/server.err"; then
   ok "the server logs the refused response from cache once (rate-limited), naming the populating request and the fix"
 else

@@ -558,7 +558,8 @@ TEST_CASE("edge: a cross-origin request answered from a poisoned cache is logged
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines[0],
              Catch::Matchers::Contains("edge cdn: cross-origin GET /video.mp4 from Origin "
-                                       "https://player.example answered from cache (Hit from cloudfront)"));
+                                       "https://player.example answered from cache (Hit from cloudfront, key "
+                                       "E2 | GET | /video.mp4 | ?)"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("no Access-Control-Allow-Origin"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("stored for a request with no Origin"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("put Origin in the cache policy's key"));

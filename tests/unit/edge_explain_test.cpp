@@ -304,7 +304,7 @@ TEST_CASE("edge gateway: a cross-origin request refused from cache is reported, 
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines[0], Catch::Matchers::Contains("edge cdn:"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("GET /video.mp4 from Origin https://player.example"));
-  CHECK_THAT(lines[0], Catch::Matchers::Contains("Hit from cloudfront"));
+  CHECK_THAT(lines[0], Catch::Matchers::Contains("(Hit from cloudfront, key E1 | GET | /video.mp4 | ?)"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("stored for a request with no Origin"));
   CHECK_THAT(lines[0], Catch::Matchers::Contains("invalidate /video.mp4"));
   now += seconds(30);

@@ -364,18 +364,16 @@ std::string render_explanation(std::string_view name, const distribution_config&
 
 std::string refused_from_cache_message(std::string_view distribution, std::string_view method,
                                        std::string_view target, std::string_view origin,
-                                       std::string_view x_cache,
+                                       std::string_view x_cache, std::string_view key,
                                        const std::optional<std::string>& stored_for_origin,
                                        std::string_view reason) {
   return fmt::format(
-      "edge {}: cross-origin {} {} from Origin {} answered from cache ({}) and refused by the browser: {}; "
-      "the "
-      "entry was stored for a request with {}. Fix: put Origin in the cache policy's key, add a CORS "
-      "response "
-      "headers policy (e.g. SimpleCORS), or invalidate {}",
-      distribution, method, target, origin, x_cache, reason,
-      stored_for_origin ? "Origin " + *stored_for_origin : std::string("no Origin"),
-      target.substr(0, target.find('?')));
+      "edge {}: cross-origin {} {} from Origin {} answered from cache ({}, key {}) and refused by the "
+      "browser: "
+      "{}; the entry was stored for a request with {}. Fix: put Origin in the cache policy's key, add a CORS "
+      "response headers policy (e.g. SimpleCORS), or invalidate {}",
+      distribution, method, target, origin, x_cache, printable_key(key), reason,
+      origin_text(stored_for_origin), target.substr(0, target.find('?')));
 }
 
 }  // namespace s3cors::edge

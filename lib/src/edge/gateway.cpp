@@ -435,23 +435,29 @@ void gateway::report_refused(const viewer& v, const cached_response& entry, cons
                              cache_outcome outcome, std::chrono::sys_seconds t) const {
   const auto origin = v.view.header("Origin");
   if (!origin || origin->empty()) return;
+  // The common case, an allowed actual request, costs a header lookup and nothing more.
+  if (const auto allowed = out.res.headers.find("Access-Control-Allow-Origin");
+      allowed && (*allowed == "*" || *allowed == *origin) && v.req.verb != method::options)
+    return;
   const browser_verdict verdict =
       judge_as_browser(v.view, static_cast<int>(out.res.status), out.res.headers.fields());
   if (verdict.outcome != browser_verdict::kind::blocked) return;
-  std::string where = entry.path;
-  if (!entry.query.empty()) where += "?" + entry.query;
+  const cache_key key = compute_cache_key(config_.id, v.behavior, v.view);
   {
-    // Rate-limited per cached path: one line a minute is enough to notice.
+    // Rate-limited per cache key: one line a minute is enough to notice.
     const std::lock_guard lock(reported_mutex_);
-    auto [it, inserted] = reported_.try_emplace(where, t);
+    auto [it, inserted] = reported_.try_emplace(key.text, t);
     if (!inserted) {
       if (t - it->second < std::chrono::seconds(60)) return;
       it->second = t;
     }
     if (reported_.size() > 10'000) reported_.clear();
   }
-  options_.warn(refused_from_cache_message(options_.name, v.req.method_name, where, *origin,
-                                           x_cache_value(outcome), entry.stored_for_origin, verdict.reason));
+  std::string target = entry.path;
+  if (!v.query.empty()) target += "?" + std::string(v.query);
+  options_.warn(refused_from_cache_message(options_.name, v.req.method_name, target, *origin,
+                                           x_cache_value(outcome), key.text, entry.stored_for_origin,
+                                           verdict.reason));
 }
 
 gateway::flight_guard gateway::join_flight(const std::string& key) {

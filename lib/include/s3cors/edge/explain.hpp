@@ -115,12 +115,12 @@ using bucket_cors_lookup =
                                              const std::vector<explain_request>& requests,
                                              const std::vector<explained_step>& steps);
 
-/// The warning for a cross-origin request answered from cache without a matching
-/// Access-Control-Allow-Origin: names the distribution, the path, the Origin the entry was stored
-/// for and the fixes.
+/// The warning for a cross-origin request answered from cache without what the browser needs
+/// (Access-Control-Allow-Origin): names the distribution, the request, the cache key (its parts
+/// joined with " | "), the Origin the entry was stored for, and the fixes.
 [[nodiscard]] std::string refused_from_cache_message(std::string_view distribution, std::string_view method,
                                                      std::string_view target, std::string_view origin,
-                                                     std::string_view x_cache,
+                                                     std::string_view x_cache, std::string_view key,
                                                      const std::optional<std::string>& stored_for_origin,
                                                      std::string_view reason);
 
