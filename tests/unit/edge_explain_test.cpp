@@ -366,3 +366,34 @@ TEST_CASE("edge explain: what the bucket's CORS rules make of the origin request
   REQUIRE(steps[1].bucket_rules);
   CHECK_THAT(*steps[1].bucket_rules, Catch::Matchers::Contains("matched rule 0"));
 }
+
+TEST_CASE("edge explain: a copy cached for another Origin is explained too", "[edge][explain]") {
+  // The bucket allows every origin and echoes it; CORS-S3Origin forwards Origin, CachingOptimized
+  // leaves it out of the key: the second origin gets the first one's Access-Control-Allow-Origin.
+  class echo_origin final : public edge::origin {
+   public:
+    [[nodiscard]] s3cors::started_request fetch(const edge::origin_fetch& fetch,
+                                                const s3cors::s3::request_context&) const override {
+      s3cors::response res;
+      for (const auto& [name, value] : fetch.request.headers) {
+        if (s3cors::iequals(name, "Origin")) res.headers.add("Access-Control-Allow-Origin", value);
+      }
+      res.set_text_body("video");
+      s3cors::started_request out;
+      out.reply = std::move(res);
+      return out;
+    }
+  } origin;
+  const auto d = distribution(caching_optimized);
+  const std::vector<edge::explain_request> requests{get("/video.mp4", {{"Origin", "https://a.example"}}),
+                                                    get("/video.mp4", {{"Origin", "https://b.example"}}, 1)};
+  const auto steps = edge::replay(d, origin, requests, t0);
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[0].verdict.outcome == browser_verdict::kind::allowed);
+  CHECK(steps[1].verdict.outcome == browser_verdict::kind::blocked);
+  CHECK_THAT(steps[1].verdict.reason,
+             Catch::Matchers::Contains("is https://a.example, not https://b.example"));
+  const std::string text = edge::render_explanation("cdn", d, requests, steps);
+  CHECK_THAT(text, Catch::Matchers::Contains("came from request #1, with Origin https://a.example"));
+  CHECK_THAT(text, Catch::Matchers::Contains("fix:"));
+}

@@ -345,15 +345,25 @@ std::string render_explanation(std::string_view name, const distribution_config&
     if (s.verdict.outcome != browser_verdict::kind::not_cors) ++cross_origin;
     if (s.verdict.outcome == browser_verdict::kind::blocked) {
       ++blocked;
-      if (s.entry_from && *s.entry_from != i && !s.entry_origin) {
+      if (s.entry_from && *s.entry_from != i) {
+        // Served a copy made for another request: the cache key does not tell them apart.
+        out += s.entry_origin
+                   ? fmt::format(
+                         "  why:         the cached copy came from request #{}, with Origin {}: its CORS "
+                         "headers were\n"
+                         "               made for that origin; every request with this cache key gets "
+                         "that copy until it expires.\n",
+                         *s.entry_from + 1, *s.entry_origin)
+                   : fmt::format(
+                         "  why:         the cached copy came from request #{}, which had no Origin, so "
+                         "the bucket sent no\n"
+                         "               CORS headers; every request with this cache key gets that copy "
+                         "until it expires.\n",
+                         *s.entry_from + 1);
         out += fmt::format(
-            "  why:         the cached copy came from request #{}, which had no Origin, so the bucket sent "
-            "no\n"
-            "               CORS headers; every request with this cache key gets that copy until it "
-            "expires.\n"
             "  fix:         put Origin in the cache policy's key, add a CORS response headers policy\n"
             "               (e.g. SimpleCORS), or invalidate {}\n",
-            *s.entry_from + 1, r.path());
+            r.path());
       }
     }
   }
