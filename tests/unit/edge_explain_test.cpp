@@ -278,7 +278,7 @@ TEST_CASE("edge explain: uncached methods and the routing of a CacheBehavior", "
   CHECK_THAT(text, Catch::Matchers::Contains("not among the allowed methods"));
 }
 
-TEST_CASE("edge gateway: a cross-origin request refused from cache is reported, once a minute per path",
+TEST_CASE("edge gateway: a cross-origin request refused from cache is reported, once a minute per cache key",
           "[edge][explain]") {
   cors_origin origin;
   sys_seconds now = t0;
