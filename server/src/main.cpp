@@ -34,7 +34,7 @@ constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
        s3cors healthcheck [--timeout SECONDS] [URL]   (exit 0 when the server answers 200)
        s3cors cors explain|lint ...     (see s3cors cors --help)
        s3cors access explain ...        (see s3cors access --help)
-       s3cors edge invalidate|flush|stats --distribution NAME ...   (see s3cors edge --help)
+       s3cors edge invalidate|flush|stats|explain --distribution NAME ...   (see s3cors edge --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options (each also read from the environment variable shown; a flag wins over the

@@ -90,6 +90,10 @@ class edge_fixture {
     options.cache_bytes = cache_bytes;
     options.max_cached_object_bytes = max_cached_object_bytes;
     options.clock = [this] { return start_ + std::chrono::seconds(elapsed_.load()); };
+    options.warn = [this](const std::string& line) {
+      const std::lock_guard lock(warnings_mutex_);
+      warnings_.push_back(line);
+    };
     gateway_ = std::make_unique<edge::gateway>(std::move(*parsed), *origin_, std::move(options));
     auto server_options = s3cors::test::server_fixture::quiet_options();
     edge_server_ =
@@ -117,6 +121,10 @@ class edge_fixture {
   [[nodiscard]] s3cors::s3::service& service() { return *service_; }
   [[nodiscard]] edge::gateway& gateway() { return *gateway_; }
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::vector<std::string> warnings() const {
+    const std::lock_guard lock(warnings_mutex_);
+    return warnings_;
+  }
   [[nodiscard]] std::uint16_t main_port() const { return main_port_; }
   [[nodiscard]] nlohmann::json stats() const {
     const auto res = send_request(port_, "GET", "/_s3cors/distributions/cdn/stats");
@@ -138,6 +146,8 @@ class edge_fixture {
   const std::chrono::sys_seconds start_ =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   std::atomic<std::int64_t> elapsed_{0};
+  mutable std::mutex warnings_mutex_;
+  std::vector<std::string> warnings_;
 };
 
 std::string distribution(std::string_view default_behavior) {
@@ -583,4 +593,36 @@ TEST_CASE("edge: with origin access control the bucket sees cloudfront.amazonaws
     REQUIRE(put_policy(f.service(), edge::distribution_arn("E1TEST")) == 204);
     CHECK(f.get("/a.txt").status == 403);
   }
+}
+
+TEST_CASE("edge: a cross-origin request answered from a poisoned cache is logged with the explanation",
+          "[edge][explain]") {
+  edge_fixture f(R"({"id": "E2", "origin": "media",
+      "default_behavior": {"cache_policy": "CachingOptimized", "origin_request_policy": "CORS-S3Origin"}})");
+  f.write("media/video.mp4", "video bytes");
+  CHECK(f.get("/video.mp4").header("X-Cache") == "Miss from cloudfront");
+  // The browser's request is served the copy cached without Origin: no ACAO, refused.
+  const auto refused = f.get("/video.mp4", {{"Origin", "https://player.example"}});
+  CHECK(refused.header("X-Cache") == "Hit from cloudfront");
+  CHECK_FALSE(refused.header("Access-Control-Allow-Origin"));
+  auto lines = f.warnings();
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0],
+             Catch::Matchers::Contains("edge cdn: cross-origin GET /video.mp4 from Origin "
+                                       "https://player.example answered from cache (Hit from cloudfront, key "
+                                       "E2 | GET | /video.mp4 | ?)"));
+  CHECK_THAT(lines[0], Catch::Matchers::Contains("no Access-Control-Allow-Origin"));
+  CHECK_THAT(lines[0], Catch::Matchers::Contains("stored for a request with no Origin"));
+  CHECK_THAT(lines[0], Catch::Matchers::Contains("put Origin in the cache policy's key"));
+  // The same again within the minute: not repeated. After an invalidation the browser's own
+  // request populates the entry, with ACAO: nothing to report.
+  (void)f.get("/video.mp4", {{"Origin", "https://player.example"}});
+  CHECK(f.warnings().size() == 1);
+  REQUIRE(f.gateway().invalidate({"/video.mp4"}).removed == 1);
+  f.advance(120);
+  CHECK(f.get("/video.mp4", {{"Origin", "https://player.example"}}).header("Access-Control-Allow-Origin") ==
+        "https://player.example");
+  CHECK(f.get("/video.mp4", {{"Origin", "https://player.example"}}).header("X-Cache") ==
+        "Hit from cloudfront");
+  CHECK(f.warnings().size() == 1);
 }

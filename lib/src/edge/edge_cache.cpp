@@ -58,6 +58,12 @@ lookup_result edge_cache::lookup(const std::string& key, std::chrono::sys_second
   return {lookup_kind::stale, it->second.entry};
 }
 
+std::shared_ptr<const cached_response> edge_cache::peek(const std::string& key) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = slots_.find(key);
+  return it == slots_.end() ? nullptr : it->second.entry;
+}
+
 std::shared_ptr<const cached_response> edge_cache::find_fresh(const std::string& key,
                                                               std::chrono::sys_seconds now) {
   const std::lock_guard lock(mutex_);
@@ -71,8 +77,10 @@ std::shared_ptr<const cached_response> edge_cache::find_fresh(const std::string&
 std::shared_ptr<const cached_response> edge_cache::store(const cache_key& key, int status,
                                                          std::vector<header_field> headers,
                                                          std::shared_ptr<const std::string> body,
-                                                         std::uint64_t ttl, std::chrono::sys_seconds now) {
+                                                         std::uint64_t ttl, std::chrono::sys_seconds now,
+                                                         std::optional<std::string> viewer_origin) {
   auto entry = std::make_shared<cached_response>();
+  entry->stored_for_origin = std::move(viewer_origin);
   entry->status = status;
   entry->headers = std::move(headers);
   entry->body = body ? std::move(body) : std::make_shared<const std::string>();

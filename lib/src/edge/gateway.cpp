@@ -1,5 +1,6 @@
 #include "s3cors/edge/gateway.hpp"
 
+#include "s3cors/edge/explain.hpp"
 #include "s3cors/edge/response_headers.hpp"
 #include "s3cors/edge/ttl.hpp"
 #include "s3cors/store/object_store.hpp"
@@ -424,8 +425,40 @@ answer gateway::from_entry(const viewer& v, const cached_response& entry, cache_
   conditions.if_unmodified_since = v.view.header("If-Unmodified-Since");
   conditions.if_range = v.view.header("If-Range");
   edge_response out = respond_from_cache(entry, v.view.header("Range"), conditions);
-  return finish(v, out.status, std::move(out.headers), std::move(out.body), out.offset, out.length, outcome,
-                age, ctx);
+  answer reply = finish(v, out.status, std::move(out.headers), std::move(out.body), out.offset, out.length,
+                        outcome, age, ctx);
+  if (options_.warn && (outcome == cache_outcome::hit || outcome == cache_outcome::refresh_hit))
+    report_refused(v, entry, reply, outcome, now(ctx));
+  return reply;
+}
+
+void gateway::report_refused(const viewer& v, const cached_response& entry, const answer& out,
+                             cache_outcome outcome, std::chrono::sys_seconds t) const {
+  const auto origin = v.view.header("Origin");
+  if (!origin || origin->empty()) return;
+  // The common case, an allowed actual request, costs a header lookup and nothing more.
+  if (const auto allowed = out.res.headers.find("Access-Control-Allow-Origin");
+      allowed && (*allowed == "*" || *allowed == *origin) && v.req.verb != method::options)
+    return;
+  const browser_verdict verdict =
+      judge_as_browser(v.view, static_cast<int>(out.res.status), out.res.headers.fields());
+  if (verdict.outcome != browser_verdict::kind::blocked) return;
+  const cache_key key = compute_cache_key(config_.id, v.behavior, v.view);
+  {
+    // Rate-limited per cache key: one line a minute is enough to notice.
+    const std::lock_guard lock(reported_mutex_);
+    auto [it, inserted] = reported_.try_emplace(key.text, t);
+    if (!inserted) {
+      if (t - it->second < std::chrono::seconds(60)) return;
+      it->second = t;
+    }
+    if (reported_.size() > 10'000) reported_.clear();
+  }
+  std::string target = entry.path;
+  if (!v.query.empty()) target += "?" + std::string(v.query);
+  options_.warn(refused_from_cache_message(options_.name, v.req.method_name, target, *origin,
+                                           x_cache_value(outcome), key.text, entry.stored_for_origin,
+                                           verdict.reason));
 }
 
 gateway::flight_guard gateway::join_flight(const std::string& key) {
@@ -556,7 +589,9 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
   const ttl_decision decision =
       compute_ttl(status, headers, v.behavior.cache, config_.error_caching_min_ttl_for(status), t);
   if (decision.store) {
-    if (auto entry = cache_.store(key, status, headers, body, decision.ttl, t))
+    std::optional<std::string> viewer_origin;
+    if (auto origin = v.view.header("Origin")) viewer_origin = std::string(*origin);
+    if (auto entry = cache_.store(key, status, headers, body, decision.ttl, t, std::move(viewer_origin)))
       return replied(from_entry(v, *entry, outcome, std::nullopt, ctx));
   } else if (found.kind == lookup_kind::stale) {
     cache_.remove(key.text);

@@ -189,6 +189,7 @@ application::application(settings resolved) : impl_(std::make_unique<impl>(std::
     options.name = name;
     options.cache_bytes = static_cast<std::size_t>(dist.cache_bytes);
     options.max_cached_object_bytes = dist.max_cached_object_bytes;
+    options.warn = [](const std::string& line) { net::log_line(net::log_level::warn, line); };
     impl_->gateways.push_back(
         std::make_unique<edge::gateway>(dist.config, impl_->origin, std::move(options)));
     // Checked when the file was parsed.

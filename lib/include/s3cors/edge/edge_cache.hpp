@@ -30,6 +30,9 @@ struct cached_response {
   std::string distribution;
   std::string path;   ///< for invalidation
   std::string query;  ///< the query part of the key
+  /// The Origin of the viewer request whose miss stored the entry (nullopt: it had none): what
+  /// `edge explain` and the refused-from-cache log line say about who populated it.
+  std::optional<std::string> stored_for_origin;
 
   [[nodiscard]] bool is_fresh(std::chrono::sys_seconds now) const noexcept { return now < expires_at; }
   /// Seconds since stored_at (0 when the clock went back).
@@ -82,11 +85,17 @@ class edge_cache {
 
   /// Stores a response fresh for `ttl` seconds from `now`, replacing any entry of that key (a
   /// replaced stale entry counts as a miss). Entries larger than the whole bound are not stored
-  /// (nullptr). Evicts least recently used entries to stay under the bound.
+  /// (nullptr). Evicts least recently used entries to stay under the bound. `viewer_origin` is
+  /// the Origin of the request that caused the store (cached_response::stored_for_origin).
   std::shared_ptr<const cached_response> store(const cache_key& key, int status,
                                                std::vector<header_field> headers,
                                                std::shared_ptr<const std::string> body, std::uint64_t ttl,
-                                               std::chrono::sys_seconds now);
+                                               std::chrono::sys_seconds now,
+                                               std::optional<std::string> viewer_origin = std::nullopt);
+
+  /// The entry of a key, fresh or not, without counting anything or touching the LRU order
+  /// (for explanations and tests); nullptr when absent.
+  [[nodiscard]] std::shared_ptr<const cached_response> peek(const std::string& key) const;
 
   /// After a 304 for a stale entry: fresh again for `ttl` from `now`, with `updated` headers
   /// (e.g. the 304's Cache-Control, Expires, ETag) replacing the stored ones. Counts a refresh

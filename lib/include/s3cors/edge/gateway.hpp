@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -37,6 +38,10 @@ struct gateway_options {
   std::string via_host;          ///< Via: 1.1 <via_host> (CloudFront); default "<id>.cloudfront.net"
   /// The time the cache works with; empty: the transport's request_context::now. Tests inject one.
   std::function<std::chrono::sys_seconds()> clock;
+  /// Receives one warning line when a request with Origin is answered from cache without a
+  /// matching Access-Control-Allow-Origin (a browser refuses it): at most once a minute per
+  /// cached path. Empty: not reported. Called on the serving thread.
+  std::function<void(const std::string&)> warn;
 };
 
 /// An invalidation's outcome: entries removed, or why the request was refused.
@@ -93,6 +98,9 @@ class gateway {
                               const s3::request_context& ctx) const;
   [[nodiscard]] answer from_entry(const viewer& v, const cached_response& entry, cache_outcome outcome,
                                   std::optional<std::uint64_t> age, const s3::request_context& ctx) const;
+  /// Reports (options_.warn) a cached answer a browser refuses.
+  void report_refused(const viewer& v, const cached_response& entry, const answer& out, cache_outcome outcome,
+                      std::chrono::sys_seconds t) const;
   void decorate(const viewer& v, std::vector<header_field>& headers, cache_outcome outcome,
                 std::optional<std::uint64_t> age, const s3::request_context& ctx) const;
 
@@ -128,6 +136,9 @@ class gateway {
   std::mutex flights_mutex_;
   std::condition_variable flights_changed_;
   std::unordered_set<std::string> flights_;
+  /// When each cached path was last reported by report_refused().
+  mutable std::mutex reported_mutex_;
+  mutable std::unordered_map<std::string, std::chrono::sys_seconds> reported_;
 };
 
 /// The control path prefix: /_s3cors/distributions/NAME/ACTION.
