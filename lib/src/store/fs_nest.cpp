@@ -45,59 +45,71 @@ result<void> fs_store::make_folders(std::string_view bucket, std::string_view ke
   const std::string_view folder = key.substr(0, end);
   const fs::path bucket_dir = options_.root / std::string(bucket);
   const fs::path dir = bucket_dir / std::string(folder);
-  struct ::stat st {};
-  // The common case, a folder that exists: one stat, as before folder keys.
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    // Folder by folder from the bucket down. A file on the way is the object of a shorter
-    // key ("a" when "a/b" is written): it moves into a folder of its name first. A write or
-    // delete of another key may change a folder meanwhile; each such change costs one round.
-    constexpr int rounds = 16;
-    int round = 0;
-    std::size_t next = 0;
-    while (true) {
-      const std::size_t slash = folder.find('/', next);
-      const std::string_view sub = folder.substr(0, slash);
-      const fs::path path = bucket_dir / std::string(sub);
-      bool again = false;
-      if (::mkdir(path.c_str(), 0755) != 0) {
-        const int error = errno;
-        struct ::stat found {};
-        if (error == EEXIST && ::lstat(path.c_str(), &found) == 0) {
-          if (S_ISREG(found.st_mode)) {
-            if (auto nested = nest(bucket, sub, path); !nested) return nested.error();
-            again = true;  // look at this folder once more
-          } else if (S_ISLNK(found.st_mode)) {
-            // A folder linked in by hand is a folder; a link to a file cannot be nested.
-            if (::stat(path.c_str(), &found) != 0 || !S_ISDIR(found.st_mode)) {
-              return make_error_code(errc::invalid_key);
+  // A delete of another key may remove the folder (emptied) right after it was made: then it
+  // is made again, a few times at most.
+  constexpr int passes = 8;
+  for (int pass = 1;; ++pass) {
+    struct ::stat st {};
+    // The common case, a folder that exists: one stat, as before folder keys.
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      // Folder by folder from the bucket down. A file on the way is the object of a shorter
+      // key ("a" when "a/b" is written): it moves into a folder of its name first. A write or
+      // delete of another key may change a folder meanwhile; each such change costs one round.
+      constexpr int rounds = 16;
+      int round = 0;
+      std::size_t next = 0;
+      while (true) {
+        const std::size_t slash = folder.find('/', next);
+        const std::string_view sub = folder.substr(0, slash);
+        const fs::path path = bucket_dir / std::string(sub);
+        bool again = false;
+        if (::mkdir(path.c_str(), 0755) != 0) {
+          const int error = errno;
+          struct ::stat found {};
+          if (error == EEXIST && ::lstat(path.c_str(), &found) == 0) {
+            if (S_ISREG(found.st_mode)) {
+              if (auto nested = nest(bucket, sub, path); !nested) return nested.error();
+              again = true;  // look at this folder once more
+            } else if (S_ISLNK(found.st_mode)) {
+              // A folder linked in by hand is a folder; a link to a file cannot be nested.
+              if (::stat(path.c_str(), &found) != 0 || !S_ISDIR(found.st_mode)) {
+                return make_error_code(errc::invalid_key);
+              }
+            } else if (!S_ISDIR(found.st_mode)) {
+              return make_error_code(errc::invalid_key);  // a FIFO, a socket, a device
             }
-          } else if (!S_ISDIR(found.st_mode)) {
-            return make_error_code(errc::invalid_key);  // a FIFO, a socket, a device
+          } else if (error == EEXIST || error == ENOENT || error == ENOTDIR) {
+            // Gone between the mkdir and the lstat, or a folder above went (a delete emptied
+            // it) or became a file: from the top again.
+            again = true;
+            next = 0;
+            if (++round >= rounds) return make_error_code(errc::io_error);
+            continue;
+          } else {
+            return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
           }
-        } else if (error == EEXIST || error == ENOENT || error == ENOTDIR) {
-          // Gone between the mkdir and the lstat, or a folder above went (a delete emptied
-          // it) or became a file: from the top again.
-          again = true;
-          next = 0;
+        }
+        if (again) {
           if (++round >= rounds) return make_error_code(errc::io_error);
           continue;
-        } else {
-          return make_error_code(is_refusal(error) ? errc::access_denied : errc::io_error);
         }
+        if (slash == std::string_view::npos) break;
+        next = slash + 1;
       }
-      if (again) {
-        if (++round >= rounds) return make_error_code(errc::io_error);
-        continue;
-      }
-      if (slash == std::string_view::npos) break;
-      next = slash + 1;
     }
+    if (options_.follow_symlinks_outside_root) return {};
+    std::error_code ec;
+    std::string real = fs::canonical(dir, ec).string();
+    if (!ec) {
+      real += '/';
+      if (!real.starts_with(root_prefix_ + std::string(bucket) + "/"))
+        return make_error_code(errc::outside_root);
+      return {};
+    }
+    const bool vanished = ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory;
+    if (!vanished) return make_error_code(errc::outside_root);
+    if (pass >= passes) return make_error_code(errc::io_error);
   }
-  if (!options_.follow_symlinks_outside_root &&
-      !detail::resolves_inside(dir, root_prefix_ + std::string(bucket) + "/")) {
-    return make_error_code(errc::outside_root);
-  }
-  return {};
 }
 
 // The steps, each a crash point (docs/storage.md):
