@@ -147,6 +147,10 @@ class session : public std::enable_shared_from_this<session> {
   // The response in flight, kept until its write completes.
   std::string out_;
   file_slice slice_;
+  /// A body sent straight from memory its object holds (readable_object::bytes_in_memory),
+  /// after the head in one gathered write: the object stays alive until the write ends.
+  file_slice memory_slice_;
+  std::string_view memory_bytes_;
   std::uint64_t resident_until_ = 0;  ///< slice_ bytes below this offset are in memory
   bool close_after_ = false;
   bool keep_alive_ = true;

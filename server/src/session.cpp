@@ -565,6 +565,12 @@ void session::respond(answer&& reply) {
     resident_until_ = slice_.offset;
   } else if (auto* text = std::get_if<std::string>(&res.body)) {
     out_ += *text;
+  } else if (const auto held = slice ? slice->object->bytes_in_memory() : std::nullopt;
+             held && slice->length > small_body_limit && slice->offset + slice->length <= held->size()) {
+    // A cached edge body: no copy into out_, one gathered write of head and body.
+    memory_bytes_ =
+        held->substr(static_cast<std::size_t>(slice->offset), static_cast<std::size_t>(slice->length));
+    memory_slice_ = std::move(*slice);
   } else if (slice) {
     const std::size_t head = out_.size();
     out_.resize(head + slice->length);
@@ -608,6 +614,13 @@ void session::respond(answer&& reply) {
 }
 
 void session::send_response() {
+  if (memory_slice_.object) {
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(out_),
+                                                   asio::buffer(memory_bytes_.data(), memory_bytes_.size())};
+    asio::async_write(stream_, pieces,
+                      beast::bind_front_handler(&session::on_write, shared_from_this(), close_after_));
+    return;
+  }
   // Most responses fit in the socket buffer: send now, and wait for writability only for
   // what remains. MSG_MORE holds a head back until sendfile() adds the body.
   const std::size_t sent = send_now(out_, slice_.object ? MSG_MORE : 0);
@@ -635,6 +648,8 @@ std::size_t session::send_now(std::string_view data, int flags) {
 
 void session::on_write(bool close, beast::error_code ec, std::size_t n) {
   log_bytes_ += n;
+  memory_slice_ = {};  // the write that needed its bytes is over
+  memory_bytes_ = {};
   if (ec) {
     fail(ec, "write");
     log_access(log_status_, log_bytes_);

@@ -161,6 +161,26 @@ const header_fields browser{{"Origin", "https://player.example"}};
 
 }  // namespace
 
+TEST_CASE("edge: a large cached body is sent whole from memory, on keep-alive connections too",
+          "[integration][edge]") {
+  // 2 MiB plus a bit: far above the size the transport copies into its buffer.
+  edge_fixture f(caching_optimized_cors_s3, 64 << 20, 8 << 20);
+  std::string segment(2 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < segment.size(); ++i) segment[i] = static_cast<char>((i * 131) % 251);
+  f.write("media/hls/big.ts", segment);
+  REQUIRE(f.get("/hls/big.ts").body == segment);  // the miss fills the cache
+  for (int i = 0; i < 3; ++i) {
+    const auto hit = f.get("/hls/big.ts");
+    CHECK(hit.header("X-Cache") == "Hit from cloudfront");
+    CHECK(hit.body.size() == segment.size());
+    CHECK(hit.body == segment);
+  }
+  const auto tail = f.get("/hls/big.ts", {{"Range", "bytes=1048576-"}});
+  CHECK(tail.status == 206);
+  CHECK(tail.body == segment.substr(1048576));
+  CHECK(f.origin().count() == 1);
+}
+
 TEST_CASE("edge: a miss then a hit, with CloudFront's headers; the hit does no origin work",
           "[integration][edge]") {
   edge_fixture f(caching_optimized_cors_s3);

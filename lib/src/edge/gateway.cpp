@@ -38,6 +38,7 @@ class memory_object final : public store::readable_object {
     return true;
   }
   void prefetch(std::uint64_t, std::uint64_t) const noexcept override {}
+  [[nodiscard]] std::optional<std::string_view> bytes_in_memory() const noexcept override { return *bytes_; }
 
  private:
   std::shared_ptr<const std::string> bytes_;

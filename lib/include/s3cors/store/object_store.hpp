@@ -57,6 +57,12 @@ class readable_object {
   /// Brings [offset, offset + length) into memory, waiting for the disk (worker threads only),
   /// so that a later send does not wait.
   virtual void prefetch(std::uint64_t offset, std::uint64_t length) const noexcept = 0;
+  /// All the object's bytes, when it holds them in memory for as long as it lives (an edge
+  /// cache entry): the transport then writes straight from them, without a copy. Empty
+  /// (the default) for objects on disk.
+  [[nodiscard]] virtual std::optional<std::string_view> bytes_in_memory() const noexcept {
+    return std::nullopt;
+  }
 };
 
 /// The bytes of a new object or part, written in pieces to a place no reader sees until the
