@@ -522,9 +522,9 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
 
   if (found.kind == lookup_kind::stale && status == 304) {
     std::vector<header_field> merged = found.entry->headers;
-    for (const auto& [name, value] : headers) {
-      std::erase_if(merged, [&](const header_field& f) { return iequals(f.first, name); });
-      merged.emplace_back(name, value);
+    for (const header_field& field : headers) {  // no structured binding: clang 14 cannot capture one
+      std::erase_if(merged, [&](const header_field& f) { return iequals(f.first, field.first); });
+      merged.push_back(field);
     }
     const ttl_decision decision =
         compute_ttl(200, merged, v.behavior.cache, config_.error_caching_min_ttl_for(200), t);

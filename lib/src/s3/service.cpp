@@ -79,12 +79,8 @@ void add_stored_attributes(const request& req, const store::object_info& info, s
   }
 }
 
-// A POST Object form is held in memory until the streaming form parser lands; its file may
-// be this large.
 // The largest source one CopyObject or UploadPartCopy may copy (S3: 5 GiB).
 constexpr std::uint64_t max_copy_size = std::uint64_t{5} << 30;
-
-constexpr std::size_t post_form_limit = std::size_t{64} << 20;
 
 // GET/HEAD /_s3cors/health: the server is up and answering. Never cached.
 response health_response(const request_context& ctx) {
