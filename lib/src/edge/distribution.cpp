@@ -1,5 +1,7 @@
 #include "s3cors/edge/distribution.hpp"
 
+#include "s3cors/glob.hpp"
+
 #include "s3cors/s3/owner.hpp"
 
 #include "edge/json.hpp"
@@ -14,30 +16,6 @@ namespace {
 
 bool contains(const std::vector<std::string>& list, std::string_view item) noexcept {
   return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// Iterative glob match with single-star backtracking: linear in practice, no recursion.
-bool glob(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 }  // namespace
@@ -61,10 +39,10 @@ std::string distribution_arn(std::string_view id) {
 
 bool path_pattern_matches(std::string_view pattern, std::string_view path) noexcept {
   if (pattern == "*") return true;
-  if (!pattern.empty() && pattern.front() == '/') return glob(pattern, path);
+  if (!pattern.empty() && pattern.front() == '/') return glob_matches(pattern, path);
   // "images/*.jpg" is "/images/*.jpg" (CloudFront: "the leading / is optional").
-  if (path.empty() || path.front() != '/') return glob(pattern, path);
-  return glob(pattern, path.substr(1));
+  if (path.empty() || path.front() != '/') return glob_matches(pattern, path);
+  return glob_matches(pattern, path.substr(1));
 }
 
 const cache_behavior& match_behavior(const distribution_config& config, std::string_view path) noexcept {

@@ -3,6 +3,7 @@
 // them and how often. Parsed from JSON; every refusal names the JSON pointer of the bad field.
 #include "s3cors/faults/media_kind.hpp"
 #include "s3cors/faults/throttle.hpp"
+#include "s3cors/glob.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/error.hpp"
 
@@ -123,8 +124,7 @@ struct fault_rule {
 [[nodiscard]] result<std::chrono::nanoseconds, std::string> parse_duration(std::string_view text);
 [[nodiscard]] result<std::uint64_t, std::string> parse_size(std::string_view text);
 
-/// Glob matching: '*' any run of characters (including '/'), '?' exactly one, others themselves.
-[[nodiscard]] bool glob_matches(std::string_view pattern, std::string_view text) noexcept;
+using s3cors::glob_matches;  // s3cors/glob.hpp
 
 /// One rule: {"name": ..., "match": {...}, "action": {...}, "when": ...} (docs/faults.md §3).
 /// Unknown fields are refused. A rule without a name is named "rule-<n>" by whoever adds it.
