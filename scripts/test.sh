@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
 
+# Compile-cache entries relative to the checkout (ccache, found by CMakeLists.txt): the container
+# test's image build (tests/e2e/container_test.sh) then reuses what the ci preset compiled here.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+
 echo "== clang-format"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp')
 clang-format-14 --dry-run -Werror "${sources[@]}"

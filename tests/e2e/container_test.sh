@@ -36,6 +36,13 @@ fi
 source "$repo_root/tests/e2e/lib/common.sh"
 # Not e2e_begin: the binary argument is optional here (the image builds its own).
 e2e_scratch
+# "HITS MISSES" of the host's compile cache so far.
+ccache_counts() {
+  ccache --print-stats 2>/dev/null | awk -F '\t' '
+    $1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hits += $2 }
+    $1 == "cache_miss" { misses = $2 }
+    END { print hits + 0, misses + 0 }'
+}
 tag=s3cors:e2e-test
 name=s3cors-e2e-$$
 budget=${S3CORS_IMAGE_BUDGET_BYTES:-25000000}
@@ -55,13 +62,31 @@ if [[ $engine == podman ]]; then
     finish
   fi
 fi
+# The host's compile cache, when there is one, is mounted into the build (docker/Dockerfile,
+# CCACHE_DIR): objects the host compiled from the same sources with the same compiler are reused,
+# so the image compiles only what the host has not (in CI, nothing but the links). Podman only:
+# docker build cannot mount a directory.
+cache_flags=()
+cache_hits_before=""
+if [[ $engine == podman ]] && command -v ccache >/dev/null 2>&1; then
+  host_cache=$(ccache --get-config cache_dir 2>/dev/null)
+  if [[ -n $host_cache ]] && mkdir -p "$host_cache"; then
+    cache_flags=(-v "$host_cache:/ccache" --build-arg CCACHE_DIR=/ccache)
+    cache_hits_before=$(ccache_counts)
+  fi
+fi
 build_start=$(date +%s)
-if ! (cd "$repo_root" && "$engine" build "${build_flags[@]}" -f docker/Dockerfile -t "$tag" .) \
+if ! (cd "$repo_root" && "$engine" build "${build_flags[@]}" "${cache_flags[@]}" -f docker/Dockerfile -t "$tag" .) \
   >"$tmp/build.log" 2>&1; then
   not_ok "the image builds (docker/Dockerfile, unit tests included)" "$(tail -n 25 "$tmp/build.log")"
   finish
 fi
 ok "the image builds in $(($(date +%s) - build_start)) s (docker/Dockerfile, unit tests included)"
+if [[ -n $cache_hits_before ]]; then
+  read -r hits_before misses_before <<<"$cache_hits_before"
+  read -r hits_after misses_after <<<"$(ccache_counts)"
+  echo "# compile cache: $((hits_after - hits_before)) objects reused from the host's, $((misses_after - misses_before)) compiled"
+fi
 if grep -qE '^All tests passed \([0-9]+ assertions in [0-9]+ test cases\)' "$tmp/build.log"; then
   ok "the unit tests ran in the build stage: $(grep -oE 'All tests passed.*' "$tmp/build.log" | tail -n 1)"
 elif grep -q 'Using cache' "$tmp/build.log" || grep -q -- '---> Using cache\|CACHED' "$tmp/build.log"; then

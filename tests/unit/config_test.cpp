@@ -1,4 +1,5 @@
 #include "s3cors/config/config.hpp"
+#include "source_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -283,7 +284,7 @@ TEST_CASE("config: parse_listen refuses malformed addresses", "[config]") {
 // --- the repository's own configuration files -----------------------------------------------
 
 TEST_CASE("config: every server config shipped in a config/ directory parses", "[config]") {
-  const fs::path source_dir{S3CORS_SOURCE_DIR};
+  const fs::path& source_dir = s3cors::test::source_dir();
   std::vector<fs::path> configs;
   for (auto it = fs::recursive_directory_iterator(source_dir); it != fs::recursive_directory_iterator();
        ++it) {

@@ -2,6 +2,7 @@
 
 #include "s3cors/cors/render.hpp"
 #include "s3cors/cors/validation.hpp"
+#include "source_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,7 +21,7 @@ constexpr std::string_view malformed_message =
     "The XML you provided was not well-formed or did not validate against our published schema";
 
 std::string read_fixture(std::string_view name) {
-  std::ifstream in(std::string(S3CORS_SOURCE_DIR) + "/tests/data/cors/" + std::string(name),
+  std::ifstream in(s3cors::test::source_dir().string() + "/tests/data/cors/" + std::string(name),
                    std::ios::binary);
   REQUIRE(in.good());
   std::ostringstream text;

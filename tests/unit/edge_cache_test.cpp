@@ -29,8 +29,8 @@ cache_key key_for(std::string path, std::string query = "", std::string distribu
   return k;
 }
 
-std::shared_ptr<const std::string> body(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
+std::shared_ptr<const body_bytes> body(std::string text) {
+  return body_bytes::make(std::move(text));
 }
 
 std::optional<std::string> find(const std::vector<header_field>& headers, std::string_view name) {

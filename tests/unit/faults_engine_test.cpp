@@ -1,4 +1,5 @@
 #include "s3cors/faults/engine.hpp"
+#include "source_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ using namespace std::chrono_literals;
 using s3cors::header_list;
 
 std::string example(std::string_view key) {
-  std::ifstream in(std::string(S3CORS_SOURCE_DIR) + "/config/example-root/media/" + std::string(key),
+  std::ifstream in(s3cors::test::source_dir().string() + "/config/example-root/media/" + std::string(key),
                    std::ios::binary);
   REQUIRE(in);
   std::ostringstream out;

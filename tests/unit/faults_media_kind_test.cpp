@@ -1,4 +1,5 @@
 #include "s3cors/faults/media_kind.hpp"
+#include "source_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +14,7 @@ using namespace s3cors::faults;
 
 // The example stream (config/example-root/media), read as the caller would read it.
 std::string example(std::string_view key) {
-  std::ifstream in(std::string(S3CORS_SOURCE_DIR) + "/config/example-root/media/" + std::string(key),
+  std::ifstream in(s3cors::test::source_dir().string() + "/config/example-root/media/" + std::string(key),
                    std::ios::binary);
   REQUIRE(in);
   std::ostringstream out;

@@ -76,14 +76,14 @@ std::shared_ptr<const cached_response> edge_cache::find_fresh(const std::string&
 
 std::shared_ptr<const cached_response> edge_cache::store(const cache_key& key, int status,
                                                          std::vector<header_field> headers,
-                                                         std::shared_ptr<const std::string> body,
+                                                         std::shared_ptr<const body_bytes> body,
                                                          std::uint64_t ttl, std::chrono::sys_seconds now,
                                                          std::optional<std::string> viewer_origin) {
   auto entry = std::make_shared<cached_response>();
   entry->stored_for_origin = std::move(viewer_origin);
   entry->status = status;
   entry->headers = std::move(headers);
-  entry->body = body ? std::move(body) : std::make_shared<const std::string>();
+  entry->body = body ? std::move(body) : body_bytes::make({});
   entry->stored_at = now;
   entry->expires_at = now + std::chrono::seconds(static_cast<std::chrono::seconds::rep>(ttl));
   entry->distribution = key.distribution;

@@ -18,30 +18,34 @@ namespace {
 
 using json = nlohmann::json;
 
-// A cached body as the transport sends it: a file_slice over memory (no descriptor, always
-// resident), so a hit needs no change to how the transport writes bodies and never touches a disk.
+// A cached body as the transport sends it: a file_slice over the cached bytes, always resident,
+// so a hit needs no change to how the transport writes bodies and never touches a disk. Large
+// bodies have a descriptor (body_bytes): the transport sends them with sendfile() as it sends
+// files; small ones it copies from bytes_in_memory().
 class memory_object final : public store::readable_object {
  public:
-  explicit memory_object(std::shared_ptr<const std::string> bytes) : bytes_(std::move(bytes)) {}
+  explicit memory_object(std::shared_ptr<const body_bytes> bytes) : bytes_(std::move(bytes)) {}
   [[nodiscard]] std::uint64_t size() const noexcept override { return bytes_->size(); }
-  [[nodiscard]] int native_handle() const noexcept override { return -1; }
+  [[nodiscard]] int native_handle() const noexcept override { return bytes_->descriptor(); }
   [[nodiscard]] result<std::size_t> read_at(std::uint64_t offset, std::span<char> out) const override {
     if (offset >= bytes_->size()) return std::size_t{0};
     const std::size_t n = std::min<std::size_t>(out.size(), bytes_->size() - offset);
-    std::memcpy(out.data(), bytes_->data() + offset, n);
+    std::memcpy(out.data(), bytes_->view().data() + offset, n);
     return n;
   }
   [[nodiscard]] bool is_resident(std::uint64_t, std::uint64_t) const noexcept override { return true; }
   [[nodiscard]] bool read_if_resident(std::uint64_t offset, std::span<char> out) const noexcept override {
     if (offset > bytes_->size() || out.size() > bytes_->size() - offset) return false;
-    std::memcpy(out.data(), bytes_->data() + offset, out.size());
+    std::memcpy(out.data(), bytes_->view().data() + offset, out.size());
     return true;
   }
   void prefetch(std::uint64_t, std::uint64_t) const noexcept override {}
-  [[nodiscard]] std::optional<std::string_view> bytes_in_memory() const noexcept override { return *bytes_; }
+  [[nodiscard]] std::optional<std::string_view> bytes_in_memory() const noexcept override {
+    return bytes_->view();
+  }
 
  private:
-  std::shared_ptr<const std::string> bytes_;
+  std::shared_ptr<const body_bytes> bytes_;
 };
 
 // A whole file slice read into memory (worker threads: it may wait for the disk).
@@ -401,7 +405,7 @@ void gateway::decorate(const viewer& v, std::vector<header_field>& headers, cach
 }
 
 answer gateway::finish(const viewer& v, int status, std::vector<header_field> headers,
-                       std::shared_ptr<const std::string> body, std::size_t offset, std::size_t length,
+                       std::shared_ptr<const body_bytes> body, std::size_t offset, std::size_t length,
                        cache_outcome outcome, std::optional<std::uint64_t> age,
                        const s3::request_context& ctx) const {
   decorate(v, headers, outcome, age, ctx);
@@ -547,9 +551,9 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
     return replied(from_entry(v, *found.entry, cache_outcome::hit, found.entry->age(t), ctx));
   }
   const cache_outcome outcome = status >= 400 ? cache_outcome::error : cache_outcome::miss;
-  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const body_bytes> body;
   if (auto* text = std::get_if<std::string>(&res.body)) {
-    body = std::make_shared<const std::string>(std::move(*text));
+    body = body_bytes::make(std::move(*text));
   } else if (auto* slice = std::get_if<file_slice>(&res.body)) {
     if (slice->length > options_.max_cached_object_bytes) {
       // Too large to keep: streamed to the viewer. The origin request carried no Range or
@@ -582,9 +586,9 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
     if (!bytes) {
       return replied(json_error(502, "OriginReadFailed", "the origin's object could not be read"));
     }
-    body = std::make_shared<const std::string>(std::move(*bytes));
+    body = body_bytes::make(std::move(*bytes));
   } else {
-    body = std::make_shared<const std::string>();
+    body = body_bytes::make({});
   }
 
   const ttl_decision decision =

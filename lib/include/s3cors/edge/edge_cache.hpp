@@ -3,6 +3,7 @@
 // immutable bodies (a hit copies a pointer, not bytes), a byte bound enforced by LRU eviction,
 // invalidation by path pattern and statistics. Time is passed in; the cache reads no clock.
 // Thread-safe: one mutex guards the index (a hit moves the entry to the LRU front).
+#include "s3cors/edge/body_bytes.hpp"
 #include "s3cors/edge/cache_key.hpp"
 #include "s3cors/result.hpp"
 
@@ -24,7 +25,7 @@ namespace s3cors::edge {
 struct cached_response {
   int status = 200;
   std::vector<header_field> headers;
-  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const body_bytes> body;
   std::chrono::sys_seconds stored_at{};  ///< fetched or last revalidated: Age counts from here
   std::chrono::sys_seconds expires_at{};
   std::string distribution;
@@ -89,7 +90,7 @@ class edge_cache {
   /// the Origin of the request that caused the store (cached_response::stored_for_origin).
   std::shared_ptr<const cached_response> store(const cache_key& key, int status,
                                                std::vector<header_field> headers,
-                                               std::shared_ptr<const std::string> body, std::uint64_t ttl,
+                                               std::shared_ptr<const body_bytes> body, std::uint64_t ttl,
                                                std::chrono::sys_seconds now,
                                                std::optional<std::string> viewer_origin = std::nullopt);
 
@@ -141,7 +142,7 @@ class edge_cache {
 struct edge_response {
   int status = 200;
   std::vector<header_field> headers;
-  std::shared_ptr<const std::string> body;
+  std::shared_ptr<const body_bytes> body;
   std::size_t offset = 0;
   std::size_t length = 0;
 };

@@ -93,7 +93,7 @@ class gateway {
   [[nodiscard]] started_request through_cache(const viewer& v, const s3::request_context& ctx);
   [[nodiscard]] started_request forward(const viewer& v, const request& req, const s3::request_context& ctx);
   [[nodiscard]] answer finish(const viewer& v, int status, std::vector<header_field> headers,
-                              std::shared_ptr<const std::string> body, std::size_t offset, std::size_t length,
+                              std::shared_ptr<const body_bytes> body, std::size_t offset, std::size_t length,
                               cache_outcome outcome, std::optional<std::uint64_t> age,
                               const s3::request_context& ctx) const;
   [[nodiscard]] answer from_entry(const viewer& v, const cached_response& entry, cache_outcome outcome,
