@@ -165,12 +165,11 @@ std::optional<fix_suggestion> suggest_credentials_fix(const cors_configuration& 
   copy.id.reset();
   copy.allowed_origins = {std::string(request.origin)};
   changed.rules.insert(changed.rules.begin() + static_cast<std::ptrdiff_t>(i), std::move(copy));
-  return finish(
-      changed,
-      {fmt::format("insert before rule {} a copy of it for origin {} (AllowedOrigins \"*\" makes S3 "
-                   "answer Access-Control-Allow-Origin \"*\", which a credentialed request cannot use)",
-                   i, request.origin)},
-      std::nullopt);
+  return finish(changed,
+                {fmt::format("insert before rule {} a copy of it for origin {} (a \"*\" rule cannot answer a "
+                             "credentialed request)",
+                             i, request.origin)},
+                std::nullopt);
 }
 
 std::optional<cors_configuration> suggested_configuration(const fix_suggestion& fix) {
