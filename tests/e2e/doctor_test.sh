@@ -18,7 +18,25 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # A copy of the example configuration and root: PutBucketCors and PutObject write into it.
 cp -r "$repo_root/config" "$tmp/config"
+# Two distributions in front of the bucket (Edge mode): "cdn" keeps S3's Vary, "cdn-novary"
+# removes it with a response headers policy (a cache that mixes origins up).
+python3 - "$tmp/config/example.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+behavior = {"cache_policy": "CachingOptimized", "origin_request_policy": "CORS-S3Origin"}
+no_vary = dict(behavior, response_headers_policy={
+    "Name": "no-vary", "RemoveHeadersConfig": {"Quantity": 1, "Items": [{"Header": "Vary"}]}})
+config["distributions"] = {
+    "cdn": {"listen": "127.0.0.1:0", "origin": {"bucket": "media"}, "default_behavior": behavior},
+    "cdn-novary": {"listen": "127.0.0.1:0", "origin": {"bucket": "media"}, "default_behavior": no_vary},
+}
+json.dump(config, open(path, "w"))
+PY
 start_server --config "$tmp/config/example.json"
+edge_base() { # edge_base NAME: the distribution's http://127.0.0.1:PORT from the server's listening line
+  grep -m1 -E "^distribution $1 listening on http://127\.0\.0\.1:[0-9]+$" "$tmp/server.out" | sed 's/.* on //'
+}
 origin=http://localhost:8080
 hls="$base/media/hls/master.m3u8"
 
@@ -143,7 +161,16 @@ doctor "$hls" --player hls.js
 expect "unknown origin: fix adds a rule" "fail|add rule 1 allowing GET from origin http://other.example" "$(findings cors)"
 origin=http://localhost:8080
 
-# 7. Usage errors exit 2.
+# 7. Vary behind a cache (Edge mode): the rules are not readable through a distribution, so
+# the verdict comes from the real answers and the fix is in words.
+doctor "$(edge_base cdn)/hls/master.m3u8" --player hls.js
+expect "edge keeping Vary: all ok" "0 ok False" "$status $(field 'd["verdict"]') $(field 'd["rules_known"]')"
+doctor "$(edge_base cdn-novary)/hls/master.m3u8" --player hls.js
+expect "edge removing Vary: exit status 1" 1 "$status"
+expect "edge removing Vary: the vary check fails" "fail|" "$(findings vary)"
+check "edge removing Vary: the fix says Vary: Origin" grep -q 'send Vary: Origin' "$tmp/doctor.json"
+
+# 8. Usage errors exit 2.
 "$bin" doctor >/dev/null 2>&1
 expect "no URL: exit status 2" 2 "$?"
 "$bin" doctor "$hls" --player flash >/dev/null 2>&1
