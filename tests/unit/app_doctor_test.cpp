@@ -47,8 +47,8 @@ TEST_CASE("app doctor: http_exchange sends extra headers and returns the respons
   target.host = "127.0.0.1";
   target.port = ntohs(address.sin_port);
   target.path = "/media/a.ts";
-  const std::vector<std::pair<std::string, std::string>> headers{{"Origin", "http://a.example"},
-                                                                 {"Range", "bytes=0-1"}};
+  const std::vector<std::pair<std::string, std::string>> headers{
+      {"Origin", "http://a.example"}, {"Range", "bytes=0-1"}, {"Host", "media.example.test"}};
   const auto reply = s3cors::app::http_exchange(target, "GET", {}, std::chrono::seconds(5), headers);
   server.join();
   ::close(listener);
@@ -64,4 +64,7 @@ TEST_CASE("app doctor: http_exchange sends extra headers and returns the respons
   CHECK(received.rfind("GET /media/a.ts HTTP/1.1\r\n", 0) == 0);
   CHECK(received.find("\r\nOrigin: http://a.example\r\n") != std::string::npos);
   CHECK(received.find("\r\nRange: bytes=0-1\r\n") != std::string::npos);
+  // The caller's Host (a resolved name) replaces the address-derived one.
+  CHECK(received.find("\r\nHost: media.example.test\r\n") != std::string::npos);
+  CHECK(received.find("Host: 127.0.0.1") == std::string::npos);
 }

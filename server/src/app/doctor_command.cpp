@@ -5,7 +5,11 @@
 #include "s3cors/doctor/check.hpp"
 #include "s3cors/doctor/model.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -34,7 +38,7 @@ constexpr std::string_view doctor_usage = R"(Usage:
       ORIGIN defaults to http://localhost:8080; the player to hls.js for HLS, dash.js for DASH.
       --credentials: the page sends cookies (xhrSetup withCredentials and the like).
       --header NAME: a request header the page adds to every request (forces a preflight).
-      URL: http://HOST[:PORT]/PATH with HOST an IP address or localhost.
+      URL: http://HOST[:PORT]/PATH (no TLS).
       Exit status: 0 no check failed (warnings allowed), 1 a check failed, 2 usage errors or
       an unreadable manifest.
 )";
@@ -50,17 +54,56 @@ struct doctor_args {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// http://HOST:PORT/PATH → probe target; throws invalid_argument on what it cannot fetch.
-probe_target target_of(std::string_view url) {
+/// Where to connect for an http:// URL, and the Host header when HOST is a name.
+struct http_target {
+  probe_target target;
+  std::optional<std::string> host_header;
+};
+
+/// http://HOST[:PORT]/PATH → the address to connect to (a name is resolved with getaddrinfo);
+/// throws invalid_argument on what it cannot fetch.
+http_target target_of(std::string_view url) {
   if (!url.starts_with("http://")) throw std::invalid_argument(fmt::format("only http:// URLs: {}", url));
-  auto t = parse_probe_url(url);
+  const std::string_view rest = url.substr(7);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  std::string_view host = authority.substr(0, authority.rfind(':'));
+  if (authority.starts_with('[') || host.empty()) host = authority;
+  http_target out;
+  std::string literal(url);
+  in6_addr ignored{};
+  const std::string host_text(host);
+  if (!host.starts_with('[') && host != "localhost" &&
+      ::inet_pton(AF_INET, host_text.c_str(), &ignored) != 1) {
+    // A DNS name: connect to its first address, send the name as Host.
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host_text.c_str(), nullptr, &hints, &found) != 0 || !found)
+      throw std::runtime_error(fmt::format("{}: cannot resolve {}", url, host));
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* addr =
+        found->ai_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr);
+    ::inet_ntop(found->ai_family, addr, text, sizeof text);
+    const bool v6 = found->ai_family == AF_INET6;
+    ::freeaddrinfo(found);
+    literal = fmt::format("http://{}{}{}{}", v6 ? "[" : "", text, v6 ? "]" : "", url.substr(7 + host.size()));
+    out.host_header = std::string(authority);
+  }
+  auto t = parse_probe_url(literal);
   if (!t) throw std::invalid_argument(fmt::format("{}: {}", url, t.error().message));
-  return *t;
+  if (const auto q = t->path.find('#'); q != std::string::npos) t->path.resize(q);
+  if (t->path.empty() || t->path.front() != '/') t->path.insert(0, "/");
+  out.target = std::move(*t);
+  return out;
 }
 
 result<http_reply, std::string> send(const doctor_args& args, std::string_view url, std::string_view method,
-                                     const header_list& headers) {
-  return http_exchange(target_of(url), method, {}, args.timeout, headers);
+                                     header_list headers) {
+  const http_target t = target_of(url);
+  if (t.host_header) headers.emplace_back("Host", *t.host_header);
+  return http_exchange(t.target, method, {}, args.timeout, headers);
 }
 
 doctor::http_response to_response(const http_reply& reply) {
@@ -97,12 +140,15 @@ doctor::exchange perform(const doctor_args& args, const doctor::player_request& 
 /// GetBucketCors for the URL's bucket (its first path segment), anonymously; nullopt when the
 /// server refuses it or answers something that is not a CORS configuration.
 std::optional<cors::cors_configuration> read_bucket_cors(const doctor_args& args, std::string_view url) {
-  probe_target t = target_of(url);
-  const std::string_view path = t.path;
+  const http_target target = target_of(url);
+  probe_target t = target.target;
+  const std::string path = t.path;
   const auto end = path.find('/', 1);
-  if (path.size() < 2 || end == std::string_view::npos) return std::nullopt;
+  if (path.size() < 2 || end == std::string::npos) return std::nullopt;
   t.path = fmt::format("{}?cors", path.substr(0, end));
-  const auto reply = http_exchange(t, "GET", {}, args.timeout);
+  header_list headers;
+  if (target.host_header) headers.emplace_back("Host", *target.host_header);
+  const auto reply = http_exchange(t, "GET", {}, args.timeout, headers);
   if (!reply || reply->status != 200) return std::nullopt;
   auto parsed = cors::parse_xml(reply->body);
   if (!parsed) return std::nullopt;

@@ -129,10 +129,18 @@ result<http_reply, std::string> http_exchange(const probe_target& target, std::s
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
     if (error != 0) return failure(std::strerror(error));
   }
-  std::string request = fmt::format(
-      "{} {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: s3cors-healthcheck\r\nConnection: close\r\n", method,
-      target.path, target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
-      target.port);
+  // A Host among `headers` replaces the address-derived one (a name resolved by the caller).
+  const bool own_host = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+    return h.first.size() == 4 && (h.first[0] | 0x20) == 'h' && (h.first[1] | 0x20) == 'o' &&
+           (h.first[2] | 0x20) == 's' && (h.first[3] | 0x20) == 't';
+  });
+  std::string request = fmt::format("{} {} HTTP/1.1\r\n", method, target.path);
+  if (!own_host) {
+    request += fmt::format("Host: {}:{}\r\n",
+                           target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
+                           target.port);
+  }
+  request += "User-Agent: s3cors-healthcheck\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers) request += fmt::format("{}: {}\r\n", name, value);
   if (!body.empty() || method == "POST" || method == "PUT")
     request += fmt::format("Content-Length: {}\r\n", body.size());
