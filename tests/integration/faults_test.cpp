@@ -214,8 +214,10 @@ TEST_CASE("faults: a stall sends nothing, outlives the idle timeout, and ends wi
   options.shutdown_grace = 5000ms;
   server_fixture server(options);
   server.write("media/a.ts", pattern(1000));
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "stall", "match": {"key": "a.ts"}, "action": {"stall": true}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "stall", "match": {"key": "a.ts"}, "action": {"stall": true}})")
+              .has_value());
   raw_connection c(server.port());
   c.send(get_request("/media/a.ts"));
   const auto waited = c.read(600ms);
@@ -234,8 +236,10 @@ TEST_CASE("faults: a throughput cap paces the body within 5% of the cap", "[inte
   server_fixture server;
   constexpr std::size_t size = 2'000'000;  // ~2 s at 1 MB/s
   server.write("media/big.ts", pattern(size));
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "cap", "match": {"key": "big.ts"}, "action": {"throughput": "1MB"}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "cap", "match": {"key": "big.ts"}, "action": {"throughput": "1MB"}})")
+              .has_value());
   const auto start = steady::now();
   const auto res = send_request(server.port(), "GET", "/media/big.ts");
   const double seconds = std::chrono::duration<double>(steady::now() - start).count();
@@ -296,8 +300,10 @@ TEST_CASE("faults: the media index follows PUT and DELETE of a playlist", "[inte
   server_fixture server;
   server.write("media/live/a.ts", "A");
   server.write("media/live/b.ts", "B");
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "second", "match": {"segment": 1}, "action": {"error": 503}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "second", "match": {"segment": 1}, "action": {"error": 503}})")
+              .has_value());
   CHECK(send_request(server.port(), "GET", "/media/live/b.ts").status == 200);  // not indexed yet
   REQUIRE(send_request(server.port(), "PUT", "/media/live/index.m3u8", {},
                        "#EXTM3U\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n")
