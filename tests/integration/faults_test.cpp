@@ -364,3 +364,37 @@ TEST_CASE("faults: the access record's fault field is in the JSON form", "[integ
   r.fault = {};
   CHECK(nlohmann::json::parse(s3cors::net::format_access_json(r))["fault"].is_null());
 }
+
+TEST_CASE("faults: a bandwidth timeline changes the rate mid-body", "[integration][faults]") {
+  server_fixture server;
+  constexpr std::size_t size = 1'200'000;
+  server.write("media/tl.ts", pattern(size));
+  // 2 MB/s for 500 ms (about 1,040,000 bytes with the first quantum), then 200 kB/s for the
+  // remaining 160,000 bytes: about 1.3 s in all.
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "drop", "match": {"key": "tl.ts"},
+                       "action": {"timeline": {"steps": [{"rate": "2MB", "for": "500ms"}, {"rate": "200kB"}],
+                                               "from": "request"}}})")
+              .has_value());
+  const auto start = steady::now();
+  const auto res = send_request(server.port(), "GET", "/media/tl.ts");
+  const double seconds = std::chrono::duration<double>(steady::now() - start).count();
+  REQUIRE(res.status == 200);
+  CHECK(res.body.size() == size);
+  INFO("took " << seconds << " s");
+  CHECK(seconds >= 1.25);
+  CHECK(seconds <= 1.5);
+}
+
+TEST_CASE("faults: cut_after then stall keeps the connection open after N bytes", "[integration][faults]") {
+  media_fixture f;
+  f.add(
+      R"({"name": "hang", "match": {"key": "hls/small.ts"}, "action": {"cut_after": 1000, "stall": true}})");
+  raw_connection c(f.port());
+  c.send(get_request("/media/hls/small.ts"));
+  const auto got = c.read(600ms);
+  CHECK(got.timed_out);
+  CHECK_THAT(got.received, Catch::Contains("Content-Length: 10000"));
+  CHECK(body_of(got.received).size() == 1000);
+}
