@@ -21,7 +21,8 @@
 #             hls.js retries, playback continues past it
 #   cut       segment 2 cut after 16 KiB: hls.js's ERROR networkError/fragLoadError
 #   nocors    the 503 with drop_cors: the page sees status 0, Chromium a CORS failure
-# Installs what it needs like browser_hls_test.sh (tests/e2e/lib/browser.sh).
+# CASES="abr cut" runs only those. Installs what it needs like browser_hls_test.sh
+# (tests/e2e/lib/browser.sh).
 #
 # Exit status 0 when every check passed ("ok - ..." / "not ok - ..." lines, then a summary).
 set -uo pipefail
@@ -93,7 +94,7 @@ else
 fi
 
 deadline=$((SECONDS + 400)) # the browser runs' budget (browser_run; ctest allows 600 s with installs)
-for case in abr slowdown cut nocors; do
+for case in ${CASES:-abr slowdown cut nocors}; do
   browser_run "$case" faults_players.mjs --page "$page_url" --manifest "$base/media/hls/master.m3u8" \
     --api "$api" --case "$case"
 done
