@@ -86,7 +86,8 @@ for cap in $caps; do
 done
 add_rule "{\"name\": \"cpu-throttle\", \"match\": {\"bucket\": \"bench\", \"key\": \"cpu/throttled.bin\"}, \"action\": {\"throughput\": $rate}}"
 
-echo "== s3cors $("$bin" --version 2>/dev/null | head -n 1), --threads $server_threads, $(nproc) CPUs, 127.0.0.1"
+echo "== s3cors $("$bin" --version 2>/dev/null | head -n 1), --threads $server_threads, $(nproc) CPUs, 127.0.0.1," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine delays the throttle's timers)"
 echo
 
 # ---------------------------------------------------------------------------
@@ -141,6 +142,7 @@ echo "$throttled"
 paced=$(cpu_row paced cpu/free.bin "$rate")
 echo "$paced"
 echo
+echo "wanted: $(python3 -c "import sys; print(int(sys.argv[1]) * int(sys.argv[2]) / 1e6)" "$connections" "$rate") MB/s in each row"
 echo "CPU per MB, throttled / paced: $(ratio "$(awk '{print $6}' <<<"$throttled")" "$(awk '{print $6}' <<<"$paced")")" \
   "($connections connections at $rate B/s each, ${cpu_seconds_run} s, client SO_RCVBUF $rcvbuf)"
 curl -s --max-time 10 "$api" | python3 -c '
