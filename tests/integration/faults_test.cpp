@@ -214,8 +214,10 @@ TEST_CASE("faults: a stall sends nothing, outlives the idle timeout, and ends wi
   options.shutdown_grace = 5000ms;
   server_fixture server(options);
   server.write("media/a.ts", pattern(1000));
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "stall", "match": {"key": "a.ts"}, "action": {"stall": true}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "stall", "match": {"key": "a.ts"}, "action": {"stall": true}})")
+              .has_value());
   raw_connection c(server.port());
   c.send(get_request("/media/a.ts"));
   const auto waited = c.read(600ms);
@@ -234,8 +236,10 @@ TEST_CASE("faults: a throughput cap paces the body within 5% of the cap", "[inte
   server_fixture server;
   constexpr std::size_t size = 2'000'000;  // ~2 s at 1 MB/s
   server.write("media/big.ts", pattern(size));
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "cap", "match": {"key": "big.ts"}, "action": {"throughput": "1MB"}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "cap", "match": {"key": "big.ts"}, "action": {"throughput": "1MB"}})")
+              .has_value());
   const auto start = steady::now();
   const auto res = send_request(server.port(), "GET", "/media/big.ts");
   const double seconds = std::chrono::duration<double>(steady::now() - start).count();
@@ -296,8 +300,10 @@ TEST_CASE("faults: the media index follows PUT and DELETE of a playlist", "[inte
   server_fixture server;
   server.write("media/live/a.ts", "A");
   server.write("media/live/b.ts", "B");
-  REQUIRE(server.faults().engine().add(
-      R"({"name": "second", "match": {"segment": 1}, "action": {"error": 503}})"));
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "second", "match": {"segment": 1}, "action": {"error": 503}})")
+              .has_value());
   CHECK(send_request(server.port(), "GET", "/media/live/b.ts").status == 200);  // not indexed yet
   REQUIRE(send_request(server.port(), "PUT", "/media/live/index.m3u8", {},
                        "#EXTM3U\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n")
@@ -357,4 +363,38 @@ TEST_CASE("faults: the access record's fault field is in the JSON form", "[integ
   CHECK(nlohmann::json::parse(s3cors::net::format_access_json(r))["fault"] == "bad-segment,slow");
   r.fault = {};
   CHECK(nlohmann::json::parse(s3cors::net::format_access_json(r))["fault"].is_null());
+}
+
+TEST_CASE("faults: a bandwidth timeline changes the rate mid-body", "[integration][faults]") {
+  server_fixture server;
+  constexpr std::size_t size = 1'200'000;
+  server.write("media/tl.ts", pattern(size));
+  // 2 MB/s for 500 ms (about 1,040,000 bytes with the first quantum), then 200 kB/s for the
+  // remaining 160,000 bytes: about 1.3 s in all.
+  REQUIRE(server.faults()
+              .engine()
+              .add(R"({"name": "drop", "match": {"key": "tl.ts"},
+                       "action": {"timeline": {"steps": [{"rate": "2MB", "for": "500ms"}, {"rate": "200kB"}],
+                                               "from": "request"}}})")
+              .has_value());
+  const auto start = steady::now();
+  const auto res = send_request(server.port(), "GET", "/media/tl.ts");
+  const double seconds = std::chrono::duration<double>(steady::now() - start).count();
+  REQUIRE(res.status == 200);
+  CHECK(res.body.size() == size);
+  INFO("took " << seconds << " s");
+  CHECK(seconds >= 1.25);
+  CHECK(seconds <= 1.5);
+}
+
+TEST_CASE("faults: cut_after then stall keeps the connection open after N bytes", "[integration][faults]") {
+  media_fixture f;
+  f.add(
+      R"({"name": "hang", "match": {"key": "hls/small.ts"}, "action": {"cut_after": 1000, "stall": true}})");
+  raw_connection c(f.port());
+  c.send(get_request("/media/hls/small.ts"));
+  const auto got = c.read(600ms);
+  CHECK(got.timed_out);
+  CHECK_THAT(got.received, Catch::Contains("Content-Length: 10000"));
+  CHECK(body_of(got.received).size() == 1000);
 }

@@ -323,7 +323,7 @@ TEST_CASE("app application: a reload replaces the file's fault rules, keeping an
   CHECK(engine.decide(request).error.has_value());  // the first match fires
 
   SECTION("an edit elsewhere keeps the rules and the API's additions") {
-    REQUIRE(engine.add(R"({"name": "api", "action": {"latency": 5}})"));
+    REQUIRE(engine.add(R"({"name": "api", "action": {"latency": 5}})").has_value());
     f.write_config(R"(, "faults": [{"name": "once", "match": {"key": "*.ts"}, "action": {"error": 503},
                                     "when": {"first": 1}}], "cors_debug_header": true)");
     REQUIRE(application.reload("test").status == app::reload_status::applied);

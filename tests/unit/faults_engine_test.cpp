@@ -414,10 +414,10 @@ TEST_CASE("faults engine: counters hold under concurrent requests", "[faults]") 
 TEST_CASE("faults engine: a preflight is selected only by rules naming OPTIONS", "[faults]") {
   using namespace s3cors::faults;
   fault_engine engine;
-  REQUIRE(engine.add(R"({"name": "all", "action": {"latency": 1}})"));
-  REQUIRE(engine.add(R"({"name": "get", "match": {"method": "GET"}, "action": {"latency": 1}})"));
-  REQUIRE(
-      engine.add(R"({"name": "opt", "match": {"method": ["get", "options"]}, "action": {"latency": 1}})"));
+  REQUIRE(engine.add(R"({"name": "all", "action": {"latency": 1}})").has_value());
+  REQUIRE(engine.add(R"({"name": "get", "match": {"method": "GET"}, "action": {"latency": 1}})").has_value());
+  REQUIRE(engine.add(R"({"name": "opt", "match": {"method": ["get", "options"]}, "action": {"latency": 1}})")
+              .has_value());
   fault_request r;
   r.bucket = "media";
   r.key = "a.ts";

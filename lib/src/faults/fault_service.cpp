@@ -104,12 +104,26 @@ std::size_t fault_service::rebuild_index() {
 }
 
 void fault_service::refresh(std::string_view bucket, std::string_view key) {
+  // Texts are read outside the lock (lookups on network threads must never wait for a disk);
+  // the index is changed under it, one text at a time.
   auto text = read_text(bucket, key);
-  // Read outside the lock; the index is changed under it (a media index is small: a copy per
-  // refresh would cost more than the wait).
-  std::unique_lock lock(index_mutex_);
-  index_.remove(bucket, key);
-  if (text) (void)add_with_named(index_, bucket, key, std::move(*text));
+  std::deque<std::string> pending;
+  {
+    std::unique_lock lock(index_mutex_);
+    index_.remove(bucket, key);
+    if (text) {
+      for (auto& named : index_.add(bucket, key, *text)) pending.push_back(std::move(named));
+    }
+  }
+  std::size_t budget = 1000;  // as in add_with_named
+  while (!pending.empty() && budget-- > 0) {
+    const std::string next = std::move(pending.front());
+    pending.pop_front();
+    auto named_text = read_text(bucket, next);
+    if (!named_text) continue;
+    std::unique_lock lock(index_mutex_);
+    for (auto& more : index_.add(bucket, next, *named_text)) pending.push_back(std::move(more));
+  }
 }
 
 std::optional<std::pair<std::string, std::string>> fault_service::playlist_written(const request& req) const {

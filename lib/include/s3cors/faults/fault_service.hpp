@@ -76,7 +76,8 @@ class fault_service {
  private:
   /// Reads a playlist (nullopt: missing, too large or unreadable).
   [[nodiscard]] std::optional<std::string> read_text(std::string_view bucket, std::string_view key) const;
-  /// Adds a text and, in turn, the playlists it names that are not indexed yet.
+  /// Adds a text and, in turn, the playlists it names that are not indexed yet (into an index
+  /// nobody else sees yet: it reads files).
   std::size_t add_with_named(media_index& index, std::string_view bucket, std::string_view key,
                              std::string text) const;
 
