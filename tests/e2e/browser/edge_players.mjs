@@ -17,11 +17,8 @@
 //        [--players hls,videojs] [--label TEXT] [--chromium PATH] [--timeout-ms 20000]
 //        [--min-time 1.0]
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openPage, reporter, runBrowser, short } from './harness.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -44,41 +41,14 @@ const minTime = Number(opt['min-time']);
 const names = { hls: 'hls.js', videojs: 'video.js' };
 const manifestOrigin = new URL(opt.manifest).origin;
 
-let failed = 0;
-function check(cond, desc, diag = []) {
-  const prefix = opt.label ? `${opt.label}: ` : '';
-  if (cond) {
-    console.log(`ok - ${prefix}${desc}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${prefix}${desc}`);
-    for (const d of diag) for (const line of String(d).split('\n')) console.log(`#   ${line}`);
-  }
-  return !!cond;
-}
+const rep = reporter(opt.label);
+const { check } = rep;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const short = (v, n = 700) => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > n ? `${s.slice(0, n)}...` : s;
-};
 
 async function runPlayer(browser, player) {
   const name = names[player] || player;
-  const context = await browser.newContext({ viewport: { width: 660, height: 420 } });
-  const consoleMsgs = [];
-  const net = [];
+  const { page, consoleMsgs, net, close } = await openPage(browser, manifestOrigin);
   try {
-    const page = await context.newPage();
-    page.on('console', (m) => consoleMsgs.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => consoleMsgs.push(`pageerror: ${e}`));
-    page.on('requestfinished', (req) => {
-      if (req.url().startsWith(manifestOrigin)) net.push(`${req.method()} ${new URL(req.url()).pathname} finished`);
-    });
-    page.on('requestfailed', (req) => {
-      if (req.url().startsWith(manifestOrigin)) {
-        net.push(`${req.method()} ${new URL(req.url()).pathname} failed: ${req.failure()?.errorText}`);
-      }
-    });
     const url = `${opt.page}?player=${player}&src=${encodeURIComponent(opt.manifest)}`;
     const resp = await page.goto(url, { waitUntil: 'load', timeout: 10000 });
     if (!check(resp && resp.status() === 200, `${name}: player page loads`, [`status ${resp && resp.status()}`])) return;
@@ -111,30 +81,11 @@ async function runPlayer(browser, player) {
       if (corsMsg) console.log(`#   chromium: ${short(corsMsg, 300)}`);
     }
   } finally {
-    await context.close().catch(() => {});
+    await close();
   }
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 's3cors-chromium-'));
-let browser;
-let exitCode = 2;
-try {
-  browser = await chromium.launch({
-    executablePath: opt.chromium,
-    headless: true,
-    timeout: 20000,
-    env: { ...process.env, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-  });
+await runBrowser(opt.chromium, async (browser) => {
   for (const player of opt.players.split(',')) await runPlayer(browser, player);
-  exitCode = failed === 0 ? 0 : 1;
-} catch (e) {
-  check(false, 'browser harness runs', [e && e.stack ? e.stack : String(e)]);
-  exitCode = 2;
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  rmSync(scratch, { recursive: true, force: true });
-}
-process.exit(exitCode);
+  return rep.failed === 0;
+});

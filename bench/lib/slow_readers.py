@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Many concurrent GETs of one object, read freely or at a fixed rate per connection (bench/faults.sh).
+
+Usage: slow_readers.py --url http://127.0.0.1:PORT/bucket/key --connections N --seconds T
+                       [--rate BYTES_PER_S] [--rcvbuf BYTES]
+
+Opens N connections to 127.0.0.1, sends one GET on each (Connection: close) and reads for T
+seconds from the moment every request is sent:
+  --rate 0 (default)  each connection is read as fast as data arrives (the server paces it)
+  --rate R            each connection is read at R bytes/s: every 20 ms it may take what its
+                      allowance has earned since the start (the client paces it; TCP's window
+                      holds the server back, as a slow network would)
+--rcvbuf sets SO_RCVBUF before connecting (a small window: the server's socket buffers do not
+absorb the whole body at once). One thread, epoll; nothing sleeps while data is owed.
+
+Prints one line:
+  RESULT bytes seconds connections finished errors
+(bytes: everything received, heads included; finished: connections the server ended before T).
+"""
+import argparse
+import select
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", required=True)
+    p.add_argument("--connections", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--rate", type=float, default=0.0)
+    p.add_argument("--rcvbuf", type=int, default=0)
+    a = p.parse_args()
+    u = urlsplit(a.url)
+    if u.hostname != "127.0.0.1":
+        sys.exit("slow_readers.py: only 127.0.0.1")
+    request = (f"GET {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n").encode()
+
+    socks = {}
+    errors = 0
+    for _ in range(a.connections):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if a.rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+        try:
+            s.connect((u.hostname, u.port))
+            s.sendall(request)
+        except OSError:
+            errors += 1
+            s.close()
+            continue
+        s.setblocking(False)
+        socks[s.fileno()] = s
+    if not socks:
+        sys.exit("slow_readers.py: no connection could be made")
+
+    received = {fd: 0 for fd in socks}
+    finished = 0
+    start = time.monotonic()
+    end = start + a.seconds
+    ep = select.epoll()
+
+    def take(fd, limit):
+        """recv up to limit bytes from fd; False when the connection ended."""
+        nonlocal finished, errors
+        try:
+            data = socks[fd].recv(min(limit, 262144))
+        except BlockingIOError:
+            return True
+        except OSError:
+            errors += 1
+            data = b""
+        if not data:
+            if a.rate == 0:
+                ep.unregister(fd)
+            socks.pop(fd).close()
+            finished += 1
+            return False
+        received[fd] += len(data)
+        return True
+
+    if a.rate == 0:
+        for fd in socks:
+            ep.register(fd, select.EPOLLIN)
+        while socks:
+            now = time.monotonic()
+            if now >= end:
+                break
+            for fd, _ in ep.poll(end - now):
+                if fd in socks:
+                    take(fd, 262144)
+    else:
+        tick = 0.02
+        next_tick = start
+        while socks:
+            now = time.monotonic()
+            if now >= end:
+                break
+            if now < next_tick:
+                time.sleep(next_tick - now)  # the pacing interval itself, not a wait for data
+                now = time.monotonic()
+            owed = int(a.rate * (min(now, end) - start))
+            for fd in list(socks):
+                while received[fd] < owed:
+                    before = received[fd]
+                    if not take(fd, owed - received[fd]) or received[fd] == before:
+                        break  # ended, or nothing more has arrived yet
+            next_tick += tick
+    elapsed = min(time.monotonic(), end) - start
+    for s in socks.values():
+        s.close()
+    print(f"RESULT {sum(received.values())} {elapsed:.3f} {a.connections} {finished} {errors}")
+
+
+if __name__ == "__main__":
+    main()
