@@ -6,6 +6,7 @@
 #include "s3cors/app/settings.hpp"
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/edge/gateway.hpp"
+#include "s3cors/inspector/endpoints.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/service.hpp"
@@ -62,6 +63,9 @@ class application {
   [[nodiscard]] const net::server_options& server_options() const noexcept;
   /// Handles requests; thread-safe.
   [[nodiscard]] s3::service& service() noexcept;
+  /// The inspector's endpoints (/_s3cors/inspector, docs/inspector.md); when it is on,
+  /// server_options() and the distributions' options carry its capture.
+  [[nodiscard]] const inspector::endpoints& inspector() const noexcept;
   [[nodiscard]] cors::cors_registry& cors() noexcept;
   [[nodiscard]] store::object_store& store() noexcept;
   /// The configuration file's distributions (docs/edge.md §9), each with its gateway. Built at
