@@ -4,6 +4,7 @@
 #include "s3cors/app/access_command.hpp"
 #include "s3cors/app/application.hpp"
 #include "s3cors/app/cors_command.hpp"
+#include "s3cors/app/doctor_command.hpp"
 #include "s3cors/app/edge_command.hpp"
 #include "s3cors/app/healthcheck.hpp"
 #include "s3cors/app/settings.hpp"
@@ -36,6 +37,7 @@ constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
        s3cors cors explain|lint ...     (see s3cors cors --help)
        s3cors access explain ...        (see s3cors access --help)
        s3cors edge invalidate|flush|stats|explain --distribution NAME ...   (see s3cors edge --help)
+       s3cors doctor URL [--origin O] [--player P] [--credentials] [--json]   (see s3cors doctor --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options (each also read from the environment variable shown; a flag wins over the
@@ -152,6 +154,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args.front() == "cors") return s3cors::app::run_cors_command(argc - 2, argv + 2);
   if (!args.empty() && args.front() == "access") return s3cors::app::run_access_command(argc - 2, argv + 2);
   if (!args.empty() && args.front() == "edge") return s3cors::app::run_edge_command(argc - 2, argv + 2);
+  if (!args.empty() && args.front() == "doctor") return s3cors::app::run_doctor_command(argc - 2, argv + 2);
   try {
     if (!args.empty() && args.front() == "healthcheck") {
       return checked(

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -91,7 +92,8 @@ result<probe_target, usage_error> parse_probe_url(std::string_view url) {
 }
 
 result<http_reply, std::string> http_exchange(const probe_target& target, std::string_view method,
-                                              std::string_view body, std::chrono::milliseconds timeout) {
+                                              std::string_view body, std::chrono::milliseconds timeout,
+                                              std::span<const std::pair<std::string, std::string>> headers) {
   using failure = std::string;
   sockaddr_storage address{};
   socklen_t address_size = 0;
@@ -127,10 +129,19 @@ result<http_reply, std::string> http_exchange(const probe_target& target, std::s
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
     if (error != 0) return failure(std::strerror(error));
   }
-  std::string request = fmt::format(
-      "{} {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: s3cors-healthcheck\r\nConnection: close\r\n", method,
-      target.path, target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
-      target.port);
+  // A Host among `headers` replaces the address-derived one (a name resolved by the caller).
+  const bool own_host = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+    return h.first.size() == 4 && (h.first[0] | 0x20) == 'h' && (h.first[1] | 0x20) == 'o' &&
+           (h.first[2] | 0x20) == 's' && (h.first[3] | 0x20) == 't';
+  });
+  std::string request = fmt::format("{} {} HTTP/1.1\r\n", method, target.path);
+  if (!own_host) {
+    request += fmt::format("Host: {}:{}\r\n",
+                           target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host,
+                           target.port);
+  }
+  request += "User-Agent: s3cors-healthcheck\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += fmt::format("{}: {}\r\n", name, value);
   if (!body.empty() || method == "POST" || method == "PUT")
     request += fmt::format("Content-Length: {}\r\n", body.size());
   request += "\r\n";
@@ -182,8 +193,20 @@ result<http_reply, std::string> http_exchange(const probe_target& target, std::s
   if (!out.status_line.starts_with("HTTP/1.") || out.status_line.size() < 12)
     return failure("not an HTTP response");
   out.status = static_cast<unsigned>(std::strtoul(out.status_line.c_str() + 9, nullptr, 10));
-  if (const auto head_end = received.find("\r\n\r\n"); head_end != std::string::npos)
-    out.body = received.substr(head_end + 4);
+  const auto head_end = received.find("\r\n\r\n");
+  if (head_end != std::string::npos) out.body = received.substr(head_end + 4);
+  // Header fields: the lines after the status line, "Name: value".
+  std::string_view head = std::string_view(received).substr(0, std::min(head_end, received.size()));
+  for (auto eol = head.find("\r\n"); eol != std::string_view::npos; eol = head.find("\r\n")) {
+    head.remove_prefix(eol + 2);
+    const std::string_view line = head.substr(0, head.find("\r\n"));
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
   return out;
 }
 

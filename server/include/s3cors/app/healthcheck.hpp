@@ -11,6 +11,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace s3cors::app {
 
@@ -32,19 +34,23 @@ struct probe_target {
 /// not HOST:PORT or names port 0.
 [[nodiscard]] result<probe_target, usage_error> default_probe_target(const env_lookup& environment);
 
-/// An HTTP answer: the status line's code, the status line and the body.
+/// An HTTP answer: the status line's code, the status line, the header fields (as received, in
+/// order) and the body.
 struct http_reply {
   unsigned status = 0;
   std::string status_line;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 /// Sends one request (Connection: close) to the target's host, port and path and reads the
 /// answer until the server closes or Content-Length is reached. The error is one short reason
 /// ("connect timed out", "no answer in time", "not an HTTP response", an errno message).
-[[nodiscard]] result<http_reply, std::string> http_exchange(const probe_target& target,
-                                                            std::string_view method, std::string_view body,
-                                                            std::chrono::milliseconds timeout);
+/// `headers` are added to the request (e.g. Origin for `s3cors doctor`); a Host among them
+/// replaces the one derived from the target's address.
+[[nodiscard]] result<http_reply, std::string> http_exchange(
+    const probe_target& target, std::string_view method, std::string_view body,
+    std::chrono::milliseconds timeout, std::span<const std::pair<std::string, std::string>> headers = {});
 
 /// Fetches the target; prints "healthy: ..." or "unhealthy: URL: why" on stdout. Returns the
 /// exit code: 0 when the answer is 200 within timeout, 1 otherwise.
