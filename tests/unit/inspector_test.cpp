@@ -187,6 +187,11 @@ TEST_CASE("inspector render: a row and its server-sent event", "[inspector]") {
   CHECK(event.starts_with("id: 7\nevent: request\ndata: {"));
   CHECK(event.ends_with("}\n\n"));
   CHECK(event.find('\n', 30) == event.size() - 2);  // the JSON is one line
+  SECTION("strings that need escaping, and invalid UTF-8") {
+    r.key = "caf\xc3\xa9 \"quoted\"\n\xff";
+    const auto escaped = nlohmann::json::parse(inspector::row_json(r));
+    CHECK(escaped["key"] == "caf\xc3\xa9 \"quoted\"\n\xef\xbf\xbd");
+  }
   CHECK(inspector::dropped_event(3) == "event: dropped\ndata: {\"dropped\":3}\n\n");
 }
 
