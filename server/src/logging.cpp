@@ -177,7 +177,7 @@ void append_json_string(std::string& out, std::string_view text) {
 
 std::string format_access_json(const access_record& r) {
   std::string out;
-  out.reserve(256 + r.target.size() + r.key.size() + r.cors.size() + r.note.size());
+  out.reserve(256 + r.target.size() + r.key.size() + r.cors.size() + r.note.size() + r.fault.size());
   out += R"({"time":)";
   append_json_or_null(out, r.time);
   out += R"(,"request_id":)";
@@ -197,6 +197,8 @@ std::string format_access_json(const access_record& r) {
   append_json_or_null(out, r.cors);
   out += R"(,"note":)";
   append_json_or_null(out, r.note);
+  out += R"(,"fault":)";
+  append_json_or_null(out, r.fault);
   out += '}';
   return out;
 }
@@ -207,9 +209,9 @@ void log_access(log_level level, const access_record& r) {
   if (current_log_format() == log_format::json) {
     line = format_access_json(r);
   } else {
-    line =
-        fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}", r.time, r.method, r.target, r.status, r.bytes,
-                    r.duration_ms, r.origin.empty() ? "-" : r.origin, r.note.empty() ? "" : " note=", r.note);
+    line = fmt::format("{} {} {} {} {} {:.3f}ms origin={}{}{}{}{}", r.time, r.method, r.target, r.status,
+                       r.bytes, r.duration_ms, r.origin.empty() ? "-" : r.origin,
+                       r.fault.empty() ? "" : " fault=", r.fault, r.note.empty() ? "" : " note=", r.note);
   }
   write_line(line);
 }

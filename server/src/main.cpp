@@ -6,9 +6,11 @@
 #include "s3cors/app/cors_command.hpp"
 #include "s3cors/app/doctor_command.hpp"
 #include "s3cors/app/edge_command.hpp"
+#include "s3cors/app/faults_command.hpp"
 #include "s3cors/app/healthcheck.hpp"
 #include "s3cors/app/settings.hpp"
 #include "s3cors/net/edge_handler.hpp"
+#include "s3cors/net/fault_handler.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/net/inspector_handler.hpp"
 #include "s3cors/net/service_handler.hpp"
@@ -38,6 +40,7 @@ constexpr std::string_view usage = R"(Usage: s3cors --root DIR [options]
        s3cors access explain ...        (see s3cors access --help)
        s3cors edge invalidate|flush|stats|explain --distribution NAME ...   (see s3cors edge --help)
        s3cors doctor URL [--origin O] [--player P] [--credentials] [--json]   (see s3cors doctor --help)
+       s3cors faults list|add|remove|clear ...   (media faults; see s3cors faults --help)
 Serves every directory under DIR as an S3 bucket, with S3's CORS behaviour.
 
 Options (each also read from the environment variable shown; a flag wins over the
@@ -107,8 +110,10 @@ int serve(std::span<const std::string_view> args) {
   for (const auto& d : distributions) gateways.push_back(d.gateway);
   net::http_server server(
       application.server_options(),
-      net::with_inspector(net::with_edge_control(net::service_handler(application.service()), gateways),
-                          application.inspector()));
+      net::with_inspector(
+          net::with_faults(net::with_edge_control(net::service_handler(application.service()), gateways),
+                           application.faults()),
+          application.inspector()));
   const std::uint16_t port = server.start();
   const auto print_listening = [](std::string_view what, const std::string& host, std::uint16_t bound) {
     const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
@@ -155,6 +160,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args.front() == "access") return s3cors::app::run_access_command(argc - 2, argv + 2);
   if (!args.empty() && args.front() == "edge") return s3cors::app::run_edge_command(argc - 2, argv + 2);
   if (!args.empty() && args.front() == "doctor") return s3cors::app::run_doctor_command(argc - 2, argv + 2);
+  if (!args.empty() && args.front() == "faults") return s3cors::app::run_faults_command(argc - 2, argv + 2);
   try {
     if (!args.empty() && args.front() == "healthcheck") {
       return checked(

@@ -6,6 +6,7 @@
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/s3/error.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -78,7 +79,7 @@ class session : public std::enable_shared_from_this<session> {
   void force_close();
 
  private:
-  enum class phase { idle, reading, processing, writing, streaming };
+  enum class phase { idle, reading, processing, writing, stalled, streaming };
   /// A body piece buffer: two per upload, one filling from the socket while a worker stores
   /// the other.
   static constexpr std::size_t piece_size = 512 * 1024;
@@ -91,6 +92,8 @@ class session : public std::enable_shared_from_this<session> {
   void do_read_header();
   void on_read_header(beast::error_code ec, std::size_t n);
   void process();
+  /// process() once the fault plan's delay is over: the injected answer, or the handler.
+  void dispatch();
   void on_started(started_request&& started);
   void do_read_piece();
   void on_read_piece(int buffer, beast::error_code ec, std::size_t n);
@@ -115,6 +118,17 @@ class session : public std::enable_shared_from_this<session> {
   void on_body_sent();
   void do_close();
   void do_linger();
+  // Media faults (docs/faults.md §5.3).
+  /// The body's next throttled or cut piece: memory writes, or sendfile up to pace_stop_.
+  void pace_body();
+  /// The paced body ended: whole, or cut (then a close, a reset or a stall).
+  void end_paced();
+  /// A TCP reset (SO_LINGER 0, then close), once what was written has left the send buffer.
+  void reset_connection(int waited_ms = 0);
+  /// Sends nothing more and holds the connection, out of the idle timeout, until the client
+  /// leaves or the server stops.
+  void stall();
+  void on_stall_read(beast::error_code ec, std::size_t n);
   void log_access(unsigned status, std::uint64_t bytes);
   /// The record of the request just answered, for the inspector's open pages.
   void publish_to_inspector(const access_record& record);
@@ -184,6 +198,20 @@ class session : public std::enable_shared_from_this<session> {
   bool inspect_truncated_ = false;
   std::unique_ptr<streaming_state> streaming_;
   s3::request_context ctx_;
+
+  // Media faults of the request being answered (docs/faults.md §5.3).
+  std::optional<faults::fault_plan> fault_;
+  std::optional<answer> fault_reply_;  ///< the injected answer, sent instead of the handler's
+  std::string log_fault_;
+  asio::steady_timer fault_timer_;  ///< the delay, throttle wake-ups, the wait before a reset
+  std::optional<faults::throttle> throttle_;
+  bool paced_ = false;            ///< the body goes out piece by piece (throttle or cut)
+  std::size_t head_size_ = 0;     ///< out_'s head bytes, before an in-memory body
+  std::uint64_t body_total_ = 0;  ///< the body's bytes as the head promises them
+  std::uint64_t body_limit_ = 0;  ///< bytes sent before the cut (body_total_ when none)
+  std::uint64_t body_sent_ = 0;
+  std::uint64_t pace_stop_ = 0;  ///< sendfile stops at this offset and returns to pace_body
+  std::array<char, 1024> stall_scratch_{};
 };
 
 }  // namespace s3cors::net

@@ -6,6 +6,8 @@
 #include "server_state.hpp"
 
 #include <fmt/format.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -28,6 +30,11 @@ constexpr std::size_t sendfile_chunk = 1024 * 1024;
 constexpr std::uint64_t turn_limit = 2 * 1024 * 1024;
 // A worker brings this much of a body into memory at a time when it is not there.
 constexpr std::uint64_t prefetch_window = 8 * 1024 * 1024;
+// A paced (throttled or cut) body is written at most this much at a time from memory.
+constexpr std::uint64_t paced_chunk = 256 * 1024;
+// Before a reset after a cut, the bytes written must leave the send buffer (a reset discards
+// what is still there): waited for this long at most, looking every millisecond.
+constexpr int reset_drain_ms = 2000;
 
 bool is_benign(const beast::error_code& ec) {
   return ec == asio::error::operation_aborted || ec == beast::error::timeout ||
@@ -186,7 +193,11 @@ struct session::streaming_state {
 };
 
 session::session(tcp::socket&& socket, server_state& state, bool reject)
-    : stream_(std::move(socket)), state_(state), reject_(reject), write_timer_(stream_.get_executor()) {
+    : stream_(std::move(socket)),
+      state_(state),
+      reject_(reject),
+      write_timer_(stream_.get_executor()),
+      fault_timer_(stream_.get_executor()) {
   // The peer's address, once per connection: bucket policies test it (aws:SourceIp).
   beast::error_code ec;
   const auto peer = stream_.socket().remote_endpoint(ec);
@@ -223,7 +234,8 @@ void session::start() {
 
 void session::close_if_idle() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->phase_ == phase::idle) self->stream_.cancel();
+    // A stalled connection (docs/faults.md §5.3) is held for the client only while serving.
+    if (self->phase_ == phase::idle || self->phase_ == phase::stalled) self->stream_.cancel();
     if (self->phase_ == phase::streaming) self->end_stream();  // a stream never ends by itself
   });
 }
@@ -232,6 +244,7 @@ void session::force_close() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     beast::error_code ec;
     self->write_timer_.cancel();
+    self->fault_timer_.cancel();
     if (self->streaming_) self->end_stream();
     self->stream_.socket().close(ec);
   });
@@ -239,6 +252,8 @@ void session::force_close() {
 
 void session::do_read() {
   phase_ = phase::idle;
+  fault_.reset();  // a plan is one request's
+  fault_reply_.reset();
   if (state_.draining.load()) return do_close();
   if (buffer_.size() > 0) {
     // A pipelined request is already here. Posted, not called: a response that was sent
@@ -351,6 +366,53 @@ void session::process() {
     expects_continue_ = false;
   }
 
+  // Media faults: the plan is decided once, before the handler runs (an injected error spares
+  // the handler), and its delay is a timer on this connection's thread.
+  fault_.reset();
+  fault_reply_.reset();
+  log_fault_.clear();
+  if (state_.handler.faults) {
+    std::optional<faults::directive> directive;
+    try {
+      directive = state_.handler.faults(request_, ctx_, std::chrono::steady_clock::now());
+    } catch (const std::exception& e) {
+      log_line(log_level::warn, fmt::format("fault engine: {}", e.what()));
+    }
+    if (directive) {
+      log_fault_ = directive->plan.log_field();
+      fault_reply_ = std::move(directive->reply);
+      fault_ = std::move(directive->plan);
+      if (fault_->delay.count() > 0) {
+        fault_timer_.expires_after(fault_->delay);
+        fault_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+          if (!ec) self->dispatch();
+        });
+        return;
+      }
+    }
+  }
+  dispatch();
+}
+
+void session::dispatch() {
+  if (fault_) {
+    if (fault_reply_) {
+      answer reply = std::move(*fault_reply_);
+      fault_reply_.reset();
+      // Its body is not read: the connection cannot carry another request.
+      if (request_.has_body) reply.res.close = true;
+      return respond(std::move(reply));
+    }
+    if (!fault_->cut_after && fault_->reset) {
+      log_access(0, 0);
+      return reset_connection();
+    }
+    if (!fault_->cut_after && fault_->stall) {
+      log_status_ = 0;
+      log_bytes_ = 0;
+      return stall();
+    }
+  }
   auto failed = [this](const std::exception& e) {
     started_request out;
     out.reply = answer(s3::make_error_response(s3::error_detail(s3::error::internal_error), ctx_,
@@ -585,9 +647,25 @@ void session::respond(answer&& reply) {
   if (res.stream) return start_stream(res);
   stream_.expires_after(state_.options.write_timeout);
 
+  paced_ = false;
+  if (fault_) {
+    faults::annotate(res, *fault_);
+    faults::expose_fault_header(res);
+    // The body is paced when a throttle or a cut applies to it (an error's body too).
+    body_total_ = std::holds_alternative<std::monostate>(res.body) || has_no_body_status(res.status)
+                      ? 0
+                      : res.content_length;
+    body_limit_ = std::min(body_total_, fault_->cut_after.value_or(body_total_));
+    paced_ = body_total_ > 0 &&
+             (body_limit_ < body_total_ || fault_->throughput.has_value() || fault_->timeline.has_value());
+    // A cut ends the connection.
+    if (body_limit_ < body_total_) close_after_ = true;
+  }
+
   // The response is serialised by hand into one reused buffer: one write per response, no
   // per-field allocation (Beast's fields container was the hottest user-space cost).
   serialize_head(res, version_, !close_after_, out_);
+  head_size_ = out_.size();
   auto* slice = std::get_if<file_slice>(&res.body);
   if (slice && slice->length > small_body_limit && slice->object->native_handle() >= 0) {
     slice_ = std::move(*slice);  // sent with sendfile() once the head is out
@@ -643,6 +721,22 @@ void session::respond(answer&& reply) {
 }
 
 void session::send_response() {
+  if (paced_) {
+    // The head whole, then the body piece by piece from its first byte's time.
+    return asio::async_write(stream_, asio::buffer(out_.data(), head_size_),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                               self->log_bytes_ += n;
+                               if (ec) {
+                                 fail(ec, "write");
+                                 self->log_access(self->log_status_, self->log_bytes_);
+                                 return self->do_close();
+                               }
+                               self->throttle_ =
+                                   self->fault_->make_throttle(std::chrono::steady_clock::now());
+                               self->body_sent_ = 0;
+                               self->pace_body();
+                             });
+  }
   if (memory_slice_.object) {
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(out_),
                                                    asio::buffer(memory_bytes_.data(), memory_bytes_.size())};
@@ -696,7 +790,9 @@ void session::do_sendfile() {
   socket.native_non_blocking(true, ec);
   const int fd = slice_.object->native_handle();
   std::uint64_t this_turn = 0;
-  while (slice_.length > 0) {
+  // Paced: this call sends up to pace_stop_, then pace_body decides on the next piece.
+  const std::uint64_t stop_at = paced_ ? pace_stop_ : slice_.offset + slice_.length;
+  while (slice_.offset < stop_at) {
     if (this_turn >= turn_limit) {
       return asio::post(stream_.get_executor(),
                         beast::bind_front_handler(&session::do_sendfile, shared_from_this()));
@@ -721,13 +817,14 @@ void session::do_sendfile() {
       resident_until_ = from + window;
     }
     const auto count = static_cast<std::size_t>(
-        std::min<std::uint64_t>({slice_.length, sendfile_chunk, resident_until_ - slice_.offset}));
+        std::min<std::uint64_t>({stop_at - slice_.offset, sendfile_chunk, resident_until_ - slice_.offset}));
     const ssize_t sent = ::sendfile(socket.native_handle(), fd, &offset, count);
     if (sent > 0) {
       slice_.offset += static_cast<std::uint64_t>(sent);
       slice_.length -= static_cast<std::uint64_t>(sent);
       log_bytes_ += static_cast<std::uint64_t>(sent);
       this_turn += static_cast<std::uint64_t>(sent);
+      if (paced_) body_sent_ += static_cast<std::uint64_t>(sent);
       continue;
     }
     if (sent < 0 && errno == EINTR) continue;
@@ -745,6 +842,7 @@ void session::do_sendfile() {
     socket.close(ec);
     return;
   }
+  if (paced_) return pace_body();
   slice_ = {};
   on_body_sent();
 }
@@ -816,6 +914,7 @@ void session::log_access(unsigned status, std::uint64_t bytes) {
   record.origin = log_origin_;
   record.cors = log_cors_;
   record.note = log_note_;
+  record.fault = log_fault_;
   record.status = status;
   record.bytes = bytes;
   record.duration_ms =
@@ -824,6 +923,95 @@ void session::log_access(unsigned status, std::uint64_t bytes) {
   if (inspecting) publish_to_inspector(record);
   log_method_.clear();
   log_time_.clear();
+  log_fault_.clear();
+}
+
+void session::pace_body() {
+  if (body_sent_ >= body_limit_) return end_paced();
+  std::uint64_t want = std::min(body_limit_ - body_sent_, slice_.object ? sendfile_chunk : paced_chunk);
+  if (throttle_) {
+    const auto granted = throttle_->next(std::chrono::steady_clock::now(), body_sent_, want);
+    if (granted.bytes == 0) {
+      // A step of rate 0 for ever: nothing more will flow.
+      if (!granted.wake) return stall();
+      // One timer per wait: no thread, no busy loop.
+      fault_timer_.expires_at(*granted.wake);
+      fault_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->pace_body();
+      });
+      return;
+    }
+    want = granted.bytes;
+  }
+  if (slice_.object) {
+    pace_stop_ = slice_.offset + want;
+    return do_sendfile();
+  }
+  // From memory: the text body after the head in out_, or a cached body's bytes.
+  const char* bytes = memory_slice_.object ? memory_bytes_.data() : out_.data() + head_size_;
+  stream_.expires_after(state_.options.write_timeout);
+  asio::async_write(stream_, asio::buffer(bytes + body_sent_, static_cast<std::size_t>(want)),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                      self->log_bytes_ += n;
+                      self->body_sent_ += n;
+                      if (ec) {
+                        fail(ec, "write");
+                        self->log_access(self->log_status_, self->log_bytes_);
+                        self->memory_slice_ = {};
+                        self->memory_bytes_ = {};
+                        return self->do_close();
+                      }
+                      self->pace_body();
+                    });
+}
+
+void session::end_paced() {
+  paced_ = false;
+  throttle_.reset();
+  slice_ = {};
+  memory_slice_ = {};
+  memory_bytes_ = {};
+  if (body_sent_ >= body_total_) return on_body_sent();
+  // Cut: the head promised more. A clean close, a reset or a stall ends it.
+  log_access(log_status_, log_bytes_);
+  if (fault_ && fault_->reset) return reset_connection();
+  if (fault_ && fault_->stall) return stall();
+  do_close();
+}
+
+void session::reset_connection(int waited_ms) {
+  auto& socket = stream_.socket();
+  if (!socket.is_open()) return;
+  int unsent = 0;
+  if (waited_ms < reset_drain_ms && ::ioctl(socket.native_handle(), SIOCOUTQ, &unsent) == 0 && unsent > 0) {
+    fault_timer_.expires_after(std::chrono::milliseconds(1));
+    fault_timer_.async_wait([self = shared_from_this(), waited_ms](beast::error_code ec) {
+      if (!ec) self->reset_connection(waited_ms + 1);
+    });
+    return;
+  }
+  beast::error_code ec;
+  socket.set_option(asio::socket_base::linger(true, 0), ec);
+  socket.close(ec);
+}
+
+void session::stall() {
+  log_access(log_status_, log_bytes_);
+  phase_ = phase::stalled;
+  stream_.expires_never();
+  stream_.async_read_some(asio::buffer(stall_scratch_),
+                          beast::bind_front_handler(&session::on_stall_read, shared_from_this()));
+}
+
+void session::on_stall_read(beast::error_code ec, std::size_t) {
+  // What the client sends meanwhile is dropped; its close (or the server's stop) ends the stall.
+  if (ec) {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    return;
+  }
+  stream_.async_read_some(asio::buffer(stall_scratch_),
+                          beast::bind_front_handler(&session::on_stall_read, shared_from_this()));
 }
 
 void session::publish_to_inspector(const access_record& a) {
@@ -841,7 +1029,7 @@ void session::publish_to_inspector(const access_record& a) {
   r.status = a.status;
   r.bytes = a.bytes;
   r.duration_ms = a.duration_ms;
-  // r.fault = a.fault; once access_record carries the injected fault.
+  r.fault = a.fault;
   r.headers_truncated =
       !inspector::copy_headers(r.request_headers, request_.headers.fields(), capture.limits());
   r.headers_truncated = r.headers_truncated || inspect_truncated_;

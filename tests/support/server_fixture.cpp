@@ -21,7 +21,9 @@ server_fixture::server_fixture(net::server_options options, s3::service_options 
   root_.make_dir("media");
   store_ = std::make_unique<store::fs_store>(store::fs_store_options{root_.path(), false});
   service_ = std::make_unique<s3::service>(*store_, cors_, std::move(service));
-  server_ = std::make_unique<net::http_server>(options, net::service_handler(*service_));
+  faults_ = std::make_unique<faults::fault_service>(*store_, *service_, s3::routing_options{});
+  server_ = std::make_unique<net::http_server>(options,
+                                               net::with_faults(net::service_handler(*service_), *faults_));
   port_ = server_->start();
 }
 

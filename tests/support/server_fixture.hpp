@@ -2,6 +2,8 @@
 // Starts the real http_server in-process on 127.0.0.1, port 0, over a fresh temp data root.
 // Readiness is start() returning; the destructor stops the server.
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/faults/fault_service.hpp"
+#include "s3cors/net/fault_handler.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/net/service_handler.hpp"
 #include "s3cors/s3/service.hpp"
@@ -29,6 +31,9 @@ class server_fixture {
   [[nodiscard]] store::fs_store& store() noexcept { return *store_; }
   /// The registry the server evaluates CORS from (as the config file would fill it).
   [[nodiscard]] cors::cors_registry& cors() noexcept { return cors_; }
+  /// Media faults, as the server wires them (net::with_faults): no rule, an empty index until
+  /// a test calls faults().rebuild_index().
+  [[nodiscard]] faults::fault_service& faults() noexcept { return *faults_; }
   /// Sets a bucket's configuration as the config file would; text in any accepted form.
   void set_file_cors(const std::string& bucket, std::string_view text);
 
@@ -39,6 +44,7 @@ class server_fixture {
   cors::cors_registry cors_;
   std::unique_ptr<store::fs_store> store_;
   std::unique_ptr<s3::service> service_;
+  std::unique_ptr<faults::fault_service> faults_;
   std::unique_ptr<net::http_server> server_;
   std::uint16_t port_ = 0;
 };

@@ -284,3 +284,72 @@ TEST_CASE("app application: a distribution whose origin bucket does not exist fa
       "behaviors": [{"path_pattern": "/live/*", "origin": "live"}]}})");
   CHECK_THROWS_WITH(app::application(g.settings()), Catch::Contains("/distributions/cdn/behaviors/0/origin"));
 }
+
+// --- media faults (docs/faults.md §7) -----------------------------------------------------------
+
+namespace {
+
+s3cors::faults::fault_request segment_request(std::string_view key) {
+  s3cors::faults::fault_request r;
+  r.bucket = "media";
+  r.key = key;
+  r.method = "GET";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("app application: the file's fault rules are in force at start and the media index is built",
+          "[app_application][faults]") {
+  config_fixture f(R"(, "faults": [{"name": "bad", "match": {"kind": "segment", "segment": 1},
+                                    "action": {"error": 503}, "when": {"first": 1}}])");
+  f.dir.write("data/media/hls/main.m3u8", "#EXTM3U\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n");
+  app::application application(f.settings());
+  auto& engine = application.faults().engine();
+  REQUIRE(engine.rules().size() == 1);
+  CHECK(engine.rules().front().name == "bad");
+  const auto media = application.faults().media_of("media", "hls/b.ts");
+  CHECK(media.kind == s3cors::faults::media_kind::hls_media_segment);
+  CHECK(media.segment_index == 1u);
+}
+
+TEST_CASE("app application: a reload replaces the file's fault rules, keeping an unchanged rule's counters",
+          "[app_application][faults]") {
+  config_fixture f(R"(, "faults": [{"name": "once", "match": {"key": "*.ts"}, "action": {"error": 503},
+                                    "when": {"first": 1}}])");
+  app::application application(f.settings());
+  auto& engine = application.faults().engine();
+  auto request = segment_request("a.ts");
+  CHECK(engine.decide(request).error.has_value());  // the first match fires
+
+  SECTION("an edit elsewhere keeps the rules and the API's additions") {
+    REQUIRE(engine.add(R"({"name": "api", "action": {"latency": 5}})").has_value());
+    f.write_config(R"(, "faults": [{"name": "once", "match": {"key": "*.ts"}, "action": {"error": 503},
+                                    "when": {"first": 1}}], "cors_debug_header": true)");
+    REQUIRE(application.reload("test").status == app::reload_status::applied);
+    CHECK(engine.rules().size() == 2);
+    CHECK_FALSE(engine.decide(request).error.has_value());  // "first": 1 already spent
+  }
+  SECTION("a changed list replaces the rules; the unchanged one keeps its counters") {
+    f.write_config(R"(, "faults": [{"name": "once", "match": {"key": "*.ts"}, "action": {"error": 503},
+                                    "when": {"first": 1}},
+                                   {"name": "new", "action": {"latency": "10ms"}}])");
+    REQUIRE(application.reload("test").status == app::reload_status::applied);
+    REQUIRE(engine.rules().size() == 2);
+    const auto plan = engine.decide(request);
+    CHECK_FALSE(plan.error.has_value());
+    CHECK(plan.rules == std::vector<std::string>{"new"});
+  }
+  SECTION("removing \"faults\" clears them") {
+    f.write_config();
+    REQUIRE(application.reload("test").status == app::reload_status::applied);
+    CHECK(engine.empty());
+  }
+  SECTION("an invalid rule rejects the reload at its pointer and keeps the rules") {
+    f.write_config(R"(, "faults": [{"name": "once", "action": {"latency": "soon"}}])");
+    const auto outcome = application.reload("test");
+    CHECK(outcome.status == app::reload_status::rejected);
+    CHECK_THAT(outcome.reason, Catch::Contains("/faults/0/action/latency"));
+    CHECK(engine.rules().size() == 1);
+  }
+}

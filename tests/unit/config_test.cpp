@@ -525,3 +525,39 @@ TEST_CASE("config: invalid distributions are refused at the offending field", "[
     CHECK(error.pointer.starts_with(pointer));
   }
 }
+
+// --- faults (docs/faults.md §7) ----------------------------------------------------------------
+
+TEST_CASE("config: \"faults\" is a list of fault rules, as an array or {\"rules\": [...]}",
+          "[config][faults]") {
+  CHECK_FALSE(parse_ok("{}").faults.has_value());
+  const auto listed = parse_ok(R"({"faults": [{"name": "slow", "action": {"latency": "2s"}}, {}]})");
+  REQUIRE(listed.faults);
+  REQUIRE(listed.faults->size() == 2);
+  CHECK(listed.faults->at(0).action.latency == std::chrono::milliseconds(2000));
+  CHECK(listed.faults->at(1).name == "rule-2");
+  const auto wrapped =
+      parse_ok(R"({"faults": {"rules": [{"name": "cut", "action": {"cut_after": "16KiB"}}]}})");
+  REQUIRE(wrapped.faults);
+  CHECK(wrapped.faults->at(0).action.cut_after == 16384u);
+  CHECK(parse_ok(R"({"faults": []})").faults->empty());
+}
+
+TEST_CASE("config: a bad fault rule is refused at its JSON pointer", "[config][faults]") {
+  struct row {
+    std::string_view json;
+    std::string_view pointer;
+  };
+  const row rows[] = {
+      {R"({"faults": 3})", "/faults"},
+      {R"({"faults": [{"action": {"latency": "soon"}}]})", "/faults/0/action/latency"},
+      {R"({"faults": [{}, {"match": {"colour": "red"}}]})", "/faults/1/match/colour"},
+      {R"({"faults": [{"name": "a"}, {"name": "a"}]})", "/faults/1/name"},
+      {R"({"faults": {"rules": [{"when": {"first": "x"}}]}})", "/faults/rules/0/when/first"},
+      {R"({"faults": {"rule": []}})", "/faults/rule"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.json);
+    CHECK(parse_error(r.json).pointer == r.pointer);
+  }
+}

@@ -410,3 +410,48 @@ TEST_CASE("faults engine: counters hold under concurrent requests", "[faults]") 
   CHECK(listed["rules"][0]["matches"] == 1200);
   CHECK(listed["rules"][0]["fired"] == 5);
 }
+
+TEST_CASE("faults engine: a preflight is selected only by rules naming OPTIONS", "[faults]") {
+  using namespace s3cors::faults;
+  fault_engine engine;
+  REQUIRE(engine.add(R"({"name": "all", "action": {"latency": 1}})").has_value());
+  REQUIRE(engine.add(R"({"name": "get", "match": {"method": "GET"}, "action": {"latency": 1}})").has_value());
+  REQUIRE(engine.add(R"({"name": "opt", "match": {"method": ["get", "options"]}, "action": {"latency": 1}})")
+              .has_value());
+  fault_request r;
+  r.bucket = "media";
+  r.key = "a.ts";
+  r.method = "OPTIONS";
+  r.preflight = true;
+  CHECK(engine.decide(r).rules == std::vector<std::string>{"opt"});
+  r.preflight = false;  // an OPTIONS that is not a preflight is an ordinary request
+  CHECK(engine.decide(r).rules == std::vector<std::string>{"all", "opt"});
+}
+
+TEST_CASE("faults engine: expose_fault_header lists the header for browsers when CORS headers are there",
+          "[faults]") {
+  using namespace s3cors::faults;
+  struct row {
+    bool cors;
+    std::optional<std::string> exposed;
+    bool has_fault;
+    std::optional<std::string> expected;
+  };
+  const row rows[] = {
+      {true, std::nullopt, true, "x-s3cors-fault"},
+      {true, "ETag", true, "ETag, x-s3cors-fault"},
+      {true, "ETag, X-S3cors-Fault", true, "ETag, X-S3cors-Fault"},
+      {true, "*", true, "*"},
+      {false, std::nullopt, true, std::nullopt},  // no CORS: nothing to expose
+      {true, "ETag", false, "ETag"},              // no fault header
+  };
+  for (const auto& r : rows) {
+    s3cors::response res;
+    if (r.cors) res.headers.add("Access-Control-Allow-Origin", "*");
+    if (r.exposed) res.headers.add("Access-Control-Expose-Headers", *r.exposed);
+    if (r.has_fault) res.headers.add(std::string(fault_header), "rule");
+    expose_fault_header(res);
+    const auto got = res.headers.find("Access-Control-Expose-Headers");
+    CHECK((got ? std::optional<std::string>(*got) : std::nullopt) == r.expected);
+  }
+}

@@ -2,6 +2,7 @@
 
 #include "detail/parse_text.hpp"
 #include "edge/json.hpp"
+#include "faults/json.hpp"
 #include "s3cors/store/names.hpp"
 
 #include <nlohmann/json.hpp>
@@ -343,6 +344,10 @@ result<server_config, config_error> parse_config(std::string_view text) {
           if (dist.empty()) fail(dist_at, "a distribution needs a name");
           out.distributions[dist] = parse_distribution(dist, settings, dist_at);
         }
+      } else if (name == "faults") {
+        auto rules = faults::detail::parse_rules_value(value, at);
+        if (!rules) fail(rules.error().pointer, rules.error().message);
+        out.faults = std::move(*rules);
       } else if (name == "default_cors") {
         out.default_cors = parse_bucket(json{{"cors", value}}, at);
       } else if (name.starts_with("$") || name.starts_with("//")) {

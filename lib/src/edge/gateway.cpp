@@ -3,6 +3,7 @@
 #include "s3cors/edge/explain.hpp"
 #include "s3cors/edge/response_headers.hpp"
 #include "s3cors/edge/ttl.hpp"
+#include "s3cors/http/control.hpp"
 #include "s3cors/store/object_store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -63,42 +64,10 @@ started_request replied(answer a) {
   return out;
 }
 
-bool is_loopback(std::string_view ip) {
-  return ip.starts_with("127.") || ip == "::1";
-}
-
-answer json_answer(unsigned status, const json& doc) {
-  response res;
-  res.status = status;
-  res.headers.add("Content-Type", "application/json");
-  res.set_text_body(doc.dump() + "\n");
-  return res;
-}
-
-answer json_error(unsigned status, std::string_view code, std::string message) {
-  answer out = json_answer(status, json{{"error", code}, {"message", message}});
-  out.log.note = std::move(message);
-  return out;
-}
-
-// Collects a control request's body in memory (small documents only).
-class document_collector final : public body_sink {
- public:
-  static constexpr std::size_t limit = std::size_t{1} << 20;
-  using finisher = std::function<answer(std::string_view)>;
-  explicit document_collector(finisher done) : done_(std::move(done)) {}
-  std::optional<answer> write(std::string_view piece) override {
-    if (body_.size() + piece.size() > limit)
-      return json_error(413, "TooLarge", "the document is larger than 1 MiB");
-    body_.append(piece);
-    return std::nullopt;
-  }
-  answer finish() override { return done_(body_); }
-
- private:
-  finisher done_;
-  std::string body_;
-};
+using control::document_collector;
+using control::is_loopback;
+using control::json_answer;
+using control::json_error;
 
 // Passes an uncached request's body to the origin's sink and decorates its answer.
 class decorating_sink final : public body_sink {
@@ -262,7 +231,7 @@ answer gateway::control(const request& req, std::string_view action, std::string
                         const s3::request_context& ctx) {
   // Invalidations and statistics are the operator's, not the viewers': only from this host
   // (Choice: CloudFront's are signed API calls; s3cors has no separate control credentials).
-  if (!ctx.source_ip.empty() && !is_loopback(ctx.source_ip))
+  if (!is_loopback(ctx.source_ip))
     return json_error(403, "AccessDenied", "distribution control is only served to loopback clients");
   if (action == "stats") {
     if (req.verb != method::get && req.verb != method::head)

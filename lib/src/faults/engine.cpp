@@ -103,6 +103,26 @@ response make_fault_response(const fault_plan& plan, const s3::request_context& 
   return res;
 }
 
+void expose_fault_header(response& res) {
+  if (!res.headers.find(fault_header) || !res.headers.find("Access-Control-Allow-Origin")) return;
+  const auto exposed = res.headers.find("Access-Control-Expose-Headers");
+  if (!exposed) {
+    res.headers.add("Access-Control-Expose-Headers", std::string(fault_header));
+    return;
+  }
+  // Already listed (a bucket rule exposing it): nothing to add.
+  std::string_view rest = *exposed;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (iequals(item, fault_header) || item == "*") return;
+  }
+  res.headers.set("Access-Control-Expose-Headers", std::string(*exposed) + ", " + std::string(fault_header));
+}
+
 double draw(std::uint64_t seed, std::string_view rule_name, std::uint64_t n) noexcept {
   const std::uint64_t z = splitmix64(splitmix64(seed ^ fnv1a(rule_name)) + n * 0x9E3779B97F4A7C15ULL);
   return static_cast<double>(z >> 11U) * 0x1.0p-53;
@@ -119,6 +139,8 @@ bool selects(const selector& s, const fault_request& r) {
   if (!s.methods.empty() && !any(s.methods, [&](const std::string& m) { return iequals(m, r.method); })) {
     return false;
   }
+  if (r.preflight && !any(s.methods, [](const std::string& m) { return iequals(m, "OPTIONS"); }))
+    return false;
   if (!s.kinds.empty() && std::find(s.kinds.begin(), s.kinds.end(), r.media.kind) == s.kinds.end())
     return false;
   if (s.rendition) {

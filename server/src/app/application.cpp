@@ -92,6 +92,8 @@ struct application::impl {
   store::fs_store store;
   cors::cors_registry cors;
   s3::service service;
+  // Media faults (docs/faults.md): rules, the media index, the control API.
+  faults::fault_service faults;
   // Edge mode: the origin seam over the service, and one gateway per distribution.
   edge::service_origin origin;
   std::vector<std::unique_ptr<edge::gateway>> gateways;
@@ -111,6 +113,7 @@ struct application::impl {
         options(server_options_of(current)),
         store(store_options_of(current)),
         service(store, cors, service_options_of(current)),
+        faults(store, service, service_options_of(current).routing),
         origin(service) {
     // The key pair the file does not hold came from the environment.
     const auto& in_file = current.file_settings().credentials;
@@ -186,6 +189,8 @@ application::application(settings resolved) : impl_(std::make_unique<impl>(std::
     net::log_line(net::log_level::warn, warning);
   }
   impl_->service.acls().set_file_acls(bucket_acls_of(impl_->applied));
+  if (impl_->applied.faults) impl_->faults.engine().replace(*impl_->applied.faults);
+  index_media("startup");
   for (const auto& [name, dist] : impl_->applied.distributions) {
     // A distribution's origin is a bucket of this server: one that does not exist is a
     // configuration error, reported at the field that names it.
@@ -240,6 +245,15 @@ store::object_store& application::store() noexcept {
   return impl_->store;
 }
 
+faults::fault_service& application::faults() noexcept {
+  return impl_->faults;
+}
+
+void application::index_media(std::string_view reason) {
+  const std::size_t texts = impl_->faults.rebuild_index();
+  net::log_line(net::log_level::debug, fmt::format("media index ({}): {} playlist(s)", reason, texts));
+}
+
 std::vector<distribution_endpoint> application::distributions() {
   return impl_->endpoints;
 }
@@ -265,7 +279,15 @@ reload_outcome application::reload(std::string_view reason) {
     const std::string changes = credential_changes(impl_->current.credentials, keys);
     impl_->current.credentials = keys;
     impl_->service.set_credentials(auth::credential_set(std::move(keys)));
+    // Fault rules: the file's replace the list when its "faults" changed (removing it clears
+    // them); an edit elsewhere keeps the rules added through /_s3cors/faults. A rule the edit
+    // left alone keeps its counters.
+    const bool faults_changed = config.faults != impl_->applied.faults;
+    if (faults_changed)
+      impl_->faults.engine().replace(config.faults.value_or(std::vector<faults::fault_rule>{}));
     impl_->applied = std::move(config);
+    if (faults_changed) net::log_line(net::log_level::info, fmt::format("fault rules reloaded ({})", reason));
+    index_media(reason);
     net::log_line(net::log_level::info, fmt::format("CORS configuration reloaded ({})", reason));
     if (!changes.empty()) net::log_line(net::log_level::info, "credentials reloaded: " + changes);
     if (!impl_->applied.distributions.empty()) {

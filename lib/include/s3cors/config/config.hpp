@@ -2,6 +2,7 @@
 // The server configuration file (JSON). Reading the file is main's job; this parses text.
 #include "s3cors/auth/credentials.hpp"
 #include "s3cors/edge/distribution.hpp"
+#include "s3cors/faults/rules.hpp"
 #include "s3cors/result.hpp"
 
 #include <cstdint>
@@ -78,6 +79,9 @@ struct server_config {
   std::vector<auth::credential> credentials;
   /// "distributions": {"NAME": {...}}, by name.
   std::map<std::string, distribution_settings> distributions;
+  /// "faults": media fault rules (docs/faults.md §3), an array or {"rules": [...]}; nullopt
+  /// when the file has none.
+  std::optional<std::vector<faults::fault_rule>> faults;
 };
 
 struct config_error {

@@ -36,6 +36,9 @@ struct fault_request {
   const std::vector<std::pair<std::string, std::string>>* query = nullptr;
   media_info media;  ///< lookup(index, bucket, key, ...)
   steady_time now{};
+  /// A CORS preflight (OPTIONS with Access-Control-Request-Method): selected only by rules
+  /// whose method selector names OPTIONS, so a general rule never breaks preflights.
+  bool preflight = false;
 };
 
 /// What the transport does to one response. Fired rules merge in order: latencies add up, the
@@ -71,6 +74,11 @@ struct fault_plan {
 
 /// Adds the fault header naming the fired rules when the plan asks for it (any response).
 void annotate(response& res, const fault_plan& plan);
+
+/// Lists the fault header in Access-Control-Expose-Headers when the response carries both it
+/// and CORS headers (Access-Control-Allow-Origin), so a browser test can read it. Call after
+/// the CORS headers are in.
+void expose_fault_header(response& res);
 
 /// The uniform draw in [0, 1) for a rule's n-th match: a counter-based generator (SplitMix64 of
 /// the seed, the rule's name and n), so the n-th match draws the same number in every run

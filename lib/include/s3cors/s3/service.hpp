@@ -80,6 +80,9 @@ class service {
   void set_credentials(auth::credential_set keys);
   /// The key pairs in force.
   [[nodiscard]] std::shared_ptr<const auth::credential_set> credentials() const;
+  /// Adds the Access-Control-* headers of an actual request (docs/cors.md §10), or records
+  /// why there are none. Public for answers made beside the service (injected faults).
+  void apply_cors(const request& req, std::string_view bucket, answer& out) const;
 
  private:
   struct held_request;
@@ -206,9 +209,6 @@ class service {
   /// anonymous request there rather than AccessDenied.
   [[nodiscard]] std::optional<answer> missing_bucket(const request& req, const routed& r,
                                                      const request_context& ctx) const;
-  /// Adds the Access-Control-* headers of an actual request (docs/cors.md §10), or records
-  /// why there are none.
-  void apply_cors(const request& req, std::string_view bucket, answer& out) const;
 
   store::object_store& store_;
   cors::cors_registry& cors_;

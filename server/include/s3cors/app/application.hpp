@@ -6,6 +6,7 @@
 #include "s3cors/app/settings.hpp"
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/edge/gateway.hpp"
+#include "s3cors/faults/fault_service.hpp"
 #include "s3cors/inspector/endpoints.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/result.hpp"
@@ -68,6 +69,10 @@ class application {
   [[nodiscard]] const inspector::endpoints& inspector() const noexcept;
   [[nodiscard]] cors::cors_registry& cors() noexcept;
   [[nodiscard]] store::object_store& store() noexcept;
+  /// Media faults (docs/faults.md): the configuration file's rules (replaced on reload when the
+  /// file's "faults" changed), the API's, and the media index built from the buckets' playlists
+  /// (at start and on reload; writes refresh it through net::with_faults).
+  [[nodiscard]] faults::fault_service& faults() noexcept;
   /// The configuration file's distributions (docs/edge.md §9), each with its gateway. Built at
   /// startup; a reload does not change them (a restart does).
   [[nodiscard]] std::vector<distribution_endpoint> distributions();
@@ -86,6 +91,9 @@ class application {
   /// is the caller's. A store failure is reported as an error; the next call is then due
   /// after sweep_interval as well.
   [[nodiscard]] result<sweep_outcome> sweep(store::seconds_time now);
+
+  /// Rebuilds the media index from the store (reads every playlist: not on a network thread).
+  void index_media(std::string_view reason);
 
  private:
   struct impl;

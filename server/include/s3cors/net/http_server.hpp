@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP transport: Beast/Asio stay behind this header, so main and the integration tests
 // compile without them.
+#include "s3cors/faults/fault_service.hpp"
 #include "s3cors/http/body_sink.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
@@ -55,6 +56,12 @@ struct request_handler {
   /// start, or nullopt when giving it could wait for a disk (start then runs on a worker).
   /// Empty: every request goes to a worker.
   std::function<std::optional<started_request>(const request&, const s3::request_context&)> try_start;
+  /// Media faults (docs/faults.md §5.3): called on the network thread once a request's header
+  /// is read, before try_start and start, with the steady clock's time; the plan the transport
+  /// carries out (delay, error, reset, stall, throttle, cut), nullopt for none. Empty: no faults.
+  std::function<std::optional<faults::directive>(const request&, const s3::request_context&,
+                                                 std::chrono::steady_clock::time_point)>
+      faults;
 };
 
 class http_server {
@@ -101,8 +108,9 @@ struct access_record {
   std::string_view bucket;
   std::string_view key;
   std::string_view origin;
-  std::string_view cors;  ///< the CORS decision
-  std::string_view note;  ///< why the server answered so (refusals, failures)
+  std::string_view cors;   ///< the CORS decision
+  std::string_view note;   ///< why the server answered so (refusals, failures)
+  std::string_view fault;  ///< the media-fault rules that fired, joined by ',' (docs/faults.md)
   unsigned status = 0;
   std::uint64_t bytes = 0;
   double duration_ms = 0;
@@ -112,7 +120,7 @@ struct access_record {
 void log_access(log_level level, const access_record& record);
 
 /// The JSON form of an access record, without newline: {"time", "request_id", "method",
-/// "target", "bucket", "key", "status", "bytes", "duration_ms", "origin", "cors", "note"};
+/// "target", "bucket", "key", "status", "bytes", "duration_ms", "origin", "cors", "note", "fault"};
 /// absent strings are null. Strings are escaped, invalid UTF-8 becomes U+FFFD.
 [[nodiscard]] std::string format_access_json(const access_record& record);
 
