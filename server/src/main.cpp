@@ -12,6 +12,7 @@
 #include "s3cors/net/edge_handler.hpp"
 #include "s3cors/net/fault_handler.hpp"
 #include "s3cors/net/http_server.hpp"
+#include "s3cors/net/inspector_handler.hpp"
 #include "s3cors/net/service_handler.hpp"
 
 #include <fmt/format.h>
@@ -57,6 +58,9 @@ environment, which wins over the configuration file):
                                             (faster; for throw-away test data)
   --no-sigv2            S3CORS_SIGV2=0      refuse Signature Version 2 (AWSAccessKeyId/Signature URLs,
                                             "AWS key:sig" headers) as S3's SigV4-only regions do
+  --inspector, --no-inspector  S3CORS_INSPECTOR=1|0   the live inspector page at /_s3cors/inspector
+                                            (default: on only when every listener is on loopback;
+                                            with credentials it asks for HTTP Basic: key id, secret)
   --help                show this help
   --version             show the version
 Credentials (environment only): S3CORS_ACCESS_KEY_ID and S3CORS_SECRET_ACCESS_KEY, one pair,
@@ -106,8 +110,10 @@ int serve(std::span<const std::string_view> args) {
   for (const auto& d : distributions) gateways.push_back(d.gateway);
   net::http_server server(
       application.server_options(),
-      net::with_faults(net::with_edge_control(net::service_handler(application.service()), gateways),
-                       application.faults()));
+      net::with_inspector(
+          net::with_faults(net::with_edge_control(net::service_handler(application.service()), gateways),
+                           application.faults()),
+          application.inspector()));
   const std::uint16_t port = server.start();
   const auto print_listening = [](std::string_view what, const std::string& host, std::uint16_t bound) {
     const bool v6 = host.find(':') != std::string::npos && host.front() != '[';

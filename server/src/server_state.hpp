@@ -63,8 +63,10 @@ void fill_context(server_state& state, s3::request_context& ctx);
 void fill_core_request(const http::request_header<>& header, request& out);
 
 /// Writes the status line and header fields of a response (Content-Length and Connection
-/// included) into out, replacing its content.
-void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out);
+/// included) into out, replacing its content. Without with_length no Content-Length is sent:
+/// the body (an event stream) ends when the connection closes.
+void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out,
+                    bool with_length = true);
 
 class session : public std::enable_shared_from_this<session> {
  public:
@@ -77,7 +79,7 @@ class session : public std::enable_shared_from_this<session> {
   void force_close();
 
  private:
-  enum class phase { idle, reading, processing, writing, stalled };
+  enum class phase { idle, reading, processing, writing, stalled, streaming };
   /// A body piece buffer: two per upload, one filling from the socket while a worker stores
   /// the other.
   static constexpr std::size_t piece_size = 512 * 1024;
@@ -128,6 +130,18 @@ class session : public std::enable_shared_from_this<session> {
   void stall();
   void on_stall_read(beast::error_code ec, std::size_t n);
   void log_access(unsigned status, std::uint64_t bytes);
+  /// The record of the request just answered, for the inspector's open pages.
+  void publish_to_inspector(const access_record& record);
+
+  // An event stream (response::stream): written as its events come, until either side ends it.
+  struct streaming_state;
+  void start_stream(response& res);
+  void on_stream_wake();
+  void flush_stream();
+  void on_stream_written(beast::error_code ec, std::size_t n);
+  void on_stream_read(beast::error_code ec, std::size_t n);
+  void on_heartbeat(beast::error_code ec);
+  void end_stream();
   /// Runs job on a worker thread, then then_fn with its result back on this connection's thread.
   template <class Job, class Then>
   void on_worker(Job job, Then then_fn);
@@ -178,6 +192,11 @@ class session : public std::enable_shared_from_this<session> {
   std::string log_request_id_, log_bucket_, log_key_, log_cors_;
   unsigned log_status_ = 0;
   std::uint64_t log_bytes_ = 0;
+  // Only while an inspector page watches (one atomic load per request otherwise).
+  bool inspecting_ = false;
+  std::vector<std::pair<std::string, std::string>> inspect_response_headers_;
+  bool inspect_truncated_ = false;
+  std::unique_ptr<streaming_state> streaming_;
   s3::request_context ctx_;
 
   // Media faults of the request being answered (docs/faults.md §5.3).

@@ -1,4 +1,6 @@
 #include "s3cors/http/date.hpp"
+#include "s3cors/http/event_stream.hpp"
+#include "s3cors/inspector/endpoints.hpp"
 #include "s3cors/s3/error.hpp"
 #include "s3cors/store/object_store.hpp"
 #include "server_state.hpp"
@@ -154,7 +156,8 @@ void append_number(std::string& out, std::uint64_t n) {
 
 }  // namespace
 
-void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out) {
+void serialize_head(const response& res, unsigned version, bool keep_alive, std::string& out,
+                    bool with_length) {
   out.clear();
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   append_number(out, res.status);
@@ -168,7 +171,7 @@ void serialize_head(const response& res, unsigned version, bool keep_alive, std:
     append_field_value(out, value);
     out += "\r\n";
   }
-  if (!has_no_body_status(res.status)) {
+  if (with_length && !has_no_body_status(res.status)) {
     out += "Content-Length: ";
     append_number(out, res.content_length);
     out += "\r\n";
@@ -177,6 +180,17 @@ void serialize_head(const response& res, unsigned version, bool keep_alive, std:
   if (version != 10 && !keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
 }
+
+struct session::streaming_state {
+  explicit streaming_state(asio::any_io_executor executor) : heartbeat(executor), write_timeout(executor) {}
+  std::shared_ptr<event_stream> feed;
+  asio::steady_timer heartbeat;
+  asio::steady_timer write_timeout;
+  std::string pending;  ///< taken from the feed, not yet written
+  char discard[256];    ///< what the client sends on the stream is read and dropped
+  bool writing = false;
+  bool ended = false;
+};
 
 session::session(tcp::socket&& socket, server_state& state, bool reject)
     : stream_(std::move(socket)),
@@ -222,6 +236,7 @@ void session::close_if_idle() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     // A stalled connection (docs/faults.md §5.3) is held for the client only while serving.
     if (self->phase_ == phase::idle || self->phase_ == phase::stalled) self->stream_.cancel();
+    if (self->phase_ == phase::streaming) self->end_stream();  // a stream never ends by itself
   });
 }
 
@@ -230,6 +245,7 @@ void session::force_close() {
     beast::error_code ec;
     self->write_timer_.cancel();
     self->fault_timer_.cancel();
+    if (self->streaming_) self->end_stream();
     self->stream_.socket().close(ec);
   });
 }
@@ -330,8 +346,13 @@ void session::process() {
   log_method_ = request_.method_name;
   log_target_ = request_.target;
   log_origin_.assign(request_.headers.find("Origin").value_or(""));
+  // The inspector's own requests are not shown on its page.
+  inspecting_ =
+      state_.options.inspector && state_.options.inspector->is_active() &&
+      !inspector::is_inspector_path(std::string_view(request_.target).substr(0, request_.target.find('?')));
+  request_.log_details = inspecting_;
   fill_context(state_, ctx_);
-  if (log_enabled(log_level::info)) log_time_ = format_iso8601(ctx_.now);
+  if (inspecting_ || log_enabled(log_level::info)) log_time_ = format_iso8601(ctx_.now);
   if (current_log_format() == log_format::json) log_request_id_ = ctx_.request_id;
   // SDKs send "Expect: 100-continue" with uploads and wait (botocore: one second) for it; it
   // is sent only once the request is accepted (on_started).
@@ -610,12 +631,20 @@ void session::respond(answer&& reply) {
   close_after_ = res.close || !keep_alive_ || state_.draining.load();
   log_status_ = res.status;
   log_note_ = std::move(reply.log.note);
-  if (current_log_format() == log_format::json) {
+  if (current_log_format() == log_format::json || inspecting_) {
     log_bucket_ = std::move(reply.log.bucket);
     log_key_ = std::move(reply.log.key);
     log_cors_ = std::move(reply.log.cors);
   }
   log_bytes_ = 0;
+  if (inspecting_) {
+    inspect_response_headers_.clear();
+    inspect_truncated_ = !inspector::copy_headers(inspect_response_headers_, res.headers.fields(),
+                                                  state_.options.inspector->limits());
+    if (!res.stream && !has_no_body_status(res.status))
+      inspect_response_headers_.emplace_back("Content-Length", std::to_string(res.content_length));
+  }
+  if (res.stream) return start_stream(res);
   stream_.expires_after(state_.options.write_timeout);
 
   paced_ = false;
@@ -869,7 +898,9 @@ void session::do_linger() {
 void session::log_access(unsigned status, std::uint64_t bytes) {
   // Server-side failures are worth a line even when the access log is off.
   const log_level level = status >= 500 ? log_level::warn : log_level::info;
-  if (log_method_.empty() || !log_enabled(level)) return;
+  const bool inspecting = std::exchange(inspecting_, false) && !log_method_.empty();
+  const bool logging = !log_method_.empty() && log_enabled(level);
+  if (!logging && !inspecting) return;
   if (log_time_.empty())
     log_time_ =
         format_iso8601(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
@@ -888,7 +919,8 @@ void session::log_access(unsigned status, std::uint64_t bytes) {
   record.bytes = bytes;
   record.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-  net::log_access(level, record);
+  if (logging) net::log_access(level, record);
+  if (inspecting) publish_to_inspector(record);
   log_method_.clear();
   log_time_.clear();
   log_fault_.clear();
@@ -980,6 +1012,121 @@ void session::on_stall_read(beast::error_code ec, std::size_t) {
   }
   stream_.async_read_some(asio::buffer(stall_scratch_),
                           beast::bind_front_handler(&session::on_stall_read, shared_from_this()));
+}
+
+void session::publish_to_inspector(const access_record& a) {
+  inspector::capture& capture = *state_.options.inspector;
+  inspector::record r;
+  r.time = a.time;
+  r.listener = state_.options.listener_name;
+  r.method = a.method;
+  r.target = a.target;
+  r.bucket = a.bucket;
+  r.key = a.key;
+  r.origin = a.origin;
+  r.cors = a.cors;
+  r.note = a.note;
+  r.status = a.status;
+  r.bytes = a.bytes;
+  r.duration_ms = a.duration_ms;
+  r.fault = a.fault;
+  r.headers_truncated =
+      !inspector::copy_headers(r.request_headers, request_.headers.fields(), capture.limits());
+  r.headers_truncated = r.headers_truncated || inspect_truncated_;
+  r.response_headers = std::move(inspect_response_headers_);
+  inspect_response_headers_.clear();
+  if (const auto cache = inspector::find_header(r.response_headers, "X-Cache")) r.edge_cache = *cache;
+  capture.publish(std::move(r));
+}
+
+void session::start_stream(response& res) {
+  phase_ = phase::streaming;
+  close_after_ = true;
+  keep_alive_ = false;
+  streaming_ = std::make_unique<streaming_state>(stream_.get_executor());
+  streaming_state& st = *streaming_;
+  st.feed = std::move(res.stream);
+  // No Content-Length: the body ends when the connection closes.
+  serialize_head(res, version_, false, st.pending, false);
+  log_bytes_ = 0;
+  // Subscribed before the head goes out: whatever a client does once it sees the head is on
+  // the stream. wake runs on a publishing thread, under the subscription's lock: it only posts.
+  std::weak_ptr<session> weak = weak_from_this();
+  st.feed->open([weak, executor = stream_.get_executor()] {
+    if (auto self = weak.lock()) asio::post(executor, [self] { self->on_stream_wake(); });
+  });
+  st.feed->take(st.pending);
+  // The idle and header timeouts do not apply to a stream: it is quiet between events.
+  stream_.expires_never();
+  stream_.socket().async_read_some(asio::buffer(st.discard),
+                                   beast::bind_front_handler(&session::on_stream_read, shared_from_this()));
+  st.heartbeat.expires_after(state_.options.stream_heartbeat);
+  st.heartbeat.async_wait(beast::bind_front_handler(&session::on_heartbeat, shared_from_this()));
+  flush_stream();
+}
+
+void session::on_stream_wake() {
+  if (!streaming_ || streaming_->ended) return;
+  streaming_->feed->take(streaming_->pending);
+  flush_stream();
+}
+
+void session::flush_stream() {
+  streaming_state& st = *streaming_;
+  if (st.ended || st.writing || st.pending.empty()) return;
+  if (state_.draining.load()) return end_stream();
+  out_.swap(st.pending);
+  st.pending.clear();
+  st.writing = true;
+  st.write_timeout.expires_after(state_.options.write_timeout);
+  st.write_timeout.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // A page that stopped reading is cut off, as any stalled reader.
+    if (!ec && self->streaming_) self->end_stream();
+  });
+  asio::async_write(stream_.socket(), asio::buffer(out_),
+                    beast::bind_front_handler(&session::on_stream_written, shared_from_this()));
+}
+
+void session::on_stream_written(beast::error_code ec, std::size_t n) {
+  streaming_state& st = *streaming_;
+  log_bytes_ += n;
+  st.writing = false;
+  st.write_timeout.cancel();
+  if (ec) {
+    fail(ec, "write event stream");
+    return end_stream();
+  }
+  flush_stream();
+}
+
+void session::on_stream_read(beast::error_code ec, std::size_t) {
+  if (!streaming_ || streaming_->ended) return;
+  // The client closed (or reset) the connection: its page is gone.
+  if (ec) return end_stream();
+  stream_.socket().async_read_some(asio::buffer(streaming_->discard),
+                                   beast::bind_front_handler(&session::on_stream_read, shared_from_this()));
+}
+
+void session::on_heartbeat(beast::error_code ec) {
+  if (ec || !streaming_ || streaming_->ended) return;
+  streaming_state& st = *streaming_;
+  if (!st.writing && st.pending.empty()) st.pending = ": keep-alive\n\n";
+  flush_stream();
+  st.heartbeat.expires_after(state_.options.stream_heartbeat);
+  st.heartbeat.async_wait(beast::bind_front_handler(&session::on_heartbeat, shared_from_this()));
+}
+
+void session::end_stream() {
+  if (!streaming_ || streaming_->ended) return;
+  streaming_state& st = *streaming_;
+  st.ended = true;
+  st.feed->close();
+  st.heartbeat.cancel();
+  st.write_timeout.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+  log_access(log_status_, log_bytes_);
 }
 
 }  // namespace s3cors::net

@@ -262,3 +262,35 @@ TEST_CASE("app settings: value() of a usage error throws its message", "[app_set
   auto resolved = resolve({});
   CHECK_THROWS_WITH(resolved.value(), Catch::Contains("--root DIR"));
 }
+
+TEST_CASE("app settings: the inspector is on by default only when every listener is on loopback",
+          "[app_settings][inspector]") {
+  struct row {
+    std::vector<std::string_view> args;
+    std::map<std::string, std::string, std::less<>> env;
+    std::string_view file;
+    bool enabled;
+  };
+  const std::vector<row> table{
+      {{"--root", "/data"}, {}, "", true},  // 127.0.0.1:9000
+      {{"--root", "/data", "--listen", "127.0.0.2:9000"}, {}, "", true},
+      {{"--root", "/data", "--listen", "localhost:9000"}, {}, "", true},
+      {{"--root", "/data", "--listen", "[::1]:9000"}, {}, "", true},
+      {{"--root", "/data", "--listen", "0.0.0.0:9000"}, {}, "", false},
+      {{"--root", "/data", "--listen", "[::]:9000"}, {}, "", false},
+      {{"--root", "/data", "--listen", "192.168.1.5:9000"}, {}, "", false},
+      {{"--root", "/data", "--listen", "0.0.0.0:9000", "--inspector"}, {}, "", true},
+      {{"--root", "/data", "--listen", "0.0.0.0:9000"}, {{"S3CORS_INSPECTOR", "1"}}, "", true},
+      {{"--root", "/data", "--listen", "0.0.0.0:9000"}, {}, R"("inspector": true)", true},
+      {{"--root", "/data"}, {}, R"("inspector": false)", false},
+      {{"--root", "/data", "--no-inspector"}, {}, "", false},
+      // The flag wins over the file.
+      {{"--root", "/data", "--listen", "0.0.0.0:9000", "--no-inspector"}, {}, R"("inspector": true)", false},
+  };
+  for (const auto& r : table) {
+    CAPTURE(r.args, r.file);
+    auto resolved = resolve(r.args, r.env, r.file.empty() ? std::nullopt : file_with(r.file));
+    REQUIRE(resolved.has_value());
+    CHECK(app::inspector_enabled(*resolved) == r.enabled);
+  }
+}

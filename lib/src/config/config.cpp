@@ -326,6 +326,8 @@ result<server_config, config_error> parse_config(std::string_view text) {
         out.abandoned_upload_seconds = get_unsigned(value, at);
       else if (name == "cors_debug_header")
         out.cors_debug_header = get_bool(value, at);
+      else if (name == "inspector")
+        out.inspector = get_bool(value, at);
       else if (name == "limits")
         parse_limits(value, out.limit);
       else if (name == "buckets") {
@@ -375,6 +377,23 @@ std::optional<listen_address> parse_listen(std::string_view text) {
     return std::nullopt;
   out.port = static_cast<std::uint16_t>(value);
   return out;
+}
+
+bool is_loopback_host(std::string_view host) noexcept {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost" || host == "::1") return true;
+  if (host.starts_with("::ffff:")) host.remove_prefix(7);
+  // 127.0.0.0/8: "127." and three more numbers.
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (const char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
 }
 
 }  // namespace s3cors::config

@@ -310,7 +310,7 @@ started_request service::start(const request& req, const request_context& ctx) c
     if (detail.resource.empty()) detail.resource = req.target.substr(0, req.target.find('?'));
     answer out = make_error_response(detail, ctx, req.verb == method::head);
     if (req.verb != method::options) apply_cors(req, target_bucket(req, options_.routing), out);
-    if (options_.access_log_details) {
+    if (options_.access_log_details || req.log_details) {
       out.log.bucket = target_bucket(req, options_.routing);
       finish_log_details(req, out.log);
     }
@@ -450,7 +450,7 @@ void service::finalize(const request& req, const routed& r, answer& out) const {
         },
         r.op);
   }
-  if (options_.access_log_details) {
+  if (options_.access_log_details || req.log_details) {
     std::visit(
         [&](const auto& op) {
           if constexpr (requires { op.bucket; }) out.log.bucket = op.bucket;
@@ -788,7 +788,7 @@ answer service::preflight(const request& req, const preflight_op& op, const requ
     for (const auto& [name, value] : outcome.cors.headers) res.headers.add(name, value);
     res.content_length = 0;
   }
-  if (options_.access_log_details) {
+  if (options_.access_log_details || req.log_details) {
     out.log.cors = refused ? "preflight refused: " + explanation
                            : fmt::format("preflight allowed rule {}", outcome.cors.matched_rule.value_or(0));
   }
@@ -804,7 +804,7 @@ void service::apply_cors(const request& req, std::string_view bucket, answer& ou
     std::string why = bucket.empty() ? "no CORS: the request names no bucket"
                                      : fmt::format("no CORS: bucket {} has no CORS configuration", bucket);
     out.log.add(why);
-    if (options_.access_log_details) out.log.cors = why;
+    if (options_.access_log_details || req.log_details) out.log.cors = why;
     if (options_.cors_debug_header) out.res.headers.add("x-s3cors-cors", std::move(why));
     return;
   }
@@ -818,10 +818,10 @@ void service::apply_cors(const request& req, std::string_view bucket, answer& ou
     if (!options_.cors_debug_header) decision = cors::evaluate(*config, cors_req, false, true);
     std::string why = cors::one_line_explanation(decision);
     if (!decision.matched_rule) out.log.add(why);
-    if (!decision.matched_rule && options_.access_log_details) out.log.cors = why;
+    if (!decision.matched_rule && (options_.access_log_details || req.log_details)) out.log.cors = why;
     if (options_.cors_debug_header) out.res.headers.add("x-s3cors-cors", std::move(why));
   }
-  if (decision.matched_rule && options_.access_log_details)
+  if (decision.matched_rule && (options_.access_log_details || req.log_details))
     out.log.cors = fmt::format("allowed rule {}", *decision.matched_rule);
 }
 

@@ -1,6 +1,7 @@
 #include "s3cors/app/application.hpp"
 
 #include "config_loader.hpp"
+#include "inspector_assets.hpp"
 #include "s3cors/store/fs_store.hpp"
 
 #include <fmt/format.h>
@@ -97,6 +98,9 @@ struct application::impl {
   edge::service_origin origin;
   std::vector<std::unique_ptr<edge::gateway>> gateways;
   std::vector<distribution_endpoint> endpoints;
+  // The inspector (docs/inspector.md): its records, and its pages' endpoints.
+  std::shared_ptr<inspector::capture> capture = std::make_shared<inspector::capture>();
+  std::unique_ptr<inspector::endpoints> inspector;
   file_watch watch;
   std::optional<store::seconds_time> next_sweep;
   /// The environment's key pair (S3CORS_ACCESS_KEY_ID), which every reload keeps.
@@ -119,6 +123,14 @@ struct application::impl {
       });
       if (!from_file) environment_key = key;
     }
+    inspector::endpoint_options inspect;
+    inspect.enabled = inspector_enabled(current);
+    inspect.credentials = [this] { return service.credentials(); };
+    for (const auto& f : inspector_files()) inspect.files.push_back({std::string(f.name), f.bytes});
+    inspect.version = S3CORS_VERSION;
+    inspector = std::make_unique<inspector::endpoints>(*capture, cors, std::move(inspect));
+    // Off, nothing is captured at all: the request path does not even load the atomic.
+    if (inspector_enabled(current)) options.inspector = capture;
   }
 };
 
@@ -202,6 +214,7 @@ application::application(settings resolved) : impl_(std::make_unique<impl>(std::
     net::server_options listen = impl_->options;
     listen.host = address.host;
     listen.port = address.port;
+    listen.listener_name = name;
     impl_->endpoints.push_back({name, std::move(listen), impl_->gateways.back().get()});
   }
 }
@@ -214,6 +227,10 @@ const settings& application::current_settings() const noexcept {
 
 const net::server_options& application::server_options() const noexcept {
   return impl_->options;
+}
+
+const inspector::endpoints& application::inspector() const noexcept {
+  return *impl_->inspector;
 }
 
 s3::service& application::service() noexcept {

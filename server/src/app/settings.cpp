@@ -60,8 +60,9 @@ result<flags, usage_error> environment_flags(const env_lookup& environment) {
     if (!parsed) return parsed.error();
     out.threads = *parsed;
   }
-  for (auto [name, flag] : {std::pair{"S3CORS_FOLLOW_SYMLINKS", &out.follow_symlinks},
-                            std::pair{"S3CORS_FSYNC", &out.fsync}, std::pair{"S3CORS_SIGV2", &out.sigv2}}) {
+  for (auto [name, flag] :
+       {std::pair{"S3CORS_FOLLOW_SYMLINKS", &out.follow_symlinks}, std::pair{"S3CORS_FSYNC", &out.fsync},
+        std::pair{"S3CORS_SIGV2", &out.sigv2}, std::pair{"S3CORS_INSPECTOR", &out.inspector}}) {
     if (auto text = env(environment, name)) {
       if (*text == "1" || *text == "true" || *text == "yes") {
         *flag = true;
@@ -90,6 +91,7 @@ flags merge(flags command_line, flags environment) {
   pick(command_line.follow_symlinks, environment.follow_symlinks);
   pick(command_line.fsync, environment.fsync);
   pick(command_line.sigv2, environment.sigv2);
+  pick(command_line.inspector, environment.inspector);
   return command_line;
 }
 
@@ -177,6 +179,10 @@ result<flags, usage_error> parse_flags(std::span<const std::string_view> args) {
       out.fsync = false;
     } else if (arg == "--no-sigv2") {
       out.sigv2 = false;
+    } else if (arg == "--inspector") {
+      out.inspector = true;
+    } else if (arg == "--no-inspector") {
+      out.inspector = false;
     } else if (arg == "--threads") {
       auto threads = parse_threads(*value, "--threads");
       if (!threads) return threads.error();
@@ -240,7 +246,18 @@ result<settings, usage_error> resolve_settings(const flags& command_line, const 
   out.follow_symlinks = given.follow_symlinks.value_or(in_file.follow_symlinks_outside_root);
   out.fsync = given.fsync.value_or(in_file.fsync);
   out.sigv2 = given.sigv2.value_or(in_file.sigv2);
+  out.inspector = given.inspector ? given.inspector : in_file.inspector;
   return out;
+}
+
+bool inspector_enabled(const settings& s) {
+  if (s.inspector) return *s.inspector;
+  if (!config::is_loopback_host(s.listen.host)) return false;
+  for (const auto& [name, d] : s.file_settings().distributions) {
+    const auto address = config::parse_listen(d.listen);
+    if (!address || !config::is_loopback_host(address->host)) return false;
+  }
+  return true;
 }
 
 result<settings, usage_error> load_settings(const flags& command_line, const env_lookup& environment,

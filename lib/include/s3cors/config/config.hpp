@@ -70,6 +70,9 @@ struct server_config {
   std::map<std::string, bucket_settings> buckets;
   std::optional<bucket_settings> default_cors;  ///< s3cors convenience: for buckets without rules
   bool cors_debug_header = false;               ///< adds x-s3cors-cors (off: S3 has no such header)
+  /// "inspector": serve the live inspector page at /_s3cors/inspector (docs/inspector.md).
+  /// Unset: on only when every listener is on loopback.
+  std::optional<bool> inspector;
   /// Multipart uploads neither completed nor aborted for this long are removed (0: never).
   std::uint64_t abandoned_upload_seconds = 24 * 3600;
   /// "credentials": [{"access_key_id": ..., "secret_access_key": ...}]; ids are unique.
@@ -103,5 +106,9 @@ struct listen_address {
 
 /// Parses HOST:PORT, [V6]:PORT or :PORT (host defaults to 127.0.0.1); nullopt when invalid.
 [[nodiscard]] std::optional<listen_address> parse_listen(std::string_view text);
+
+/// Whether a listen host only takes connections from this machine: 127.0.0.0/8, ::1 (with or
+/// without brackets, or IPv4-mapped) and "localhost". 0.0.0.0, :: and names are not.
+[[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
 }  // namespace s3cors::config

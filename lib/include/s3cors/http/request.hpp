@@ -62,6 +62,10 @@ struct request {
   std::optional<std::uint64_t> content_length;
   /// The whole body, for callers that have it in memory (service::handle); empty otherwise.
   std::string body;
+  /// Set by the transport when someone reads this request's access details (an open
+  /// inspector page): the application fills access_note's bucket, key and cors, as
+  /// service_options::access_log_details does for every request.
+  bool log_details = false;
 };
 
 }  // namespace s3cors

@@ -11,6 +11,8 @@
 
 namespace s3cors {
 
+class event_stream;  // s3cors/http/event_stream.hpp
+
 namespace store {
 class readable_object;
 }
@@ -31,6 +33,9 @@ struct response {
   std::uint64_t content_length = 0;
   /// The transport must close the connection after this response.
   bool close = false;
+  /// Set: the body is this stream of events, sent without Content-Length until the client
+  /// leaves or the server stops (the connection then closes); body and content_length unused.
+  std::shared_ptr<event_stream> stream;
 
   void set_text_body(std::string text) {
     content_length = text.size();

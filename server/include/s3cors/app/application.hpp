@@ -7,6 +7,7 @@
 #include "s3cors/cors/registry.hpp"
 #include "s3cors/edge/gateway.hpp"
 #include "s3cors/faults/fault_service.hpp"
+#include "s3cors/inspector/endpoints.hpp"
 #include "s3cors/net/http_server.hpp"
 #include "s3cors/result.hpp"
 #include "s3cors/s3/service.hpp"
@@ -63,6 +64,9 @@ class application {
   [[nodiscard]] const net::server_options& server_options() const noexcept;
   /// Handles requests; thread-safe.
   [[nodiscard]] s3::service& service() noexcept;
+  /// The inspector's endpoints (/_s3cors/inspector, docs/inspector.md); when it is on,
+  /// server_options() and the distributions' options carry its capture.
+  [[nodiscard]] const inspector::endpoints& inspector() const noexcept;
   [[nodiscard]] cors::cors_registry& cors() noexcept;
   [[nodiscard]] store::object_store& store() noexcept;
   /// Media faults (docs/faults.md): the configuration file's rules (replaced on reload when the

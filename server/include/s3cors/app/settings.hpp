@@ -40,10 +40,11 @@ struct flags {
   std::optional<std::string> root, listen, config, log_level, log_format, domain;
   std::optional<unsigned> threads;
   std::optional<bool> follow_symlinks;
-  std::optional<bool> fsync;  ///< --no-fsync sets false
-  std::optional<bool> sigv2;  ///< --no-sigv2 sets false
-  bool help = false;          ///< --help or -h: the arguments after it are not read
-  bool version = false;       ///< --version: likewise
+  std::optional<bool> fsync;      ///< --no-fsync sets false
+  std::optional<bool> sigv2;      ///< --no-sigv2 sets false
+  std::optional<bool> inspector;  ///< --inspector / --no-inspector
+  bool help = false;              ///< --help or -h: the arguments after it are not read
+  bool version = false;           ///< --version: likewise
 };
 
 /// Parses the arguments after the program name (`--name VALUE` or `--name=VALUE`). Fails
@@ -73,6 +74,9 @@ struct settings {
   bool fsync = true;
   /// Accept Signature Version 2 (s3::service_options::sigv2).
   bool sigv2 = true;
+  /// Serve /_s3cors/inspector; nullopt: not set anywhere, which means "only when every
+  /// listener is on loopback" (inspector_enabled).
+  std::optional<bool> inspector;
   /// The file's key pairs plus S3CORS_ACCESS_KEY_ID/S3CORS_SECRET_ACCESS_KEY, which replace
   /// the file's entry with the same access key id.
   std::vector<auth::credential> credentials;
@@ -81,6 +85,10 @@ struct settings {
   /// The file's settings, or the defaults without a file.
   [[nodiscard]] const config::server_config& file_settings() const;
 };
+
+/// Whether the inspector is served: as set (flag, S3CORS_INSPECTOR, "inspector"), else only when
+/// the main listener and every distribution's listen on loopback (config::is_loopback_host).
+[[nodiscard]] bool inspector_enabled(const settings& s);
 
 /// Resolves every setting from its sources. default_threads is the thread count when none
 /// is given (main passes one per core). Fails, with the message main prints, when the root

@@ -5,6 +5,7 @@
 #include "s3cors/http/body_sink.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
+#include "s3cors/inspector/capture.hpp"
 #include "s3cors/s3/context.hpp"
 
 #include <chrono>
@@ -37,6 +38,13 @@ struct server_options {
   std::chrono::milliseconds write_timeout{60'000};  ///< a stalled reader is cut off after this
   std::chrono::milliseconds shutdown_grace{10'000};
   log_level level = log_level::info;
+  /// Set: every answered request is published to it while a page watches (docs/inspector.md).
+  std::shared_ptr<inspector::capture> inspector;
+  /// What the inspector names this listener: "" for the S3 service, a distribution's name.
+  std::string listener_name;
+  /// An event stream (response::stream) with nothing to send writes a comment this often, so
+  /// proxies keep it open and a client that left is noticed.
+  std::chrono::milliseconds stream_heartbeat{15'000};
 };
 
 /// The application as the transport calls it. Both are called concurrently from many threads

@@ -1,0 +1,135 @@
+// Browser driver for tests/e2e/browser_inspector_test.sh.
+//
+//   --mode inspect  opens the inspector page (s3cors's origin), then the player page (another
+//                   origin) whose hls.js sends X-Session-Id; the player must fail, and the
+//                   inspector must list the refused preflight. The row is opened; its
+//                   explanation, suggestion and JSON are read from the page; the JSON is
+//                   written to --out.
+//   --mode play     opens the player page: it must play.
+//
+// Prints "ok - ..." / "not ok - ..." lines. Exit status: 0 all passed, 1 some failed, 2 harness error.
+// Usage: node inspector.mjs --mode inspect|play --inspector URL --page URL --manifest URL
+//        [--out FILE] [--label TEXT] [--chromium PATH]
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: opt } = parseArgs({
+  options: {
+    mode: { type: 'string' },
+    inspector: { type: 'string' },
+    page: { type: 'string' },
+    manifest: { type: 'string' },
+    out: { type: 'string', default: '' },
+    label: { type: 'string', default: '' },
+    chromium: { type: 'string', default: process.env.CHROMIUM_PATH || '/usr/bin/chromium' },
+  },
+});
+if (!['inspect', 'play'].includes(opt.mode) || !opt.page || !opt.manifest) {
+  console.error('usage: node inspector.mjs --mode inspect|play --inspector URL --page URL --manifest URL');
+  process.exit(2);
+}
+const prefix = opt.label ? `${opt.label}: ` : '';
+let failed = 0;
+function check(cond, desc, ...diag) {
+  if (cond) {
+    console.log(`ok - ${prefix}${desc}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${prefix}${desc}`);
+    for (const d of diag) for (const line of String(d).split('\n')) console.log(`#   ${line}`);
+  }
+  return !!cond;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitPlayer(page, want, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let st = null;
+  while (Date.now() < end) {
+    st = await page.evaluate(() => window.playerState);
+    if (st && (st.state === 'error' || (st.state === 'playing' && st.currentTime > 1))) break;
+    await sleep(200);
+  }
+  return st;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 's3cors-chromium-'));
+let browser;
+let exitCode = 2;
+try {
+  browser = await chromium.launch({
+    executablePath: opt.chromium,
+    headless: true,
+    timeout: 20000,
+    env: { ...process.env, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const playerUrl = `${opt.page}/inspector_player.html?src=${encodeURIComponent(opt.manifest)}`;
+
+  if (opt.mode === 'inspect') {
+    const inspector = await context.newPage();
+    const pageErrors = [];
+    inspector.on('pageerror', (e) => pageErrors.push(String(e)));
+    await inspector.goto(opt.inspector, { waitUntil: 'load', timeout: 10000 });
+    await inspector.waitForFunction(() => document.getElementById('connection').textContent === 'live',
+      null, { timeout: 10000 }).catch(() => {});
+    check(await inspector.textContent('#connection') === 'live', 'the inspector page connects to its event stream',
+      `connection: ${await inspector.textContent('#connection')}`, ...pageErrors);
+
+    const player = await context.newPage();
+    await player.goto(playerUrl, { waitUntil: 'load', timeout: 10000 });
+    const st = await waitPlayer(player, 'error', 20000);
+    check(st && st.state === 'error', 'the player (X-Session-Id on every request) fails under the example rules',
+      JSON.stringify(st));
+
+    // The refused preflight appears in the table, live.
+    const row = 'tr.refused:has(td.method:text-is("OPTIONS"))';
+    const found = await inspector.waitForSelector(row, { timeout: 10000 }).catch(() => null);
+    check(found, 'the inspector lists the refused preflight',
+      await inspector.evaluate(() => document.querySelector('#requests tbody').innerText.slice(0, 1500)));
+    if (found) {
+      check((await found.innerText()).includes('master.m3u8'), 'the row names the playlist', await found.innerText());
+      await found.click();
+      await inspector.waitForSelector('#suggestion:not([hidden])', { timeout: 10000 }).catch(() => null);
+      const explanation = await inspector.textContent('#explanation');
+      const summary = await inspector.textContent('#suggestion-summary');
+      const json = await inspector.textContent('#suggested-json');
+      check(explanation.includes('CORS preflight') && explanation.includes('x-session-id'),
+        'the detail shows the per-rule explanation naming the refused header', explanation);
+      check(/rule 0/.test(explanation), 'the explanation goes through the rules', explanation);
+      check(summary.includes('x-session-id'), `the suggested change: ${summary}`, summary);
+      let parsed = null;
+      try { parsed = JSON.parse(json); } catch (e) { /* reported below */ }
+      check(parsed && Array.isArray(parsed.CORSRules), 'the JSON to paste is a put-bucket-cors document', json);
+      const headers = await inspector.textContent('#request-headers');
+      check(/Access-Control-Request-Headers\s*x-session-id/i.test(headers),
+        'the request headers are shown', headers.slice(0, 600));
+      if (opt.out && parsed) writeFileSync(opt.out, json);
+      // The copy button puts the same JSON on the clipboard (or selects it).
+      await inspector.click('#copy-json');
+      check((await inspector.textContent('#copied')) === 'copied', 'the copy button answers');
+    }
+    check(pageErrors.length === 0, 'no script errors on the inspector page', ...pageErrors);
+  } else {
+    const player = await context.newPage();
+    await player.goto(playerUrl, { waitUntil: 'load', timeout: 10000 });
+    const st = await waitPlayer(player, 'playing', 30000);
+    check(st && st.state === 'playing' && st.currentTime > 1, 'with the suggested rules the player plays',
+      JSON.stringify(st));
+  }
+  exitCode = failed ? 1 : 0;
+} catch (e) {
+  console.log(`not ok - ${prefix}browser run: ${e && e.stack ? e.stack : e}`);
+  exitCode = 2;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(exitCode);
