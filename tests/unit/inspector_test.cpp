@@ -7,6 +7,7 @@
 #include "s3cors/http/event_stream.hpp"
 #include "s3cors/inspector/endpoints.hpp"
 #include "s3cors/inspector/render.hpp"
+#include "s3cors/net/inspector_handler.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -355,4 +356,24 @@ TEST_CASE("config: loopback listen hosts", "[inspector][config]") {
   for (const std::string_view host : {"0.0.0.0", "::", "[::]", "", "192.168.0.1", "example.com", "127.0.0",
                                       "127.0.0.1.5", "1127.0.0.1", "127.a.0.1"})
     CHECK_FALSE(config::is_loopback_host(host));
+}
+
+TEST_CASE("inspector handler: wrapping a handler keeps its media-fault hook", "[inspector]") {
+  capture c;
+  cors::cors_registry registry;
+  const inspector::endpoints endpoints(c, registry, inspector::endpoint_options{});
+  int decided = 0;
+  net::request_handler inner;
+  inner.start = [](const request&, const s3::request_context&) { return started_request{}; };
+  inner.faults = [&decided](const request&, const s3::request_context&,
+                            std::chrono::steady_clock::time_point) -> std::optional<faults::directive> {
+    ++decided;
+    return std::nullopt;
+  };
+  const net::request_handler wrapped = net::with_inspector(inner, endpoints);
+  REQUIRE(wrapped.faults);
+  request req;
+  req.target = "/media/hls/master.m3u8";
+  (void)wrapped.faults(req, s3::request_context{}, std::chrono::steady_clock::now());
+  CHECK(decided == 1);
 }

@@ -9,7 +9,8 @@
 
 namespace s3cors::net {
 
-/// `inner`, with the inspector's paths answered by `endpoints`, which must outlive the handler.
+/// `inner`, with the inspector's paths answered by `endpoints`, which must outlive the handler;
+/// inner's other hooks (faults) are kept.
 [[nodiscard]] inline request_handler with_inspector(request_handler inner,
                                                     const inspector::endpoints& endpoints) {
   auto is_ours = [](const request& req) {
@@ -23,7 +24,8 @@ namespace s3cors::net {
     if (req.has_body) out.reply.res.close = true;
     return out;
   };
-  request_handler handler;
+  // Everything else `inner` does (the media-fault hook among it) stays as it is.
+  request_handler handler = inner;
   handler.start = [inner = inner.start, is_ours, answer_it](const request& req,
                                                             const s3::request_context& ctx) {
     if (is_ours(req)) return answer_it(req, ctx);
