@@ -114,7 +114,11 @@ try {
       if (opt.out && parsed) writeFileSync(opt.out, json);
       // The copy button puts the same JSON on the clipboard (or selects it).
       await inspector.click('#copy-json');
-      check((await inspector.textContent('#copied')) === 'copied', 'the copy button answers');
+      // The handler awaits the clipboard first: wait for its answer rather than read at once.
+      const copied = await inspector
+        .waitForFunction(() => document.getElementById('copied').textContent === 'copied', null, { timeout: 10000 })
+        .then(() => true, () => false);
+      check(copied, 'the copy button answers');
     }
     check(pageErrors.length === 0, 'no script errors on the inspector page', ...pageErrors);
   } else {
