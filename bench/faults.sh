@@ -24,7 +24,7 @@
 # each selected by its own rule ({"match": {"key": ...}, "action": {"throughput": cap}}) added
 # through the /_s3cors/faults API. curl fetches it once (after a HEAD); the measured rate is the
 # body size over the time from the first byte to the last (curl's time_total -
-# time_starttransfer). The throttle's only burst is its first quantum (at most 256 KiB), which
+# time_starttransfer). The throttle's only burst is its first quantum (20 ms of the cap), which
 # arrives with the head.
 # CPU cost: BENCH_CONNECTIONS concurrent GETs (bench/lib/slow_readers.py, one thread, epoll,
 # SO_RCVBUF BENCH_RCVBUF) for BENCH_CPU_SECONDS:

@@ -787,7 +787,9 @@ void session::do_sendfile() {
   stream_.expires_never();
   auto& socket = stream_.socket();
   beast::error_code ec;
-  socket.native_non_blocking(true, ec);
+  // Set once per connection (the setter is an ioctl each time; a throttled body comes back here
+  // at every quantum).
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true, ec);
   const int fd = slice_.object->native_handle();
   std::uint64_t this_turn = 0;
   // Paced: this call sends up to pace_stop_, then pace_body decides on the next piece.

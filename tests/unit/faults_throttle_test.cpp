@@ -58,13 +58,22 @@ std::uint64_t sent_by(const simulation& sim, double at) {
 
 }  // namespace
 
-TEST_CASE("faults throttle: the quantum is 20 ms of the rate within [512 B, 256 KiB]", "[faults]") {
-  CHECK(throttle_quantum(0) == 512);
-  CHECK(throttle_quantum(1000) == 512);
-  CHECK(throttle_quantum(64'000) == 1280);
-  CHECK(throttle_quantum(1'000'000) == 20'000);
+TEST_CASE("faults throttle: the quantum is 500 ms of the rate within [16 KiB, 256 KiB]", "[faults]") {
+  CHECK(throttle_quantum(0) == 16 * 1024);
+  CHECK(throttle_quantum(10'000) == 16 * 1024);
+  CHECK(throttle_quantum(64'000) == 32'000);
+  CHECK(throttle_quantum(100'000) == 50'000);
+  CHECK(throttle_quantum(1'000'000) == 256 * 1024);
   CHECK(throttle_quantum(100'000'000) == 256 * 1024);
   CHECK(throttle_quantum(rate_step::unlimited) == 256 * 1024);
+}
+
+TEST_CASE("faults throttle: the first quantum is 20 ms of the rate, at least 512 B", "[faults]") {
+  CHECK(throttle_first_quantum(0) == 512);
+  CHECK(throttle_first_quantum(10'000) == 512);
+  CHECK(throttle_first_quantum(64'000) == 1280);
+  CHECK(throttle_first_quantum(1'000'000) == 20'000);
+  CHECK(throttle_first_quantum(100'000'000) == 256 * 1024);  // never more than a quantum
 }
 
 TEST_CASE("faults throttle: a cap is met within 1% from 64 kB/s to 100 MB/s", "[faults]") {
@@ -88,6 +97,32 @@ TEST_CASE("faults throttle: a cap is met within 1% from 64 kB/s to 100 MB/s", "[
   }
 }
 
+TEST_CASE("faults throttle: a MB costs at most 63 wake-ups at any rate", "[faults]") {
+  // Each wake-up is one timer and one write, whatever its size (docs/faults.md §4): a 16 KiB
+  // quantum at least, as a client-paced connection writes 8-32 KiB per writable event. (With
+  // 20 ms quanta of at least 512 B this was 1953 at 10 kB/s and 500 at 100 kB/s.)
+  struct row {
+    std::uint64_t rate;
+    std::size_t max_wakeups_per_mb;
+  };
+  const row rows[] = {{1'000, 63},   {10'000, 63},    {20'000, 63},     {64'000, 33},
+                      {100'000, 21}, {1'000'000, 16}, {100'000'000, 16}};
+  for (const row& r : rows) {
+    CAPTURE(r.rate);
+    const steady_time start{};
+    throttle t(r.rate, start);
+    constexpr std::uint64_t total = 1'000'000;
+    const simulation sim = run(t, start, total, 1ms);
+    REQUIRE(sim.sent == total);
+    CHECK(sim.wakeups <= r.max_wakeups_per_mb);
+    // Still the cap: the first quantum at once, the rest at the rate (the last timer 1 ms late).
+    const double expected =
+        static_cast<double>(total - throttle_first_quantum(r.rate)) / static_cast<double>(r.rate);
+    CHECK(seconds_between(start, sim.now) >= expected);
+    CHECK(seconds_between(start, sim.now) <= expected + 0.002);
+  }
+}
+
 TEST_CASE("faults throttle: a short body goes in one burst of a quantum", "[faults]") {
   const steady_time start{};
   throttle t(1'000'000, start);
@@ -95,21 +130,44 @@ TEST_CASE("faults throttle: a short body goes in one burst of a quantum", "[faul
   CHECK(g.bytes == 1000);
   throttle u(1'000'000, start);
   const auto h = u.next(start, 0, 64 * 1024);
-  CHECK(h.bytes == 20'000);
+  CHECK(h.bytes == 20'000);  // the first quantum: 20 ms
   REQUIRE(h.wake);
-  CHECK(*h.wake - start > 19ms);
-  CHECK(*h.wake - start < 21ms);
+  // Then the rest of the 64 KiB asked for (less than a quantum): 45,536 bytes, 45.5 ms.
+  CHECK(*h.wake - start > 45ms);
+  CHECK(*h.wake - start < 46ms);
   CHECK(u.next(start + 1ms, 20'000, 64 * 1024).bytes == 0);  // 1,000 bytes: less than a quantum waits
   CHECK(u.next(start + 1ms, 20'000, 500).bytes == 500);      // unless that is all the body needs
 }
 
-TEST_CASE("faults throttle: a paused client catches up by 250 ms of the cap at most", "[faults]") {
+TEST_CASE("faults throttle: the first byte is prompt at low rates", "[faults]") {
+  const steady_time start{};
+  SECTION("a cap: the first quantum at once, then full quanta") {
+    throttle t(10'000, start);
+    const auto first = t.next(start, 0, 64 * 1024);
+    CHECK(first.bytes == 512);
+    REQUIRE(first.wake);
+    CHECK(seconds_between(start, *first.wake) == Approx(1.6384).margin(0.001));  // 16 KiB at 10 kB/s
+    CHECK(t.next(start + 1s, 512, 64 * 1024).bytes == 0);
+    CHECK(t.next(*first.wake, 512, 64 * 1024).bytes == 16 * 1024);
+  }
+  SECTION("a body that starts in an outage waits for the first quantum only") {
+    throttle t(bandwidth_timeline{{{0, 1s}, {10'000, {}}}, false}, start, start);
+    const auto g = t.next(start, 0, 64 * 1024);
+    CHECK(g.bytes == 0);
+    REQUIRE(g.wake);
+    CHECK(seconds_between(start, *g.wake) == Approx(1.0512).margin(0.001));  // 1 s, then 512 B at 10 kB/s
+    CHECK(t.next(*g.wake, 0, 64 * 1024).bytes == 512);
+  }
+}
+
+TEST_CASE("faults throttle: a paused client catches up by a quantum and 250 ms of the cap at most",
+          "[faults]") {
   const steady_time start{};
   throttle t(1'000'000, start);
   CHECK(t.next(start, 0, 20'000).bytes == 20'000);
   const auto later = t.next(start + 10s, 20'000, 10'000'000);
-  CHECK(later.bytes == 250'000);
-  CHECK(t.next(start + 10s, 270'000, 10'000'000).bytes == 0);
+  CHECK(later.bytes == 256 * 1024 + 250'000);
+  CHECK(t.next(start + 10s, 20'000 + later.bytes, 10'000'000).bytes == 0);
 }
 
 TEST_CASE("faults throttle: a timeline changes the rate and lifts the cap at its end", "[faults]") {

@@ -24,12 +24,32 @@ double quantum(double rate) {
                           : static_cast<double>(throttle_quantum(static_cast<std::uint64_t>(rate)));
 }
 
+double first_quantum(double rate) {
+  return std::isinf(rate) ? infinity
+                          : static_cast<double>(throttle_first_quantum(static_cast<std::uint64_t>(rate)));
+}
+
+// The bucket's depth at `rate`: a quantum plus 250 ms, so a timer that fires up to 250 ms
+// after its quantum has accrued loses nothing.
+double depth_at(double rate) {
+  return std::isinf(rate) ? 0.0 : quantum(rate) + rate * bucket_seconds;
+}
+
 }  // namespace
 
 std::uint64_t throttle_quantum(std::uint64_t bytes_per_second) noexcept {
-  constexpr std::uint64_t min_quantum = 512;
+  // Each quantum costs one timer wake-up and one write (~13 us of server CPU in bench/faults.sh),
+  // whatever its size: 500 ms of the rate, at least 16 KiB, makes a throttled connection write
+  // no more often than a client-paced one at the same rate (docs/faults.md §4).
+  constexpr std::uint64_t min_quantum = 16 * 1024;
   constexpr std::uint64_t max_quantum = 256 * 1024;
-  return std::clamp<std::uint64_t>(bytes_per_second / 50, min_quantum, max_quantum);
+  return std::clamp<std::uint64_t>(bytes_per_second / 2, min_quantum, max_quantum);
+}
+
+std::uint64_t throttle_first_quantum(std::uint64_t bytes_per_second) noexcept {
+  constexpr std::uint64_t min_first = 512;
+  return std::min(std::max<std::uint64_t>(bytes_per_second / 50, min_first),
+                  throttle_quantum(bytes_per_second));
 }
 
 throttle::throttle(std::uint64_t bytes_per_second, steady_time start)
@@ -46,10 +66,10 @@ throttle::throttle(bandwidth_timeline timeline, steady_time origin, steady_time 
     }
   }
   base_time_ = std::max(0.0, seconds(start));
-  // The first quantum goes at once, as the first write of an unthrottled body would.
-  // (none when the body starts in an outage).
+  // The first (small) quantum goes at once, as the first write of an unthrottled body would
+  // (none when the body starts in an outage); the bucket fills from there.
   const double rate = segment_at(base_time_).rate;
-  tokens_ = rate > 0 ? quantum(rate) : 0.0;
+  tokens_ = rate > 0 ? first_quantum(rate) : 0.0;
 }
 
 double throttle::seconds(steady_time t) const noexcept {
@@ -125,12 +145,12 @@ std::optional<double> throttle::time_for(double from, double amount) const noexc
 throttle::grant throttle::next(steady_time now, std::uint64_t sent, std::uint64_t want) {
   const double t = std::max(seconds(now), base_time_);
   const segment current = segment_at(t);
-  const double q = quantum(current.rate);
+  // Until the first byte, a grant needs only the first quantum (time to first byte stays short).
+  const double q = sent == 0 ? first_quantum(current.rate) : quantum(current.rate);
   // Tokens earned just before a step change (into an outage, say) are kept: the depth is the
   // larger of the two steps'.
   const double earlier = segment_at(base_time_).rate;
-  const double depth =
-      std::max({q, current.rate * bucket_seconds, std::isinf(earlier) ? 0.0 : earlier * bucket_seconds});
+  const double depth = std::max(depth_at(current.rate), depth_at(earlier));
 
   // Refill since the last call, less what was written since, at most `depth`.
   const double accrued = integral(base_time_, t);
@@ -153,7 +173,10 @@ throttle::grant throttle::next(steady_time now, std::uint64_t sent, std::uint64_
     g.bytes = std::min(want, static_cast<std::uint64_t>(std::floor(tokens_ + byte_slack)));
     if (g.bytes == want) return g;
   }
-  const double short_of = need - (tokens_ - static_cast<double>(g.bytes));
+  // The next grant is a full quantum (or the rest of `want`).
+  const double next_need =
+      g.bytes == 0 ? need : std::min(static_cast<double>(want - g.bytes), quantum(current.rate));
+  const double short_of = next_need - (tokens_ - static_cast<double>(g.bytes));
   if (const auto when = time_for(t, short_of)) {
     const auto offset =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*when));

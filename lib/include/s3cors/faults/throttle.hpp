@@ -30,10 +30,14 @@ struct bandwidth_timeline {
   friend bool operator==(const bandwidth_timeline&, const bandwidth_timeline&) = default;
 };
 
-/// The bytes written in one go at most, and the first write's allowance: 20 ms at `rate`,
-/// clamped to [512 B, 256 KiB]. Bigger quanta mean fewer timer wake-ups; smaller ones a
-/// smoother flow. The initial burst of one quantum is the only deviation from the cap.
+/// The bytes a grant waits for (after the first): 500 ms at `rate`, clamped to [16 KiB, 256 KiB].
+/// Each quantum costs one timer wake-up and one write, so bigger quanta cost less CPU per byte;
+/// smaller ones make a smoother flow (docs/faults.md §4).
 [[nodiscard]] std::uint64_t throttle_quantum(std::uint64_t bytes_per_second) noexcept;
+
+/// The first write's allowance, available at once: 20 ms at `rate`, at least 512 B, at most a
+/// quantum. This initial burst is the only deviation from the cap.
+[[nodiscard]] std::uint64_t throttle_first_quantum(std::uint64_t bytes_per_second) noexcept;
 
 /// A token bucket over a cap or a timeline. One per throttled body, owned by its connection;
 /// not synchronised. Calls must come with non-decreasing `now` and `sent`.
@@ -53,8 +57,9 @@ class throttle {
   };
 
   /// How much of `want` more bytes may be written at `now`, `sent` bytes having been written so
-  /// far. Tokens accrue at the cap in force and are capped at 250 ms of it (so a client that
-  /// paused catches up no faster than that); a grant is nothing rather than less than a quantum.
+  /// far. Tokens accrue at the cap in force and are capped at a quantum plus 250 ms of it (so a
+  /// client that paused catches up by no more than that); a grant is nothing rather than less
+  /// than a quantum (the first quantum until the first byte is written).
   [[nodiscard]] grant next(steady_time now, std::uint64_t sent, std::uint64_t want);
 
   /// The cap in force at `t` (rate_step::unlimited when none).
