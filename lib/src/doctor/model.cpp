@@ -169,7 +169,13 @@ void enumerate_media_playlist(builder& b, const fetched_text& playlist, std::str
   bool live = true;
   bool plain_segment = false;
   bool ranged_segment = false;
-  std::optional<std::pair<std::uint64_t, std::optional<std::uint64_t>>> pending_range;
+  // The EXT-X-BYTERANGE the next URI takes, in plain fields: GCC 12 at -O2 reports the nested
+  // optional parse_byterange() returns as maybe-uninitialized when it is kept across lines.
+  struct {
+    bool set = false;
+    std::uint64_t length = 0;
+    std::optional<std::uint64_t> offset;
+  } pending_range;
   std::map<std::string, std::uint64_t> next_offset;  // per URL: where an offset-less range starts
   for (const std::string_view line : lines_of(playlist.text)) {
     if (line == "#EXT-X-ENDLIST" || line.starts_with("#EXT-X-PLAYLIST-TYPE:VOD")) live = false;
@@ -209,18 +215,21 @@ void enumerate_media_playlist(builder& b, const fetched_text& playlist, std::str
       }
       b.add(request_kind::init_segment, resolve_url(playlist.url, *uri), rendition, range);
     } else if (line.starts_with("#EXT-X-BYTERANGE:")) {
-      pending_range = parse_byterange(line.substr(17));
+      const auto parsed = parse_byterange(line.substr(17));
+      pending_range.set = parsed.has_value();
+      pending_range.length = parsed ? parsed->first : 0;
+      pending_range.offset = parsed ? parsed->second : std::nullopt;
     } else if (!line.empty() && line[0] != '#') {
       const std::string url = resolve_url(playlist.url, line);
-      if (pending_range) {
-        const std::uint64_t first = pending_range->second.value_or(next_offset[url]);
-        next_offset[url] = first + pending_range->first;
+      if (pending_range.set) {
+        const std::uint64_t first = pending_range.offset.value_or(next_offset[url]);
+        next_offset[url] = first + pending_range.length;
         if (!ranged_segment) {
           b.add(request_kind::byte_range_segment, url, rendition,
-                range_value(first, first + pending_range->first - 1));
+                range_value(first, first + pending_range.length - 1));
           ranged_segment = true;
         }
-        pending_range.reset();
+        pending_range.set = false;
       } else if (!plain_segment) {
         b.add(request_kind::segment, url, rendition);
         plain_segment = true;
