@@ -12,9 +12,11 @@ scripts/install-deps.sh --test
 # Compile-cache entries relative to the checkout (ccache, found by CMakeLists.txt): the container
 # test's image build (tests/e2e/container_test.sh) then reuses what the ci preset compiled here.
 # The image's Debian packages may be a point release ahead of the host's (linux-libc-dev moves
-# often): system headers are left out of the entries' checks, as docker/Dockerfile does too.
+# often): system headers are left out of the entries' checks, and the compiler is known by its
+# version text rather than its file's time, as docker/Dockerfile does too.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-system_headers}
+export CCACHE_COMPILERCHECK=${CCACHE_COMPILERCHECK:-%compiler% --version}
 
 echo "== clang-format"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp')

@@ -72,6 +72,10 @@ if [[ $engine == podman ]] && command -v ccache >/dev/null 2>&1; then
   host_cache=$(ccache --get-config cache_dir 2>/dev/null)
   if [[ -n $host_cache ]] && mkdir -p "$host_cache"; then
     cache_flags=(-v "$host_cache:/ccache" --build-arg CCACHE_DIR=/ccache)
+    # ccache hashes these: the image build must see the host's values (docker/Dockerfile).
+    for locale_variable in LANG LC_ALL LC_CTYPE LC_MESSAGES; do
+      [[ -n ${!locale_variable:-} ]] && cache_flags+=(--build-arg "$locale_variable=${!locale_variable}")
+    done
     cache_hits_before=$(ccache_counts)
   fi
 fi
