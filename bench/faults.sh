@@ -118,33 +118,108 @@ echo
 
 # ---------------------------------------------------------------------------
 # CPU cost.
-cpu_row() { # cpu_row LABEL KEY CLIENT_RATE -> one table row
-  local label=$1 key=$2 client_rate=$3 c0 c1 result bytes secs conns finished errors
-  c0=$(cpu_seconds "$pid")
-  run_tracked "$tmp/readers.out" python3 "$readers" --url "$base/bench/$key" --connections "$connections" \
-    --seconds "$cpu_seconds_run" --rate "$client_rate" --rcvbuf "$rcvbuf" || die "slow_readers.py failed ($label)"
-  c1=$(cpu_seconds "$pid")
+cpu_row() { # cpu_row LABEL URL CLIENT_RATE [WRAPPER...] -> one table row (its numbers in $tmp/LABEL.row)
+  local label=$1 url=$2 client_rate=$3 result finished errors
+  shift 3
+  run_tracked "$tmp/readers.out" "$@" python3 "$readers" --url "$url" --connections "$connections" \
+    --seconds "$cpu_seconds_run" --rate "$client_rate" --rcvbuf "$rcvbuf" --server-pid "$row_server_pid" \
+    ${row_private_net:+--private-net} || die "slow_readers.py failed ($label)"
   result=$(grep -m1 '^RESULT ' "$tmp/readers.out") || die "slow_readers.py printed no RESULT ($label)"
-  read -r _ bytes secs conns finished errors <<<"$result"
+  read -r _ _ _ _ finished errors _ <<<"$result"
   [[ $errors == 0 && $finished == 0 ]] ||
     echo "warning: $label: $errors connection errors, $finished connections ended before the run did" >&2
-  python3 - "$label" "$conns" "$bytes" "$secs" "$c0" "$c1" <<'EOF'
+  # shellcheck disable=SC2086 # the RESULT fields, one argument each
+  python3 - "$label" "$tmp/$label.row" $result <<'EOF'
 import sys
-label, conns, nbytes, secs, c0, c1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+label, row = sys.argv[1], sys.argv[2]
+nbytes, secs, conns = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+su, ss, cu, cs, sr, cr = (float(x) for x in sys.argv[9:15])
 mb = nbytes / 1e6
-cpu = c1 - c0
-print(f"{label:<10} {conns:>11} {mb:>9.1f} {mb / secs:>8.2f} {cpu:>12.2f} {cpu / mb if mb else float('nan'):>12.4f}")
+per = lambda x: x / mb * 1000 if mb else float("nan")  # ms per MB
+open(row, "w").write(f"{per(sr)} {per(sr + cr)} {per(su + ss)}\n")
+print(f"{label:<16} {conns:>5} {mb:>7.1f} {mb / secs:>6.2f} {su:>6.2f} {ss:>6.2f} {cu:>6.2f} {cs:>6.2f}"
+      f" {per(sr):>9.3f} {per(cr):>9.3f} {per(sr + cr):>9.3f}")
 EOF
 }
-printf '%-10s %11s %9s %8s %12s %12s\n' "row" "connections" "MB" "MB/s" "server CPU s" "CPU s per MB"
-throttled=$(cpu_row throttled cpu/throttled.bin 0)
-echo "$throttled"
-paced=$(cpu_row paced cpu/free.bin "$rate")
-echo "$paced"
-echo
-echo "wanted: $(python3 -c "import sys; print(int(sys.argv[1]) * int(sys.argv[2]) / 1e6)" "$connections" "$rate") MB/s in each row"
-echo "CPU per MB, throttled / paced: $(ratio "$(awk '{print $6}' <<<"$throttled")" "$(awk '{print $6}' <<<"$paced")")" \
-  "($connections connections at $rate B/s each, ${cpu_seconds_run} s, client SO_RCVBUF $rcvbuf)"
+cpu_ratio() { # cpu_ratio THROTTLED_LABEL PACED_LABEL -> the ratios of one pair of rows
+  python3 - "$tmp/$1.row" "$tmp/$2.row" <<'EOF'
+import sys
+t = [float(x) for x in open(sys.argv[1]).read().split()]
+p = [float(x) for x in open(sys.argv[2]).read().split()]
+r = lambda a, b: f"{a / b:.2f}" if b > 0 else "-"
+print(f"server run {r(t[0], p[0])}, server + client run {r(t[1], p[1])}, server utime + stime {r(t[2], p[2])}")
+EOF
+}
+cpu_header() {
+  printf '%-16s %5s %7s %6s %6s %6s %6s %6s %9s %9s %9s\n' "row" "conns" "MB" "MB/s" "srv us" "srv sy" \
+    "cli us" "cli sy" "srv ms/MB" "cli ms/MB" "sum ms/MB"
+}
+echo "CPU rows: $connections connections at $rate B/s each" \
+  "($(python3 -c "import sys; print(int(sys.argv[1]) * int(sys.argv[2]) / 1e6)" "$connections" "$rate") MB/s wanted)," \
+  "${cpu_seconds_run} s each, client SO_RCVBUF $rcvbuf."
+echo "us/sy: utime/stime seconds (tick-sampled); ms/MB: run time (schedstat, exact) per MB received; sum: server + client."
+cpu_header
+row_server_pid=$pid
+row_private_net=
+cpu_row throttled "$base/bench/cpu/throttled.bin" 0
+cpu_row paced "$base/bench/cpu/free.bin" "$rate"
+echo "throttled / paced, CPU per MB: $(cpu_ratio throttled paced)"
+
+# The same pair of rows with the client in another network namespace, over a veth pair: a
+# user namespace of our own holds both network namespaces (unshare -rn: no root needed where
+# unprivileged user namespaces are allowed). The server runs in the first, the client in the
+# second; BENCH_NETNS=0 leaves these rows out.
+netns_rows() {
+  local holder_a holder_b ns_bin ns_cfg ns_pid ns_base out
+  command -v unshare >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null ||
+    { echo "netns rows: left out (unshare, nsenter or ip missing)"; return 0; }
+  unshare -rn sleep infinity </dev/null >/dev/null 2>"$tmp/netns.err" &
+  holder_a=$!
+  track_pid "$holder_a"
+  sleep 0.2
+  alive "$holder_a" || { echo "netns rows: left out (unshare -rn failed: $(head -c 200 "$tmp/netns.err"))"; return 0; }
+  # The second namespace is made from inside the first's user namespace, so that it owns both.
+  out=$(nsenter -t "$holder_a" -U -n --preserve-credentials sh -c \
+    'unshare -n sleep infinity </dev/null >/dev/null 2>&1 & echo $!' 2>"$tmp/netns.err") ||
+    { echo "netns rows: left out (nsenter failed: $(head -c 200 "$tmp/netns.err"))"; return 0; }
+  holder_b=$out
+  track_pid "$holder_b"
+  sleep 0.2
+  if ! nsenter -t "$holder_a" -U -n --preserve-credentials sh -ec "
+      ip link set lo up
+      ip link add s3cors-v0 type veth peer name s3cors-v1 netns /proc/$holder_b/ns/net
+      ip addr add 10.213.0.1/30 dev s3cors-v0
+      ip link set s3cors-v0 up" 2>"$tmp/netns.err" ||
+    ! nsenter -t "$holder_b" -U -n --preserve-credentials sh -ec "
+      ip link set lo up
+      ip addr add 10.213.0.2/30 dev s3cors-v1
+      ip link set s3cors-v1 up" 2>>"$tmp/netns.err"; then
+    echo "netns rows: left out (veth setup failed: $(head -c 200 "$tmp/netns.err"))"
+    return 0
+  fi
+  # A second server in the first namespace (nsenter execs it: the PID is the server's), its
+  # rule from a configuration file (the faults API answers loopback clients only).
+  ns_bin="$tmp/s3cors-in-netns"
+  printf '#!/bin/sh\nexec nsenter -t %s -U -n --preserve-credentials %q "$@" --listen 10.213.0.1:0\n' \
+    "$holder_a" "$(realpath "$bin")" >"$ns_bin"
+  chmod +x "$ns_bin"
+  ns_cfg="$tmp/netns.json"
+  printf '{"faults": [{"name": "cpu-throttle", "match": {"bucket": "bench", "key": "cpu/throttled.bin"}, "action": {"throughput": %s}}]}\n' \
+    "$rate" >"$ns_cfg"
+  start_s3cors s3cors-netns "$ns_bin" --root "$data" --threads "$server_threads" --config "$ns_cfg"
+  ns_pid=$started_pid
+  ns_base="http://10.213.0.1:${started_base##*:}"
+  echo "netns rows: server in one network namespace, client in another, over a veth pair (MTU 1500)"
+  row_server_pid=$ns_pid
+  row_private_net=1
+  cpu_row throttled-netns "$ns_base/bench/cpu/throttled.bin" 0 nsenter -t "$holder_b" -U -n --preserve-credentials
+  cpu_row paced-netns "$ns_base/bench/cpu/free.bin" "$rate" nsenter -t "$holder_b" -U -n --preserve-credentials
+  echo "throttled / paced over veth, CPU per MB: $(cpu_ratio throttled-netns paced-netns)"
+  stop_tracked "$ns_pid"
+  stop_tracked "$holder_b"
+  stop_tracked "$holder_a"
+}
+if [[ ${BENCH_NETNS:-1} != 0 ]]; then netns_rows; fi
 curl -s --max-time 10 "$api" | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["rules"]:
