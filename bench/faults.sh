@@ -18,6 +18,7 @@
 #   BENCH_CPU_SECONDS     duration of each CPU row (default 10)
 #   BENCH_RCVBUF          the CPU client's SO_RCVBUF (default 16384)
 #   BENCH_SERVER_THREADS  s3cors --threads (default 1)
+#   BENCH_NETNS=0         no rows over a veth pair
 #   BENCH_NO_BUILD=1      never (re)build the default binary
 #
 # Accuracy: bucket "bench" holds one object per cap of BENCH_SECONDS x cap bytes (sparse files),
@@ -26,14 +27,26 @@
 # body size over the time from the first byte to the last (curl's time_total -
 # time_starttransfer). The throttle's only burst is its first quantum (20 ms of the cap), which
 # arrives with the head.
-# CPU cost: BENCH_CONNECTIONS concurrent GETs (bench/lib/slow_readers.py, one thread, epoll,
-# SO_RCVBUF BENCH_RCVBUF) for BENCH_CPU_SECONDS:
-#   throttled   of an object capped at BENCH_RATE by a rule; the client reads freely
-#   paced       of an object without a rule; the client reads each connection at BENCH_RATE, so
+# CPU cost: BENCH_CONNECTIONS concurrent GETs (bench/lib/slow_readers.py, one thread, one recv
+# per connection every 20 ms, SO_RCVBUF BENCH_RCVBUF) for BENCH_CPU_SECONDS:
+#   throttled   of an object capped at BENCH_RATE by a rule; the client takes whatever has come
+#   paced       of an object without a rule; the client takes BENCH_RATE per connection, so
 #               TCP's window paces the server (as a slow network would) at the same total rate
-# Both objects are larger than a connection receives in the run. Server CPU time (utime + stime,
-# all threads, /proc/PID/stat) is read before and after each row; the table gives CPU seconds per
-# MB received and the ratio throttled / paced.
+# The client makes the same calls in both rows. Both objects are larger than a connection
+# receives in the run. The server's CPU (all threads) and the client's are read at the same two
+# instants (slow_readers.py): utime and stime (tick-sampled), and the run time from schedstat
+# (exact), which the ratios use. The table gives CPU ms per MB received, server alone and server
+# + client, and the ratios throttled / paced. Server alone flatters the paced row: on loopback
+# the kernel runs a packet's transmission and receipt in the context of the process whose call
+# set it going, and a paced body waits in the server's send buffer until the client's recv()
+# opens the window, so its transmission (and the delivery) is charged to the client; a
+# throttled quantum is sent into an open window and delivered within the server's sendfile().
+# Server + client counts the TCP work wherever it ran (docs/faults.md §4).
+# Then the same two rows with the client in another network namespace, over a veth pair: a user
+# namespace of the script's own holds both (unshare -rn: no root where unprivileged user
+# namespaces are allowed; the rows are left out, with the reason, where they are not), the
+# server (a second one, its rule from a configuration file) in the first, the client in the
+# second. BENCH_NETNS=0 leaves them out.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -84,7 +97,8 @@ add_rule() { # add_rule JSON: POST it, 201 or die
 for cap in $caps; do
   add_rule "{\"name\": \"cap-$cap\", \"match\": {\"bucket\": \"bench\", \"key\": \"cap-$cap.bin\"}, \"action\": {\"throughput\": $cap}}"
 done
-add_rule "{\"name\": \"cpu-throttle\", \"match\": {\"bucket\": \"bench\", \"key\": \"cpu/throttled.bin\"}, \"action\": {\"throughput\": $rate}}"
+throttle_rule="{\"name\": \"cpu-throttle\", \"match\": {\"bucket\": \"bench\", \"key\": \"cpu/throttled.bin\"}, \"action\": {\"throughput\": $rate}}"
+add_rule "$throttle_rule"
 
 echo "== s3cors $("$bin" --version 2>/dev/null | head -n 1), --threads $server_threads, $(nproc) CPUs, 127.0.0.1," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine delays the throttle's timers)"
@@ -122,7 +136,7 @@ cpu_row() { # cpu_row LABEL URL CLIENT_RATE [WRAPPER...] -> one table row (its n
   local label=$1 url=$2 client_rate=$3 result finished errors
   shift 3
   run_tracked "$tmp/readers.out" "$@" python3 "$readers" --url "$url" --connections "$connections" \
-    --seconds "$cpu_seconds_run" --rate "$client_rate" --rcvbuf "$rcvbuf" --server-pid "$row_server_pid" \
+    --seconds "$cpu_seconds_run" --rate "$client_rate" --tick --rcvbuf "$rcvbuf" --server-pid "$row_server_pid" \
     ${row_private_net:+--private-net} || die "slow_readers.py failed ($label)"
   result=$(grep -m1 '^RESULT ' "$tmp/readers.out") || die "slow_readers.py printed no RESULT ($label)"
   read -r _ _ _ _ finished errors _ <<<"$result"
@@ -136,18 +150,18 @@ nbytes, secs, conns = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 su, ss, cu, cs, sr, cr = (float(x) for x in sys.argv[9:15])
 mb = nbytes / 1e6
 per = lambda x: x / mb * 1000 if mb else float("nan")  # ms per MB
-open(row, "w").write(f"{per(sr)} {per(sr + cr)} {per(su + ss)}\n")
+open(row, "w").write(f"{sr} {cr} {su + ss} {mb}\n")
 print(f"{label:<16} {conns:>5} {mb:>7.1f} {mb / secs:>6.2f} {su:>6.2f} {ss:>6.2f} {cu:>6.2f} {cs:>6.2f}"
       f" {per(sr):>9.3f} {per(cr):>9.3f} {per(sr + cr):>9.3f}")
 EOF
 }
-cpu_ratio() { # cpu_ratio THROTTLED_LABEL PACED_LABEL -> the ratios of one pair of rows
+cpu_ratio() { # cpu_ratio THROTTLED PACED (row labels) -> the ratios of their CPU per MB
   python3 - "$tmp/$1.row" "$tmp/$2.row" <<'EOF'
 import sys
-t = [float(x) for x in open(sys.argv[1]).read().split()]
-p = [float(x) for x in open(sys.argv[2]).read().split()]
+t, p = ([float(x) for x in open(f).read().split()] for f in sys.argv[1:3])
 r = lambda a, b: f"{a / b:.2f}" if b > 0 else "-"
-print(f"server run {r(t[0], p[0])}, server + client run {r(t[1], p[1])}, server utime + stime {r(t[2], p[2])}")
+print(f"server + client {r((t[0] + t[1]) / t[3], (p[0] + p[1]) / p[3])},"
+      f" server alone {r(t[0] / t[3], p[0] / p[3])} (run time; {r(t[2] / t[3], p[2] / p[3])} from utime + stime)")
 EOF
 }
 cpu_header() {
@@ -171,8 +185,10 @@ echo "throttled / paced, CPU per MB: $(cpu_ratio throttled paced)"
 # second; BENCH_NETNS=0 leaves these rows out.
 netns_rows() {
   local holder_a holder_b ns_bin ns_cfg ns_pid ns_base out
-  command -v unshare >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null ||
-    { echo "netns rows: left out (unshare, nsenter or ip missing)"; return 0; }
+  if ! command -v unshare >/dev/null || ! command -v nsenter >/dev/null || ! command -v ip >/dev/null; then
+    echo "netns rows: left out (unshare, nsenter or ip missing)"
+    return 0
+  fi
   unshare -rn sleep infinity </dev/null >/dev/null 2>"$tmp/netns.err" &
   holder_a=$!
   track_pid "$holder_a"
@@ -204,8 +220,7 @@ netns_rows() {
     "$holder_a" "$(realpath "$bin")" >"$ns_bin"
   chmod +x "$ns_bin"
   ns_cfg="$tmp/netns.json"
-  printf '{"faults": [{"name": "cpu-throttle", "match": {"bucket": "bench", "key": "cpu/throttled.bin"}, "action": {"throughput": %s}}]}\n' \
-    "$rate" >"$ns_cfg"
+  printf '{"faults": [%s]}\n' "$throttle_rule" >"$ns_cfg"
   start_s3cors s3cors-netns "$ns_bin" --root "$data" --threads "$server_threads" --config "$ns_cfg"
   ns_pid=$started_pid
   ns_base="http://10.213.0.1:${started_base##*:}"

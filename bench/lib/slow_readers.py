@@ -2,7 +2,8 @@
 """Many concurrent GETs of one object, read freely or at a fixed rate per connection (bench/faults.sh).
 
 Usage: slow_readers.py --url http://127.0.0.1:PORT/bucket/key --connections N --seconds T
-                       [--rate BYTES_PER_S] [--rcvbuf BYTES] [--server-pid PID] [--private-net]
+                       [--rate BYTES_PER_S] [--tick] [--rcvbuf BYTES] [--server-pid PID]
+                       [--private-net]
 
 Opens N connections to 127.0.0.1, sends one GET on each (Connection: close) and reads for T
 seconds from the moment every request is sent:
@@ -10,6 +11,9 @@ seconds from the moment every request is sent:
   --rate R            each connection is read at R bytes/s: every 20 ms it may take what its
                       allowance has earned since the start (the client paces it; TCP's window
                       holds the server back, as a slow network would)
+--tick: with --rate 0, read in the same 20 ms loop as --rate R (one recv per connection per
+tick, taking whatever has arrived) instead of epoll, so that two runs differ only in what the
+server does: the client makes the same calls either way.
 --rcvbuf sets SO_RCVBUF before connecting (a small window: the server's socket buffers do not
 absorb the whole body at once). One thread, epoll; nothing sleeps while data is owed.
 --server-pid: the server's CPU time is read at the same two instants as this process's own: when
@@ -23,7 +27,7 @@ of bench/faults.sh's own; nothing else is reachable from there), not only 127.0.
 
 Prints one line:
   RESULT bytes seconds connections finished errors server_user server_sys client_user client_sys
-         server_run client_run
+         server_run client_run pid
 (bytes: everything received, heads included; finished: connections the server ended before T;
 CPU seconds over the reading window, the server's -1 without --server-pid).
 """
@@ -42,6 +46,7 @@ def main():
     p.add_argument("--connections", type=int, required=True)
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--rate", type=float, default=0.0)
+    p.add_argument("--tick", action="store_true")
     p.add_argument("--rcvbuf", type=int, default=0)
     p.add_argument("--server-pid", type=int, default=0)
     p.add_argument("--private-net", action="store_true")
@@ -110,7 +115,7 @@ def main():
             errors += 1
             data = b""
         if not data:
-            if a.rate == 0:
+            if a.rate == 0 and not a.tick:
                 ep.unregister(fd)
             socks.pop(fd).close()
             finished += 1
@@ -118,7 +123,7 @@ def main():
         received[fd] += len(data)
         return True
 
-    if a.rate == 0:
+    if a.rate == 0 and not a.tick:
         for fd in socks:
             ep.register(fd, select.EPOLLIN)
         while socks:
@@ -138,7 +143,7 @@ def main():
             if now < next_tick:
                 time.sleep(next_tick - now)  # the pacing interval itself, not a wait for data
                 now = time.monotonic()
-            owed = int(a.rate * (min(now, end) - start))
+            owed = int(a.rate * (min(now, end) - start)) if a.rate > 0 else 1 << 62
             for fd in list(socks):
                 while received[fd] < owed:
                     before = received[fd]
@@ -150,7 +155,7 @@ def main():
     for s in socks.values():
         s.close()
     used = " ".join(f"{b - a_:.4f}" if a_ >= 0 else "-1" for a_, b in zip(cpu0, cpu1))
-    print(f"RESULT {sum(received.values())} {elapsed:.3f} {a.connections} {finished} {errors} {used}")
+    print(f"RESULT {sum(received.values())} {elapsed:.3f} {a.connections} {finished} {errors} {used} {os.getpid()}")
 
 
 if __name__ == "__main__":
