@@ -6,13 +6,14 @@
 #
 # Usage: bench/auth.sh [PATH_TO_S3CORS]
 #   PATH_TO_S3CORS      default build/release/server/s3cors (built with the release preset
-#                       when missing)
+#                       when missing or older than the sources)
 # Environment:
 #   BENCH_SECONDS       wrk duration per row (default 4; stay under 15 minutes in total:
 #                       the signed header's x-amz-date must stay within S3's clock skew)
 #   BENCH_CONNECTIONS   wrk connections (default 64)
 #   BENCH_THREADS       wrk threads (default 2)
 #   BENCH_ROUNDS        rounds of the five rows, interleaved; the median is kept (default 12)
+#   BENCH_NO_BUILD=1    never (re)build the default binary
 #
 # Two s3cors instances over the same data root, one without and one with credentials, measured
 # in one run (rows interleaved, in reverse order every other round, BENCH_ROUNDS rounds, median
@@ -32,44 +33,18 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$repo_root/bench/lib/common.sh"
-default_bin="$repo_root/build/release/server/s3cors"
-bin=${1:-$default_bin}
+bin=${1:-$bench_default_bin}
 seconds=${BENCH_SECONDS:-4}
 connections=${BENCH_CONNECTIONS:-64}
 wrk_threads=${BENCH_THREADS:-2}
 access_key=AKIDBENCHMARK
 secret_key=bench/secret+key
 
-die() { echo "auth.sh: $*" >&2; exit 1; }
-
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || die "$tool not found in PATH"
-done
+require_tools wrk curl python3
 python3 -c 'import botocore' 2>/dev/null || die "python3 botocore not found (apt-get install python3-boto3)"
-
-if [[ ! -x $bin && $bin == "$default_bin" ]]; then
-  echo "== $bin missing, building the release preset" >&2
-  (cd "$repo_root" && cmake --preset release >&2 && cmake --build --preset release --target s3cors_server >&2)
-fi
-[[ -x $bin ]] || die "s3cors binary not found: $bin"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-auth.XXXXXX")
-open_pid=""
-auth_pid=""
-cleanup() {
-  local rc=$?
-  stop_pid "$open_pid"
-  stop_pid "$auth_pid"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$tmp"/*.err; do
-      [[ -s $log ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+ensure_s3cors "$bin"
+bench_setup auth
+tmp=$bench_tmp
 
 data="$tmp/root"
 mkdir -p "$data/bench"
@@ -78,30 +53,10 @@ cat >"$tmp/auth.json" <<EOF
 {"credentials": [{"access_key_id": "$access_key", "secret_access_key": "$secret_key"}]}
 EOF
 
-start_s3cors() { # $1 = name, then extra flags; prints the port
-  local name=$1 line i pid
-  shift
-  "$bin" --root "$data" --listen 127.0.0.1:0 --log-level warn "$@" \
-    </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  pid=$!
-  echo "$pid" >"$tmp/$name.pid"
-  for ((i = 0; i < 100; i++)); do
-    line=$(grep -m1 -E '^s3cors listening on http://' "$tmp/$name.out" 2>/dev/null || true)
-    if [[ -n $line ]]; then
-      echo "${line##*:}"
-      return 0
-    fi
-    alive "$pid" || die "s3cors ($name) exited during startup"
-    sleep 0.1
-  done
-  die "s3cors ($name) did not print its listening line within 10 s"
-}
-open_port=$(start_s3cors open)
-open_pid=$(cat "$tmp/open.pid")
-auth_port=$(start_s3cors auth --config "$tmp/auth.json")
-auth_pid=$(cat "$tmp/auth.pid")
-open_base="http://127.0.0.1:$open_port"
-auth_base="http://127.0.0.1:$auth_port"
+start_s3cors open "$bin" --root "$data"
+open_base=$started_base
+start_s3cors auth "$bin" --root "$data" --config "$tmp/auth.json"
+auth_base=$started_base
 
 # Signed header and presigned URL from botocore, the signer real clients use.
 python3 - "$auth_base" "$access_key" "$secret_key" "$tmp" <<'EOF'
@@ -123,14 +78,8 @@ S3SigV4QueryAuth(creds, "s3", "us-east-1", expires=3600).add_auth(presigned)
 with open(f"{out}/presigned.url", "w") as f:
     f.write(presigned.url)
 EOF
-cat >"$tmp/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %d %d\n", summary.requests, summary.duration,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-EOF
-cat "$tmp/signed.lua" "$tmp/report.lua" >"$tmp/signed-report.lua"
+wrk_lua "$tmp/report.lua" </dev/null
+wrk_lua "$tmp/signed-report.lua" <"$tmp/signed.lua"
 presigned_url=$(cat "$tmp/presigned.url")
 
 # Correctness gate: the signed forms are accepted, an unsigned request is refused.
@@ -145,12 +94,10 @@ done <"$tmp/signed.lua"
 [[ $(code "${header_args[@]}" "$auth_base/bench/1k.bin") == 200 ]] || die "header-signed GET is not 200"
 
 run_wrk() { # $1 = url, $2 = lua -> "req/s errors"
-  local out line
-  out=$(wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" --timeout 30s -s "$2" "$1" 2>&1) ||
-    die "wrk failed for $1: $out"
-  line=$(grep -m1 '^BENCH ' <<<"$out") || die "unexpected wrk output: $out"
-  read -r _ reqs dur_us sock_err status_err <<<"$line"
-  python3 -c "print(f'{$reqs / ($dur_us / 1e6):.0f} {int($sock_err + $status_err)}')"
+  local parsed rps errors
+  parsed=$(wrk_run "$1" "$2" "$seconds" "$connections" "$wrk_threads") || die "wrk failed for $1"
+  read -r rps _ _ _ errors _ <<<"$parsed"
+  echo "$rps $errors"
 }
 
 rounds=${BENCH_ROUNDS:-12}

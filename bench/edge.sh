@@ -47,7 +47,7 @@ server_threads=${BENCH_SERVER_THREADS:-1}
 nginx_workers=${BENCH_NGINX_WORKERS:-1}
 row_keys=${BENCH_ROWS:-playlist playlist-origin segment}
 
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive number"
+require_positive BENCH_SECONDS "$seconds"
 require_tools wrk curl nginx python3 numfmt
 ensure_s3cors "$bin"
 

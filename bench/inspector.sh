@@ -34,8 +34,8 @@ connections=${BENCH_CONNECTIONS:-100}
 wrk_threads=${BENCH_THREADS:-2}
 server_threads=${BENCH_SERVER_THREADS:-1}
 
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive number"
-[[ $rate =~ ^[1-9][0-9]*$ ]] || die "BENCH_RATE must be a positive number"
+require_positive BENCH_SECONDS "$seconds"
+require_positive BENCH_RATE "$rate"
 require_tools wrk curl python3
 ensure_s3cors "$bin"
 

@@ -59,9 +59,9 @@ server_threads=${BENCH_SERVER_THREADS:-}
 target=${BENCH_TARGET_P99_MS:-20}
 work_timeout=3600 # seconds, for each big request; wrk is capped at this too
 
-[[ $seconds =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive number"
+require_positive BENCH_SECONDS "$seconds"
 [[ $list_keys =~ ^[0-9]+$ ]] || die "BENCH_LIST_KEYS must be a number"
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
+require_positive BENCH_ROUNDS "$rounds"
 [[ $evict_mode == fadvise || $evict_mode == drop_caches ]] || die "BENCH_EVICT must be fadvise or drop_caches"
 [[ $server_threads == "" || $server_threads =~ ^[1-9][0-9]*$ ]] || die "BENCH_SERVER_THREADS must be a number"
 require_tools wrk curl python3 dd sync numfmt

@@ -29,58 +29,19 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$repo_root/bench/lib/common.sh"
-default_bin="$repo_root/build/release/server/s3cors"
-bin=${1:-$default_bin}
+bin=${1:-$bench_default_bin}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-8}
 wrk_threads=${BENCH_THREADS:-2}
 put_keys=${BENCH_PUT_KEYS:-500}
-no_build=${BENCH_NO_BUILD:-0}
 moto_cmd=${MOTO_SERVER:-moto_server}
 list_objects=5000
 
-die() { echo "s3_api.sh: $*" >&2; exit 1; }
-
-for tool in wrk curl python3 "$moto_cmd"; do
-  command -v "$tool" >/dev/null || die "$tool not found in PATH"
-done
-
-if [[ $bin == "$default_bin" && $no_build != 1 ]]; then
-  if [[ ! -x $bin ]]; then
-    echo "== $bin missing, building the release preset" >&2
-    (cd "$repo_root" && cmake --preset release >/dev/null &&
-      cmake --build --preset release --target s3cors_server >&2)
-  elif [[ -n $(cd "$repo_root" && find lib server CMakeLists.txt cmake -newer "$bin" \
-    \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.cmake' \) \
-    -print -quit 2>/dev/null) ]]; then
-    echo "== $bin is older than the sources, rebuilding (BENCH_NO_BUILD=1 to skip)" >&2
-    (cd "$repo_root" && cmake --preset release >/dev/null &&
-      cmake --build --preset release --target s3cors_server >&2)
-  fi
-fi
-[[ -x $bin ]] || die "s3cors binary not found: $bin"
-
-# ---------------------------------------------------------------------------
-# Temp dir, cleanup of only the processes started here.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-bench-s3api.XXXXXX")
-s3cors_pid=""
-moto_pid=""
-
-
-cleanup() {
-  local rc=$?
-  stop_pid "$s3cors_pid"
-  stop_pid "$moto_pid"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$tmp/s3cors.err" "$tmp/moto.log"; do
-      [[ -s $log ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+require_tools wrk curl python3 "$moto_cmd"
+ensure_s3cors "$bin"
+# The temp dir; what is started here is stopped by its PID at exit (bench_setup).
+bench_setup s3_api
+tmp=$bench_tmp
 
 auth='AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0'
 
@@ -102,6 +63,8 @@ EOF
 moto_port=$(free_port)
 "$moto_cmd" -H 127.0.0.1 -p "$moto_port" </dev/null >"$tmp/moto.log" 2>&1 &
 moto_pid=$!
+track_pid "$moto_pid"
+bench_logs+=("$tmp/moto.log")
 moto_base="http://127.0.0.1:$moto_port"
 for ((i = 0; i < 300; i++)); do
   curl -s -o /dev/null "$moto_base/" && break
@@ -112,21 +75,9 @@ curl -s -o /dev/null "$moto_base/" || die "moto does not answer at $moto_base wi
 
 # ---------------------------------------------------------------------------
 # s3cors
-"$bin" --root "$data" --listen 127.0.0.1:0 --log-level warn \
-  </dev/null >"$tmp/s3cors.out" 2>"$tmp/s3cors.err" &
-s3cors_pid=$!
-s3cors_port=""
-for ((i = 0; i < 100; i++)); do
-  line=$(grep -m1 -E '^s3cors listening on http://' "$tmp/s3cors.out" 2>/dev/null || true)
-  if [[ -n $line ]]; then
-    s3cors_port=${line##*:}
-    break
-  fi
-  alive "$s3cors_pid" || die "s3cors exited during startup"
-  sleep 0.1
-done
-[[ -n $s3cors_port ]] || die "s3cors did not print its listening line within 10 s"
-s3cors_base="http://127.0.0.1:$s3cors_port"
+start_s3cors s3cors "$bin" --root "$data"
+s3cors_pid=$started_pid
+s3cors_base=$started_base
 
 # ---------------------------------------------------------------------------
 # Buckets: `bench` on both, `list` on moto (s3cors has it as a directory).
@@ -286,6 +237,7 @@ for row in "${rows[@]}"; do
     elif ! alive "$s3cors_pid"; then
       status=0
       wait "$s3cors_pid" || status=$?
+      untrack_pid "$s3cors_pid"
       s3cors_pid=""
       s3cors_died="s3cors exited with status $status"
       ((status > 128)) && s3cors_died+=" (SIG$(kill -l $((status - 128))))"

@@ -68,7 +68,7 @@ max_body=${BENCH_MAX_BODY:-auto}
 server_threads=${BENCH_SERVER_THREADS:-}
 md5_max=$(size_bytes "${BENCH_MD5_MAX:-512M}")
 
-[[ $conc_count =~ ^[1-9][0-9]*$ ]] || die "BENCH_CONCURRENT_COUNT must be a positive number"
+require_positive BENCH_CONCURRENT_COUNT "$conc_count"
 [[ $sync_mode == 0 || $sync_mode == 1 ]] || die "BENCH_SYNC must be 0 or 1"
 [[ $dd_source == stream || $dd_source == zero ]] || die "BENCH_DD_SOURCE must be stream or zero"
 [[ $server_threads == "" || $server_threads =~ ^[1-9][0-9]*$ ]] || die "BENCH_SERVER_THREADS must be a number"

@@ -4,6 +4,7 @@
 # Everything a script starts goes through these helpers so that it can be stopped by its PID
 # (never by name) when the script ends, however it ends:
 #   bench_setup NAME          die() prefix, temp dir, EXIT/INT/TERM traps
+#   require_tools, require_positive, ensure_s3cors   the checks of a script's header
 #   start_s3cors / start_nginx / track_pid / untrack_pid
 # and the measuring pieces the scripts share:
 #   ensure_s3cors             the release build of the default binary, when missing or stale
@@ -47,6 +48,10 @@ bench_pids=()
 bench_logs=() # shown (tail) when the script fails
 
 die() { echo "$bench_name.sh: $*" >&2; exit 1; }
+
+require_positive() { # require_positive NAME VALUE: VALUE a whole number >= 1, else die naming NAME
+  [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive number"
+}
 
 require_tools() { # require_tools TOOL... : each must be in PATH
   local tool

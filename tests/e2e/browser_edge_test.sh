@@ -33,27 +33,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/browser.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/browser.sh"
 e2e_begin "$@"
-for tool in node npm curl python3 timeout sha256sum; do
-  command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
-done
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-browser_dir="$repo_root/tests/e2e/browser"
-media_src="$repo_root/config/example-root/media"
-[[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
-
-browser_install "$browser_dir" || finish
-browser_page_server "$browser_dir" || finish
-for f in edge_player.html node_modules/hls.js/dist/hls.min.js node_modules/video.js/dist/video.min.js; do
-  code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$page_origin/$f")
-  [[ $code == 200 ]] || { not_ok "page server at $page_origin serves $f" "status $code"; finish; }
-done
+browser_begin
+browser_page_serves edge_player.html node_modules/hls.js/dist/hls.min.js node_modules/video.js/dist/video.min.js
 ok "page server at $page_origin serves edge_player.html, hls.js and video.js"
 page_url="$page_origin/edge_player.html"
 
 # ---------------------------------------------------------------------------
-# The bucket, its CORS configuration, the distributions.
-mkdir -p "$tmp/root"
-cp -R "$media_src" "$tmp/root/media"
+# The bucket (browser_begin copied the example's), its CORS configuration, the distributions.
 cat >"$tmp/cors.json" <<'JSON'
 {"CORSRules": [
   {"AllowedHeaders": ["*"], "AllowedMethods": ["PUT", "POST", "DELETE"],

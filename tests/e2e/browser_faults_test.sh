@@ -32,23 +32,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/browser.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/browser.sh"
 e2e_begin "$@"
-for tool in node npm curl python3 timeout sha256sum; do
-  command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
-done
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-browser_dir="$repo_root/tests/e2e/browser"
-media_src="$repo_root/config/example-root/media"
-[[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
+browser_begin
 repeats=12 # 96 s of stream
-
-browser_install "$browser_dir" || finish
-browser_page_server "$browser_dir" || finish
 page_url="$page_origin/edge_player.html"
 
 # ---------------------------------------------------------------------------
-# The bucket: the example stream, lengthened.
-mkdir -p "$tmp/root"
-cp -R "$media_src" "$tmp/root/media"
+# The bucket: the example stream (browser_begin copied it), lengthened.
 for rendition in 416x234 640x360; do
   dir="$tmp/root/media/hls/$rendition"
   mapfile -t segments < <(grep -v '^#' "$dir/index.m3u8" | grep -v '^$')

@@ -15,7 +15,7 @@
 #
 # Installs what it needs, idempotently: Debian's chromium (only when the browser
 # is missing; override the path with CHROMIUM_PATH) and the npm packages of
-# tests/e2e/browser (npm ci, only when node_modules is missing or stale).
+# tests/e2e/browser (npm ci, only when node_modules is missing or stale): tests/e2e/lib/browser.sh.
 # Set S3CORS_E2E_SCREENSHOT_DIR=/some/dir to keep a screenshot of each case.
 #
 # Exit status 0 when every check passed. Each check prints "ok - ..." or
@@ -25,125 +25,17 @@ set -uo pipefail
 # ok, not_ok, alive and the counters come from the shared helpers.
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/browser.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/browser.sh"
 e2e_begin "$@"
-for tool in node npm curl python3 timeout sha256sum; do
-  command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
-done
-
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-browser_dir="$repo_root/tests/e2e/browser"
-media_src="$repo_root/config/example-root/media"
-[[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
+browser_begin
 [[ -f $media_src/hls-fmp4/master.m3u8 ]] || { echo "missing $media_src/hls-fmp4 (run scripts/make-example-media.sh)" >&2; exit 2; }
-
-page_pid=""
-driver_pid=""
-# Only the processes this script started, by PID (e2e_exit then kills the server).
-# shellcheck disable=SC2317  # invoked via trap
-stop_driver_and_page() {
-  if [[ -n $driver_pid ]]; then
-    # timeout(1) leads its own process group (node + its children): TERM lets it
-    # pass the signal on, then KILL that group.
-    kill -TERM "$driver_pid" 2>/dev/null
-    sleep 0.5
-    kill -KILL -- "-$driver_pid" 2>/dev/null
-    wait "$driver_pid" 2>/dev/null
-  fi
-  if [[ -n $page_pid ]]; then
-    kill -KILL "$page_pid" 2>/dev/null
-    wait "$page_pid" 2>/dev/null
-  fi
-}
-e2e_at_exit stop_driver_and_page
-
-finish() {
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-  exit
-}
-
-# ---------------------------------------------------------------------------
-# Install: Chromium (Debian package) unless present.
-chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
-if [[ ! -x $chromium ]]; then
-  if [[ -n ${CHROMIUM_PATH:-} ]]; then
-    not_ok "browser at CHROMIUM_PATH=$chromium is executable"
-    finish
-  fi
-  echo "# $chromium missing: installing Debian's chromium package (apt-get)"
-  sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo -n)
-  t0=$SECONDS
-  if "${sudo_cmd[@]}" apt-get update -qq >"$tmp/apt.log" 2>&1 &&
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >>"$tmp/apt.log" 2>&1 &&
-    [[ -x $chromium ]]; then
-    echo "# chromium installed in $((SECONDS - t0)) s"
-  else
-    not_ok "install chromium with apt-get" "$(tail -n 15 "$tmp/apt.log")"
-    finish
-  fi
-fi
-chromium_version=$("$chromium" --version 2>/dev/null | head -n 1)
-echo "# browser: $chromium ($chromium_version)"
-
-# Install: npm packages (playwright-core, hls.js) when node_modules is missing or
-# stale, i.e. package.json/package-lock.json changed since the last install.
-stamp_file="$browser_dir/node_modules/.s3cors-e2e-stamp"
-want_stamp=$(cat "$browser_dir/package.json" "$browser_dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
-if [[ ! -f $browser_dir/node_modules/playwright-core/package.json ||
-  ! -f $browser_dir/node_modules/hls.js/dist/hls.min.js ||
-  $(cat "$stamp_file" 2>/dev/null) != "$want_stamp" ]]; then
-  echo "# installing npm packages in tests/e2e/browser"
-  t0=$SECONDS
-  if [[ -f $browser_dir/package-lock.json ]]; then
-    npm_cmd=(npm ci)
-  else
-    npm_cmd=(npm install)
-  fi
-  # --ignore-scripts: nothing here needs install scripts, and nothing may download a browser.
-  if (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 \
-    "${npm_cmd[@]}" --no-audit --no-fund --ignore-scripts >"$tmp/npm.log" 2>&1); then
-    echo "$want_stamp" >"$stamp_file"
-    echo "# npm packages installed in $((SECONDS - t0)) s"
-  else
-    not_ok "${npm_cmd[*]} in tests/e2e/browser" "$(tail -n 15 "$tmp/npm.log")"
-    finish
-  fi
-fi
-
-# ---------------------------------------------------------------------------
-# Page origin: a static server over tests/e2e/browser/ on a free port.
-python3 -u -m http.server --bind 127.0.0.1 --directory "$browser_dir" 0 \
-  </dev/null >"$tmp/page.out" 2>"$tmp/page.err" &
-page_pid=$!
-page_port=""
-for ((i = 0; i < 100; i++)); do
-  page_port=$(grep -m1 -oE 'port [0-9]+' "$tmp/page.out" 2>/dev/null | cut -d' ' -f2)
-  [[ -n $page_port ]] && break
-  alive "$page_pid" || break
-  sleep 0.1
-done
-if [[ -z $page_port ]]; then
-  not_ok "static page server starts within 10 s" "stdout: $(head -c 300 "$tmp/page.out")" \
-    "stderr: $(tail -c 600 "$tmp/page.err")"
-  finish
-fi
-page_origin="http://127.0.0.1:$page_port"
 page_url="$page_origin/player.html"
-code_page=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$page_url")
-code_hls=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$page_origin/node_modules/hls.js/dist/hls.min.js")
-if [[ $code_page == 200 && $code_hls == 200 ]]; then
-  ok "page server at $page_origin serves player.html and node_modules/hls.js/dist/hls.min.js"
-else
-  not_ok "page server at $page_origin serves player.html and node_modules/hls.js/dist/hls.min.js" \
-    "player.html: $code_page, hls.min.js: $code_hls"
-  finish
-fi
+browser_page_serves player.html node_modules/hls.js/dist/hls.min.js
+ok "page server at $page_origin serves player.html and node_modules/hls.js/dist/hls.min.js"
 
 # ---------------------------------------------------------------------------
-# Data root shared by all cases (read-only use): a copy of the example bucket.
-mkdir -p "$tmp/root"
-cp -R "$media_src" "$tmp/root/media"
+# Data root shared by all cases (read-only use): $tmp/root, browser_begin's copy of the example bucket.
 
 # start_server CASE_DIR: starts s3cors with CASE_DIR/config.json; sets server_pid, base.
 start_server() {
@@ -227,35 +119,14 @@ run_case() {
   fi
 
   # The browser. The driver's own waits: launch 20 s, page load 10 s, outcome
-  # 20 s; timeout(1) is the backstop, capped by what is left of the budget.
-  local budget=$((deadline - SECONDS))
-  ((budget > 55)) && budget=55
-  if ((budget < 15)); then
-    not_ok "$name: browser run skipped: the script's time budget is used up"
-    stop_server
-    return
-  fi
+  # 20 s; timeout(1) is the backstop (browser_run_most), capped by what is left of the budget.
   local shot=()
   [[ -n ${S3CORS_E2E_SCREENSHOT_DIR:-} ]] && shot=(--screenshot "$S3CORS_E2E_SCREENSHOT_DIR/browser_hls_$name.png")
-  (cd "$browser_dir" && exec timeout -k 5 "$budget" node hls_cors.mjs --label "$name" --chromium "$chromium" \
-    --page "$page_url" --manifest "$manifest" --expect "$expect" \
-    --timeout-ms 20000 --min-time 1.0 --min-frags 2 "${shot[@]}") >"$dir/driver.out" 2>"$dir/driver.err" &
-  driver_pid=$!
-  wait "$driver_pid"
-  local rc=$?
-  driver_pid=""
-  cat "$dir/driver.out"
-  local n_ok n_fail
-  n_ok=$(grep -c '^ok - ' "$dir/driver.out")
-  n_fail=$(grep -c '^not ok - ' "$dir/driver.out")
-  passed=$((passed + n_ok))
-  failed=$((failed + n_fail))
-  if [[ $rc -ne 0 && $n_fail -eq 0 ]]; then
-    not_ok "$name: browser driver exits cleanly" "exit status $rc$([[ $rc == 124 ]] && echo ' (timed out)')" \
-      "stderr: $(tail -c 800 "$dir/driver.err")"
-  elif [[ -s $dir/driver.err ]]; then
-    sed 's/^/# driver stderr: /' "$dir/driver.err" | head -n 10
-  fi
+  browser_run "$name" hls_cors.mjs --page "$page_url" --manifest "$manifest" --expect "$expect" \
+    --timeout-ms 20000 --min-time 1.0 --min-frags 2 "${shot[@]}" || {
+    stop_server
+    return
+  }
 
   if [[ $expect == blocked ]]; then
     # The access line of the refused request carries the CORS explanation:
@@ -282,6 +153,7 @@ rules_allow_other='[{"AllowedOrigins":["https://elsewhere.example"],"AllowedMeth
 
 # Whole run (after installs) stays under 2 minutes even when everything times out.
 deadline=$((SECONDS + 110))
+browser_run_most=55
 run_case allowed-ts play hls/master.m3u8 "$rules_allow_page"
 run_case blocked-ts blocked hls/master.m3u8 "$rules_allow_other"
 run_case allowed-fmp4 play hls-fmp4/master.m3u8 "$rules_allow_page"

@@ -19,23 +19,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/browser.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/browser.sh"
 e2e_begin "$@"
-for tool in node npm curl python3 timeout sha256sum aws; do
-  command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
-done
 deadline=$((SECONDS + 280))
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-media_src="$repo_root/config/example-root/media"
-[[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
+browser_begin aws
+browser_page_serves inspector_player.html node_modules/hls.js/dist/hls.min.js
 
-browser_install "$repo_root/tests/e2e/browser" || finish
-browser_page_server "$browser_dir" || finish
-for f in inspector_player.html node_modules/hls.js/dist/hls.min.js; do
-  code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$page_origin/$f")
-  [[ $code == 200 ]] || { not_ok "page server at $page_origin serves $f" "status $code"; finish; }
-done
-
-mkdir -p "$tmp/root"
-cp -R "$media_src" "$tmp/root/media"
 cat >"$tmp/cors.json" <<JSON
 [{"ID": "player", "AllowedOrigins": ["$page_origin"], "AllowedMethods": ["GET", "HEAD"],
   "AllowedHeaders": ["range"], "ExposeHeaders": ["ETag", "Content-Length", "Content-Range"],

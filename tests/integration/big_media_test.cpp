@@ -2,82 +2,24 @@
 // with bounded memory, disk work off the network threads, ETags that never make a request
 // wait for hashing.
 #include "http_client.hpp"
+#include "raw_connection.hpp"
 #include "s3cors/errc.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/hash/hasher.hpp"
 #include "server_fixture.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <fstream>
 #include <string>
 
+using s3cors::test::raw_connection;
 using s3cors::test::send_request;
 using s3cors::test::server_fixture;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A client connection that sends and receives by hand, so a test decides when each byte goes.
-class raw_connection {
- public:
-  explicit raw_connection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  }
-  ~raw_connection() { ::close(fd_); }
-  raw_connection(const raw_connection&) = delete;
-  raw_connection& operator=(const raw_connection&) = delete;
-
-  /// Sends all of bytes; false when the peer stopped taking them.
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  /// Reads until the received text contains needle, the peer closes, or timeout.
-  std::string receive_until(std::string_view needle, std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (received_.find(needle) == std::string::npos && !closed_) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buffer[65536];
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      received_.append(buffer, static_cast<std::size_t>(n));
-    }
-    return received_;
-  }
-  /// True when data (or the end of the stream) is waiting, without waiting for it.
-  [[nodiscard]] bool has_answer() const {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
-  }
-  [[nodiscard]] bool closed() const noexcept { return closed_; }
-
- private:
-  int fd_;
-  std::string received_;
-  bool closed_ = false;
-};
 
 std::uint64_t status_kib(std::string_view field) {
   std::ifstream status("/proc/self/status");

@@ -2,14 +2,10 @@
 // the schedules and client selectors across requests, the media index kept in step with
 // writes, and the /_s3cors/faults control API.
 #include "http_client.hpp"
+#include "raw_connection.hpp"
 #include "server_fixture.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +15,7 @@
 #include <string>
 #include <thread>
 
+using s3cors::test::raw_connection;
 using s3cors::test::raw_exchange;
 using s3cors::test::send_request;
 using s3cors::test::server_fixture;
@@ -26,57 +23,6 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-// A client connection read by hand: what arrived, and how the stream ended.
-class raw_connection {
- public:
-  explicit raw_connection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  }
-  ~raw_connection() { ::close(fd_); }
-  raw_connection(const raw_connection&) = delete;
-  raw_connection& operator=(const raw_connection&) = delete;
-
-  void send(std::string_view bytes) const {
-    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
-  }
-
-  struct outcome {
-    std::string received;
-    bool closed = false;  ///< orderly end of stream
-    int error = 0;        ///< errno of a failed read (ECONNRESET)
-    bool timed_out = false;
-  };
-  /// Reads until the stream ends, fails, or `within` passes without a byte.
-  outcome read(std::chrono::milliseconds within) const {
-    outcome out;
-    char buffer[65536];
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(within.count())) == 0) {
-        out.timed_out = true;
-        return out;
-      }
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n > 0) {
-        out.received.append(buffer, static_cast<std::size_t>(n));
-      } else if (n == 0) {
-        out.closed = true;
-        return out;
-      } else if (errno != EINTR) {
-        out.error = errno;
-        return out;
-      }
-    }
-  }
-
- private:
-  int fd_;
-};
 
 std::string get_request(std::string_view target, std::string_view extra = "") {
   return fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n", target, extra);
@@ -178,7 +124,7 @@ TEST_CASE("faults: reset instead of the head, the client sees ECONNRESET", "[int
   media_fixture f;
   f.add(R"({"name": "rst", "match": {"kind": "segment", "segment": 1}, "action": {"reset": true}})");
   raw_connection c(f.port());
-  c.send(get_request("/media/hls/seg1.ts"));
+  REQUIRE(c.send(get_request("/media/hls/seg1.ts")));
   const auto got = c.read(2000ms);
   CHECK(got.received.empty());
   CHECK(got.error == ECONNRESET);
@@ -200,7 +146,7 @@ TEST_CASE("faults: cut_after sends exactly N body bytes of the promised length, 
     f.add(
         R"({"name": "cut", "match": {"key": "hls/small.ts"}, "action": {"cut_after": 1000, "reset": true}})");
     raw_connection c(f.port());
-    c.send(get_request("/media/hls/small.ts"));
+    REQUIRE(c.send(get_request("/media/hls/small.ts")));
     const auto got = c.read(3000ms);
     CHECK(body_of(got.received).size() == 1000);
     CHECK(got.error == ECONNRESET);
@@ -219,7 +165,7 @@ TEST_CASE("faults: a stall sends nothing, outlives the idle timeout, and ends wi
               .add(R"({"name": "stall", "match": {"key": "a.ts"}, "action": {"stall": true}})")
               .has_value());
   raw_connection c(server.port());
-  c.send(get_request("/media/a.ts"));
+  REQUIRE(c.send(get_request("/media/a.ts")));
   const auto waited = c.read(600ms);
   CHECK(waited.timed_out);
   CHECK(waited.received.empty());
@@ -392,7 +338,7 @@ TEST_CASE("faults: cut_after then stall keeps the connection open after N bytes"
   f.add(
       R"({"name": "hang", "match": {"key": "hls/small.ts"}, "action": {"cut_after": 1000, "stall": true}})");
   raw_connection c(f.port());
-  c.send(get_request("/media/hls/small.ts"));
+  REQUIRE(c.send(get_request("/media/hls/small.ts")));
   const auto got = c.read(600ms);
   CHECK(got.timed_out);
   CHECK_THAT(got.received, Catch::Contains("Content-Length: 10000"));

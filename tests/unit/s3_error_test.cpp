@@ -244,3 +244,24 @@ TEST_CASE("s3_error: make_error_response for HEAD has no body but keeps the head
   CHECK(header(res, "Date") == "Sun, 06 Nov 1994 08:49:37 GMT");
   CHECK(header(res, "Server") == "AmazonS3");
 }
+
+TEST_CASE("s3_error: xml_response is a 200 with the document and the headers of an error response",
+          "[s3_error]") {
+  const std::string doc = std::string(declaration) + "<LocationConstraint/>";
+  const s3cors::response res = s3cors::s3::xml_response(doc, ctx);
+  CHECK(res.status == 200);
+  REQUIRE(std::holds_alternative<std::string>(res.body));
+  CHECK(std::get<std::string>(res.body) == doc);
+  CHECK(res.content_length == doc.size());
+  CHECK_FALSE(res.close);
+  // Content-Type first, then the common headers: what make_error_response sends.
+  CHECK(res.headers.fields() == std::vector<std::pair<std::string, std::string>>{
+                                    {"Content-Type", "application/xml"},
+                                    {"x-amz-request-id", "REQID"},
+                                    {"x-amz-id-2", "HOSTID"},
+                                    {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                                    {"Server", "AmazonS3"},
+                                });
+  CHECK(res.headers.fields() ==
+        s3cors::s3::make_error_response(error_detail(error::access_denied), ctx, false).headers.fields());
+}

@@ -1,5 +1,6 @@
 #include "s3cors/auth/post_policy.hpp"
 
+#include "auth/signature_errors.hpp"
 #include "detail/parse_text.hpp"
 #include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
@@ -467,19 +468,13 @@ result<std::string, error_detail> verify_signature(const form_fields& fields,
   auto scope = parse_credential(*fields.find("x-amz-credential"));
   if (!scope) return scope.error();
   const credential* key = credentials.find(scope->access_key_id);
-  if (key == nullptr) {
-    return error_detail{error::invalid_access_key_id}.with("AWSAccessKeyId", scope->access_key_id);
-  }
+  if (key == nullptr) return unknown_key(scope->access_key_id);
   const std::string& policy = *fields.find("policy");
   const std::string& provided = *fields.find("x-amz-signature");
   const std::string expected =
       post_policy_signature(policy, key->secret_access_key, scope->date, scope->region);
   if (!hash::constant_time_equals(expected, provided)) {
-    return error_detail{error::signature_does_not_match}
-        .with("AWSAccessKeyId", scope->access_key_id)
-        .with("StringToSign", policy)
-        .with("SignatureProvided", provided)
-        .with("StringToSignBytes", hash::to_spaced_hex(policy));
+    return signature_mismatch(scope->access_key_id, policy, provided);
   }
   return scope->access_key_id;
 }
@@ -499,15 +494,11 @@ result<std::string, error_detail> verify_signature_v2(const form_fields& fields,
   }
   const std::string& access_key_id = *fields.find("awsaccesskeyid");
   const credential* key = credentials.find(access_key_id);
-  if (key == nullptr) return error_detail{error::invalid_access_key_id}.with("AWSAccessKeyId", access_key_id);
+  if (key == nullptr) return unknown_key(access_key_id);
   const std::string& policy = *fields.find("policy");
   const std::string& provided = *fields.find("signature");
   if (!hash::constant_time_equals(sigv2_signature(key->secret_access_key, policy), provided)) {
-    return error_detail{error::signature_does_not_match}
-        .with("AWSAccessKeyId", access_key_id)
-        .with("StringToSign", policy)
-        .with("SignatureProvided", provided)
-        .with("StringToSignBytes", hash::to_spaced_hex(policy));
+    return signature_mismatch(access_key_id, policy, provided);
   }
   return access_key_id;
 }

@@ -1,6 +1,7 @@
 #include "s3cors/auth/sigv2.hpp"
 
 #include "auth/request_target.hpp"
+#include "auth/signature_errors.hpp"
 #include "detail/parse_text.hpp"
 #include "s3cors/hash/digest.hpp"
 #include "s3cors/http/date.hpp"
@@ -120,24 +121,13 @@ std::string format_server_time(sys_seconds t) {
                      time.hours().count(), time.minutes().count(), time.seconds().count());
 }
 
-error_detail signature_mismatch(std::string_view access_key_id, std::string_view sts,
-                                std::string_view provided) {
-  return error_detail(error::signature_does_not_match)
-      .with("AWSAccessKeyId", std::string(access_key_id))
-      .with("StringToSign", std::string(sts))
-      .with("SignatureProvided", std::string(provided))
-      .with("StringToSignBytes", hash::to_spaced_hex(sts));
-}
-
 /// Looks the key up and compares the signatures.
 result<verified_identity, error_detail> check_signature(const request& req, const credential_set& keys,
                                                         std::string_view access_key_id, std::string_view date,
                                                         std::string_view virtual_bucket, bool presigned,
                                                         std::string_view provided) {
   const credential* key = keys.find(access_key_id);
-  if (key == nullptr) {
-    return error_detail(error::invalid_access_key_id).with("AWSAccessKeyId", std::string(access_key_id));
-  }
+  if (key == nullptr) return unknown_key(access_key_id);
   const std::string sts = sigv2_string_to_sign(req, date, virtual_bucket, presigned);
   const std::string expected = sigv2_signature(key->secret_access_key, sts);
   if (!hash::constant_time_equals(expected, provided))

@@ -1,6 +1,7 @@
 #include "s3cors/auth/sigv4.hpp"
 
 #include "auth/request_target.hpp"
+#include "auth/signature_errors.hpp"
 #include "detail/parse_text.hpp"
 #include "s3cors/auth/sigv2.hpp"
 #include "s3cors/hash/digest.hpp"
@@ -358,19 +359,6 @@ error_detail invalid_payload_hash(std::string_view name, std::string_view value)
                       "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
       .with("ArgumentName", std::string(name))
       .with("ArgumentValue", std::string(value));
-}
-
-error_detail unknown_key(std::string_view access_key_id) {
-  return error_detail(error::invalid_access_key_id).with("AWSAccessKeyId", std::string(access_key_id));
-}
-
-error_detail signature_mismatch(std::string_view access_key_id, std::string_view sts,
-                                std::string_view provided) {
-  return error_detail(error::signature_does_not_match)
-      .with("AWSAccessKeyId", std::string(access_key_id))
-      .with("StringToSign", std::string(sts))
-      .with("SignatureProvided", std::string(provided))
-      .with("StringToSignBytes", hash::to_spaced_hex(sts));
 }
 
 // ---- Credential scope -----------------------------------------------------------------------

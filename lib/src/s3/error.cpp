@@ -116,6 +116,14 @@ void add_common_headers(response& res, const request_context& ctx) {
   res.headers.add("Server", "AmazonS3");
 }
 
+response xml_response(std::string body, const request_context& ctx) {
+  response res;
+  res.headers.add("Content-Type", "application/xml");
+  add_common_headers(res, ctx);
+  res.set_text_body(std::move(body));
+  return res;
+}
+
 response make_error_response(const error_detail& detail, const request_context& ctx, bool is_head) {
   response res;
   res.status = info(detail.code).status;

@@ -140,11 +140,8 @@ answer get_object_attributes(const store::object_store& store, const request& re
   if (want_class) doc.element("StorageClass", "STANDARD");
   if (want_size) doc.element("ObjectSize", std::to_string(info->size));
   doc.close();
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
+  response res = xml_response(std::move(doc).str(), ctx);
   res.headers.add("Last-Modified", format_http_date(info->last_modified));
-  res.set_text_body(std::move(doc).str());
   return res;
 }
 

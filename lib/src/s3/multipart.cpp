@@ -37,14 +37,6 @@ response no_such_upload(std::string_view bucket, std::string_view key, std::stri
   return make_error_response(detail, ctx, false);
 }
 
-response xml_response(std::string body, const request_context& ctx) {
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(body));
-  return res;
-}
-
 std::string quoted(std::string_view etag) {
   std::string out = "\"";
   out += etag;

@@ -602,11 +602,7 @@ answer service::list_buckets(const query_list& query, const request_context& ctx
   if (!next_token.empty()) doc.element("ContinuationToken", next_token);
   if (has_prefix) doc.element("Prefix", prefix);
   doc.close();
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(doc).str());
-  return res;
+  return xml_response(std::move(doc).str(), ctx);
 }
 
 answer service::head_bucket(const head_bucket_op& op, const request_context& ctx) const {
@@ -836,11 +832,7 @@ answer service::get_bucket_cors(const get_bucket_cors_op& op, const request_cont
     detail.resource = resource_of(op.bucket, {});
     return make_error_response(detail, ctx, false);
   }
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(cors::to_xml(*config));
-  return res;
+  return xml_response(cors::to_xml(*config), ctx);
 }
 
 answer service::put_bucket_cors(const request& req, const put_bucket_cors_op& op,
@@ -973,12 +965,9 @@ answer service::get_bucket_location(const get_bucket_location_op& op, const requ
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
   // us-east-1 is the empty LocationConstraint, as S3 answers it.
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{}\"/>", s3_xmlns));
-  return res;
+  return xml_response(
+      fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{}\"/>", s3_xmlns),
+      ctx);
 }
 
 answer service::multipart(const request& req, const routed& r, const multipart_op& op,
@@ -1041,11 +1030,7 @@ answer service::list_objects(const query_list& query, const list_objects_op& op,
   };
   auto xml = list_objects_xml(op.bucket, *params, fetch);
   if (!xml) return make_error_response(xml.error(), ctx, false);
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(*xml));
-  return res;
+  return xml_response(std::move(*xml), ctx);
 }
 
 result<service::copied, error_detail> service::copy_source(const request& req, std::string_view bucket,
@@ -1228,11 +1213,7 @@ answer service::copy_object(const request& req, const copy_object_op& op, const 
       .element("LastModified", format_iso8601(stored->last_modified))
       .element("ETag", quoted(stored->etag))
       .close();
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(doc).str());
-  return res;
+  return xml_response(std::move(doc).str(), ctx);
 }
 
 answer service::delete_objects(const request& req, const delete_objects_op& op,
@@ -1252,11 +1233,7 @@ answer service::delete_objects(const request& req, const delete_objects_op& op,
                           detail.message.empty() ? std::string(entry.message) : detail.message});
     }
   }
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(render_delete_result(*parsed, failures));
-  return res;
+  return xml_response(render_delete_result(*parsed, failures), ctx);
 }
 
 }  // namespace s3cors::s3

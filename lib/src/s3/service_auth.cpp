@@ -291,12 +291,9 @@ answer service::acl(const request& req, const acl_op& op, const request_context&
                                : op.key.empty() ? bucket_acl(op.bucket)
                                : attributes     ? attributes->acl
                                                 : std::string();
-    response res;
-    res.headers.add("Content-Type", "application/xml");
-    add_common_headers(res, ctx);
-    res.set_text_body(
-        render_access_control_policy(owner, stored_grants(stored, owner, owner_of_bucket), known_users()));
-    return res;
+    return xml_response(
+        render_access_control_policy(owner, stored_grants(stored, owner, owner_of_bucket), known_users()),
+        ctx);
   }
   // PutBucketAcl/PutObjectAcl: a canned ACL in x-amz-acl, grants in x-amz-grant-* headers, or
   // an AccessControlPolicy body; S3 refuses a body together with either header.

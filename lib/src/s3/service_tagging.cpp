@@ -10,14 +10,6 @@
 namespace s3cors::s3 {
 namespace {
 
-response xml_response(std::string body, const request_context& ctx) {
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(body));
-  return res;
-}
-
 response empty_response(unsigned status, const request_context& ctx) {
   response res;
   res.status = status;

@@ -22,11 +22,7 @@ answer service::list_object_versions(const query_list& query, const list_object_
   };
   auto xml = list_object_versions_xml(op.bucket, *params, fetch);
   if (!xml) return make_error_response(xml.error(), ctx, false);
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(std::move(*xml));
-  return res;
+  return xml_response(std::move(*xml), ctx);
 }
 
 answer service::get_bucket_versioning(const get_bucket_versioning_op& op, const request_context& ctx) const {
@@ -34,12 +30,10 @@ answer service::get_bucket_versioning(const get_bucket_versioning_op& op, const 
     return make_error_response(store_error(bucket.error(), op.bucket, {}), ctx, false);
   }
   // A bucket whose versioning was never enabled has no Status element at all.
-  response res;
-  res.headers.add("Content-Type", "application/xml");
-  add_common_headers(res, ctx);
-  res.set_text_body(fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"{}\"/>", s3_xmlns));
-  return res;
+  return xml_response(
+      fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"{}\"/>",
+                  s3_xmlns),
+      ctx);
 }
 
 }  // namespace s3cors::s3

@@ -1,4 +1,4 @@
-// Shared pieces of the Chromium drivers (edge_players.mjs, faults_players.mjs):
+// Shared pieces of the Chromium drivers (edge_players.mjs, faults_players.mjs, inspector.mjs):
 //   reporter(label)             check(cond, desc, diag) printing "ok - ..." / "not ok - ..." lines
 //                               (diagnostics as "#   ..." lines); .failed counts the misses
 //   short(value, n)             a one-line, bounded rendering of a value for diagnostics

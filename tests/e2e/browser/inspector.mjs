@@ -11,11 +11,9 @@
 // Usage: node inspector.mjs --mode inspect|play --inspector URL --page URL --manifest URL
 //        [--out FILE] [--label TEXT] [--chromium PATH]
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { reporter, runBrowser } from './harness.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -32,19 +30,9 @@ if (!['inspect', 'play'].includes(opt.mode) || !opt.page || !opt.manifest) {
   console.error('usage: node inspector.mjs --mode inspect|play --inspector URL --page URL --manifest URL');
   process.exit(2);
 }
-const prefix = opt.label ? `${opt.label}: ` : '';
-let failed = 0;
-function check(cond, desc, ...diag) {
-  if (cond) {
-    console.log(`ok - ${prefix}${desc}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${prefix}${desc}`);
-    for (const d of diag) for (const line of String(d).split('\n')) console.log(`#   ${line}`);
-  }
-  return !!cond;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rep = reporter(opt.label);
+const { check } = rep;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitPlayer(page, want, timeoutMs) {
   const end = Date.now() + timeoutMs;
@@ -57,19 +45,7 @@ async function waitPlayer(page, want, timeoutMs) {
   return st;
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 's3cors-chromium-'));
-let browser;
-let exitCode = 2;
-try {
-  browser = await chromium.launch({
-    executablePath: opt.chromium,
-    headless: true,
-    timeout: 20000,
-    env: { ...process.env, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-  });
+await runBrowser(opt.chromium, async (browser) => {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const playerUrl = `${opt.page}/inspector_player.html?src=${encodeURIComponent(opt.manifest)}`;
 
@@ -81,36 +57,36 @@ try {
     await inspector.waitForFunction(() => document.getElementById('connection').textContent === 'live',
       null, { timeout: 10000 }).catch(() => {});
     check(await inspector.textContent('#connection') === 'live', 'the inspector page connects to its event stream',
-      `connection: ${await inspector.textContent('#connection')}`, ...pageErrors);
+      [`connection: ${await inspector.textContent('#connection')}`, ...pageErrors]);
 
     const player = await context.newPage();
     await player.goto(playerUrl, { waitUntil: 'load', timeout: 10000 });
     const st = await waitPlayer(player, 'error', 20000);
     check(st && st.state === 'error', 'the player (X-Session-Id on every request) fails under the example rules',
-      JSON.stringify(st));
+      [JSON.stringify(st)]);
 
     // The refused preflight appears in the table, live.
     const row = 'tr.refused:has(td.method:text-is("OPTIONS"))';
     const found = await inspector.waitForSelector(row, { timeout: 10000 }).catch(() => null);
     check(found, 'the inspector lists the refused preflight',
-      await inspector.evaluate(() => document.querySelector('#requests tbody').innerText.slice(0, 1500)));
+      [await inspector.evaluate(() => document.querySelector('#requests tbody').innerText.slice(0, 1500))]);
     if (found) {
-      check((await found.innerText()).includes('master.m3u8'), 'the row names the playlist', await found.innerText());
+      check((await found.innerText()).includes('master.m3u8'), 'the row names the playlist', [await found.innerText()]);
       await found.click();
       await inspector.waitForSelector('#suggestion:not([hidden])', { timeout: 10000 }).catch(() => null);
       const explanation = await inspector.textContent('#explanation');
       const summary = await inspector.textContent('#suggestion-summary');
       const json = await inspector.textContent('#suggested-json');
       check(explanation.includes('CORS preflight') && explanation.includes('x-session-id'),
-        'the detail shows the per-rule explanation naming the refused header', explanation);
-      check(/rule 0/.test(explanation), 'the explanation goes through the rules', explanation);
-      check(summary.includes('x-session-id'), `the suggested change: ${summary}`, summary);
+        'the detail shows the per-rule explanation naming the refused header', [explanation]);
+      check(/rule 0/.test(explanation), 'the explanation goes through the rules', [explanation]);
+      check(summary.includes('x-session-id'), `the suggested change: ${summary}`, [summary]);
       let parsed = null;
       try { parsed = JSON.parse(json); } catch (e) { /* reported below */ }
-      check(parsed && Array.isArray(parsed.CORSRules), 'the JSON to paste is a put-bucket-cors document', json);
+      check(parsed && Array.isArray(parsed.CORSRules), 'the JSON to paste is a put-bucket-cors document', [json]);
       const headers = await inspector.textContent('#request-headers');
       check(/Access-Control-Request-Headers\s*x-session-id/i.test(headers),
-        'the request headers are shown', headers.slice(0, 600));
+        'the request headers are shown', [headers.slice(0, 600)]);
       if (opt.out && parsed) writeFileSync(opt.out, json);
       // The copy button puts the same JSON on the clipboard (or selects it).
       await inspector.click('#copy-json');
@@ -120,20 +96,13 @@ try {
         .then(() => true, () => false);
       check(copied, 'the copy button answers');
     }
-    check(pageErrors.length === 0, 'no script errors on the inspector page', ...pageErrors);
+    check(pageErrors.length === 0, 'no script errors on the inspector page', pageErrors);
   } else {
     const player = await context.newPage();
     await player.goto(playerUrl, { waitUntil: 'load', timeout: 10000 });
     const st = await waitPlayer(player, 'playing', 30000);
     check(st && st.state === 'playing' && st.currentTime > 1, 'with the suggested rules the player plays',
-      JSON.stringify(st));
+      [JSON.stringify(st)]);
   }
-  exitCode = failed ? 1 : 0;
-} catch (e) {
-  console.log(`not ok - ${prefix}browser run: ${e && e.stack ? e.stack : e}`);
-  exitCode = 2;
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  rmSync(scratch, { recursive: true, force: true });
-}
-process.exit(exitCode);
+  return rep.failed === 0;
+});

@@ -1,15 +1,25 @@
 # shellcheck shell=bash disable=SC2154,SC2034  # tmp, deadline, page_origin: shared with the sourcing script
 # Shared helpers for the headless-Chromium e2e tests (sourced after lib/common.sh, not run):
+#   browser_begin [TOOL...]   the preamble after e2e_begin: exits 2 unless node, npm, curl, python3,
+#                             timeout, sha256sum and each TOOL are on PATH and the example stream
+#                             is made; sets repo_root and media_src, copies the example bucket to
+#                             $tmp/root/media, then browser_install and browser_page_server over
+#                             tests/e2e/browser (finish when either fails)
+#   browser_page_serves FILE...
+#                             not ok and finish unless the page server answers 200 for each FILE
 #   browser_install DIR       Debian's chromium unless present (CHROMIUM_PATH overrides the path),
 #                             and DIR's npm packages (npm ci --ignore-scripts) when node_modules is
 #                             missing or older than package.json/package-lock.json; sets chromium
 #   browser_page_server DIR   a static server over DIR on a free port; sets page_origin
 #   browser_run LABEL SCRIPT ARGS...
 #                             node DIR/SCRIPT --label LABEL --chromium $chromium ARGS, bounded by
-#                             what is left of $deadline (SECONDS), its ok/not ok lines counted
+#                             what is left of $deadline (SECONDS) and at most $browser_run_most
+#                             seconds (90 unless the script sets it), its ok/not ok lines counted;
+#                             status 1 when the budget left was too short to run it
 # The page server and the driver are stopped at exit by their PIDs (e2e_at_exit).
 
 browser_dir=""
+browser_run_most=90
 browser_page_pid=""
 browser_driver_pid=""
 # shellcheck disable=SC2317  # invoked via trap
@@ -27,6 +37,29 @@ browser_stop() {
   fi
 }
 e2e_at_exit browser_stop
+
+# shellcheck disable=SC2120  # the TOOLs are optional
+browser_begin() {
+  local tool
+  for tool in node npm curl python3 timeout sha256sum "$@"; do
+    command -v "$tool" >/dev/null || { echo "$tool not found in PATH" >&2; exit 2; }
+  done
+  repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+  media_src="$repo_root/config/example-root/media"
+  [[ -f $media_src/hls/master.m3u8 ]] || { echo "missing $media_src (run scripts/make-example-media.sh)" >&2; exit 2; }
+  mkdir -p "$tmp/root"
+  cp -R "$media_src" "$tmp/root/media"
+  browser_install "$repo_root/tests/e2e/browser" || finish
+  browser_page_server "$browser_dir" || finish
+}
+
+browser_page_serves() {
+  local f code
+  for f in "$@"; do
+    code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$page_origin/$f")
+    [[ $code == 200 ]] || { not_ok "page server at $page_origin serves $f" "status $code"; finish; }
+  done
+}
 
 browser_install() {
   browser_dir=$1
@@ -88,10 +121,10 @@ browser_run() {
   local label=$1 script=$2 budget rc n_ok n_fail out="$tmp/driver.out" err="$tmp/driver.err"
   shift 2
   budget=$((deadline - SECONDS))
-  ((budget > 90)) && budget=90
+  ((budget > browser_run_most)) && budget=$browser_run_most
   if ((budget < 15)); then
     not_ok "$label: browser run skipped: the script's time budget is used up"
-    return
+    return 1
   fi
   (cd "$browser_dir" && exec timeout -k 5 "$budget" node "$script" --label "$label" --chromium "$chromium" "$@") \
     >"$out" 2>"$err" &
@@ -110,4 +143,5 @@ browser_run() {
   elif [[ -s $err ]]; then
     sed 's/^/# driver stderr: /' "$err" | head -n 10
   fi
+  return 0
 }

@@ -103,4 +103,8 @@ struct error_detail {
 /// Adds x-amz-request-id, x-amz-id-2, Date and Server, as S3 sends on every response.
 void add_common_headers(response& res, const request_context& ctx);
 
+/// A 200 response with an XML document: Content-Type application/xml, then the common headers
+/// (in the order of make_error_response), then body.
+[[nodiscard]] response xml_response(std::string body, const request_context& ctx);
+
 }  // namespace s3cors::s3
