@@ -62,9 +62,7 @@ cpu_seconds_run=${BENCH_CPU_SECONDS:-10}
 rcvbuf=${BENCH_RCVBUF:-16384}
 server_threads=${BENCH_SERVER_THREADS:-1}
 
-for v in seconds connections rate cpu_seconds_run rcvbuf server_threads; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
-done
+for v in seconds connections rate cpu_seconds_run rcvbuf server_threads; do require_positive "$v" "${!v}"; done
 for cap in $caps; do [[ $cap =~ ^[1-9][0-9]*$ ]] || die "BENCH_CAPS: not a rate in bytes/s: '$cap'"; done
 require_tools curl python3 truncate
 ensure_s3cors "$bin"
