@@ -63,22 +63,25 @@ std::string origin_text(const std::optional<std::string>& origin) {
   return origin ? "Origin " + *origin : std::string("no Origin");
 }
 
+// Fragments of the configuration file keep their fields in the order written.
+using ordered = nlohmann::ordered_json;
+
 // The behaviour's place in s3cors's distribution JSON: {"default_behavior": change} or
 // {"behaviors": [{"path_pattern": ..., change}]} (the entry with that pattern).
-json behaviour_fragment(std::string_view name, const request_routing& routing, json change) {
-  json dist;
+ordered behaviour_fragment(std::string_view name, const request_routing& routing, ordered change) {
+  ordered dist;
   if (routing.behavior_index) {
-    json entry{{"path_pattern", routing.behavior->path_pattern}};
+    ordered entry{{"path_pattern", routing.behavior->path_pattern}};
     entry.update(change);
-    dist["behaviors"] = json::array({entry});
+    dist["behaviors"] = ordered::array({entry});
   } else {
     dist["default_behavior"] = std::move(change);
   }
-  return json{{"distributions", {{std::string(name), std::move(dist)}}}};
+  return ordered{{"distributions", {{std::string(name), std::move(dist)}}}};
 }
 
-json values_json(std::string_view kind, const values_config& values) {
-  json out{{std::string(kind) + "Behavior", std::string(to_string(values.behavior))}};
+ordered values_json(std::string_view kind, const values_config& values) {
+  ordered out{{std::string(kind) + "Behavior", std::string(to_string(values.behavior))}};
   if (!values.items.empty()) {
     out[std::string(kind) + "s"] = {{"Quantity", values.items.size()}, {"Items", values.items}};
   }
@@ -87,17 +90,17 @@ json values_json(std::string_view kind, const values_config& values) {
 
 // The cache policy in the CloudFront API's shape (CachePolicyConfig), as the configuration takes
 // it inline.
-json cache_policy_json(const cache_policy& p) {
-  return json{{"Name", p.name},
-              {"MinTTL", p.min_ttl},
-              {"DefaultTTL", p.default_ttl},
-              {"MaxTTL", p.max_ttl},
-              {"ParametersInCacheKeyAndForwardedToOrigin",
-               {{"EnableAcceptEncodingGzip", p.enable_accept_encoding_gzip},
-                {"EnableAcceptEncodingBrotli", p.enable_accept_encoding_brotli},
-                {"HeadersConfig", values_json("Header", p.headers)},
-                {"CookiesConfig", values_json("Cookie", p.cookies)},
-                {"QueryStringsConfig", values_json("QueryString", p.query_strings)}}}};
+ordered cache_policy_json(const cache_policy& p) {
+  return ordered{{"Name", p.name},
+                 {"MinTTL", p.min_ttl},
+                 {"DefaultTTL", p.default_ttl},
+                 {"MaxTTL", p.max_ttl},
+                 {"ParametersInCacheKeyAndForwardedToOrigin",
+                  {{"EnableAcceptEncodingGzip", p.enable_accept_encoding_gzip},
+                   {"EnableAcceptEncodingBrotli", p.enable_accept_encoding_brotli},
+                   {"HeadersConfig", values_json("Header", p.headers)},
+                   {"CookiesConfig", values_json("Cookie", p.cookies)},
+                   {"QueryStringsConfig", values_json("QueryString", p.query_strings)}}}};
 }
 
 std::string behaviour_name(const request_routing& routing) {
@@ -388,15 +391,16 @@ std::optional<distribution_fix> suggest_distribution_fix(std::string_view name,
     }
     // CloudFront's three method sets: OPTIONS needs the second, anything else the third.
     const bool options = request.method == "OPTIONS";
-    const json methods = options ? json::array({"GET", "HEAD", "OPTIONS"})
-                                 : json::array({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"});
+    const ordered methods =
+        options ? ordered::array({"GET", "HEAD", "OPTIONS"})
+                : ordered::array({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"});
     std::string allowed;
     for (const auto& m : b.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
     return distribution_fix{
         fmt::format("allow {} in the cache behaviour {}: it allows only {}, so the edge refuses the {} (403) "
                     "before it reaches the bucket",
                     request.method, behaviour_name(routing), allowed, preflight ? "preflight" : "request"),
-        behaviour_fragment(name, routing, json{{"allowed_methods", methods}}).dump(2)};
+        behaviour_fragment(name, routing, ordered{{"allowed_methods", methods}}).dump(2)};
   }
   if (policy_allows_origin) return std::nullopt;  // the edge adds the CORS headers itself
   // What the bucket needs to see to answer with CORS headers.
@@ -429,7 +433,7 @@ std::optional<distribution_fix> suggest_distribution_fix(std::string_view name,
     }
     return distribution_fix{
         std::move(summary),
-        behaviour_fragment(name, routing, json{{"origin_request_policy", "CORS-S3Origin"}}).dump(2)};
+        behaviour_fragment(name, routing, ordered{{"origin_request_policy", "CORS-S3Origin"}}).dump(2)};
   }
   if (facts.from_cache && routing.cached && !key_has_origin(b) &&
       facts.entry_origin != std::string(*origin)) {
@@ -446,7 +450,7 @@ std::optional<distribution_fix> suggest_distribution_fix(std::string_view name,
             behaviour_name(routing),
             b.cache.name.empty() ? ", and remove its min_ttl, default_ttl and max_ttl" : "",
             origin_text(facts.entry_origin), request.path()),
-        behaviour_fragment(name, routing, json{{"cache_policy", cache_policy_json(keyed)}}).dump(2)};
+        behaviour_fragment(name, routing, ordered{{"cache_policy", cache_policy_json(keyed)}}).dump(2)};
   }
   return std::nullopt;
 }

@@ -293,7 +293,16 @@ cors_analysis analyse_edge(const record& r, std::string_view name, const edge::d
           "  (This answer came from the cache: the bucket answered the request the entry was stored for. "
           "Its rules for this request:)\n";
     }
-    text += bucket_explanation(b.origin_bucket, bucket_rules.get(), as_forwarded, out.preflight);
+    // What `s3cors cors explain` prints, indented under the heading.
+    const std::string rules =
+        bucket_explanation(b.origin_bucket, bucket_rules.get(), as_forwarded, out.preflight);
+    std::string_view rest = rules;
+    while (!rest.empty()) {
+      const auto eol = rest.find('\n');
+      text += "  ";
+      text += rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
+      rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    }
   }
 
   // 3. The browser's check of what was received.
