@@ -196,6 +196,7 @@ class session : public std::enable_shared_from_this<session> {
   bool inspecting_ = false;
   std::vector<std::pair<std::string, std::string>> inspect_response_headers_;
   bool inspect_truncated_ = false;
+  access_note::edge_details inspect_edge_;  ///< a distribution's answer (docs/inspector.md)
   std::unique_ptr<streaming_state> streaming_;
   s3::request_context ctx_;
 

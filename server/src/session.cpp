@@ -638,6 +638,7 @@ void session::respond(answer&& reply) {
   }
   log_bytes_ = 0;
   if (inspecting_) {
+    inspect_edge_ = std::move(reply.log.edge);
     inspect_response_headers_.clear();
     inspect_truncated_ = !inspector::copy_headers(inspect_response_headers_, res.headers.fields(),
                                                   state_.options.inspector->limits());
@@ -1038,6 +1039,10 @@ void session::publish_to_inspector(const access_record& a) {
   r.response_headers = std::move(inspect_response_headers_);
   inspect_response_headers_.clear();
   if (const auto cache = inspector::find_header(r.response_headers, "X-Cache")) r.edge_cache = *cache;
+  r.distribution = std::move(inspect_edge_.distribution);
+  r.response_headers_policy = std::move(inspect_edge_.response_headers_policy);
+  r.cache_entry = std::move(inspect_edge_.cache_entry);
+  inspect_edge_ = {};
   capture.publish(std::move(r));
 }
 

@@ -2,7 +2,8 @@
 # End-to-end test of Edge mode with curl and `s3cors edge`: a distribution on its own listener
 # in front of bucket "media" (CachingOptimized + CORS-S3Origin): Miss then Hit, the poisoned
 # cache (a request without Origin cached first, then a browser's request served from it without
-# Access-Control-Allow-Origin), an invalidation from the CLI, Range from the cache, statistics.
+# Access-Control-Allow-Origin) and its detail in the inspector (both layers, the fix at the
+# distribution), an invalidation from the CLI, Range from the cache, statistics.
 # Usage: bash tests/e2e/edge_test.sh /path/to/s3cors
 set -uo pipefail
 bin=${1:-}
@@ -11,7 +12,8 @@ command -v curl >/dev/null || { echo "curl not found in PATH" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/s3cors-e2e.XXXXXX")
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-trap 'stop_server; rm -rf "$tmp"' EXIT
+events_pid=
+trap '[[ -n $events_pid ]] && kill "$events_pid" 2>/dev/null; stop_server; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$tmp/root/media/hls"
@@ -25,6 +27,10 @@ start_server --root "$tmp/root" --config "$tmp/config.json" --log-level warn
 edge_line=$(grep -m1 -E '^distribution cdn listening on http://127\.0\.0\.1:[0-9]+$' "$tmp/server.out")
 [[ -n $edge_line ]] && ok "the distribution prints its listening line" || { not_ok "distribution line" "$(cat "$tmp/server.out")"; finish; }
 edge="http://127.0.0.1:${edge_line##*:}"
+# An inspector page (its event stream) open from the start: the distribution's requests are recorded.
+curl -sN "$base/_s3cors/inspector/events" >"$tmp/events.txt" 2>/dev/null &
+events_pid=$!
+for _ in $(seq 50); do grep -q ': s3cors inspector' "$tmp/events.txt" && break; sleep 0.1; done
 
 header() { # header NAME CURL_ARGS...: the value of one response header
   local name=$1
@@ -45,6 +51,18 @@ if grep -qi '^X-Cache: Hit' "$tmp/browser.h" && ! grep -qi '^Access-Control-Allo
   ok "CachingOptimized: the browser gets the cached answer without Access-Control-Allow-Origin"
 else
   not_ok "poisoned cache" "$(cat "$tmp/browser.h")"
+fi
+# The inspector's record of it: a distribution's, refused, explained at both layers; the fix is
+# the distribution's (Origin into the cache key).
+for _ in $(seq 50); do grep -q '"origin":"https://player.example".*"edge_cache":"Hit' "$tmp/events.txt" && break; sleep 0.1; done
+record_id=$(grep '"origin":"https://player.example".*"edge_cache":"Hit' "$tmp/events.txt" | head -1 | sed 's/.*"id":\([0-9]*\).*/\1/')
+curl -s "$base/_s3cors/inspector/requests/${record_id:-0}" >"$tmp/detail.json"
+if grep -q '"distribution":"cdn"' "$tmp/detail.json" && grep -q '"refused":true' "$tmp/detail.json" &&
+  grep -q '1. The distribution cdn' "$tmp/detail.json" && grep -q '2. The bucket media' "$tmp/detail.json" &&
+  grep -q '"layer":"distribution"' "$tmp/detail.json" && grep -q "put Origin in the cache policy's key" "$tmp/detail.json"; then
+  ok "inspector: the refused hit's detail explains the distribution and the bucket, and fixes the cache key"
+else
+  not_ok "inspector detail of the refused hit" "$(cat "$tmp/detail.json")"
 fi
 check "s3cors edge invalidate (main listener)" "$bin" edge invalidate --distribution cdn --url "$base" "/hls/*"
 curl -s -D "$tmp/fresh.h" -o /dev/null -H "Origin: https://player.example" "$edge/hls/seg1.ts"

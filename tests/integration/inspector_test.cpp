@@ -5,7 +5,9 @@
 #include "http_client.hpp"
 #include "s3cors/config/config.hpp"
 #include "s3cors/cors/parse.hpp"
+#include "s3cors/edge/gateway.hpp"
 #include "s3cors/hash/digest.hpp"
+#include "s3cors/net/edge_handler.hpp"
 #include "s3cors/net/service_handler.hpp"
 #include "s3cors/s3/service.hpp"
 #include "s3cors/store/fs_store.hpp"
@@ -308,4 +310,117 @@ TEST_CASE("inspector: with credentials configured it asks for them (HTTP Basic)"
   sse_client page(server.port(), "/_s3cors/inspector/events", "Authorization: " + good + "\r\n");
   CHECK(page.wait_for(": s3cors inspector\n\n"));
   CHECK(server.records().is_active());
+}
+
+namespace {
+
+// The S3 service with the inspector on its listener, and distribution "cdn" (CachingOptimized, no
+// origin request policy: Origin is not forwarded) on its own listener, as main wires them.
+class edge_inspector_server {
+ public:
+  edge_inspector_server() {
+    net::set_log_level(net::log_level::warn);
+    root_.make_dir("media");
+    root_.write("media/video.mp4", "video");
+    auto rules = cors::parse_any(
+        R"([{"AllowedOrigins":["http://player.example"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"]}])");
+    REQUIRE(rules.has_value());
+    cors_.set_file_configs({{"media", std::make_shared<const cors::cors_configuration>(std::move(*rules))}},
+                           nullptr);
+    store_ = std::make_unique<store::fs_store>(store::fs_store_options{root_.path(), false});
+    service_ = std::make_unique<s3::service>(*store_, cors_, s3::service_options{});
+    origin_ = std::make_unique<edge::service_origin>(*service_);
+    auto parsed = edge::parse_distribution(
+        R"({"id": "E1INSPECT", "origin": "media", "default_behavior": {"cache_policy": "CachingOptimized"}})");
+    REQUIRE(parsed.has_value());
+    edge::gateway_options gateway_options;
+    gateway_options.name = "cdn";
+    gateway_ = std::make_unique<edge::gateway>(std::move(*parsed), *origin_, std::move(gateway_options));
+    inspector::endpoint_options inspect;
+    inspect.distribution = [this](std::string_view listener) -> const edge::distribution_config* {
+      return listener == "cdn" ? &gateway_->config() : nullptr;
+    };
+    endpoints_ = std::make_unique<inspector::endpoints>(*capture_, cors_, std::move(inspect));
+    auto options = inspector_server::quiet();
+    options.inspector = capture_;
+    server_ = std::make_unique<net::http_server>(
+        options, net::with_inspector(net::service_handler(*service_), *endpoints_));
+    port_ = server_->start();
+    options.listener_name = "cdn";
+    edge_server_ = std::make_unique<net::http_server>(options, net::edge_handler(*gateway_));
+    edge_port_ = edge_server_->start();
+  }
+  ~edge_inspector_server() {
+    edge_server_->stop();
+    server_->stop();
+  }
+  edge_inspector_server(const edge_inspector_server&) = delete;
+  edge_inspector_server& operator=(const edge_inspector_server&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint16_t edge_port() const { return edge_port_; }
+
+ private:
+  test::temp_dir root_;
+  cors::cors_registry cors_;
+  std::shared_ptr<inspector::capture> capture_ = std::make_shared<inspector::capture>();
+  std::unique_ptr<store::fs_store> store_;
+  std::unique_ptr<s3::service> service_;
+  std::unique_ptr<edge::service_origin> origin_;
+  std::unique_ptr<edge::gateway> gateway_;
+  std::unique_ptr<inspector::endpoints> endpoints_;
+  std::unique_ptr<net::http_server> server_;
+  std::unique_ptr<net::http_server> edge_server_;
+  std::uint16_t port_ = 0;
+  std::uint16_t edge_port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "inspector: a refusal through a distribution is explained at both layers, the fix at the distribution",
+    "[integration][inspector][edge]") {
+  edge_inspector_server server;
+  sse_client page(server.port(), "/_s3cors/inspector/events");
+  REQUIRE(page.wait_for(": s3cors inspector\n\n"));
+  // The bucket's rules allow the player, but the distribution does not forward Origin.
+  const auto refused =
+      send_request(server.edge_port(), "GET", "/video.mp4", {{"Origin", "http://player.example"}});
+  CHECK(refused.status == 200);
+  CHECK(refused.header("X-Cache") == "Miss from cloudfront");
+  CHECK_FALSE(refused.header("Access-Control-Allow-Origin"));
+  REQUIRE(page.wait_for("\"target\":\"/video.mp4\""));
+  CHECK(page.received.find("\"listener\":\"cdn\"") != std::string::npos);
+  CHECK(page.received.find("\"distribution\":\"E1INSPECT\"") != std::string::npos);
+  CHECK(page.received.find("\"bucket\":\"media\"") != std::string::npos);
+  CHECK(page.received.find("\"edge_cache\":\"Miss from cloudfront\"") != std::string::npos);
+  const auto id = event_id_with(page.received, "\"target\":\"/video.mp4\"");
+  const auto detail = send_request(server.port(), "GET", "/_s3cors/inspector/requests/" + std::to_string(id));
+  REQUIRE(detail.status == 200);
+  const auto j = nlohmann::json::parse(detail.body);
+  CHECK(j["refused"] == true);
+  CHECK(j["distribution"] == "E1INSPECT");
+  CHECK(j["key"] == "video.mp4");
+  const std::string explanation = j["explanation"];
+  INFO(explanation);
+  const auto edge_at = explanation.find("1. The distribution cdn (E1INSPECT) in front of bucket media");
+  const auto bucket_at = explanation.find("2. The bucket media");
+  CHECK(edge_at == 0);
+  CHECK(bucket_at != std::string::npos);
+  CHECK(explanation.find("DefaultCacheBehavior (*)") < bucket_at);
+  CHECK(explanation.find("X-Cache: Miss from cloudfront") < bucket_at);
+  CHECK(explanation.find("Origin is not forwarded to the bucket", bucket_at) != std::string::npos);
+  CHECK(explanation.find("BLOCKED") != std::string::npos);
+  REQUIRE(j["suggestion"].is_object());
+  CHECK(j["suggestion"]["layer"] == "distribution");
+  const std::string summary = j["suggestion"]["summary"];
+  CHECK(summary.find("forward the Origin header") != std::string::npos);
+  const auto fragment = nlohmann::json::parse(std::string(j["suggestion"]["configuration_json"]));
+  CHECK(fragment["distributions"]["cdn"]["default_behavior"]["origin_request_policy"] == "CORS-S3Origin");
+  SECTION("the HAR export carries the distribution's fields") {
+    const auto har = send_request(server.port(), "GET", "/_s3cors/inspector/har?ids=" + std::to_string(id));
+    REQUIRE(har.status == 200);
+    const auto log = nlohmann::json::parse(har.body);
+    REQUIRE(log["log"]["entries"].size() == 1);
+    CHECK(log["log"]["entries"][0]["_s3cors"]["distribution"] == "E1INSPECT");
+  }
 }

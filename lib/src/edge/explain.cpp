@@ -3,6 +3,7 @@
 #include "s3cors/cors/evaluate.hpp"
 #include "s3cors/cors/explain.hpp"
 #include "s3cors/edge/gateway.hpp"
+#include "s3cors/edge/response_headers.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,58 @@ std::string printable_key(std::string_view key) {
 
 std::string origin_text(const std::optional<std::string>& origin) {
   return origin ? "Origin " + *origin : std::string("no Origin");
+}
+
+// Fragments of the configuration file keep their fields in the order written.
+using ordered = nlohmann::ordered_json;
+
+// The behaviour's place in s3cors's distribution JSON: {"default_behavior": change} or
+// {"behaviors": [{"path_pattern": ..., change}]} (the entry with that pattern).
+ordered behaviour_fragment(std::string_view name, const request_routing& routing, ordered change) {
+  ordered dist;
+  if (routing.behavior_index) {
+    ordered entry{{"path_pattern", routing.behavior->path_pattern}};
+    entry.update(change);
+    dist["behaviors"] = ordered::array({entry});
+  } else {
+    dist["default_behavior"] = std::move(change);
+  }
+  return ordered{{"distributions", {{std::string(name), std::move(dist)}}}};
+}
+
+ordered values_json(std::string_view kind, const values_config& values) {
+  ordered out{{std::string(kind) + "Behavior", std::string(to_string(values.behavior))}};
+  if (!values.items.empty()) {
+    out[std::string(kind) + "s"] = {{"Quantity", values.items.size()}, {"Items", values.items}};
+  }
+  return out;
+}
+
+// The cache policy in the CloudFront API's shape (CachePolicyConfig), as the configuration takes
+// it inline.
+ordered cache_policy_json(const cache_policy& p) {
+  return ordered{{"Name", p.name},
+                 {"MinTTL", p.min_ttl},
+                 {"DefaultTTL", p.default_ttl},
+                 {"MaxTTL", p.max_ttl},
+                 {"ParametersInCacheKeyAndForwardedToOrigin",
+                  {{"EnableAcceptEncodingGzip", p.enable_accept_encoding_gzip},
+                   {"EnableAcceptEncodingBrotli", p.enable_accept_encoding_brotli},
+                   {"HeadersConfig", values_json("Header", p.headers)},
+                   {"CookiesConfig", values_json("Cookie", p.cookies)},
+                   {"QueryStringsConfig", values_json("QueryString", p.query_strings)}}}};
+}
+
+std::string behaviour_name(const request_routing& routing) {
+  return routing.behavior_index ? fmt::format("CacheBehaviors[{}] (PathPattern \"{}\")",
+                                              *routing.behavior_index, routing.behavior->path_pattern)
+                                : std::string("DefaultCacheBehavior");
+}
+
+bool key_has_origin(const cache_behavior& b) {
+  return b.cache.headers.behavior == behavior::whitelist &&
+         std::any_of(b.cache.headers.items.begin(), b.cache.headers.items.end(),
+                     [](const std::string& h) { return iequals(h, "Origin"); });
 }
 
 }  // namespace
@@ -278,6 +331,130 @@ std::vector<explained_step> replay(const distribution_config& config, const orig
   return out;
 }
 
+std::string render_routing(const explain_request& request, const request_routing& routing) {
+  const cache_behavior& b = *routing.behavior;
+  std::string out;
+  if (routing.behavior_index) {
+    out += fmt::format(
+        "  behaviour:   CacheBehaviors[{}], PathPattern \"{}\": the first in order that matches {}\n",
+        *routing.behavior_index, b.path_pattern, request.path());
+  } else {
+    out += fmt::format("  behaviour:   DefaultCacheBehavior (*): no CacheBehavior's PathPattern matches {}\n",
+                       request.path());
+  }
+  out += fmt::format("  policies:    cache {}; origin request {}; response headers {}\n",
+                     b.cache.name.empty() ? "(legacy TTLs)" : b.cache.name,
+                     b.origin_request ? b.origin_request->name : std::string("(none)"),
+                     b.response_headers ? b.response_headers->name : std::string("(none)"));
+  if (!routing.allowed) {
+    out += fmt::format("  method:      {} is not among the allowed methods: CloudFront answers 403\n",
+                       request.method);
+  } else if (!routing.cached) {
+    out += fmt::format("  method:      {} is not a cached method: forwarded to the origin, never cached\n",
+                       request.method);
+  } else {
+    out += fmt::format("  cache key:   {}\n", printable_key(routing.key.text));
+  }
+  if (routing.allowed) {
+    out += fmt::format("  to origin:   {} /{}{}{} (what a miss sends)\n", routing.to_origin.method,
+                       b.origin_bucket, request.path(),
+                       routing.to_origin.query.empty() ? "" : "?" + routing.to_origin.query);
+    out += fmt::format("    headers:   {}\n", join_fields(routing.to_origin.headers));
+    out += fmt::format("    query:     {}\n",
+                       routing.to_origin.query.empty() ? "(none)" : routing.to_origin.query);
+  }
+  return out;
+}
+
+std::optional<distribution_fix> suggest_distribution_fix(std::string_view name,
+                                                         const explain_request& request,
+                                                         const request_routing& routing,
+                                                         const edge_facts& facts) {
+  const auto origin = request.header("Origin");
+  if (!origin || origin->empty() || routing.behavior == nullptr) return std::nullopt;
+  const cache_behavior& b = *routing.behavior;
+  const bool preflight =
+      request.method == "OPTIONS" && request.header("Access-Control-Request-Method").has_value();
+  const auto& policy = b.response_headers;
+  const bool policy_allows_origin = policy && policy->cors && is_origin_allowed(*policy->cors, *origin);
+  if (!routing.allowed) {
+    const request_view view{request.method, request.path(), request.query(), request.headers};
+    if (answer_preflight_at_edge(b, view)) {
+      // The response headers policy answers the preflight at the edge: its origins decide.
+      if (policy_allows_origin) return std::nullopt;
+      return distribution_fix{
+          fmt::format("add {} to the AccessControlAllowOrigins of the response headers policy {} of {}: the "
+                      "behaviour does not allow OPTIONS, so that policy answers the preflight at the edge, "
+                      "and it refuses (403) an Origin it does not list",
+                      *origin, policy->name, behaviour_name(routing)),
+          {}};
+    }
+    // CloudFront's three method sets: OPTIONS needs the second, anything else the third.
+    const bool options = request.method == "OPTIONS";
+    const ordered methods =
+        options ? ordered::array({"GET", "HEAD", "OPTIONS"})
+                : ordered::array({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"});
+    std::string allowed;
+    for (const auto& m : b.allowed_methods) allowed += (allowed.empty() ? "" : ", ") + m;
+    return distribution_fix{
+        fmt::format("allow {} in the cache behaviour {}: it allows only {}, so the edge refuses the {} (403) "
+                    "before it reaches the bucket",
+                    request.method, behaviour_name(routing), allowed, preflight ? "preflight" : "request"),
+        behaviour_fragment(name, routing, ordered{{"allowed_methods", methods}}).dump(2)};
+  }
+  if (policy_allows_origin) return std::nullopt;  // the edge adds the CORS headers itself
+  // What the bucket needs to see to answer with CORS headers.
+  std::vector<std::string_view> missing;
+  const auto& forwarded = routing.to_origin.headers;
+  if (!find_field(forwarded, "Origin")) missing.push_back("Origin");
+  if (preflight && !find_field(forwarded, "Access-Control-Request-Method"))
+    missing.push_back("Access-Control-Request-Method");
+  if (preflight && request.header("Access-Control-Request-Headers") &&
+      !find_field(forwarded, "Access-Control-Request-Headers"))
+    missing.push_back("Access-Control-Request-Headers");
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto m : missing) names += fmt::format("{}{}", names.empty() ? "" : ", ", m);
+    std::string summary = fmt::format(
+        "forward the {} header{}: set the origin request policy of {} to CORS-S3Origin{} (it forwards "
+        "Origin, "
+        "Access-Control-Request-Method and Access-Control-Request-Headers); without Origin the bucket sees "
+        "no "
+        "cross-origin request and S3 sends no CORS headers",
+        names, missing.size() > 1 ? "s" : "", behaviour_name(routing),
+        b.origin_request ? fmt::format(" instead of {}", b.origin_request->name) : std::string());
+    if (routing.cached && !key_has_origin(b)) {
+      summary += fmt::format(
+          ". The cache key does not hold Origin: invalidate {} (the entries cached so far have no CORS "
+          "headers), "
+          "and put Origin in the cache policy's key if the path is also read without Origin or from other "
+          "origins",
+          request.path());
+    }
+    return distribution_fix{
+        std::move(summary),
+        behaviour_fragment(name, routing, ordered{{"origin_request_policy", "CORS-S3Origin"}}).dump(2)};
+  }
+  if (facts.from_cache && routing.cached && !key_has_origin(b) &&
+      facts.entry_origin != std::string(*origin)) {
+    // Served a copy made for another request: the cache key does not tell them apart.
+    cache_policy keyed = b.cache;
+    keyed.name = (keyed.name.empty() ? std::string("legacy") : keyed.name) + "-with-Origin";
+    keyed.headers.behavior = behavior::whitelist;
+    keyed.headers.items.emplace_back("Origin");
+    return distribution_fix{
+        fmt::format(
+            "put Origin in the cache policy's key ({}{}): this answer came from the cache entry stored "
+            "for a request with {}, whose CORS headers were made for that request; until the change, "
+            "invalidate {}",
+            behaviour_name(routing),
+            b.cache.name.empty() ? ", and remove its min_ttl, default_ttl and max_ttl" : "",
+            origin_text(facts.entry_origin), request.path()),
+        behaviour_fragment(name, routing, ordered{{"cache_policy", cache_policy_json(keyed)}}).dump(2)};
+  }
+  return std::nullopt;
+}
+
 std::string render_explanation(std::string_view name, const distribution_config& config,
                                const std::vector<explain_request>& requests,
                                const std::vector<explained_step>& steps) {
@@ -295,36 +472,7 @@ std::string render_explanation(std::string_view name, const distribution_config&
     for (const auto& [hname, hvalue] : r.headers) {
       if (!iequals(hname, "Origin")) out += fmt::format("   {}: {}\n", hname, hvalue);
     }
-    const cache_behavior& b = *s.routing.behavior;
-    if (s.routing.behavior_index) {
-      out += fmt::format(
-          "  behaviour:   CacheBehaviors[{}], PathPattern \"{}\": the first in order that matches {}\n",
-          *s.routing.behavior_index, b.path_pattern, r.path());
-    } else {
-      out += fmt::format(
-          "  behaviour:   DefaultCacheBehavior (*): no CacheBehavior's PathPattern matches {}\n", r.path());
-    }
-    out += fmt::format("  policies:    cache {}; origin request {}; response headers {}\n",
-                       b.cache.name.empty() ? "(legacy TTLs)" : b.cache.name,
-                       b.origin_request ? b.origin_request->name : std::string("(none)"),
-                       b.response_headers ? b.response_headers->name : std::string("(none)"));
-    if (!s.routing.allowed) {
-      out += fmt::format("  method:      {} is not among the allowed methods: CloudFront answers 403\n",
-                         r.method);
-    } else if (!s.routing.cached) {
-      out += fmt::format("  method:      {} is not a cached method: forwarded to the origin, never cached\n",
-                         r.method);
-    } else {
-      out += fmt::format("  cache key:   {}\n", printable_key(s.routing.key.text));
-    }
-    if (s.routing.allowed) {
-      out += fmt::format("  to origin:   {} /{}{}{} (what a miss sends)\n", s.routing.to_origin.method,
-                         b.origin_bucket, r.path(),
-                         s.routing.to_origin.query.empty() ? "" : "?" + s.routing.to_origin.query);
-      out += fmt::format("    headers:   {}\n", join_fields(s.routing.to_origin.headers));
-      out += fmt::format("    query:     {}\n",
-                         s.routing.to_origin.query.empty() ? "(none)" : s.routing.to_origin.query);
-    }
+    out += render_routing(r, s.routing);
     out += fmt::format("  received:    {}, X-Cache: {}{}\n", s.status,
                        s.x_cache.empty() ? "(none)" : s.x_cache, s.age ? ", Age: " + *s.age : std::string());
     if (s.stored && s.entry_from == i) {

@@ -4,6 +4,7 @@
 #include "s3cors/edge/response_headers.hpp"
 #include "s3cors/edge/ttl.hpp"
 #include "s3cors/http/control.hpp"
+#include "s3cors/s3/route.hpp"
 #include "s3cors/store/object_store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -300,7 +301,9 @@ std::optional<started_request> gateway::try_start(const request& req, const s3::
                               req.headers.fields()},
                  match_behavior(config_, path),
                  req.verb == method::head};
-  return answer_locally(v, ctx, false);
+  auto out = answer_locally(v, ctx, false);
+  if (out && log_details(req)) note_route(v, out->reply.log);
+  return out;
 }
 
 started_request gateway::start(const request& req, const s3::request_context& ctx) {
@@ -325,9 +328,22 @@ started_request gateway::start(const request& req, const s3::request_context& ct
                  request_view{req.method_name, path, query, req.headers.fields()},
                  match_behavior(config_, path),
                  req.verb == method::head};
-  if (auto local = answer_locally(v, ctx, true)) return std::move(*local);
-  if (v.behavior.caches(req.method_name) && !req.has_body) return through_cache(v, ctx);
-  return forward(v, req, ctx);
+  started_request out = [&] {
+    if (auto local = answer_locally(v, ctx, true)) return std::move(*local);
+    if (v.behavior.caches(req.method_name) && !req.has_body) return through_cache(v, ctx);
+    return forward(v, req, ctx);
+  }();
+  // A forwarded body's answer comes from its sink, which notes the route itself (forward).
+  if (!out.body && log_details(req)) note_route(v, out.reply.log);
+  return out;
+}
+
+void gateway::note_route(const viewer& v, access_note& log) const {
+  log.bucket = v.behavior.origin_bucket;
+  // The key the bucket is asked for: the path without its '/', decoded as S3 decodes it.
+  const std::string_view key = v.path.empty() ? v.path : v.path.substr(1);
+  log.key = s3::percent_decode(key, false).value_or(std::string(key));
+  log.edge.distribution = config_.id;
 }
 
 std::optional<started_request> gateway::answer_locally(const viewer& v, const s3::request_context& ctx,
@@ -339,7 +355,16 @@ std::optional<started_request> gateway::answer_locally(const viewer& v, const s3
     response res;
     res.status = static_cast<unsigned>(preflight->status);
     res.headers = list_of(std::move(headers));
-    return replied(answer(std::move(res), "preflight answered at the edge"));
+    answer out(std::move(res), "preflight answered at the edge");
+    if (log_details(v.req)) {
+      out.log.edge.response_headers_policy =
+          v.behavior.response_headers->name +
+          (preflight->status == 403
+               ? ": answered the preflight at the edge: 403, the Origin is not among its "
+                 "AccessControlAllowOrigins"
+               : ": answered the preflight at the edge (the behaviour does not allow OPTIONS)");
+    }
+    return replied(std::move(out));
   }
   if (!v.behavior.allows(v.req.method_name)) {
     // CloudFront refuses a method the behaviour does not allow with 403 and an HTML page.
@@ -366,9 +391,16 @@ std::optional<started_request> gateway::answer_locally(const viewer& v, const s3
 }
 
 void gateway::decorate(const viewer& v, std::vector<header_field>& headers, cache_outcome outcome,
-                       std::optional<std::uint64_t> age, const s3::request_context& ctx) const {
-  if (v.behavior.response_headers)
+                       std::optional<std::uint64_t> age, const s3::request_context& ctx,
+                       access_note* log) const {
+  if (v.behavior.response_headers && log != nullptr) {
+    const std::vector<header_field> before = headers;
     apply_response_headers_policy(*v.behavior.response_headers, v.view, headers);
+    log->edge.response_headers_policy =
+        describe_cors_outcome(*v.behavior.response_headers, v.view, before, headers);
+  } else if (v.behavior.response_headers) {
+    apply_response_headers_policy(*v.behavior.response_headers, v.view, headers);
+  }
   // X-Amz-Cf-Id: CloudFront's is 56 characters of base64, as the transport's host id is.
   add_edge_headers(headers, outcome, age, options_.via_host, options_.pop, ctx.host_id.substr(0, 56));
 }
@@ -377,8 +409,9 @@ answer gateway::finish(const viewer& v, int status, std::vector<header_field> he
                        std::shared_ptr<const body_bytes> body, std::size_t offset, std::size_t length,
                        cache_outcome outcome, std::optional<std::uint64_t> age,
                        const s3::request_context& ctx) const {
-  decorate(v, headers, outcome, age, ctx);
-  response res;
+  answer out;
+  decorate(v, headers, outcome, age, ctx, log_details(v.req) ? &out.log : nullptr);
+  response& res = out.res;
   res.status = static_cast<unsigned>(status);
   res.headers = list_of(std::move(headers));
   res.content_length = length;
@@ -387,7 +420,7 @@ answer gateway::finish(const viewer& v, int status, std::vector<header_field> he
   } else if (!v.head && length > 0 && body) {
     res.body = file_slice{std::make_shared<memory_object>(std::move(body)), offset, length};
   }
-  return res;
+  return out;
 }
 
 answer gateway::from_entry(const viewer& v, const cached_response& entry, cache_outcome outcome,
@@ -401,6 +434,11 @@ answer gateway::from_entry(const viewer& v, const cached_response& entry, cache_
   edge_response out = respond_from_cache(entry, v.view.header("Range"), conditions);
   answer reply = finish(v, out.status, std::move(out.headers), std::move(out.body), out.offset, out.length,
                         outcome, age, ctx);
+  if ((outcome == cache_outcome::hit || outcome == cache_outcome::refresh_hit) && log_details(v.req)) {
+    reply.log.edge.cache_entry = entry.stored_for_origin
+                                     ? std::string(entry_with_origin) + *entry.stored_for_origin
+                                     : std::string(entry_without_origin);
+  }
   if (options_.warn && (outcome == cache_outcome::hit || outcome == cache_outcome::refresh_hit))
     report_refused(v, entry, reply, outcome, now(ctx));
   return reply;
@@ -546,7 +584,7 @@ started_request gateway::through_cache(const viewer& v, const s3::request_contex
       answer& reply = fetched.reply;
       std::vector<header_field> passed_headers = fields_of(reply.res.headers);
       decorate(v, passed_headers, reply.res.status >= 400 ? cache_outcome::error : cache_outcome::miss,
-               std::nullopt, ctx);
+               std::nullopt, ctx, log_details(v.req) ? &reply.log : nullptr);
       reply.res.headers = list_of(std::move(passed_headers));
       reply.log.add("too large for the edge cache: streamed");
       return fetched;
@@ -586,14 +624,15 @@ started_request gateway::forward(const viewer& v, const request& req, const s3::
   // The viewer's request does not outlive start(): the decorator keeps copies of what it reads.
   auto decorate_answer = [this, headers = req.headers.fields(), method_name = req.method_name,
                           path = std::string(v.path), query = std::string(v.query), behavior = &v.behavior,
-                          head = v.head, ctx](answer& out) {
+                          head = v.head, details = log_details(req), ctx](answer& out) {
     const request_view view{method_name, path, query, headers};
     request shell;
     const viewer copy{shell, path, query, view, *behavior, head};
     std::vector<header_field> fields = fields_of(out.res.headers);
     decorate(copy, fields, out.res.status >= 400 ? cache_outcome::error : cache_outcome::miss, std::nullopt,
-             ctx);
+             ctx, details ? &out.log : nullptr);
     out.res.headers = list_of(std::move(fields));
+    if (details) note_route(copy, out.log);
   };
   if (fetched.body) {
     fetched.body = std::make_unique<decorating_sink>(std::move(fetched.body), std::move(decorate_answer));

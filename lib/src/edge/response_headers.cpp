@@ -2,6 +2,8 @@
 
 #include "s3cors/http/request.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace s3cors::edge {
@@ -104,6 +106,42 @@ void apply_response_headers_policy(const response_headers_policy& policy, const 
   }
   for (const auto& h : policy.custom_headers) put(headers, h.header, h.value, h.override_origin);
   for (const auto& h : policy.security_headers) put(headers, h.header, h.value, h.override_origin);
+}
+
+std::string describe_cors_outcome(const response_headers_policy& policy, const request_view& request,
+                                  const std::vector<header_field>& before,
+                                  const std::vector<header_field>& after) {
+  if (!policy.cors) return policy.name + ": no CORS settings (the origin's CORS headers pass as they are)";
+  const auto origin = request.header("origin");
+  if (!origin || origin->empty()) return policy.name + ": no Origin in the request: no CORS headers added";
+  if (!is_origin_allowed(*policy.cors, *origin))
+    return fmt::format("{}: Origin {} is not among its AccessControlAllowOrigins: no CORS headers added",
+                       policy.name, *origin);
+  const auto value_in = [](const std::vector<header_field>& headers,
+                           std::string_view name) -> std::optional<std::string_view> {
+    for (const auto& [n, v] : headers) {
+      if (iequals(n, name)) return std::string_view(v);
+    }
+    return std::nullopt;
+  };
+  std::string changes;
+  const auto say = [&changes](std::string text) {
+    changes += changes.empty() ? "" : "; ";
+    changes += text;
+  };
+  for (const auto& [name, value] : after) {
+    if (!(name.size() > 15 && iequals(std::string_view(name).substr(0, 15), "Access-Control-"))) continue;
+    const auto was = value_in(before, name);
+    if (!was) {
+      say(fmt::format("added {}: {}", name, value));
+    } else if (*was != value) {
+      say(fmt::format("replaced the origin's {}: {} with {} (OriginOverride)", name, *was, value));
+    } else if (!policy.cors->origin_override && iequals(name, "Access-Control-Allow-Origin")) {
+      say(fmt::format("kept the origin's {}: {} (OriginOverride false)", name, value));
+    }
+  }
+  if (changes.empty()) changes = "no CORS header changed";
+  return policy.name + ": " + changes;
 }
 
 std::optional<edge_answer> answer_preflight_at_edge(const cache_behavior& behavior,

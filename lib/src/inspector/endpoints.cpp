@@ -215,6 +215,13 @@ answer endpoints::handle(const request& req, const s3::request_context& ctx) con
                         "no such record: it was never captured or has left the ring of recent requests",
                         is_head);
     }
+    const edge::distribution_config* distribution =
+        !found->listener.empty() && options_.distribution ? options_.distribution(found->listener) : nullptr;
+    if (distribution) {
+      const auto analysis = analyse_edge(*found, found->listener, *distribution,
+                                         [this](std::string_view bucket) { return cors_.find(bucket); });
+      return text_answer(200, "application/json", detail_json(*found, analysis), is_head);
+    }
     const cors::config_ptr config = found->bucket.empty() ? nullptr : cors_.find(found->bucket);
     return text_answer(200, "application/json", detail_json(*found, analyse(*found, config.get())), is_head);
   }

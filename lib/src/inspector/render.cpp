@@ -3,6 +3,7 @@
 #include "s3cors/cors/evaluate.hpp"
 #include "s3cors/cors/explain.hpp"
 #include "s3cors/cors/suggest.hpp"
+#include "s3cors/edge/response_headers.hpp"
 #include "s3cors/s3/route.hpp"
 
 #include <fmt/format.h>
@@ -30,6 +31,7 @@ json row(const record& r) {
   j["id"] = r.id;
   j["time"] = r.time;
   j["listener"] = optional_string(r.listener);
+  j["distribution"] = optional_string(r.distribution);
   j["method"] = r.method;
   j["target"] = r.target;
   j["bucket"] = optional_string(r.bucket);
@@ -145,6 +147,7 @@ std::string row_json(const record& r) {
   out += std::to_string(r.id);
   text("time", r.time, false);
   text("listener", r.listener, true);
+  text("distribution", r.distribution, true);
   text("method", r.method, false);
   text("target", r.target, false);
   text("bucket", r.bucket, true);
@@ -176,6 +179,33 @@ std::string dropped_event(std::uint64_t dropped) {
   return fmt::format("event: dropped\ndata: {{\"dropped\":{}}}\n\n", dropped);
 }
 
+namespace {
+
+// What `s3cors cors explain` prints for the request as the bucket got it.
+std::string bucket_explanation(std::string_view bucket, const cors::cors_configuration* config,
+                               const cors::cors_request& request, bool preflight) {
+  if (config) return cors::explain(*config, request, preflight);
+  if (bucket.empty()) return "The request names no bucket: S3 adds no CORS headers.\n";
+  return fmt::format(
+      "Bucket {} has no CORS configuration: S3 adds no CORS headers to any answer, and refuses every "
+      "preflight (403 CORSResponse).\n",
+      bucket);
+}
+
+bool suggest_bucket_fix(cors_analysis& out, const cors::cors_configuration* config,
+                        const cors::cors_request& request, bool preflight) {
+  const cors::cors_configuration none;
+  auto fix = cors::suggest_fix(config ? *config : none, request, preflight);
+  if (!fix) return false;
+  out.has_suggestion = true;
+  out.layer = "bucket";
+  out.summary = std::move(fix->summary);
+  out.configuration_json = std::move(fix->configuration_json);
+  return true;
+}
+
+}  // namespace
+
 cors_analysis analyse(const record& r, const cors::cors_configuration* config) {
   cors_analysis out;
   if (r.origin.empty()) return out;
@@ -183,24 +213,117 @@ cors_analysis analyse(const record& r, const cors::cors_configuration* config) {
   const cors::cors_request request{r.origin, r.method,
                                    find_header(r.request_headers, "Access-Control-Request-Method"),
                                    find_header(r.request_headers, "Access-Control-Request-Headers")};
-  const cors::cors_configuration none;
-  if (config) {
-    out.explanation = cors::explain(*config, request, out.preflight);
-  } else if (r.bucket.empty()) {
-    out.explanation = "The request names no bucket: S3 adds no CORS headers.\n";
-  } else {
-    out.explanation = fmt::format(
-        "Bucket {} has no CORS configuration: S3 adds no CORS headers to any answer, and refuses every "
-        "preflight (403 CORSResponse).\n",
-        r.bucket);
-  }
+  out.explanation = bucket_explanation(r.bucket, config, request, out.preflight);
   // Only a refusal needs a fix; a bucket-less request has no rules to change.
   if (!is_refused(r) || r.bucket.empty()) return out;
-  if (auto fix = cors::suggest_fix(config ? *config : none, request, out.preflight)) {
-    out.has_suggestion = true;
-    out.summary = std::move(fix->summary);
-    out.configuration_json = std::move(fix->configuration_json);
+  suggest_bucket_fix(out, config, request, out.preflight);
+  return out;
+}
+
+cors_analysis analyse_edge(const record& r, std::string_view name, const edge::distribution_config& config,
+                           const edge::bucket_cors_lookup& bucket_cors) {
+  cors_analysis out;
+  if (r.origin.empty()) return out;
+  out.preflight = r.method == "OPTIONS";
+  edge::explain_request viewer;
+  viewer.method = r.method;
+  viewer.target = r.target;
+  viewer.headers.assign(r.request_headers.begin(), r.request_headers.end());
+  const edge::request_routing routing = edge::route_request(config, viewer);
+  const edge::cache_behavior& b = *routing.behavior;
+  const edge::request_view view{viewer.method, viewer.path(), viewer.query(), viewer.headers};
+
+  // 1. The distribution: what `s3cors edge explain` prints for the request, then what it met.
+  std::string& text = out.explanation;
+  text = fmt::format("1. The distribution {} ({}) in front of bucket {}\n", name, config.id, b.origin_bucket);
+  text += edge::render_routing(viewer, routing);
+  text += fmt::format("  received:    {}, X-Cache: {}\n", r.status,
+                      r.edge_cache.empty() ? "(none)" : r.edge_cache);
+  edge::edge_facts facts;
+  if (!r.cache_entry.empty()) {
+    facts.from_cache = true;
+    if (r.cache_entry.starts_with(edge::entry_with_origin))
+      facts.entry_origin = r.cache_entry.substr(edge::entry_with_origin.size());
+    text += fmt::format("  cache:       answered from the entry stored for {}\n", r.cache_entry);
   }
+  if (b.response_headers) {
+    const auto& policy = *b.response_headers;
+    text += fmt::format("  response headers policy {}: ", policy.name);
+    if (policy.cors) {
+      std::string origins;
+      for (const auto& o : policy.cors->allow_origins) origins += (origins.empty() ? "" : ", ") + o;
+      text += fmt::format("CORS for origins {}, OriginOverride {}\n", origins,
+                          policy.cors->origin_override ? "true (its headers replace the bucket's)"
+                                                       : "false (the bucket's headers win)");
+    } else {
+      text += "no CORS settings\n";
+    }
+    if (!r.response_headers_policy.empty())
+      text += fmt::format("    this answer: {}\n", r.response_headers_policy);
+  } else {
+    text += "  response headers policy: none: the edge adds no CORS headers, the bucket's pass through\n";
+  }
+
+  // 2. The bucket, as the edge asked it.
+  text += fmt::format("\n2. The bucket {}, for the request as the edge forwarded it\n", b.origin_bucket);
+  const auto forwarded = [&routing](std::string_view header) -> std::optional<std::string_view> {
+    for (const auto& [n, v] : routing.to_origin.headers) {
+      if (iequals(n, header)) return std::string_view(v);
+    }
+    return std::nullopt;
+  };
+  const auto bucket_rules = bucket_cors ? bucket_cors(b.origin_bucket) : nullptr;
+  const auto origin_sent = forwarded("Origin");
+  const bool reached = routing.allowed && !edge::answer_preflight_at_edge(b, view);
+  const cors::cors_request as_forwarded{origin_sent.value_or(""), r.method,
+                                        forwarded("Access-Control-Request-Method"),
+                                        forwarded("Access-Control-Request-Headers")};
+  if (!routing.allowed) {
+    text +=
+        "  It did not reach the bucket: the behaviour does not allow the method, the edge answered 403.\n";
+  } else if (!reached) {
+    text +=
+        "  It did not reach the bucket: the response headers policy answered the preflight at the edge.\n";
+  } else if (!origin_sent) {
+    text +=
+        fmt::format("  {}.\n", edge::bucket_cors_judgement(bucket_rules.get(), viewer, routing.to_origin));
+  } else {
+    if (facts.from_cache) {
+      text +=
+          "  (This answer came from the cache: the bucket answered the request the entry was stored for. "
+          "Its rules for this request:)\n";
+    }
+    // What `s3cors cors explain` prints, indented under the heading.
+    const std::string rules =
+        bucket_explanation(b.origin_bucket, bucket_rules.get(), as_forwarded, out.preflight);
+    std::string_view rest = rules;
+    while (!rest.empty()) {
+      const auto eol = rest.find('\n');
+      text += "  ";
+      text += rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
+      rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    }
+  }
+
+  // 3. The browser's check of what was received.
+  std::vector<edge::header_field> received(r.response_headers.begin(), r.response_headers.end());
+  const edge::browser_verdict verdict = edge::judge_as_browser(view, static_cast<int>(r.status), received);
+  text += fmt::format("\n3. The browser\n  {}: {}\n",
+                      verdict.outcome == edge::browser_verdict::kind::blocked   ? "BLOCKED"
+                      : verdict.outcome == edge::browser_verdict::kind::allowed ? "allowed"
+                                                                                : "n/a",
+                      verdict.reason);
+
+  if (!is_refused(r) && verdict.outcome != edge::browser_verdict::kind::blocked) return out;
+  if (auto fix = edge::suggest_distribution_fix(name, viewer, routing, facts)) {
+    out.has_suggestion = true;
+    out.layer = "distribution";
+    out.summary = fmt::format("distribution {}: {}", name, fix->summary);
+    out.configuration_json = std::move(fix->configuration_json);
+    return out;
+  }
+  if (reached && origin_sent && suggest_bucket_fix(out, bucket_rules.get(), as_forwarded, out.preflight))
+    out.summary = fmt::format("bucket {}: {}", b.origin_bucket, out.summary);
   return out;
 }
 
@@ -209,9 +332,13 @@ std::string detail_json(const record& r, const cors_analysis& analysis) {
   j["request_headers"] = pairs(r.request_headers);
   j["response_headers"] = pairs(r.response_headers);
   j["headers_truncated"] = r.headers_truncated;
+  j["response_headers_policy"] = optional_string(r.response_headers_policy);
+  j["cache_entry"] = optional_string(r.cache_entry);
   j["explanation"] = optional_string(analysis.explanation);
   if (analysis.has_suggestion) {
-    j["suggestion"] = {{"summary", analysis.summary}, {"configuration_json", analysis.configuration_json}};
+    j["suggestion"] = {{"layer", analysis.layer},
+                       {"summary", analysis.summary},
+                       {"configuration_json", optional_string(analysis.configuration_json)}};
   } else {
     j["suggestion"] = nullptr;
   }
@@ -274,7 +401,10 @@ std::string har_json(std::span<const std::shared_ptr<const record>> records, std
                         {"key", optional_string(r->key)},
                         {"cors", optional_string(r->cors)},
                         {"refused", is_refused(*r)},
+                        {"distribution", optional_string(r->distribution)},
                         {"edge_cache", optional_string(r->edge_cache)},
+                        {"response_headers_policy", optional_string(r->response_headers_policy)},
+                        {"cache_entry", optional_string(r->cache_entry)},
                         {"fault", optional_string(r->fault)},
                         {"note", optional_string(r->note)}};
     entries.push_back(std::move(entry));

@@ -121,6 +121,7 @@
     $('detail-title').textContent = d.method + ' ' + d.target;
     $('detail-summary').textContent = d.status + ', ' + d.bytes + ' bytes, ' + d.duration_ms.toFixed(1) + ' ms' +
         (d.origin ? ', Origin ' + d.origin : ', not cross-origin') + (d.refused ? ' — refused by CORS' : '') +
+        (d.distribution ? ', distribution ' + d.distribution + ' → bucket ' + d.bucket : '') +
         (d.edge_cache ? ', ' + d.edge_cache : '') + (d.fault ? ', fault ' + d.fault : '') +
         (d.note ? ' (' + d.note + ')' : '');
     $('explanation').textContent = d.explanation || 'Not a cross-origin request: no Origin header.';
@@ -128,7 +129,12 @@
       $('suggestion').hidden = false;
       $('suggestion-summary').textContent = d.suggestion.summary;
       $('suggestion-bucket').textContent = d.bucket || 'BUCKET';
-      $('suggested-json').textContent = d.suggestion.configuration_json;
+      // The fix names its layer: the bucket's CORS rules, or the distribution in front of it.
+      const atEdge = d.suggestion.layer === 'distribution';
+      $('paste-bucket').hidden = atEdge;
+      $('paste-distribution').hidden = !atEdge || !d.suggestion.configuration_json;
+      $('copy-json').hidden = !d.suggestion.configuration_json;
+      $('suggested-json').textContent = d.suggestion.configuration_json || '';
       $('copied').textContent = '';
     } else {
       $('suggestion').hidden = true;

@@ -128,6 +128,13 @@ struct application::impl {
     inspect.credentials = [this] { return service.credentials(); };
     for (const auto& f : inspector_files()) inspect.files.push_back({std::string(f.name), f.bytes});
     inspect.version = S3CORS_VERSION;
+    // A distribution's records are explained through it (the gateways are made below).
+    inspect.distribution = [this](std::string_view listener) -> const edge::distribution_config* {
+      for (const auto& g : gateways) {
+        if (g->options().name == listener) return &g->config();
+      }
+      return nullptr;
+    };
     inspector = std::make_unique<inspector::endpoints>(*capture, cors, std::move(inspect));
     // Off, nothing is captured at all: the request path does not even load the atomic.
     if (inspector_enabled(current)) options.inspector = capture;
@@ -207,6 +214,7 @@ application::application(settings resolved) : impl_(std::make_unique<impl>(std::
     options.cache_bytes = static_cast<std::size_t>(dist.cache_bytes);
     options.max_cached_object_bytes = dist.max_cached_object_bytes;
     options.warn = [](const std::string& line) { net::log_line(net::log_level::warn, line); };
+    options.log_details = service_options_of(impl_->current).access_log_details;
     impl_->gateways.push_back(
         std::make_unique<edge::gateway>(dist.config, impl_->origin, std::move(options)));
     // Checked when the file was parsed.

@@ -109,6 +109,51 @@ using bucket_cors_lookup =
                                                  std::chrono::sys_seconds start,
                                                  const bucket_cors_lookup& bucket_cors = {});
 
+/// The routing lines `s3cors edge explain` prints for one request: the behaviour (and which path
+/// pattern matched), its three policies, the method (refused, forwarded uncached) or the cache key,
+/// and what a miss sends to the origin (method, bucket path, headers, query string). Each line is
+/// indented by two spaces and '\n'-terminated. Also the inspector's detail of a distribution's
+/// record (docs/inspector.md).
+[[nodiscard]] std::string render_routing(const explain_request& request, const request_routing& routing);
+
+/// A change to the distribution's configuration (s3cors's JSON, docs/edge.md §9) that lets a
+/// browser read a cross-origin answer it refused, when the distribution is what stands in the way.
+struct distribution_fix {
+  std::string summary;  ///< "forward the Origin header: ..."
+  /// A fragment of the configuration file to merge: {"distributions": {NAME: {BEHAVIOUR: {...}}}}.
+  std::string configuration_json;
+};
+
+/// access_note::edge_details::cache_entry of an answer from the cache: the entry was stored for
+/// entry_with_origin + ORIGIN, or for entry_without_origin.
+inline constexpr std::string_view entry_with_origin = "a request with Origin ";
+inline constexpr std::string_view entry_without_origin = "a request with no Origin";
+
+/// What the viewer's request met at the distribution, beyond its routing.
+struct edge_facts {
+  /// The Origin of the request whose answer the cache entry held, for an answer from the cache
+  /// (Hit, RefreshHit); nullopt: none (or not from the cache). `from_cache` says which.
+  bool from_cache = false;
+  std::optional<std::string> entry_origin;
+};
+
+/// The distribution's part of a refusal, in the order the request went, or nullopt when the
+/// distribution passes the request and the bucket's answer through unchanged (the fix is then the
+/// bucket's rules: cors::suggest_fix on the origin request):
+/// - the behaviour does not allow the method (403 at the edge): allow it (OPTIONS for a
+///   preflight: GET, HEAD, OPTIONS);
+/// - the origin request lacks Origin (or, for a preflight, Access-Control-Request-Method, or the
+///   Access-Control-Request-Headers the viewer sent), and no response headers policy adds CORS
+///   headers for that Origin: forward them with the managed origin request policy CORS-S3Origin;
+/// - the answer came from an entry stored for another Origin (or none) while the cache key does
+///   not hold Origin: put Origin in the cache policy's key (an inline copy of the policy with
+///   Origin among its headers).
+/// `name` is the distribution's name in the configuration file.
+[[nodiscard]] std::optional<distribution_fix> suggest_distribution_fix(std::string_view name,
+                                                                       const explain_request& request,
+                                                                       const request_routing& routing,
+                                                                       const edge_facts& facts);
+
 /// The whole text `s3cors edge explain` prints for `steps` of `requests` (name: the distribution's
 /// name in the configuration file).
 [[nodiscard]] std::string render_explanation(std::string_view name, const distribution_config& config,

@@ -42,6 +42,10 @@ struct gateway_options {
   /// matching Access-Control-Allow-Origin (a browser refuses it): at most once a minute per
   /// cached path. Empty: not reported. Called on the serving thread.
   std::function<void(const std::string&)> warn;
+  /// Fill the answers' access_note details (bucket and key of the origin, access_note::edge) for
+  /// every request (the JSON access log); otherwise only for requests with request::log_details
+  /// (an inspector page is open).
+  bool log_details = false;
 };
 
 /// An invalidation's outcome: entries removed, or why the request was refused.
@@ -101,8 +105,16 @@ class gateway {
   /// Reports (options_.warn) a cached answer a browser refuses.
   void report_refused(const viewer& v, const cached_response& entry, const answer& out, cache_outcome outcome,
                       std::chrono::sys_seconds t) const;
+  /// The response headers policy and the edge headers; with `log`, what the policy did to the
+  /// CORS headers goes to log->edge.
   void decorate(const viewer& v, std::vector<header_field>& headers, cache_outcome outcome,
-                std::optional<std::uint64_t> age, const s3::request_context& ctx) const;
+                std::optional<std::uint64_t> age, const s3::request_context& ctx,
+                access_note* log = nullptr) const;
+  [[nodiscard]] bool log_details(const request& req) const noexcept {
+    return options_.log_details || req.log_details;
+  }
+  /// The origin bucket and key the request maps to, and the distribution's id, into the log.
+  void note_route(const viewer& v, access_note& log) const;
 
   /// Request collapsing: the keys being fetched. A request that finds its key here waits (at
   /// most collapse_wait) for the fetch to end, then looks the cache up again.

@@ -25,6 +25,16 @@ namespace s3cors::edge {
 void apply_response_headers_policy(const response_headers_policy& policy, const request_view& request,
                                    std::vector<header_field>& headers);
 
+/// What apply_response_headers_policy did to the CORS headers of one answer, in one line (the
+/// inspector's record, docs/inspector.md): "SimpleCORS: added Access-Control-Allow-Origin: *",
+/// "...: kept the origin's Access-Control-Allow-Origin: X (OriginOverride false)", "...: Origin X
+/// is not among its AccessControlAllowOrigins: no CORS headers added", "...: no CORS settings".
+/// `before` and `after` are the answer's headers around the call.
+[[nodiscard]] std::string describe_cors_outcome(const response_headers_policy& policy,
+                                                const request_view& request,
+                                                const std::vector<header_field>& before,
+                                                const std::vector<header_field>& after);
+
 /// A response the edge makes without the origin.
 struct edge_answer {
   int status = 200;

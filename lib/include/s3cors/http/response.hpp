@@ -53,6 +53,15 @@ struct access_note {
   std::string bucket;
   std::string key;
   std::string cors;
+  /// A distribution's answer (edge mode, docs/edge.md §9), filled like bucket and key (which then
+  /// name the origin bucket and key the request maps to): the distribution's id, what its
+  /// response headers policy did to the CORS headers, and for an answer from the cache the
+  /// request its entry was stored for ("a request with Origin https://a.example", "... with no Origin").
+  struct edge_details {
+    std::string distribution;
+    std::string response_headers_policy;
+    std::string cache_entry;
+  } edge;
 
   /// Appends a reason to note ("; " between reasons).
   void add(std::string_view reason) {

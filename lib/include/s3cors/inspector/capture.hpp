@@ -33,6 +33,10 @@ struct record {
   std::string note;        ///< why the server answered so (refusals, failures)
   std::string edge_cache;  ///< X-Cache of a distribution's answer ("Hit from cloudfront", ...)
   std::string fault;       ///< the injected fault, when one was
+  // A distribution's record (bucket and key are then the origin bucket and key it maps to):
+  std::string distribution;             ///< the distribution's id
+  std::string response_headers_policy;  ///< what its response headers policy did to the CORS headers
+  std::string cache_entry;              ///< from the cache: the request its entry was stored for
   unsigned status = 0;
   std::uint64_t bytes = 0;
   double duration_ms = 0;

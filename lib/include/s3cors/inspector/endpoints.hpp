@@ -4,6 +4,7 @@
 // /_s3cors/inspector, none readable cross-origin (no CORS headers, CORP same-origin).
 #include "s3cors/auth/credentials.hpp"
 #include "s3cors/cors/registry.hpp"
+#include "s3cors/edge/distribution.hpp"
 #include "s3cors/http/request.hpp"
 #include "s3cors/http/response.hpp"
 #include "s3cors/inspector/capture.hpp"
@@ -36,6 +37,10 @@ struct endpoint_options {
   };
   std::vector<file> files;
   std::string version;  ///< HAR creator version
+  /// The distribution a record's `listener` names (its name in the configuration file), for
+  /// the detail of a distribution's records (both layers); nullptr or empty: not known, and such
+  /// a record is explained without the distribution.
+  std::function<const edge::distribution_config*(std::string_view listener)> distribution;
   /// Records already in the ring that a newly opened stream gets first.
   std::size_t backlog = 500;
 };
