@@ -54,6 +54,7 @@ start_proxy() {
   not_ok "proxy $name prints its listening line within 10 s" "$(tail -c 600 "$tmp/$name.err")"
   finish
 }
+# shellcheck disable=SC2317  # invoked via e2e_at_exit
 stop_proxies() {
   local pid
   for pid in "${proxy_pids[@]}"; do
