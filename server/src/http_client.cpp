@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace s3cors::net {
 namespace {
@@ -42,10 +43,6 @@ std::string reason(const beast::error_code& ec) {
   }
   return ec.message();
 }
-
-struct request_failure {
-  std::string what;
-};
 
 /// Writes the request and reads the answer on an established (plain or TLS) stream.
 template <class Stream>

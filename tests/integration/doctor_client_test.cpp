@@ -42,7 +42,8 @@ std::string header(const net::client_response& r, std::string_view name) {
 
 }  // namespace
 
-TEST_CASE("doctor client: a Range GET by host name, the head only or the body too", "[integration][doctor_client]") {
+TEST_CASE("doctor client: a Range GET by host name, the head only or the body too",
+          "[integration][doctor_client]") {
   server_fixture server;
   server.write("media/a.ts", "0123456789");
   server.set_file_cors("media",
