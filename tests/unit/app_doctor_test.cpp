@@ -12,8 +12,9 @@
 #include <utility>
 #include <vector>
 
-// The blocking client `s3cors doctor` sends its requests with (healthcheck.hpp http_exchange):
-// extra request headers out, the response's header fields back.
+// The healthcheck's blocking client (healthcheck.hpp http_exchange, also used by the faults and
+// edge commands): extra request headers out, the response's header fields back. (`s3cors doctor`
+// has its own http/https client: net/http_client.hpp, tests/integration/doctor_client_test.cpp.)
 
 TEST_CASE("app doctor: http_exchange sends extra headers and returns the response's", "[app_doctor]") {
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

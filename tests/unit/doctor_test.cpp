@@ -1,5 +1,6 @@
 #include "s3cors/doctor/check.hpp"
 #include "s3cors/doctor/model.hpp"
+#include "s3cors/doctor/url.hpp"
 
 #include "s3cors/cors/parse.hpp"
 
@@ -75,6 +76,93 @@ TEST_CASE("doctor model: URLs resolve as RFC 3986 §5.2 says", "[doctor]") {
   CHECK(doctor::resolve_url(base, "//cdn/x.ts") == "http://cdn/x.ts");
   CHECK(doctor::resolve_url(base, "https://o/y.ts") == "https://o/y.ts");
   CHECK(doctor::resolve_url(base, "../../../../z") == "http://h:1/z");
+}
+
+TEST_CASE("doctor model: https bases, host names, ports and IPv6 literals resolve too", "[doctor]") {
+  struct row {
+    std::string_view base, reference, expected;
+  };
+  const auto row_ = GENERATE(values<row>({
+      {"https://d111.cloudfront.net/hls/master.m3u8", "low/a.m3u8",
+       "https://d111.cloudfront.net/hls/low/a.m3u8"},
+      {"https://d111.cloudfront.net/hls/master.m3u8", "/keys/k", "https://d111.cloudfront.net/keys/k"},
+      {"https://d111.cloudfront.net/hls/master.m3u8", "//cdn.example/x.ts", "https://cdn.example/x.ts"},
+      {"https://d111.cloudfront.net/hls/master.m3u8", "https://other-host:8443/s/1.ts",
+       "https://other-host:8443/s/1.ts"},
+      {"https://d111.cloudfront.net/hls/master.m3u8", "http://plain/1.ts", "http://plain/1.ts"},
+      {"https://localhost:8443/media/hls/master.m3u8?sig=a", "../x/./b.ts?sig=b",
+       "https://localhost:8443/media/x/b.ts?sig=b"},
+      {"http://[::1]:9000/media/hls/master.m3u8", "low/a.m3u8", "http://[::1]:9000/media/hls/low/a.m3u8"},
+      {"https://[2001:db8::1]/a/b.mpd", "../c.m4s", "https://[2001:db8::1]/c.m4s"},
+      // A ':' after '?' does not make a scheme: still relative.
+      {"https://h/a/m.m3u8", "seg.ts?u=http://x/y", "https://h/a/seg.ts?u=http://x/y"},
+      {"https://h/a/m.m3u8", "skd://fairplay", "skd://fairplay"},
+      {"https://h/a/m.m3u8", "data:text/plain,k", "data:text/plain,k"},
+  }));
+  CAPTURE(row_.base, row_.reference);
+  CHECK(doctor::resolve_url(row_.base, row_.reference) == row_.expected);
+}
+
+TEST_CASE("doctor url: http and https URLs parse into host, port, target and Host header", "[doctor]") {
+  struct row {
+    std::string_view url;
+    bool tls;
+    std::string_view host;
+    unsigned port;
+    std::string_view target, authority;
+    bool ip;
+  };
+  const auto row_ = GENERATE(values<row>({
+      {"http://127.0.0.1:9000/media/hls/master.m3u8", false, "127.0.0.1", 9000, "/media/hls/master.m3u8",
+       "127.0.0.1:9000", true},
+      {"https://d111.cloudfront.net/hls/master.m3u8?sig=1#t=5", true, "d111.cloudfront.net", 443,
+       "/hls/master.m3u8?sig=1", "d111.cloudfront.net", false},
+      {"HTTPS://CDN.Example:8443", true, "cdn.example", 8443, "/", "cdn.example:8443", false},
+      {"https://localhost:443/a", true, "localhost", 443, "/a", "localhost", false},
+      {"http://localhost:80/a", false, "localhost", 80, "/a", "localhost", false},
+      {"http://localhost:/a", false, "localhost", 80, "/a", "localhost", false},
+      {"https://localhost:8443/x", true, "localhost", 8443, "/x", "localhost:8443", false},
+      {"http://[::1]:9000/media/x?cors", false, "::1", 9000, "/media/x?cors", "[::1]:9000", true},
+      {"https://[2001:DB8::1]/m.mpd", true, "2001:db8::1", 443, "/m.mpd", "[2001:db8::1]", true},
+      {"http://h?q=1", false, "h", 80, "/?q=1", "h", false},
+      {"http://my_bucket.s3-website.local/k", false, "my_bucket.s3-website.local", 80, "/k",
+       "my_bucket.s3-website.local", false},
+      {"http://1.2.3/k", false, "1.2.3", 80, "/k", "1.2.3", false},  // not dotted-quad: a name
+  }));
+  CAPTURE(row_.url);
+  const auto parsed = doctor::parse_http_url(row_.url);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->tls == row_.tls);
+  CHECK(parsed->host == row_.host);
+  CHECK(parsed->port == row_.port);
+  CHECK(parsed->target == row_.target);
+  CHECK(parsed->authority == row_.authority);
+  CHECK(parsed->ip_literal == row_.ip);
+}
+
+TEST_CASE("doctor url: what cannot be fetched is refused with a reason", "[doctor]") {
+  struct row {
+    std::string_view url, reason;
+  };
+  const auto row_ = GENERATE(values<row>({
+      {"ftp://h/x", "only http:// and https:// URLs"},
+      {"h/x", "only http:// and https:// URLs"},
+      {"https:///x", "no host"},
+      {"https://:443/x", "no host"},
+      {"https://user:pw@h/x", "user information"},
+      {"http://[::1/x", "unclosed IPv6"},
+      {"http://[zz::1]/x", "bad IPv6 address"},
+      {"http://[::1]x/", "bad authority"},
+      {"http://h:0/x", "bad port '0'"},
+      {"http://h:65536/x", "bad port '65536'"},
+      {"http://h:9a/x", "bad port '9a'"},
+      {"http://h..example/x", "bad host"},
+      {"http://h%41/x", "bad host"},
+  }));
+  CAPTURE(row_.url);
+  const auto parsed = doctor::parse_http_url(row_.url);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK_THAT(parsed.error(), Catch::Contains(std::string(row_.reason)));
 }
 
 TEST_CASE("doctor model: players by name, MPD detection", "[doctor]") {

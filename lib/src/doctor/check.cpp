@@ -402,6 +402,7 @@ std::string to_text(const report& r) {
   std::string out = fmt::format("s3cors doctor: {} as {} from origin {}\n", r.url, to_string(r.p), r.origin);
   out += r.rules_known ? "CORS rules: read with GetBucketCors; fixes name the rule to change\n"
                        : "CORS rules: not readable; judged from the server's real answers\n";
+  if (r.insecure) out += "TLS: certificate verification off (--insecure)\n";
   for (const auto& [kind, cs] : by_kind(r)) {
     out += fmt::format("\n[{}] {} ({} request{})\n", to_string(worst(cs)), to_string(kind), cs.size(),
                        cs.size() == 1 ? "" : "s");
@@ -427,6 +428,7 @@ std::string to_json(const report& r) {
   doc["origin"] = r.origin;
   doc["player"] = std::string(to_string(r.p));
   doc["rules_known"] = r.rules_known;
+  doc["tls_verify"] = !r.insecure;
   doc["verdict"] = std::string(to_string(r.overall()));
   nlohmann::ordered_json kinds = nlohmann::ordered_json::array();
   for (const auto& [kind, cs] : by_kind(r)) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -483,9 +484,17 @@ std::vector<std::string> variant_playlists(const fetched_text& manifest) {
 
 std::string resolve_url(std::string_view base, std::string_view reference) {
   reference = trim(reference);
-  const auto scheme_end = reference.find("://");
-  if (scheme_end != std::string_view::npos && reference.find('/') > scheme_end) return std::string(reference);
-  if (reference.starts_with("data:") || reference.starts_with("skd:")) return std::string(reference);
+  // RFC 3986 §4.3: a reference with a scheme (letters, digits, "+-." before the first ':', no
+  // '/', '?' or '#' before it) is absolute: another host (https://cdn/...), data:, skd://.
+  // "a.ts?u=http://x" is relative: its first ':' follows a '?'.
+  if (const auto colon = reference.find(':');
+      colon != std::string_view::npos && colon > 0 &&
+      std::isalpha(static_cast<unsigned char>(reference[0])) &&
+      std::all_of(reference.begin(), reference.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      })) {
+    return std::string(reference);
+  }
   const auto base_scheme = base.find("://");
   const std::string_view scheme =
       base_scheme == std::string_view::npos ? "http" : base.substr(0, base_scheme);

@@ -1,15 +1,12 @@
 #include "s3cors/app/doctor_command.hpp"
 
-#include "s3cors/app/healthcheck.hpp"
 #include "s3cors/cors/parse.hpp"
 #include "s3cors/doctor/check.hpp"
 #include "s3cors/doctor/model.hpp"
+#include "s3cors/doctor/url.hpp"
+#include "s3cors/net/http_client.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,7 +22,7 @@ namespace {
 
 constexpr std::string_view doctor_usage = R"(Usage:
   s3cors doctor URL [--origin ORIGIN] [--player hls.js|video.js|shaka|dash.js] [--credentials]
-                    [--header NAME]... [--timeout SECONDS] [--json]
+                    [--header NAME]... [--timeout SECONDS] [--ca-file PATH] [--insecure] [--json]
       Reads the master playlist or MPD at URL (and its media playlists), lists the requests the
       player makes cross-origin (manifest, playlists, keys, init segments, segments, byte ranges,
       HEAD probes, clock sync), sends each one as the browser would from ORIGIN (preflight
@@ -38,9 +35,13 @@ constexpr std::string_view doctor_usage = R"(Usage:
       ORIGIN defaults to http://localhost:8080; the player to hls.js for HLS, dash.js for DASH.
       --credentials: the page sends cookies (xhrSetup withCredentials and the like).
       --header NAME: a request header the page adds to every request (forces a preflight).
-      URL: http://HOST[:PORT]/PATH (no TLS).
+      URL: http[s]://HOST[:PORT]/PATH; HOST a name, an IPv4 address or [IPv6]. https verifies
+      the certificate chain and host name against the system store (SSL_CERT_FILE and
+      SSL_CERT_DIR honoured, as OpenSSL does), like curl.
+      --ca-file PATH: also trust the CA certificates in this PEM file.
+      --insecure: accept any certificate (the report says verification was off).
       Exit status: 0 no check failed (warnings allowed), 1 a check failed, 2 usage errors or
-      an unreadable manifest.
+      an unreadable manifest (a certificate that fails verification included).
 )";
 
 struct doctor_args {
@@ -49,76 +50,51 @@ struct doctor_args {
   std::optional<doctor::player> player;
   doctor::player_options options;
   bool json = false;
-  std::chrono::milliseconds timeout{5000};
+  net::client_options client;  ///< --timeout, --ca-file, --insecure
 };
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// Where to connect for an http:// URL, and the Host header when HOST is a name.
-struct http_target {
-  probe_target target;
-  std::optional<std::string> host_header;
-};
+/// The largest manifest or CORS configuration read (a long VOD playlist is a few MB).
+constexpr std::size_t max_text = 16 * 1024 * 1024;
 
-/// http://HOST[:PORT]/PATH → the address to connect to (a name is resolved with getaddrinfo);
-/// throws invalid_argument on what it cannot fetch.
-http_target target_of(std::string_view url) {
-  if (!url.starts_with("http://")) throw std::invalid_argument(fmt::format("only http:// URLs: {}", url));
-  const std::string_view rest = url.substr(7);
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  std::string_view host = authority.substr(0, authority.rfind(':'));
-  if (authority.starts_with('[') || host.empty()) host = authority;
-  http_target out;
-  std::string literal(url);
-  in6_addr ignored{};
-  const std::string host_text(host);
-  if (!host.starts_with('[') && host != "localhost" &&
-      ::inet_pton(AF_INET, host_text.c_str(), &ignored) != 1) {
-    // A DNS name: connect to its first address, send the name as Host.
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(host_text.c_str(), nullptr, &hints, &found) != 0 || !found)
-      throw std::runtime_error(fmt::format("{}: cannot resolve {}", url, host));
-    char text[INET6_ADDRSTRLEN] = {};
-    const void* addr =
-        found->ai_family == AF_INET6
-            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
-            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr);
-    ::inet_ntop(found->ai_family, addr, text, sizeof text);
-    const bool v6 = found->ai_family == AF_INET6;
-    ::freeaddrinfo(found);
-    literal = fmt::format("http://{}{}{}{}", v6 ? "[" : "", text, v6 ? "]" : "", url.substr(7 + host.size()));
-    out.host_header = std::string(authority);
-  }
-  auto t = parse_probe_url(literal);
-  if (!t) throw std::invalid_argument(fmt::format("{}: {}", url, t.error().message));
-  if (const auto q = t->path.find('#'); q != std::string::npos) t->path.resize(q);
-  if (t->path.empty() || t->path.front() != '/') t->path.insert(0, "/");
-  out.target = std::move(*t);
-  return out;
+/// The URL parsed, or invalid_argument (a usage error) naming what is wrong with it.
+doctor::http_url parse_url(std::string_view url) {
+  auto parsed = doctor::parse_http_url(url);
+  if (!parsed) throw std::invalid_argument(parsed.error());
+  return std::move(*parsed);
 }
 
-result<http_reply, std::string> send(const doctor_args& args, std::string_view url, std::string_view method,
-                                     header_list headers) {
-  const http_target t = target_of(url);
-  if (t.host_header) headers.emplace_back("Host", *t.host_header);
-  return http_exchange(t.target, method, {}, args.timeout, headers);
+/// The client's error, with the way out when it is a certificate the system store does not trust.
+std::string explain(std::string error) {
+  if (error.starts_with("TLS certificate verification failed"))
+    error += " (trust its CA with --ca-file PATH, or skip verification with --insecure)";
+  return error;
 }
 
-doctor::http_response to_response(const http_reply& reply) {
+result<net::client_response, std::string> send(net::http_client& client, std::string_view url,
+                                               std::string_view method, const header_list& headers,
+                                               std::size_t body_limit = 0) {
+  auto parsed = doctor::parse_http_url(url);
+  if (!parsed) return parsed.error();
+  auto reply = client.exchange(*parsed, method, headers, body_limit);
+  if (!reply) return explain(reply.error());
+  return reply;
+}
+
+doctor::http_response to_response(const net::client_response& reply) {
   return {reply.status, reply.headers};
 }
 
 /// Sends `r` as the browser would from the origin: the preflight when one may be sent, then the
 /// request with Origin, Range and the page's headers.
-doctor::exchange perform(const doctor_args& args, const doctor::player_request& r) {
+doctor::exchange perform(const doctor_args& args, net::http_client& client, const doctor::player_request& r) {
   doctor::exchange out;
   const std::string acrh = doctor::preflight_headers(r);
   if (!acrh.empty() || doctor::needs_preflight(r)) {
     header_list h{{"Origin", args.origin}, {"Access-Control-Request-Method", r.method}};
     if (!acrh.empty()) h.emplace_back("Access-Control-Request-Headers", acrh);
-    auto reply = send(args, r.url, "OPTIONS", h);
+    auto reply = send(client, r.url, "OPTIONS", h);
     if (!reply) {
       out.error = reply.error();
       return out;
@@ -128,7 +104,7 @@ doctor::exchange perform(const doctor_args& args, const doctor::player_request& 
   header_list h{{"Origin", args.origin}};
   if (r.range) h.emplace_back("Range", *r.range);
   for (const auto& name : r.headers) h.emplace_back(name, "s3cors-doctor");
-  auto reply = send(args, r.url, r.method, h);
+  auto reply = send(client, r.url, r.method, h);
   if (!reply) {
     out.error = reply.error();
   } else {
@@ -139,24 +115,22 @@ doctor::exchange perform(const doctor_args& args, const doctor::player_request& 
 
 /// GetBucketCors for the URL's bucket (its first path segment), anonymously; nullopt when the
 /// server refuses it or answers something that is not a CORS configuration.
-std::optional<cors::cors_configuration> read_bucket_cors(const doctor_args& args, std::string_view url) {
-  const http_target target = target_of(url);
-  probe_target t = target.target;
-  const std::string path = t.path;
+std::optional<cors::cors_configuration> read_bucket_cors(net::http_client& client, std::string_view url) {
+  auto target = doctor::parse_http_url(url);
+  if (!target) return std::nullopt;
+  const std::string path = target->target.substr(0, target->target.find('?'));
   const auto end = path.find('/', 1);
   if (path.size() < 2 || end == std::string::npos) return std::nullopt;
-  t.path = fmt::format("{}?cors", path.substr(0, end));
-  header_list headers;
-  if (target.host_header) headers.emplace_back("Host", *target.host_header);
-  const auto reply = http_exchange(t, "GET", {}, args.timeout, headers);
+  target->target = fmt::format("{}?cors", path.substr(0, end));
+  const auto reply = client.exchange(*target, "GET", {}, max_text);
   if (!reply || reply->status != 200) return std::nullopt;
   auto parsed = cors::parse_xml(reply->body);
   if (!parsed) return std::nullopt;
   return std::move(*parsed);
 }
 
-std::string fetch_text(const doctor_args& args, const std::string& url) {
-  const auto reply = send(args, url, "GET", {{"Origin", args.origin}});
+std::string fetch_text(const doctor_args& args, net::http_client& client, const std::string& url) {
+  const auto reply = send(client, url, "GET", {{"Origin", args.origin}}, max_text);
   if (!reply) throw std::runtime_error(fmt::format("{}: {}", url, reply.error()));
   if (reply->status != 200) throw std::runtime_error(fmt::format("{}: {}", url, reply->status_line));
   return reply->body;
@@ -182,6 +156,11 @@ int doctor_command(int argc, char** argv) {
       args.options.credentials = true;
     } else if (arg == "--header") {
       args.options.headers.push_back(value());
+    } else if (arg == "--ca-file") {
+      args.client.ca_file = value();
+      if (args.client.ca_file.empty()) throw std::invalid_argument("--ca-file needs a path");
+    } else if (arg == "--insecure" || arg == "-k") {
+      args.client.verify = false;
     } else if (arg == "--json") {
       args.json = true;
     } else if (arg == "--timeout") {
@@ -190,7 +169,7 @@ int doctor_command(int argc, char** argv) {
       const double seconds = std::strtod(text.c_str(), &end);
       if (end == text.c_str() || *end != '\0' || !(seconds > 0) || seconds > 3600)
         throw std::invalid_argument(fmt::format("--timeout expects seconds, not '{}'", text));
-      args.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      args.client.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     } else if (!arg.starts_with("-") && !args.url) {
       args.url = std::string(arg);
     } else {
@@ -200,16 +179,17 @@ int doctor_command(int argc, char** argv) {
   if (!args.url) throw std::invalid_argument("URL is required");
   if (args.origin.empty() || args.origin.find("://") == std::string::npos)
     throw std::invalid_argument(fmt::format("--origin must be scheme://host[:port], not '{}'", args.origin));
-  target_of(*args.url);
+  parse_url(*args.url);
+  net::http_client client(args.client);
 
-  const doctor::fetched_text manifest{*args.url, fetch_text(args, *args.url)};
+  const doctor::fetched_text manifest{*args.url, fetch_text(args, client, *args.url)};
   const doctor::player p =
       args.player ? *args.player
                   : (doctor::is_mpd(manifest.text) ? doctor::player::dash_js : doctor::player::hls_js);
   std::vector<doctor::fetched_text> media;
   for (const std::string& url : doctor::variant_playlists(manifest)) {
     try {
-      media.push_back({url, fetch_text(args, url)});
+      media.push_back({url, fetch_text(args, client, url)});
     } catch (const std::runtime_error&) {
       // Listed without its content: its own check reports the failure.
     }
@@ -217,15 +197,16 @@ int doctor_command(int argc, char** argv) {
   auto requests = doctor::enumerate_requests(p, args.options, manifest, media);
   if (!requests) throw std::runtime_error(requests.error());
 
-  const auto rules = read_bucket_cors(args, *args.url);
+  const auto rules = read_bucket_cors(client, *args.url);
   doctor::report report;
   report.url = *args.url;
   report.origin = args.origin;
   report.p = p;
   report.rules_known = rules.has_value();
+  report.insecure = !args.client.verify;
   for (const auto& r : *requests) {
     report.checks.push_back(
-        doctor::check_request(r, perform(args, r), args.origin, rules ? &*rules : nullptr));
+        doctor::check_request(r, perform(args, client, r), args.origin, rules ? &*rules : nullptr));
   }
   if (rules) report.combined = doctor::combine_fixes(*rules, report.checks, args.origin);
   const std::string text = args.json ? doctor::to_json(report) + "\n" : doctor::to_text(report);

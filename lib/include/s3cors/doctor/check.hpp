@@ -72,6 +72,7 @@ struct report {
   std::string origin;
   player p = player::hls_js;
   bool rules_known = false;
+  bool insecure = false;  ///< --insecure: https certificates were not verified
   std::vector<request_check> checks;
   /// All rule changes applied one after the other: one configuration that fixes every CORS
   /// finding. Nullopt when there is none or the rules are unknown.
@@ -90,7 +91,8 @@ struct report {
 /// with its fix, then the combined configuration.
 [[nodiscard]] std::string to_text(const report& r);
 
-/// For CI: {"url","origin","player","verdict","kinds":[{"kind","verdict","requests":[...]}],
+/// For CI:
+/// {"url","origin","player","rules_known","tls_verify","verdict","kinds":[{"kind","verdict","requests":[...]}],
 /// "fix": {"summary","configuration"}|null}.
 [[nodiscard]] std::string to_json(const report& r);
 

@@ -46,7 +46,7 @@ struct http_reply {
 /// Sends one request (Connection: close) to the target's host, port and path and reads the
 /// answer until the server closes or Content-Length is reached. The error is one short reason
 /// ("connect timed out", "no answer in time", "not an HTTP response", an errno message).
-/// `headers` are added to the request (e.g. Origin for `s3cors doctor`); a Host among them
+/// `headers` are added to the request; a Host among them
 /// replaces the one derived from the target's address.
 [[nodiscard]] result<http_reply, std::string> http_exchange(
     const probe_target& target, std::string_view method, std::string_view body,
