@@ -283,6 +283,60 @@ TEST_CASE("fs_store: with many writers per key, the object and its metadata alwa
 
 namespace {
 
+// The store the race hook rewrites the key through, and how many reads it is to interrupt.
+fs_store* rewriting_store = nullptr;
+int interruptions_left = 0;
+
+// Between a read's open and its record: ten more writes of the key, more than the records of
+// superseded versions kept (eight), so the opened version's record is retired.
+void rewrite_key_ten_times() {
+  if (interruptions_left == 0) return;
+  --interruptions_left;
+  for (int i = 0; i < 10; ++i) {
+    const std::string body = "rewrite " + std::to_string(i);
+    REQUIRE(rewriting_store->put_object("media", "k.ts", body, typed("x/" + body)).has_value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fs_store: a read whose version is rewritten past the kept records reads the newer version",
+          "[fs_records][concurrency]") {
+  temp_dir root;
+  root.write("media/x", "");
+  fs_store store(fs_store_options{root.path()});
+  REQUIRE(store.put_object("media", "k.ts", "first", typed("x/first")).has_value());
+  rewriting_store = &store;
+  s3cors::store::detail::version_opened_hook = rewrite_key_ten_times;
+  struct hook_reset {
+    ~hook_reset() { s3cors::store::detail::version_opened_hook = nullptr; }
+  } reset;
+
+  SECTION("open") {
+    interruptions_left = 1;
+    const auto opened = store.open("media", "k.ts");
+    REQUIRE(opened.has_value());
+    CHECK(content_of(*opened) == "rewrite 9");
+    CHECK(belongs_together(*opened));
+  }
+  SECTION("stat") {
+    interruptions_left = 1;
+    const auto info = store.stat("media", "k.ts");
+    REQUIRE(info.has_value());
+    REQUIRE(info->attributes != nullptr);
+    CHECK(info->attributes->header("Content-Type") == "x/rewrite 9");
+    CHECK(info->size == std::string("rewrite 9").size());
+  }
+  SECTION("a key rewritten at every read is answered after a few reads, without its metadata") {
+    interruptions_left = 100;
+    const auto opened = store.open("media", "k.ts");
+    REQUIRE(opened.has_value());
+    CHECK(interruptions_left == 100 - fs_store::version_attempts);
+  }
+}
+
+namespace {
+
 enum class write_kind { put, complete };
 
 // In a child process, writes media/k.ts with new bytes and metadata and is killed at

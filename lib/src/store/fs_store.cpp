@@ -711,24 +711,45 @@ result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
   }
 }
 
+fs_store::version_read fs_store::read_of(const std::shared_ptr<const object_attributes>& attributes,
+                                         int fd) noexcept {
+  if (attributes != nullptr) return version_read::complete;
+  struct ::stat now {};
+  return ::fstat(fd, &now) == 0 && now.st_nlink == 0 ? version_read::record_lost : version_read::complete;
+}
+
 result<object_info> fs_store::stat(std::string_view bucket, std::string_view key) const {
+  for (int attempt = 1;; ++attempt) {
+    auto described = stat_once(bucket, key);
+    if (!described || described->second == version_read::complete || attempt == version_attempts) {
+      if (!described) return described.error();
+      return std::move(described->first);
+    }
+  }
+}
+
+result<std::pair<object_info, fs_store::version_read>> fs_store::stat_once(std::string_view bucket,
+                                                                           std::string_view key) const {
   try {
     struct ::stat fast_st {};
     auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
     if (fast_result.missing) return make_error_code(*fast_result.missing);
     if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
+      detail::version_opened();
       auto etag = cache_->get(fast_result.path, version, [&]() -> result<hash_outcome> {
         return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
                                 [&]() -> result<int> { return fast->get(); });
       });
       if (!etag) return etag.error();
-      return info_from(fast_st, std::move(*etag));
+      const version_read read = read_of(etag->attributes, fast->get());
+      return std::pair{info_from(fast_st, std::move(*etag)), read};
     }
     require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
     if (!found) return found.error();
     const file_version version = version_of(found->st);
+    detail::version_opened();
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       struct ::stat opened {};
       unique_fd reopened;
@@ -741,28 +762,42 @@ result<object_info> fs_store::stat(std::string_view bucket, std::string_view key
           });
     });
     if (!etag) return etag.error();
-    return info_from(found->st, std::move(*etag));
+    const version_read read = read_of(etag->attributes, found->path_fd.get());
+    return std::pair{info_from(found->st, std::move(*etag)), read};
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }
 }
 
 result<opened_object> fs_store::open(std::string_view bucket, std::string_view key) const {
+  for (int attempt = 1;; ++attempt) {
+    auto opened = open_once(bucket, key);
+    if (!opened || opened->second == version_read::complete || attempt == version_attempts) {
+      if (!opened) return opened.error();
+      return std::move(opened->first);
+    }
+  }
+}
+
+result<std::pair<opened_object, fs_store::version_read>> fs_store::open_once(std::string_view bucket,
+                                                                             std::string_view key) const {
   try {
     struct ::stat fast_st {};
     auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
     if (fast_result.missing) return make_error_code(*fast_result.missing);
     if (auto& fast = fast_result.fd) {
       const file_version version = version_of(fast_st);
+      detail::version_opened();
       const int raw_fd = fast->get();
       auto etag = cache_->get(fast_result.path, version, [&]() -> result<hash_outcome> {
         return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
                                 [&]() -> result<int> { return raw_fd; });
       });
       if (!etag) return etag.error();
+      const version_read read = read_of(etag->attributes, raw_fd);
       object_info info = info_from(fast_st, std::move(*etag));
       auto body = std::make_shared<const fd_object>(std::move(*fast), info.size);
-      return opened_object{std::move(info), std::move(body)};
+      return std::pair{opened_object{std::move(info), std::move(body)}, read};
     }
     require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
@@ -774,15 +809,17 @@ result<opened_object> fs_store::open(std::string_view bucket, std::string_view k
     found->path_fd.reset();
     if (!S_ISREG(st.st_mode)) return make_error_code(errc::no_such_key);
     const file_version version = version_of(st);
+    detail::version_opened();
     const int raw_fd = fd->get();
     auto etag = cache_->get(found->real, version, [&]() -> result<hash_outcome> {
       return describe_version(read_record(bucket, key, version), version, options_.md5_etag_limit,
                               [&]() -> result<int> { return raw_fd; });
     });
     if (!etag) return etag.error();
+    const version_read read = read_of(etag->attributes, raw_fd);
     object_info info = info_from(st, std::move(*etag));
     auto body = std::make_shared<const fd_object>(std::move(*fd), info.size);
-    return opened_object{std::move(info), std::move(body)};
+    return std::pair{opened_object{std::move(info), std::move(body)}, read};
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }

@@ -84,6 +84,15 @@ inline void crash_point(const char* name) noexcept {
   if (wanted != nullptr && std::string_view(wanted) == name) std::_Exit(137);
 }
 
+/// For the race tests only (null otherwise): called by fs_store's stat() and open() between
+/// opening a version of an object and reading its record, where a reader descheduled by a
+/// loaded machine lets other writes of the key through.
+inline void (*version_opened_hook)() = nullptr;
+
+inline void version_opened() {
+  if (version_opened_hook != nullptr) version_opened_hook();
+}
+
 /// fsync of a directory: makes the names created, renamed or removed in it durable.
 inline bool sync_directory(const std::filesystem::path& dir) noexcept {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
