@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -466,6 +467,28 @@ result<located> locate(std::string_view root_prefix, bool follow_outside, std::s
   return out;
 }
 
+// A version read without a record that has been replaced since (no name left: st_nlink 0)
+// lost the record: a burst of rewrites of the key, more than retire_records keeps, retired it
+// between the read's open and its reading of the record. S3 answers a read racing writes with
+// one of the versions written, never bytes without their metadata, so the key is read again.
+bool lost_record(const std::shared_ptr<const object_attributes>& attributes, int fd) noexcept {
+  if (attributes != nullptr) return false;
+  struct ::stat now {};
+  return ::fstat(fd, &now) == 0 && now.st_nlink == 0;
+}
+
+// Reads the key with `read_once` (a result of {what was read, whether it lost its record})
+// until a read keeps its record, `attempts` times at most.
+template <class ReadOnce>
+auto read_keeping_record(int attempts, ReadOnce&& read_once)
+    -> result<typename std::invoke_result_t<ReadOnce&>::value_type::first_type> {
+  for (int attempt = 1;; ++attempt) {
+    auto read = read_once();
+    if (!read) return read.error();
+    if (!read->second || attempt == attempts) return std::move(read->first);
+  }
+}
+
 struct cached_description {
   std::string etag;
   std::shared_ptr<const object_attributes> attributes;
@@ -711,25 +734,12 @@ result<bucket_info> fs_store::stat_bucket(std::string_view bucket) const {
   }
 }
 
-fs_store::version_read fs_store::read_of(const std::shared_ptr<const object_attributes>& attributes,
-                                         int fd) noexcept {
-  if (attributes != nullptr) return version_read::complete;
-  struct ::stat now {};
-  return ::fstat(fd, &now) == 0 && now.st_nlink == 0 ? version_read::record_lost : version_read::complete;
-}
-
 result<object_info> fs_store::stat(std::string_view bucket, std::string_view key) const {
-  for (int attempt = 1;; ++attempt) {
-    auto described = stat_once(bucket, key);
-    if (!described || described->second == version_read::complete || attempt == version_attempts) {
-      if (!described) return described.error();
-      return std::move(described->first);
-    }
-  }
+  return read_keeping_record(fs_store::version_attempts, [&] { return stat_once(bucket, key); });
 }
 
-result<std::pair<object_info, fs_store::version_read>> fs_store::stat_once(std::string_view bucket,
-                                                                           std::string_view key) const {
+result<std::pair<object_info, bool>> fs_store::stat_once(std::string_view bucket,
+                                                         std::string_view key) const {
   try {
     struct ::stat fast_st {};
     auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
@@ -742,8 +752,8 @@ result<std::pair<object_info, fs_store::version_read>> fs_store::stat_once(std::
                                 [&]() -> result<int> { return fast->get(); });
       });
       if (!etag) return etag.error();
-      const version_read read = read_of(etag->attributes, fast->get());
-      return std::pair{info_from(fast_st, std::move(*etag)), read};
+      const bool lost = lost_record(etag->attributes, fast->get());
+      return std::pair{info_from(fast_st, std::move(*etag)), lost};
     }
     require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
@@ -762,25 +772,19 @@ result<std::pair<object_info, fs_store::version_read>> fs_store::stat_once(std::
           });
     });
     if (!etag) return etag.error();
-    const version_read read = read_of(etag->attributes, found->path_fd.get());
-    return std::pair{info_from(found->st, std::move(*etag)), read};
+    const bool lost = lost_record(etag->attributes, found->path_fd.get());
+    return std::pair{info_from(found->st, std::move(*etag)), lost};
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }
 }
 
 result<opened_object> fs_store::open(std::string_view bucket, std::string_view key) const {
-  for (int attempt = 1;; ++attempt) {
-    auto opened = open_once(bucket, key);
-    if (!opened || opened->second == version_read::complete || attempt == version_attempts) {
-      if (!opened) return opened.error();
-      return std::move(opened->first);
-    }
-  }
+  return read_keeping_record(fs_store::version_attempts, [&] { return open_once(bucket, key); });
 }
 
-result<std::pair<opened_object, fs_store::version_read>> fs_store::open_once(std::string_view bucket,
-                                                                             std::string_view key) const {
+result<std::pair<opened_object, bool>> fs_store::open_once(std::string_view bucket,
+                                                           std::string_view key) const {
   try {
     struct ::stat fast_st {};
     auto fast_result = open_without_symlinks(root_fd_, root_prefix_, bucket, key, fast_st);
@@ -794,10 +798,10 @@ result<std::pair<opened_object, fs_store::version_read>> fs_store::open_once(std
                                 [&]() -> result<int> { return raw_fd; });
       });
       if (!etag) return etag.error();
-      const version_read read = read_of(etag->attributes, raw_fd);
+      const bool lost = lost_record(etag->attributes, raw_fd);
       object_info info = info_from(fast_st, std::move(*etag));
       auto body = std::make_shared<const fd_object>(std::move(*fast), info.size);
-      return std::pair{opened_object{std::move(info), std::move(body)}, read};
+      return std::pair{opened_object{std::move(info), std::move(body)}, lost};
     }
     require_blocking_allowed();
     auto found = locate(root_prefix_, options_.follow_symlinks_outside_root, bucket, key);
@@ -816,10 +820,10 @@ result<std::pair<opened_object, fs_store::version_read>> fs_store::open_once(std
                               [&]() -> result<int> { return raw_fd; });
     });
     if (!etag) return etag.error();
-    const version_read read = read_of(etag->attributes, raw_fd);
+    const bool lost = lost_record(etag->attributes, raw_fd);
     object_info info = info_from(st, std::move(*etag));
     auto body = std::make_shared<const fd_object>(std::move(*fd), info.size);
-    return std::pair{opened_object{std::move(info), std::move(body)}, read};
+    return std::pair{opened_object{std::move(info), std::move(body)}, lost};
   } catch (const std::exception&) {
     return make_error_code(errc::io_error);
   }

@@ -138,7 +138,7 @@ class fs_store final : public object_store {
 
   /// The canonical data root.
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return options_.root; }
-  /// How many times stat() and open() read a key whose version lost its record (read_of()),
+  /// How many times stat() and open() read a key whose version lost its record (lost_record()),
   /// at most: a key rewritten without pause is then answered as read, without its metadata.
   static constexpr int version_attempts = 4;
 
@@ -171,18 +171,12 @@ class fs_store final : public object_store {
   /// eight. Under key_lock().
   void retire_records(std::string_view bucket, std::string_view key, ::ino_t current,
                       ::ino_t replaced) const noexcept;
-  /// A read of a version without a record that has been replaced since lost the record: a
-  /// burst of rewrites of the key (more than retire_records keeps) retired it between the
-  /// read's open and its reading of the record. stat() and open() then read the key again,
-  /// which finds the newer version with its record, as S3 answers a read racing writes with
-  /// one of the versions written, never a version without its metadata.
-  enum class version_read { complete, record_lost };
-  [[nodiscard]] static version_read read_of(const std::shared_ptr<const object_attributes>& attributes,
-                                            int fd) noexcept;
-  [[nodiscard]] result<std::pair<object_info, version_read>> stat_once(std::string_view bucket,
-                                                                       std::string_view key) const;
-  [[nodiscard]] result<std::pair<opened_object, version_read>> open_once(std::string_view bucket,
-                                                                         std::string_view key) const;
+  /// One read of the key, and whether the version read lost its record (lost_record() in
+  /// fs_store.cpp): stat() and open() then read the key again.
+  [[nodiscard]] result<std::pair<object_info, bool>> stat_once(std::string_view bucket,
+                                                               std::string_view key) const;
+  [[nodiscard]] result<std::pair<opened_object, bool>> open_once(std::string_view bucket,
+                                                                 std::string_view key) const;
   /// Removes one version's record (a write that failed before publishing it).
   void remove_record(std::string_view bucket, std::string_view key, ::ino_t inode) const noexcept;
   [[nodiscard]] std::filesystem::path records_of(std::string_view bucket, std::string_view key) const;
