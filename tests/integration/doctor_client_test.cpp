@@ -2,6 +2,7 @@
 // against the real server: host names resolved, extra headers out, the response's header fields
 // back, the body only when asked for, and its one-line errors. Its https path (SNI, certificate
 // verification, --ca-file, --insecure) is tested end to end: tests/e2e/doctor_tls_test.sh.
+#include "loopback_listener.hpp"
 #include "server_fixture.hpp"
 
 #include "s3cors/doctor/url.hpp"
@@ -87,23 +88,16 @@ TEST_CASE("doctor client: failures are one line each", "[integration][doctor_cli
                Catch::StartsWith(fmt::format("TLS handshake with 127.0.0.1:{} failed: ", server.port())));
   }
   SECTION("a server that accepts and never answers: timed out") {
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener, 4) == 0);
-    socklen_t size = sizeof address;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+    const auto listening = s3cors::test::listen_on_loopback(4);
+    const int listener = listening.fd;
+    const std::uint16_t port = listening.port;
     net::client_options options;
     options.timeout = std::chrono::milliseconds(300);
     net::http_client client(options);
-    const auto r =
-        client.exchange(url_of(fmt::format("http://127.0.0.1:{}/x", ntohs(address.sin_port))), "GET", {});
+    const auto r = client.exchange(url_of(fmt::format("http://127.0.0.1:{}/x", port)), "GET", {});
     ::close(listener);
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error() == fmt::format("127.0.0.1:{}: timed out after 300 ms", ntohs(address.sin_port)));
+    CHECK(r.error() == fmt::format("127.0.0.1:{}: timed out after 300 ms", port));
   }
   SECTION("a CA file that does not exist: the constructor throws naming it") {
     net::client_options options;

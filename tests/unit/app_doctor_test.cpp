@@ -1,5 +1,7 @@
 #include "s3cors/app/healthcheck.hpp"
 
+#include "loopback_listener.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,15 +19,9 @@
 // has its own http/https client: net/http_client.hpp, tests/integration/doctor_client_test.cpp.)
 
 TEST_CASE("app doctor: http_exchange sends extra headers and returns the response's", "[app_doctor]") {
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(listener >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  REQUIRE(::listen(listener, 1) == 0);
-  socklen_t size = sizeof address;
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  const auto listening = s3cors::test::listen_on_loopback(1);
+  const int listener = listening.fd;
+  const std::uint16_t port = listening.port;
 
   std::string received;
   std::thread server([&] {
@@ -46,7 +42,7 @@ TEST_CASE("app doctor: http_exchange sends extra headers and returns the respons
 
   s3cors::app::probe_target target;
   target.host = "127.0.0.1";
-  target.port = ntohs(address.sin_port);
+  target.port = port;
   target.path = "/media/a.ts";
   const std::vector<std::pair<std::string, std::string>> headers{
       {"Origin", "http://a.example"}, {"Range", "bytes=0-1"}, {"Host", "media.example.test"}};
