@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config ccache libboost1.81-dev libfmt-dev nlohmann-json3-dev
                 libpugixml-dev libssl-dev libisal-dev catch2)
-test_packages=(curl python3 clang-format-14 nginx-light wrk libbenchmark-dev)
+test_packages=(curl openssl python3 clang-format-14 nginx-light wrk libbenchmark-dev)
 
 want=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then
